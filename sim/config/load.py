@@ -1,0 +1,124 @@
+"""Compose scenarios with Hydra and turn them into validated RunConfig objects.
+
+The command line (`sim run`, a Hydra app) and the Python API (`compose_run_config`)
+share `to_run_config`, so both reject the same mistakes with the same words.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config.errors import ConfigError
+from sim.config.schema import RunConfig
+
+SCHEMA_NAME = "run_schema"
+PRIMARY_CONFIG = "config"
+DETERMINANTS = ("drawdown", "syria", "relations", "regional", "insurgents", "iraqi_forces")
+
+
+def scenario_dir() -> Path:
+    """The folder of scenario YAML: $SIM_SCENARIO_DIR, else `scenarios/` beside the package."""
+    env = os.environ.get("SIM_SCENARIO_DIR")
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "scenarios"
+    if not (path / f"{PRIMARY_CONFIG}.yaml").is_file():
+        raise ConfigError(
+            f"No scenario folder with {PRIMARY_CONFIG}.yaml at '{path}'. Run from a checkout of "
+            "the project (installed with `pip install -e .`), or point SIM_SCENARIO_DIR at a "
+            "folder laid out like the project's scenarios/."
+        )
+    return path
+
+
+def register_schema() -> None:
+    """Make the typed schema the base of the primary config."""
+    ConfigStore.instance().store(name=SCHEMA_NAME, node=RunConfig)
+
+
+def to_run_config(cfg: DictConfig) -> RunConfig:
+    """Convert a composed config to a validated RunConfig, or raise ConfigError."""
+    from sim.config.validate import validate
+
+    try:
+        plain = OmegaConf.to_container(cfg, resolve=True)
+        plain.pop("hydra", None)
+        typed = OmegaConf.merge(OmegaConf.structured(RunConfig), plain)
+        run_cfg = OmegaConf.to_object(typed)
+    except (OmegaConfBaseException, HydraException, TypeError) as err:
+        raise ConfigError(describe_config_error(err)) from None
+    return validate(run_cfg)
+
+
+def describe_config_error(err: Exception) -> str:
+    """Turn an OmegaConf/Hydra exception into one paragraph with what is allowed."""
+    text = str(err).strip()
+    first = text.splitlines()[0] if text else type(err).__name__
+    key = getattr(err, "full_key", None)
+    hint = (
+        " Parameters are listed with units and ranges in docs/parameters.md; "
+        "`sim list` shows scenarios and determinant levels."
+    )
+    if key:
+        return f"Invalid configuration at '{key}': {first}.{hint}"
+    return f"Invalid configuration: {first}.{hint}"
+
+
+def compose_run_config(scenario: str = "status_quo_2024", overrides: list[str] | None = None) -> RunConfig:
+    """Compose a named scenario plus Hydra-style overrides, as `sim run` would."""
+    register_schema()
+    all_overrides = [f"scenario={scenario}", *(overrides or [])]
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
+            cfg = compose(config_name=PRIMARY_CONFIG, overrides=all_overrides)
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
+        raise ConfigError(describe_config_error(err)) from None
+    finally:
+        GlobalHydra.instance().clear()
+    return to_run_config(cfg)
+
+
+@dataclass(frozen=True)
+class ScenarioEntry:
+    name: str
+    description: str
+
+
+def _description(path: Path) -> str:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"Scenario file '{path.name}' is not valid YAML: {err}") from None
+    return " ".join(str(data.get("scenario", {}).get("description", "")).split())
+
+
+def _level_comment(path: Path) -> str:
+    """First comment line after the package header: what the level represents."""
+    for line in path.read_text().splitlines():
+        if line.startswith("#") and "@package" not in line:
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def list_scenarios() -> list[ScenarioEntry]:
+    """Named scenarios with their one-paragraph descriptions."""
+    folder = scenario_dir() / "scenario"
+    return [ScenarioEntry(p.stem, _description(p)) for p in sorted(folder.glob("*.yaml"))]
+
+
+def list_levels() -> dict[str, list[ScenarioEntry]]:
+    """Each determinant's named levels with the comment saying what each represents."""
+    root = scenario_dir()
+    return {
+        group: [ScenarioEntry(p.stem, _level_comment(p)) for p in sorted((root / group).glob("*.yaml"))]
+        for group in DETERMINANTS
+    }
