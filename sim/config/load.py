@@ -7,6 +7,7 @@ share `to_run_config`, so both reject the same mistakes with the same words.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,26 +61,33 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
 
 def describe_config_error(err: Exception) -> str:
     """Turn an OmegaConf/Hydra exception into one paragraph with what is allowed."""
-    text = str(err).strip()
-    first = text.splitlines()[0] if text else type(err).__name__
-    key = getattr(err, "full_key", None)
-    hint = (
-        " Parameters are listed with units and ranges in docs/parameters.md; "
-        "`sim list` shows scenarios and determinant levels."
-    )
-    if key:
-        return f"Invalid configuration at '{key}': {first}.{hint}"
-    return f"Invalid configuration: {first}.{hint}"
+    lines = [str(e).strip().splitlines()[0] for e in (err, err.__cause__) if e is not None and str(e).strip()]
+    text = " ".join(line.rstrip(".") + "." for line in dict.fromkeys(lines)) or type(err).__name__
+    key = getattr(err, "full_key", None) or getattr(err.__cause__, "full_key", None)
+    missing = re.search(r"Could not (?:find|load) '(\w+)/([^']+)'", text)
+    if missing and missing.group(1) in (*DETERMINANTS, "scenario"):
+        group = missing.group(1)
+        folder = scenario_dir() / group
+        choices = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+        return f"Unknown {group} '{missing.group(2)}'; choose one of: {choices}."
+    hint = (" Parameters are listed with units and ranges in docs/parameters.md; "
+            "`sim list` shows scenarios and determinant levels.")
+    where = f" at '{key}'" if key else ""
+    return f"Invalid configuration{where}: {text}{hint}"
 
 
 def compose_run_config(scenario: str = "status_quo_2024", overrides: list[str] | None = None) -> RunConfig:
     """Compose a named scenario plus Hydra-style overrides, as `sim run` would."""
+    return compose_overrides([f"scenario={scenario}", *(overrides or [])])
+
+
+def compose_overrides(overrides: list[str]) -> RunConfig:
+    """Compose the primary config with command-line style overrides and validate it."""
     register_schema()
-    all_overrides = [f"scenario={scenario}", *(overrides or [])]
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
-            cfg = compose(config_name=PRIMARY_CONFIG, overrides=all_overrides)
+            cfg = compose(config_name=PRIMARY_CONFIG, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
         raise ConfigError(describe_config_error(err)) from None
     finally:

@@ -59,7 +59,7 @@ class InsurgentParams:
         "chance an active cell goes dormant when not under pressure")
     pressure_dormancy_gain: float = param(6.0, "multiplier", (0.0, 100.0),
         "how much being tracked by intelligence raises the chance of going dormant")
-    attack_rate_per_day: float = param(0.0065, "1/day", UNIT_INTERVAL,
+    attack_rate_per_day: float = param(0.0078, "1/day", UNIT_INTERVAL,
         "attack hazard of an active cell of mean size, armed and funded")
     hideout_staging_share: float = param(0.85, "share", UNIT_INTERVAL,
         "share of attacks by hideout cells carried out in a neighbouring settled area")
@@ -69,6 +69,8 @@ class InsurgentParams:
         "chance per member per day of leaving a cell that has run out of money")
     move_rate_when_pressed: float = param(0.08, "1/day", UNIT_INTERVAL,
         "chance per day that a tracked cell moves to safer neighbouring terrain")
+    hideout_crowding: float = param(0.03, "safety/cell", (0.0, 1.0),
+        "loss of an area's safety for each cell already hiding there")
     initial_funds_per_member_usd: float = param(1500.0, "USD", (0.0, 1e6),
         "cash a cell holds per member at the start")
     income_per_member_usd_per_day: float = param(6.0, "USD/day", (0.0, 1000.0),
@@ -101,7 +103,7 @@ class AttackParams:
         "relative frequency of IED, ambush, assassination, checkpoint raid, complex attack")
     complex_min_members: int = param(8, "persons", (1, 100),
         "a cell needs at least this many members to mount a complex attack")
-    severity_log_mean: list[float] = param([0.0, 0.45, -0.4, 0.25, 1.3], "log casualties",
+    severity_log_mean: list[float] = param([0.25, 0.7, -0.15, 0.5, 1.55], "log casualties",
         (-5.0, 5.0), "log-scale mean casualties by type, before capability")
     severity_log_sd: float = param(0.85, "log casualties", (0.0, 3.0),
         "spread of the lognormal severity: sets how heavy the tail is")

@@ -20,7 +20,6 @@ class DailyConditions:
     coalition_cover: np.ndarray     # coalition's own ISR/strike coverage per area, 0..1
     stance: np.ndarray              # community stance towards IS per area, 0..1
     undeterred: np.ndarray          # share of planned attacks not deterred, per area
-    refuge: np.ndarray              # safest Iraqi neighbour (or itself) per area
     net_income_per_member: np.ndarray  # extortion income less upkeep, USD/day, per area
     recruit_rate: np.ndarray        # recruits per member per day before money, per area
     propaganda: float               # multiplier on recruitment and activation
@@ -28,9 +27,17 @@ class DailyConditions:
     intel_to_locate: float
 
 
-def refuge_areas(geo, presence: np.ndarray) -> np.ndarray:
-    """For each area, the Iraqi neighbour (or itself) that is most rugged and least watched."""
-    safety = geo.ruggedness - 0.1 * presence
+# Weight of standing force presence against ruggedness when cells judge how safe an area is (estimated).
+PRESENCE_DANGER = 0.1
+
+
+def refuge_areas(geo, presence: np.ndarray, cells_here: np.ndarray, crowding: float) -> np.ndarray:
+    """For each area, the Iraqi neighbour (or itself) that is most rugged, least watched and least crowded.
+
+    Crowding matters because a hideout hides only so many: every cell already
+    there leaves more traces (supply runs, signals) for the next to be found by.
+    """
+    safety = geo.ruggedness - PRESENCE_DANGER * presence - crowding * cells_here
     safety = np.where(geo.in_iraq, safety, -np.inf)
     nbrs = geo.neighbours
     candidate = np.where(nbrs >= 0, safety[np.maximum(nbrs, 0)], -np.inf)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.conditions import refuge_areas
+
 if TYPE_CHECKING:
     from sim.model.conditions import DailyConditions
     from sim.model.insurgents import CellNetwork
@@ -84,11 +86,18 @@ def switch_state(net: CellNetwork, day: CellDay) -> None:
     active ^= day.uniforms[_SWITCH] < np.where(active, dormant_chance, wake_chance)
 
 
-def move_to_cover(net: CellNetwork, cond: DailyConditions, day: CellDay) -> None:
-    """Tracked cells slip away to the safest neighbouring area, shaking off part of the trail."""
+def move_to_cover(net: CellNetwork, day: CellDay, standing_presence: np.ndarray) -> None:
+    """Tracked cells slip away to the safest neighbouring area, shaking off part of the trail.
+
+    Safety is judged by terrain, standing garrisons (not short surges) and how
+    many cells already hide there.
+    """
     moving = day.uniforms[_MOVE] < net.p.move_rate_when_pressed * day.pressure
     if moving.any():
-        day.area[moving] = cond.refuge[day.area[moving]]
+        geo = net.model.geography
+        cells_here = np.bincount(day.area, minlength=geo.n_areas)
+        refuge = refuge_areas(geo, standing_presence, cells_here, net.p.hideout_crowding)
+        day.area[moving] = refuge[day.area[moving]]
         net.intel[: day.n][moving] *= 0.5
 
 

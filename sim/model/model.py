@@ -19,7 +19,7 @@ from sim.model import insurgent_behaviour as behaviour
 from sim.model.attacks import AttackLog, AttackPlanner
 from sim.model.border import SyrianArena
 from sim.model.coalition import CoalitionAirCover
-from sim.model.conditions import DailyConditions, refuge_areas
+from sim.model.conditions import DailyConditions
 from sim.model.forces import IraqiForces
 from sim.model.geography import load_geography
 from sim.model.insurgents import CellNetwork
@@ -91,8 +91,6 @@ class InsurgencyModel(mesa.Model):
             presence=forces.presence(), isr=self.coalition.isr_for_iraq,
             detection=np.zeros(geo.n_areas), coalition_cover=self.coalition.cover, stance=geo.community_stance.copy(),
             undeterred=np.ones(geo.n_areas),
-            # Cells choose refuges by terrain and standing garrisons, not by short surges.
-            refuge=refuge_areas(geo, forces.base_presence),
             net_income_per_member=income - p.insurgents.upkeep_per_member_usd_per_day,
             recruit_rate=np.zeros(geo.n_areas),
             propaganda=1.0 + p.regional.recruitment_boost,
@@ -133,7 +131,7 @@ class InsurgencyModel(mesa.Model):
             behaviour.arm(net, cells, BOOKKEEPING_DAYS)
             behaviour.assess(net, cond)
         behaviour.switch_state(net, cells)
-        behaviour.move_to_cover(net, cond, cells)
+        behaviour.move_to_cover(net, cells, self.forces.base_presence)
         attackers = behaviour.plan_attacks(net, cond, cells)
         if attackers.size:
             areas = self.planner.carry_out(net, attackers, behaviour.capability(net)[attackers],

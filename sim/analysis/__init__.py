@@ -1,0 +1,1 @@
+"""Analysis of run results: tables, summaries, comparisons and plots (plots apart)."""

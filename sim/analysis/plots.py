@@ -1,0 +1,112 @@
+"""Figures from tables and summaries. Each function returns a matplotlib Figure.
+
+Figures are built with `matplotlib.figure.Figure` (no pyplot state), so they
+can be drawn in worker threads and on machines without a display.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.analysis.summary import QUANTILES
+from sim.analysis.targets import AttackTarget
+from sim.model.geography import Geography
+
+IRAQ_COLOUR = "#b2182b"
+SYRIA_COLOUR = "#7f7f7f"
+
+
+def attack_rate_histogram(replicates: pd.DataFrame, title: str, reference_rate: float) -> Figure:
+    """Distribution over replicates of attacks per month, with median, 90% interval and the 2024 rate."""
+    x = replicates["attacks_per_month"].to_numpy()
+    fig = Figure(figsize=(7, 4.2), dpi=110)
+    ax = fig.subplots()
+    bins = min(40, max(8, int(np.sqrt(x.size)) * 2))
+    ax.hist(x, bins=bins, color="#4575b4", alpha=0.8, edgecolor="white")
+    q05, q50, q95 = np.quantile(x, [QUANTILES["q05"], QUANTILES["q50"], QUANTILES["q95"]])
+    ax.axvline(q50, color="black", lw=2, label=f"median {q50:.1f}")
+    ax.axvspan(q05, q95, color="grey", alpha=0.15, label=f"90% interval {q05:.1f}–{q95:.1f}")
+    ax.axvline(reference_rate, color=IRAQ_COLOUR, ls="--", lw=1.5,
+               label=f"claimed in Jan–Aug 2024: {reference_rate:.1f}")
+    ax.set_xlabel("attacks per month over the horizon (one value per replicate)")
+    ax.set_ylabel("replicates")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def monthly_fan_chart(monthly: pd.DataFrame, title: str, targets: list[AttackTarget]) -> Figure:
+    """Attacks per month in Iraq: median, 50% and 90% bands over replicates; observed rates marked."""
+    per_month = monthly.groupby(["month", "replicate"])["attacks"].sum().unstack("replicate")
+    months = pd.to_datetime(per_month.index + "-15")
+    values = per_month.to_numpy(dtype=float)
+    q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
+    fig = Figure(figsize=(8, 4.2), dpi=110)
+    ax = fig.subplots()
+    ax.fill_between(months, q[0], q[4], color="#4575b4", alpha=0.18, label="90% band")
+    ax.fill_between(months, q[1], q[3], color="#4575b4", alpha=0.35, label="50% band")
+    ax.plot(months, q[2], color="#08306b", lw=2, label="median")
+    for t in targets:
+        span = pd.to_datetime([t.start, t.end])
+        if span[0] >= months.min() - pd.Timedelta(days=20) and span[1] <= months.max() + pd.Timedelta(days=20):
+            ax.hlines(t.attacks_per_month, span[0], span[1], colors=IRAQ_COLOUR, lw=3,
+                      label=f"observed: {t.attacks} claimed attacks {t.start[:7]} to {t.end[:7]}")
+    ax.set_ylabel("attacks per month (Iraq)")
+    ax.set_xlabel("month")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def attack_map(by_area: dict[str, dict[str, float]], geo: Geography, title: str) -> Figure:
+    """Schematic map: area centres at their coordinates, linked as the area network, sized by attacks."""
+    fig = Figure(figsize=(7.5, 6.5), dpi=110)
+    ax = fig.subplots()
+    for i, j in zip(*np.nonzero(np.triu(geo.adjacency)), strict=True):
+        ax.plot([geo.lon[i], geo.lon[j]], [geo.lat[i], geo.lat[j]], color="#dddddd", lw=1, zorder=1)
+    for c in geo.crossings:
+        ax.plot([geo.lon[c.iraq_side], geo.lon[c.syria_side]], [geo.lat[c.iraq_side], geo.lat[c.syria_side]],
+                color="#e08214", lw=1.5, ls="--", zorder=1)
+    rate = np.array([by_area.get(a, {}).get("attacks_per_month", 0.0) for a in geo.area_ids])
+    scale = 1500.0 / max(rate.max(), 1e-9)
+    colours = np.where(geo.in_iraq, IRAQ_COLOUR, SYRIA_COLOUR)
+    ax.scatter(geo.lon, geo.lat, s=20 + scale * rate, c=colours, alpha=0.55, edgecolors="black",
+               linewidths=0.5, zorder=2)
+    for k, area in enumerate(geo.area_ids):
+        label = area.replace("_", " ") + (f"\n{rate[k]:.2f}/month" if geo.in_iraq[k] else "")
+        ax.annotate(label, (geo.lon[k], geo.lat[k]), fontsize=6.5, ha="center", va="bottom",
+                    xytext=(0, 6), textcoords="offset points")
+    ax.scatter(geo.base_lon, geo.base_lat, marker="^", s=60, c="#1a9850", zorder=3, label="coalition bases (2024)")
+    ax.plot([], [], color="#e08214", ls="--", label="border crossings and desert routes")
+    ax.set_xlabel("longitude (degrees east)")
+    ax.set_ylabel("latitude (degrees north)")
+    ax.set_title(title + "\n(circle area: mean attacks per month; grey: Syrian side)")
+    ax.set_aspect("equal")
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def compare_distributions(rates: dict[str, np.ndarray], reference_rate: float) -> Figure:
+    """Violin plot of attacks per month for several runs side by side."""
+    labels = list(rates)
+    fig = Figure(figsize=(max(6, 1.6 * len(labels) + 2), 4.5), dpi=110)
+    ax = fig.subplots()
+    data = [np.asarray(rates[k], dtype=float) for k in labels]
+    ax.violinplot(data, showmedians=True, showextrema=False)
+    for k, x in enumerate(data, start=1):
+        q05, q95 = np.quantile(x, [0.05, 0.95])
+        ax.vlines(k, q05, q95, color="black", lw=1)
+    ax.axhline(reference_rate, color=IRAQ_COLOUR, ls="--", lw=1.2, label=f"claimed in Jan–Aug 2024: {reference_rate:.1f}")
+    ax.set_xticks(range(1, len(labels) + 1), labels, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("attacks per month over the horizon")
+    ax.set_title("Attack-rate distributions (median line, 90% interval bar)")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,128 @@
+"""The Python API: load a scenario, run an ensemble, get tables, write a run directory.
+
+    from sim.api import load_scenario, run
+    cfg = load_scenario("accelerated_2025", ["syria=collapse", "replicates=50"])
+    result = run(cfg, workers=2)
+    result.replicates.head(); result.summary["attacks_per_month"]
+    result.save("outputs/my_run")
+
+The command line is a thin layer over these functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from sim.analysis import plots, tables
+from sim.analysis.summary import summarise
+from sim.analysis.targets import attack_targets, reference_rate_2024
+from sim.config.load import compose_run_config
+from sim.config.schema import RunConfig
+from sim.config.validate import validate
+from sim.model import ReplicateOutcome
+from sim.model.geography import load_geography
+from sim.runs import record
+from sim.runs.ensemble import run_ensemble, run_replicate
+from sim.runs.seeds import replicate_seed
+
+__all__ = ["EnsembleResult", "load_scenario", "run", "run_replicate", "list_scenarios"]
+
+from sim.config.load import list_scenarios  # noqa: E402  (re-exported)
+
+PLOTS = {
+    "attack_rate_distribution.png": "attack-rate distribution",
+    "monthly_attacks_fan_chart.png": "monthly fan chart",
+    "attacks_by_area_map.png": "map of attacks by area",
+}
+
+
+def load_scenario(name: str = "status_quo_2024", overrides: list[str] | None = None) -> RunConfig:
+    """A named scenario with Hydra-style overrides (`key=value`, `group=level`), validated."""
+    return compose_run_config(name, overrides)
+
+
+@dataclass
+class EnsembleResult:
+    """An ensemble's outcomes with its tables, built on first use."""
+
+    config: RunConfig
+    outcomes: list[ReplicateOutcome] = field(repr=False)
+
+    @cached_property
+    def indices(self) -> list[int]:
+        return list(range(len(self.outcomes)))
+
+    @cached_property
+    def seeds(self) -> list[int]:
+        return [replicate_seed(self.config.seed, i) for i in self.indices]
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        return tables.events_table(self.outcomes, self.indices, self.config.start, load_geography())
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        return tables.monthly_table(self.events, self.indices, self.outcomes[0].month_starts, load_geography())
+
+    @cached_property
+    def monthly_state(self) -> pd.DataFrame:
+        return tables.monthly_state_table(self.outcomes, self.indices)
+
+    @cached_property
+    def replicates(self) -> pd.DataFrame:
+        return tables.replicates_table(self.outcomes, self.indices, self.seeds, self.config.start, self.config.end)
+
+    @cached_property
+    def summary(self) -> dict:
+        c = self.config
+        return summarise(c.scenario.name, c.scenario.description, c.seed, c.start, c.end,
+                         self.replicates, self.monthly, self.events)
+
+    def figures(self) -> dict:
+        name = self.config.scenario.name
+        return {
+            "attack_rate_distribution.png": plots.attack_rate_histogram(
+                self.replicates, f"{name}: attacks per month, {len(self.indices)} replicates",
+                reference_rate_2024()),
+            "monthly_attacks_fan_chart.png": plots.monthly_fan_chart(
+                self.monthly, f"{name}: claimed-style attacks per month in Iraq", attack_targets()),
+            "attacks_by_area_map.png": plots.attack_map(self.summary["by_area"], load_geography(),
+                                                        f"{name}: where attacks happen"),
+        }
+
+    def save(self, run_dir: str | Path) -> Path:
+        """Write the run directory: config, tables, summary, plots, and the manifest last."""
+        path = Path(run_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        record.check_new_run_dir(path)
+        texts = {
+            record.CONFIG: record.config_yaml(self.config),
+            "replicates.csv": record.csv_text(self.replicates),
+            "monthly.csv": record.csv_text(self.monthly),
+            "monthly_state.csv": record.csv_text(self.monthly_state),
+            "events.csv": record.csv_text(self.events),
+            "summary.json": json.dumps(self.summary, indent=2) + "\n",
+        }
+        for name, text in texts.items():
+            record.atomic_write_text(path / name, text)
+        written = list(texts)
+        if self.config.plots:
+            for name, fig in self.figures().items():
+                record.atomic_write_bytes(path / name, record.figure_png(fig))
+                written.append(name)
+        record.write_manifest(path, self.config, written)
+        return path
+
+
+def run(cfg: RunConfig, *, replicates: int | None = None, seed: int | None = None, workers: int | None = None,
+        progress: bool = False) -> EnsembleResult:
+    """Run an ensemble of `cfg` (optionally with another replicate count, seed or worker count)."""
+    changes = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("workers", workers)) if v is not None}
+    cfg = validate(dataclasses.replace(cfg, **changes, progress=progress))
+    return EnsembleResult(cfg, run_ensemble(cfg))

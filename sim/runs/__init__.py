@@ -1,0 +1,1 @@
+"""Running the model: seeds, ensembles over worker processes, run records, reproduction."""
