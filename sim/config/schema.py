@@ -226,6 +226,8 @@ class SyriaParams:
         "removal of free fighters in Syria by coalition and Syrian operations")
     recruitment_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,
         "growth of the Syrian reservoir per fighter per day")
+    arrival_funds_per_member_usd: float = param(1000.0, "USD", (0.0, 1e6),
+        "cash a fighter brings across from IS's Syrian network")
 
 
 @dataclass

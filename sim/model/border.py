@@ -81,15 +81,17 @@ class SyrianArena:
             if arrivals:
                 crossing.crossed += int(arrivals)
                 self.free_fighters -= int(arrivals)
-                join_or_form_cell(net, crossing.iraq_side, int(arrivals))
+                join_or_form_cell(net, crossing.iraq_side, int(arrivals), p.arrival_funds_per_member_usd)
 
 
-def join_or_form_cell(net: CellNetwork, area: int, arrivals: int) -> None:
+def join_or_form_cell(net: CellNetwork, area: int, arrivals: int, funds_per_member: float) -> None:
     """Arrivals join the smallest cell in their area of entry, or form a new dormant cell."""
     here = (net.area[: net.n] == area).nonzero()[0]
+    weapons, funds = arrivals * net.p.weapons_per_member, arrivals * funds_per_member
     if here.size:
         slot = here[np.argmin(net.members[here])]
         net.members[slot] += arrivals
-        net.weapons[slot] += arrivals * net.p.weapons_per_member
+        net.weapons[slot] += weapons
+        net.funds[slot] += funds
     else:
-        net.add_cell(area, arrivals, 0.0, arrivals * net.p.weapons_per_member, active=False)
+        net.add_cell(area, arrivals, funds, weapons, active=False)
