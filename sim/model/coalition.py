@@ -61,9 +61,11 @@ class CoalitionAirCover:
             if day <= 0:
                 self._apply_phase(i)
             else:
-                # Half a day early: the new posture is in force for the whole of its first day.
+                # Mesa's step that advances time from d to d + 1 simulates day d; an event
+                # at d + 0.5 fires inside that advance, before the step's own work, so the
+                # new posture is in force for the whole of its first day.
                 self._due_phases.append(i)
-                self.model.schedule_event(self._next_phase, at=day - 0.5)
+                self.model.schedule_event(self._next_phase, at=day + 0.5)
 
     def _next_phase(self) -> None:
         self._apply_phase(self._due_phases.pop(0))

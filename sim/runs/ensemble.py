@@ -25,13 +25,22 @@ from sim.runs.seeds import replicate_rng
 # few enough that inter-process traffic stays negligible.
 BLOCKS_PER_WORKER = 8
 MAX_BLOCK = 50
-# tqdm's monitor thread would be running when workers fork; the bar does not need it.
+# The bar needs no monitor thread.
 tqdm_module.tqdm.monitor_interval = 0
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
-    """Fork on Linux (works from notebooks and unguarded scripts); spawn elsewhere."""
-    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    """Forkserver where the platform has it (workers fork from a clean server that has
+    imported the model once, not from a parent with BLAS threads); spawn elsewhere.
+
+    As with any multiprocessing code, a script that runs ensembles with several
+    workers must guard its entry point with `if __name__ == "__main__":`.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def run_replicate(cfg: RunConfig, index: int) -> ReplicateOutcome:

@@ -1,0 +1,33 @@
+"""Shared helpers: scenarios on short horizons so that tests stay fast."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from sim.api import load_scenario
+from sim.model import InsurgencyModel
+from sim.runs.seeds import replicate_rng
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def scenario(name: str = "status_quo_2024", *overrides: str):
+    """A validated RunConfig for a named scenario with overrides."""
+    return load_scenario(name, list(overrides))
+
+
+def model_for(cfg, index: int = 0) -> InsurgencyModel:
+    """The model of replicate `index` of cfg, built but not yet run."""
+    return InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
+
+
+def pooled(outcomes, key: str) -> np.ndarray:
+    return np.concatenate([o.attacks[key] for o in outcomes])
+
+
+@pytest.fixture(scope="session")
+def baseline_cfg():
+    return scenario("status_quo_2024", "end=2024-12-31", "replicates=4")

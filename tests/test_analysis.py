@@ -1,0 +1,81 @@
+"""Analysis functions on small hand-made tables, checked against values worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.summary import by_area, distribution, exceedance_2024
+from sim.analysis.tables import horizon_months, monthly_table, window_counts
+from sim.analysis.targets import attack_targets, reference_rate_2024
+from sim.model.geography import load_geography
+
+
+def events(rows):
+    return pd.DataFrame(rows, columns=["replicate", "date", "area", "cell", "type", "killed", "wounded", "directed"])
+
+
+def test_distribution_of_one_to_five():
+    d = distribution([1, 2, 3, 4, 5])
+    assert d["mean"] == 3 and d["sd"] == pytest.approx(math.sqrt(2.5))
+    # Linear interpolation between order statistics: q05 = 1 + 0.05 * 4.
+    assert (d["q05"], d["q25"], d["q50"], d["q75"], d["q95"]) == pytest.approx((1.2, 2, 3, 4, 4.8))
+
+
+def test_monthly_table_fills_months_without_attacks_with_zeros():
+    geo = load_geography()
+    ev = events([(0, "2024-01-05", "kirkuk", 1, "ied", 1, 2, False),
+                 (0, "2024-01-20", "kirkuk", 1, "ambush", 0, 1, False),
+                 (1, "2024-02-02", "diyala", 2, "ied", 3, 0, True)])
+    table = monthly_table(ev, [0, 1], ["2024-01", "2024-02"], geo)
+    n_iraq = int(geo.in_iraq.sum())
+    assert len(table) == 2 * 2 * n_iraq
+    row = table[(table.replicate == 0) & (table.month == "2024-01") & (table.area == "kirkuk")].iloc[0]
+    assert (row.attacks, row.killed, row.wounded) == (2, 1, 3)
+    assert table.attacks.sum() == 3 and table[(table.replicate == 1) & (table.month == "2024-01")].attacks.sum() == 0
+    assert "albu_kamal" not in set(table.area)
+
+
+def test_window_counts_include_both_ends_and_replicates_without_attacks():
+    ev = events([(0, "2024-01-01", "kirkuk", 1, "ied", 1, 1, False),
+                 (0, "2024-08-31", "kirkuk", 1, "ied", 0, 2, False),
+                 (0, "2024-09-01", "kirkuk", 1, "ied", 5, 5, False)])
+    counts = window_counts(ev, [0, 1], "2024-01-01", "2024-08-31")
+    assert counts.set_index("replicate").loc[0, ["attacks", "casualties"]].tolist() == [2, 4]
+    assert counts.set_index("replicate").loc[1, "attacks"] == 0
+
+
+def test_by_area_rates_and_shares():
+    monthly = pd.DataFrame({"replicate": [0, 0, 1, 1], "month": ["2024-01"] * 4,
+                            "area": ["kirkuk", "diyala", "kirkuk", "diyala"],
+                            "attacks": [3, 1, 1, 3], "killed": [1, 0, 0, 0], "wounded": [0, 0, 0, 2]})
+    out = by_area(monthly, n_replicates=2, months=1.0)
+    assert out["kirkuk"]["attacks_per_month"] == 2.0 and out["diyala"]["casualties_per_month"] == 1.0
+    assert sum(v["share_of_attacks"] for v in out.values()) == pytest.approx(1.0)
+
+
+def test_exceedance_uses_the_last_twelve_months_and_the_2024_record():
+    months = [f"{y}-{m:02d}" for y in (2026, 2027) for m in range(1, 13)]
+    rows = []
+    for rep, rate in ((0, 10), (1, 5), (2, 8)):
+        for k, month in enumerate(months):
+            rows.append((rep, month, "kirkuk", rate if k >= 12 else 100, 0, 0))
+    monthly = pd.DataFrame(rows, columns=["replicate", "month", "area", "attacks", "killed", "wounded"])
+    out = exceedance_2024(monthly)
+    assert (out["window_start"], out["window_end"]) == ("2027-01", "2027-12")
+    assert out["probability"] == pytest.approx(2 / 3)      # 10 and 8 exceed ~6.99, 5 does not
+
+
+def test_reference_rate_is_56_claimed_attacks_over_eight_months():
+    target = attack_targets()[0]
+    assert (target.attacks, target.casualties, target.start, target.end) == (56, 107, "2024-01-01", "2024-08-31")
+    assert reference_rate_2024() == pytest.approx(56 / (244 / (365.25 / 12)))
+    assert horizon_months("2024-01-01", "2024-12-31") == pytest.approx(366 / 30.4375)
+
+
+def test_distribution_of_constant_values_has_zero_spread():
+    d = distribution(np.full(7, 2.5))
+    assert d["sd"] == 0 and d["q05"] == d["q95"] == 2.5

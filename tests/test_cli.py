@@ -1,0 +1,120 @@
+"""The command line as an analyst or reviewer uses it, in fresh processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+QUICK = ["replicates=4", "end=2024-06-30", "seed=99", "progress=false"]
+
+
+def sim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli")
+
+
+@pytest.fixture(scope="module")
+def run_a(workdir) -> Path:
+    out = sim("run", "scenario=status_quo_2024", *QUICK, "workers=2", "hydra.run.dir=runs/a", cwd=workdir)
+    assert out.returncode == 0, out.stderr
+    assert "attacks per month" in out.stdout
+    return workdir / "runs/a"
+
+
+def test_run_writes_every_output_and_a_manifest_of_their_hashes(run_a):
+    manifest = json.loads((run_a / "manifest.json").read_text())
+    expected = {"config.yaml", "replicates.csv", "monthly.csv", "monthly_state.csv", "events.csv", "summary.json",
+                "attack_rate_distribution.png", "monthly_attacks_fan_chart.png", "attacks_by_area_map.png"}
+    assert set(manifest["files"]) == expected
+    assert manifest["seed"] == 99 and manifest["replicates"] == 4
+    assert {"mesa", "numpy", "hydra-core"} <= set(manifest["versions"])
+    summary = json.loads((run_a / "summary.json").read_text())
+    for key in ("scenario", "seed", "replicates", "start", "end", "attacks_per_month", "casualties_per_month",
+                "by_area"):
+        assert key in summary
+    assert set(summary["attacks_per_month"]) == {"mean", "sd", "q05", "q25", "q50", "q75", "q95"}
+    replicates = (run_a / "replicates.csv").read_text().splitlines()
+    assert replicates[0].startswith("replicate,seed,attacks,") and len(replicates) == 5
+
+
+def test_reproduce_verifies_every_file(run_a, workdir):
+    out = sim("reproduce", str(run_a), cwd=workdir)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "9 of 9 files reproduced bit for bit" in out.stdout
+
+
+def test_reproduce_names_a_tampered_file(run_a, workdir, tmp_path):
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(run_a), str(copy)], check=True)
+    events = copy / "events.csv"
+    data = bytearray(events.read_bytes())
+    data[-2] = ord("7") if data[-2] != ord("7") else ord("8")
+    events.write_bytes(bytes(data))
+    out = sim("reproduce", str(copy), cwd=workdir)
+    assert out.returncode == 1
+    assert "events.csv on disk differs" in out.stdout
+    assert "DIFFERS" not in out.stdout       # the re-run itself still matches the record
+
+
+def test_reproduce_detects_a_changed_seed(run_a, workdir, tmp_path):
+    copy = tmp_path / "seeded"
+    subprocess.run(["cp", "-r", str(run_a), str(copy)], check=True)
+    config = copy / "config.yaml"
+    config.write_text(config.read_text().replace("seed: 99", "seed: 100"))
+    out = sim("reproduce", str(copy), cwd=workdir)
+    assert out.returncode == 1
+    assert "config.yaml has changed" in out.stdout and "seed was changed" in out.stdout
+
+
+def test_compare_prints_a_table_and_writes_a_plot(run_a, workdir):
+    b = sim("run", "scenario=full_exit", *QUICK, "hydra.run.dir=runs/b", cwd=workdir)
+    assert b.returncode == 0, b.stderr
+    out = sim("compare", str(run_a), str(workdir / "runs/b"), "--out", "cmp", cwd=workdir)
+    assert out.returncode == 0, out.stderr
+    assert "status_quo_2024" in out.stdout and "full_exit" in out.stdout
+    assert (workdir / "cmp/attack_rate_comparison.png").stat().st_size > 10_000
+    assert (workdir / "cmp/comparison.csv").read_text().count("\n") == 3
+
+
+def test_list_shows_scenarios_and_levels(workdir):
+    out = sim("list", cwd=workdir)
+    assert out.returncode == 0
+    for name in ("status_quo_2024", "worst_case", "conditions_2025", "drawdown", "iraqi_forces", "with_substitutes"):
+        assert name in out.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "scenario=nowhere"],
+    ["run", "replicates=0"],
+    ["run", "model.insurgents.no_such_parameter=1"],
+    ["run", "+model.insurgents.no_such_parameter=1"],
+    ["run", "end=2020-01-01"],
+    ["reproduce", "no/such/run"],
+    ["compare", "no/such/run"],
+    ["frobnicate"],
+])
+def test_bad_input_exits_2_with_one_paragraph_and_writes_nothing(args, tmp_path):
+    out = sim(*args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: ") and "Traceback" not in out.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_run_is_never_overwritten(run_a, workdir):
+    out = sim("run", *QUICK, f"hydra.run.dir={run_a}", cwd=workdir)
+    assert out.returncode == 2 and "never overwritten" in out.stderr
+
+
+def test_a_directory_that_is_not_a_run_is_refused(tmp_path):
+    (tmp_path / "stuff").mkdir()
+    out = sim("reproduce", "stuff", cwd=tmp_path)
+    assert out.returncode == 2 and "not a run directory" in out.stderr

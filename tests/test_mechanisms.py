@@ -1,0 +1,237 @@
+"""Each mechanism against its intent, with fixed seeds and stated tolerances."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.model import insurgent_behaviour as behaviour
+from sim.model.attacks import ATTACK_TYPES, AttackPlanner
+from sim.model.conditions import refuge_areas
+from sim.model.forces import expose_links
+from sim.model.geography import load_geography
+from sim.runs.ensemble import run_ensemble
+
+from conftest import model_for, pooled, scenario
+
+NO_COALITION = "model.coalition.phases=[{start: '1900-01-01', label: none, bases: {}}]"
+COMPLEX = ATTACK_TYPES.index("complex_attack")
+
+
+def run_days(model, days: int) -> None:
+    for _ in range(days):
+        model.step()
+
+
+# ----- coalition air cover and detection ------------------------------------------------
+def test_detection_chance_falls_where_coalition_isr_is_withdrawn():
+    """Detection = rate * presence * (1 + gain * ISR) * ...: less ISR, less detection, by that ratio."""
+    with_cover = model_for(scenario("status_quo_2024", "end=2024-01-31"))
+    without = model_for(scenario("status_quo_2024", "end=2024-01-31", NO_COALITION))
+    geo = load_geography()
+    gain = with_cover.forces.p.isr_detection_gain
+    a = with_cover.forces.detection_by_area(with_cover.cond)
+    b = without.forces.detection_by_area(without.cond)
+    iraq = geo.in_iraq
+    assert (b[iraq] < a[iraq]).all()
+    expected = (1 + gain * without.cond.isr) / (1 + gain * with_cover.cond.isr)
+    np.testing.assert_allclose(b[iraq] / a[iraq], expected[iraq], rtol=1e-12)
+    assert np.all(without.cond.isr[iraq] == pytest.approx(with_cover.forces.p.own_isr_coverage))
+
+
+def test_without_coalition_cover_fewer_insurgents_are_removed():
+    """Fixed seeds, 16 replicates of one year; one-sided Mann-Whitney at the 1% level."""
+    base = scenario("status_quo_2024", "end=2024-12-31", "replicates=16")
+    bare = scenario("status_quo_2024", "end=2024-12-31", "replicates=16", NO_COALITION)
+    removed = [np.array([o.counters["removed_by_raids"] + o.counters["removed_by_strikes"]
+                         for o in run_ensemble(c, workers=2, progress=False)]) for c in (base, bare)]
+    assert stats.mannwhitneyu(removed[0], removed[1], alternative="greater").pvalue < 0.01
+
+
+def test_drawdown_phases_take_effect_on_their_dates():
+    model = model_for(scenario("agreed_timetable", "end=2026-12-31"))
+    bases = {b.base_id: b for b in model.coalition.bases}
+    days_to = lambda d: (dt.date.fromisoformat(d) - model.start_date).days  # noqa: E731
+    run_days(model, days_to("2025-09-14") + 1)          # through 14 September 2025
+    assert model.date == dt.date(2025, 9, 14)
+    assert bases["ain_al_asad"].capacity == 1.0 and bases["victoria"].capacity == 1.0
+    model.step()                                        # 15 September 2025
+    assert model.date == dt.date(2025, 9, 15)
+    assert bases["ain_al_asad"].capacity == 0.0 and bases["harir"].capacity > 0.0
+    run_days(model, days_to("2026-09-30") - days_to("2025-09-15"))
+    assert model.date == dt.date(2026, 9, 30)
+    assert all(b.capacity == 0.0 for b in bases.values())
+
+
+def test_intelligence_sharing_scales_the_coalition_isr_iraq_receives():
+    shared = model_for(scenario("status_quo_2024", "relations=cooperative", "end=2024-01-31"))
+    cut = model_for(scenario("status_quo_2024", "relations=sanctions", "end=2024-01-31"))
+    assert (cut.coalition.isr_for_iraq <= shared.coalition.isr_for_iraq).all()
+    assert cut.coalition.isr_for_iraq.sum() < 0.6 * shared.coalition.isr_for_iraq.sum()
+
+
+# ----- border and Syria --------------------------------------------------------------------
+def test_a_sealed_border_lets_no_one_across():
+    open_ = scenario("syria_collapse", "end=2024-12-31", "replicates=4")
+    sealed = scenario("syria_collapse", "end=2024-12-31", "replicates=4", "model.iraqi_forces.border_fortification=1")
+    assert all(o.counters["crossed"] > 0 for o in run_ensemble(open_, progress=False))
+    assert all(o.counters["crossed"] == 0 for o in run_ensemble(sealed, progress=False))
+
+
+def test_breakouts_free_detainees_into_the_syrian_reservoir():
+    none = scenario("status_quo_2024", "end=2024-12-31", "model.syria.breakouts_per_year=0")
+    many = scenario("status_quo_2024", "end=2024-12-31", "model.syria.breakouts_per_year=40")
+    calm, broken = model_for(none).run(), model_for(many).run()
+    assert calm.counters["breakouts"] == 0 and calm.monthly_state["detainees"][-1] == none.model.syria.detainees
+    assert broken.counters["breakouts"] >= 20          # Poisson(40): below 20 has probability < 1e-3
+    assert broken.monthly_state["detainees"][-1] < many.model.syria.detainees - broken.counters["escaped"] + 1
+    assert broken.counters["escaped"] > 0
+
+
+# ----- insurgent cells -------------------------------------------------------------------
+def test_decapitation_cuts_complex_attacks():
+    """Complex attacks need coordination; with leaders gone (and slow to replace) their share falls.
+
+    Complex attacks are made common here (weight 4 of 8) so the effect can be measured; one-sided
+    Fisher exact test at the 0.1% level on pooled attacks of 12 one-year replicates each.
+    """
+    common = ["end=2024-12-31", "replicates=12", "model.attacks.type_weights=[1,1,1,1,4]",
+              "model.attacks.complex_min_members=1"]
+    intact = run_ensemble(scenario("status_quo_2024", *common), workers=2, progress=False)
+    decapitated = run_ensemble(scenario("status_quo_2024", *common, "model.insurgents.leadership_intact=0",
+                                        "model.insurgents.leader_replacement_days=3650"), workers=2, progress=False)
+    t_intact, t_decap = pooled(intact, "type"), pooled(decapitated, "type")
+    table = [[(t_intact == COMPLEX).sum(), (t_intact != COMPLEX).sum()],
+             [(t_decap == COMPLEX).sum(), (t_decap != COMPLEX).sum()]]
+    assert stats.fisher_exact(table, alternative="greater").pvalue < 1e-3
+    assert (t_decap == COMPLEX).mean() < 0.5 * (t_intact == COMPLEX).mean()
+
+
+def test_dormant_cells_do_not_attack():
+    cfg = scenario("status_quo_2024", "end=2024-06-30", "model.insurgents.initial_active_share=0",
+                   "model.insurgents.activation_rate_per_day=0")
+    assert model_for(cfg).run().attacks["day"].size == 0
+
+
+def test_centrally_directed_attacks_stay_below_fifteen_percent():
+    """Al-Batakoshi (2025): fewer than 15% of operations are directed by the centre."""
+    outcomes = run_ensemble(scenario("status_quo_2024", "end=2024-12-31", "replicates=8"), workers=2, progress=False)
+    directed = pooled(outcomes, "directed")
+    share = directed.mean()
+    assert directed.size > 200
+    # Binomial 99.9% bound around the declared 10% share, times the time the centre is alive (<= 1).
+    assert share < 0.15
+    assert share > 0.10 - 3.3 * np.sqrt(0.1 * 0.9 / directed.size) - 0.05
+
+
+def test_network_exposure_gives_intelligence_on_linked_cells():
+    model = model_for(scenario("status_quo_2024", "end=2024-01-31"))
+    net = model.cells
+    slot = next(s for s in range(net.n) if len(net.agents[s].links) >= 2)
+    linked = [c.slot for c in net.agents[slot].links]
+    before = net.intel[linked].sum()
+    expose_links(net, slot, captured=10, chance=1.0, intel=1.5)
+    # Each of the 10 captured talks (chance 1) and gives up one linked cell: 10 x 1.5 intel in all.
+    assert net.intel[linked].sum() - before == pytest.approx(15.0)
+
+
+def test_recruitment_scales_with_the_rate_set_by_community_stance():
+    """Recruits are Poisson(members * rate * days): doubling the rate doubles the mean (5% tolerance)."""
+    model = model_for(scenario("status_quo_2024", "end=2024-01-31"))
+    net, cond = model.cells, model.cond
+    net.active[: net.n] = True
+    net.funds[: net.n] = 1e9                       # money factor ~1: isolate the stance-driven rate
+    base_members = net.members[: net.n].copy()
+    totals = []
+    for scale in (1.0, 2.0):
+        cond.recruit_rate = np.full(model.geography.n_areas, 0.002 * scale)
+        gained = 0
+        for _ in range(300):
+            net.members[: net.n] = base_members
+            behaviour.recruit(net, cond, behaviour.CellDay.of(net, cond), days=7)
+            gained += int(net.members[: net.n].sum() - base_members.sum())
+        totals.append(gained)
+    expected = 300 * 7 * 0.002 * base_members.sum()
+    assert totals[0] == pytest.approx(expected, rel=0.05)
+    assert totals[1] / totals[0] == pytest.approx(2.0, rel=0.05)
+
+
+def test_hideout_crowding_spreads_cells_over_refuges():
+    geo = load_geography()
+    presence = np.zeros(geo.n_areas)
+    empty = np.zeros(geo.n_areas)
+    hamrin, younis = geo.index("hamrin_mountains"), geo.index("sheikh_younis_mountains")
+    diyala = geo.index("diyala")
+    assert refuge_areas(geo, presence, empty, crowding=0.03)[diyala] == hamrin   # most rugged neighbour
+    crowded = empty.copy()
+    crowded[hamrin] = 20
+    assert refuge_areas(geo, presence, crowded, crowding=0.03)[diyala] == younis
+
+
+def test_large_cells_split_into_linked_cells():
+    model = model_for(scenario("status_quo_2024", "end=2024-01-31"))
+    net = model.cells
+    n_before = net.n
+    net.members[0] = 30
+    behaviour.split_large(net)
+    assert net.n == n_before + 1
+    assert net.members[0] + net.members[net.n - 1] == 30 and net.members[0] == 15
+    assert net.agents[net.n - 1] in net.agents[0].links
+
+
+def test_removing_cells_keeps_agents_and_arrays_in_step():
+    model = model_for(scenario("status_quo_2024", "end=2024-01-31"))
+    net = model.cells
+    net.members[[0, 3, 5]] = 0
+    net.remove_dead()
+    for slot in range(net.n):
+        agent = net.agents[slot]
+        assert agent.slot == slot and net.uid[slot] == agent.unique_id
+        assert all(other.slot < net.n for other in agent.links)
+    assert len(model.agents_by_type[type(net.agents[0])]) == net.n
+
+
+# ----- attacks ------------------------------------------------------------------------------
+def test_severity_mean_matches_the_lognormal_poisson_rule_and_grows_with_capability():
+    """E[casualties] = exp(mu + sd^2 / 2) * capability^gain for a Poisson-lognormal severity."""
+    cfg = scenario("status_quo_2024")
+    p = cfg.model.attacks
+    planner = AttackPlanner(p, 0.0, 0.0, load_geography())
+    rng = np.random.default_rng(7)
+    for capability in (0.5, 2.0):
+        draws = np.array([sum(planner._severity(0, capability, rng)) for _ in range(40000)])
+        expected = np.exp(p.severity_log_mean[0] + p.severity_log_sd ** 2 / 2) * capability ** p.capability_severity_gain
+        assert draws.mean() == pytest.approx(expected, rel=0.04)
+
+
+def test_casualties_per_attack_are_heavy_tailed():
+    """More mass far above the mean than a Poisson count with the same mean would have."""
+    outcomes = run_ensemble(scenario("status_quo_2024", "end=2024-12-31", "replicates=8"), workers=2, progress=False)
+    casualties = pooled(outcomes, "killed") + pooled(outcomes, "wounded")
+    mean = casualties.mean()
+    tail = (casualties >= 4 * mean).mean()
+    assert tail > 10 * stats.poisson.sf(np.ceil(4 * mean) - 1, mean)
+    assert casualties.var() > 2 * mean
+
+
+def test_hideout_cells_strike_in_settled_neighbours():
+    geo = load_geography()
+    planner = AttackPlanner(scenario().model.attacks, 1.0, 0.0, geo)
+    rng = np.random.default_rng(3)
+    places = {planner._place(geo.index("wadi_al_shay"), rng) for _ in range(200)}
+    assert places and all(not geo.hideout[a] and geo.in_iraq[a] for a in places)
+    assert places <= set(np.flatnonzero(geo.adjacency[geo.index("wadi_al_shay")]))
+
+
+# ----- Iraqi forces ------------------------------------------------------------------------
+def test_regional_diversion_and_sanctions_lower_readiness_and_raids():
+    base = scenario("status_quo_2024", "regional=calm", "relations=strained_2024", "end=2024-12-31", "replicates=8")
+    strained = scenario("status_quo_2024", "regional=regional_war", "relations=sanctions", "end=2024-12-31",
+                        "replicates=8")
+    assert model_for(strained).forces.readiness < 0.6 * model_for(base).forces.readiness
+    raids = [np.array([o.counters["raids"] for o in run_ensemble(c, workers=2, progress=False)])
+             for c in (base, strained)]
+    assert stats.mannwhitneyu(raids[0], raids[1], alternative="greater").pvalue < 0.01
