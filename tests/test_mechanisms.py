@@ -175,10 +175,10 @@ def test_large_cells_split_into_linked_cells():
     model = model_for(scenario("status_quo_2024", "end=2024-01-31"))
     net = model.cells
     n_before = net.n
-    net.members[0] = 30
+    net.members[0] = 20
     behaviour.split_large(net)
     assert net.n == n_before + 1
-    assert net.members[0] + net.members[net.n - 1] == 30 and net.members[0] == 15
+    assert net.members[0] == net.members[net.n - 1] == 10
     assert net.agents[net.n - 1] in net.agents[0].links
 
 
@@ -235,3 +235,13 @@ def test_regional_diversion_and_sanctions_lower_readiness_and_raids():
     raids = [np.array([o.counters["raids"] for o in run_ensemble(c, workers=2, progress=False)])
              for c in (base, strained)]
     assert stats.mannwhitneyu(raids[0], raids[1], alternative="greater").pvalue < 0.01
+
+
+def test_a_mass_arrival_is_split_into_cells_of_allowed_size():
+    model = model_for(scenario("status_quo_2024", "end=2024-01-31"))
+    net = model.cells
+    total_before = net.fighters()
+    net.members[0] += 200
+    behaviour.split_large(net)
+    assert (net.members[: net.n] <= net.p.max_cell_size).all()
+    assert net.fighters() == total_before + 200

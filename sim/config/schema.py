@@ -33,7 +33,7 @@ class ScenarioInfo:
 class InsurgentParams:
     """Size, shape, money and behaviour of IS cells in Iraq (determinant 1)."""
 
-    initial_fighters_iraq: int = param(700, "persons", (0, 20000),
+    initial_fighters_iraq: int = param(800, "persons", (0, 20000),
         "IS members in Iraq on the start date, split into cells")
     mean_cell_size: float = param(6.0, "persons", (1.0, 50.0),
         "mean members per cell at the start")
@@ -59,7 +59,7 @@ class InsurgentParams:
         "chance an active cell goes dormant when not under pressure")
     pressure_dormancy_gain: float = param(6.0, "multiplier", (0.0, 100.0),
         "how much being tracked by intelligence raises the chance of going dormant")
-    attack_rate_per_day: float = param(0.0078, "1/day", UNIT_INTERVAL,
+    attack_rate_per_day: float = param(0.0066, "1/day", UNIT_INTERVAL,
         "attack hazard of an active cell of mean size, armed and funded")
     hideout_staging_share: float = param(0.85, "share", UNIT_INTERVAL,
         "share of attacks by hideout cells carried out in a neighbouring settled area")
@@ -184,9 +184,9 @@ class CoalitionParams:
     phases: list[PosturePhase] = param([], "", None, "posture phases in calendar order")
     isr_radius_km: float = param(450.0, "km", (1.0, 3000.0),
         "distance over which a base's ISR coverage falls to zero")
-    strike_rate_per_day: float = param(0.25, "1/day", UNIT_INTERVAL,
+    strike_rate_per_day: float = param(0.04, "1/day", UNIT_INTERVAL,
         "chance per day of a strike on a located cell under full coverage")
-    strike_removal_share: float = param(0.7, "share", UNIT_INTERVAL,
+    strike_removal_share: float = param(0.5, "share", UNIT_INTERVAL,
         "share of a struck cell's members killed")
     leader_strike_rate_per_day: float = param(0.02, "1/day", UNIT_INTERVAL,
         "chance per day of killing an exposed leader under full coverage")

@@ -108,10 +108,15 @@ class AttackPlanner:
 
 
 def _staging_targets(geo) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For each hideout, the settled Iraqi neighbours and population-weighted cumulative odds."""
+    """For each hideout, the settled Iraqi neighbours and their cumulative odds as targets.
+
+    Odds follow population (targets, cover) times community stance (access: a
+    hostile community reports strangers), so a large but hostile area such as
+    the Kurdistan Region is a rare target.
+    """
     out = []
     for a in range(geo.n_areas):
         nbrs = geo.neighbours[a][geo.neighbours[a] >= 0]
         nbrs = nbrs[geo.in_iraq[nbrs] & ~geo.hideout[nbrs]] if geo.hideout[a] else nbrs[:0]
-        out.append((nbrs, np.cumsum(geo.population_k[nbrs])))
+        out.append((nbrs, np.cumsum(geo.population_k[nbrs] * geo.community_stance[nbrs])))
     return out

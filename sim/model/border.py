@@ -64,8 +64,8 @@ class SyrianArena:
         losses = rng.binomial(self.free_fighters, 1.0 - (1.0 - p.attrition_rate_per_day) ** days)
         self.free_fighters += growth - losses
 
-    def step(self, net: CellNetwork) -> None:
-        """Breakouts, then crossings into Iraq."""
+    def step(self, net: CellNetwork) -> int:
+        """Breakouts, then crossings into Iraq; returns how many crossed today."""
         rng, p = self.model.rng, self.p
         if self.detainees > 0 and rng.random() < p.breakouts_per_year / DAYS_PER_YEAR:
             freed = int(rng.binomial(self.detainees, min(1.0, rng.exponential(p.breakout_escape_share))))
@@ -75,13 +75,14 @@ class SyrianArena:
             self.escaped += freed
         successes = rng.binomial(self.free_fighters, p.crossing_attempt_rate_per_day * self._success_chance)
         if successes == 0:
-            return
+            return 0
         crossed = rng.multinomial(successes, self._crossing_odds)
         for crossing, arrivals in zip(self.crossings, crossed, strict=True):
             if arrivals:
                 crossing.crossed += int(arrivals)
                 self.free_fighters -= int(arrivals)
                 join_or_form_cell(net, crossing.iraq_side, int(arrivals), p.arrival_funds_per_member_usd)
+        return int(successes)
 
 
 def join_or_form_cell(net: CellNetwork, area: int, arrivals: int, funds_per_member: float) -> None:

@@ -89,11 +89,13 @@ class CoalitionAirCover:
     def strike_located_cells(self, net: CellNetwork, located: np.ndarray) -> None:
         """Strikes on located cells under coalition coverage; struck cells lose most members."""
         rng = self.model.rng
-        chance = self.p.strike_rate_per_day * self.cover[net.area[located]]
+        # Targets come from the shared intelligence picture: strikes need the exchange too.
+        chance = (self.p.strike_rate_per_day * self._sharing) * self.cover[net.area[located]]
         hit = located[rng.random(located.size) < chance]
         for slot in hit:
             killed = int(rng.binomial(net.members[slot], self.p.strike_removal_share))
             net.members[slot] -= killed
+            net.lose_arms_with_members(slot)
             net.intel[slot] = 0.0
             self.strikes += 1
             self.removed_by_strikes += killed

@@ -17,9 +17,9 @@ class DailyConditions:
     presence: np.ndarray            # effective Iraqi ground presence per area
     isr: np.ndarray                 # ISR coverage usable by Iraqi forces per area, 0..1
     detection: np.ndarray           # daily detection chance per unit presence, per area
-    coalition_cover: np.ndarray     # coalition's own ISR/strike coverage per area, 0..1
     stance: np.ndarray              # community stance towards IS per area, 0..1
     undeterred: np.ndarray          # share of planned attacks not deterred, per area
+    refuge: np.ndarray              # where a pressed cell runs to from each area (weekly)
     net_income_per_member: np.ndarray  # extortion income less upkeep, USD/day, per area
     recruit_rate: np.ndarray        # recruits per member per day before money, per area
     propaganda: float               # multiplier on recruitment and activation

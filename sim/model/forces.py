@@ -22,8 +22,13 @@ if TYPE_CHECKING:
     from sim.model.insurgents import CellNetwork
     from sim.model.model import InsurgencyModel
 
-# Rugged terrain halves raid success at the extreme (estimated).
+# Rugged terrain halves raid success, and a sweep's chance to find a cell, at the extreme (estimated).
 RAID_TERRAIN_PENALTY = 0.5
+SWEEP_TERRAIN_PENALTY = 0.5
+# Intelligence from one detection, by ground forces or a sweep: the unit of the intelligence bank.
+INTEL_PER_DETECTION = 1.0
+# A capture that exposes a wali also adds this much to the centre's exposure (estimated).
+CENTRE_EXPOSURE_PER_LEAD = 0.25
 
 
 class ForceUnit(mesa.Agent):
@@ -35,7 +40,6 @@ class ForceUnit(mesa.Agent):
         self.branch = spec.branch
         self.area = spec.area
         self.strength = spec.strength
-        self.nationwide_raids = spec.nationwide_raids
 
 
 class IraqiForces:
@@ -88,7 +92,7 @@ class IraqiForces:
         n = net.n
         chance = (cond.detection * cond.presence)[net.area[:n]] * net.visibility()
         detected = net.model.rng.random(n) < chance
-        net.intel[:n] = net.intel[:n] * self._intel_keep + detected
+        net.intel[:n] = net.intel[:n] * self._intel_keep + detected * INTEL_PER_DETECTION
 
     def sweep_hideouts(self, net: CellNetwork) -> None:
         """Pre-emptive sweeps of hideout terrain, at a rate set by readiness."""
@@ -97,9 +101,9 @@ class IraqiForces:
         for _ in range(sweeps):
             target = self.iraqi_hideouts[rng.integers(self.iraqi_hideouts.size)]
             in_area = (net.area[: net.n] == target).nonzero()[0]
-            chance = self.p.sweep_detection * (1.0 - 0.5 * self.model.geography.ruggedness[target])
+            chance = self.p.sweep_detection * (1.0 - SWEEP_TERRAIN_PENALTY * self.model.geography.ruggedness[target])
             found = in_area[rng.random(in_area.size) < chance]
-            net.intel[found] += 1.0
+            net.intel[found] += INTEL_PER_DETECTION
 
     def raid_located_cells(self, net: CellNetwork, located: np.ndarray) -> None:
         """Raid located cells, best-known first, as far as today's raid capacity goes."""
@@ -122,7 +126,7 @@ class IraqiForces:
         removed = int(rng.binomial(net.members[slot], p.raid_removal_share))
         captured = int(rng.binomial(removed, p.capture_share))
         net.members[slot] -= removed
-        net.weapons[slot] = min(net.weapons[slot], net.members[slot] * net.p.weapons_per_member)
+        net.lose_arms_with_members(slot)
         net.intel[slot] = 0.0
         self.removed_by_raids += removed
         expose_links(net, slot, captured, p.network_exposure_per_capture, p.exposure_intel)
@@ -140,4 +144,4 @@ def expose_links(net: CellNetwork, slot: int, captured: int, chance: float, inte
         net.intel[links[rng.integers(len(links))].slot] += intel
     if rng.random() < 1.0 - (1.0 - net.p.leader_exposure_per_capture) ** captured:
         net.leadership.expose(int(net.model.geography.wilaya[net.area[slot]]))
-        net.leadership.expose(net.leadership.centre, 0.25)
+        net.leadership.expose(net.leadership.centre, CENTRE_EXPOSURE_PER_LEAD)

@@ -33,7 +33,6 @@ class UnitSpec:
     branch: str
     area: int
     strength: float
-    nationwide_raids: bool
 
 
 @dataclass(frozen=True)
@@ -125,8 +124,7 @@ def build_geography(data: dict) -> Geography:
             for c in data["crossings"]
         ),
         units=tuple(
-            UnitSpec(u["id"], u["branch"], pos[u["area"]], float(u["strength"]),
-                     bool(u.get("nationwide_raids", False)))
+            UnitSpec(u["id"], u["branch"], pos[u["area"]], float(u["strength"]))
             for u in data["force_units"]
         ),
         base_ids=tuple(b["id"] for b in bases),

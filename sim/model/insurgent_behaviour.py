@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 DORMANT_UPKEEP_SHARE = 0.5
 # A cell that cannot pay for an attack still has this share of its capability (estimated).
 UNFUNDED_CAPABILITY = 0.3
+# Share of the intelligence trail that follows a cell to a new area (estimated).
+TRAIL_KEPT_AFTER_MOVE = 0.5
+# A cell tracked this closely (intelligence relative to what locates it) stays dormant (estimated).
+WAKE_PRESSURE_LIMIT = 0.5
 # Uniform draws per cell per day, one row per rule that needs one.
 _SWITCH, _MOVE, _ATTACK = range(3)
 
@@ -81,24 +85,26 @@ def switch_state(net: CellNetwork, day: CellDay) -> None:
     """Go dormant under pressure ('strategic silence'); wake when led, funded and not tracked."""
     p, active = net.p, day.active
     dormant_chance = p.dormancy_rate_per_day + (p.dormancy_rate_per_day * p.pressure_dormancy_gain) * day.pressure
-    wake_chance = np.where(day.pressure < 0.5, net.wake_chance[: day.n], 0.0)
+    wake_chance = np.where(day.pressure < WAKE_PRESSURE_LIMIT, net.wake_chance[: day.n], 0.0)
     # An active cell may go dormant, a dormant one may wake: one draw decides either way.
     active ^= day.uniforms[_SWITCH] < np.where(active, dormant_chance, wake_chance)
 
 
-def move_to_cover(net: CellNetwork, day: CellDay, standing_presence: np.ndarray) -> None:
-    """Tracked cells slip away to the safest neighbouring area, shaking off part of the trail.
-
-    Safety is judged by terrain, standing garrisons (not short surges) and how
-    many cells already hide there.
-    """
+def move_to_cover(net: CellNetwork, cond: DailyConditions, day: CellDay) -> None:
+    """Tracked cells slip away to the safest neighbouring area, shaking off part of the trail."""
     moving = day.uniforms[_MOVE] < net.p.move_rate_when_pressed * day.pressure
+    moving &= cond.refuge[day.area] != day.area
     if moving.any():
-        geo = net.model.geography
-        cells_here = np.bincount(day.area, minlength=geo.n_areas)
-        refuge = refuge_areas(geo, standing_presence, cells_here, net.p.hideout_crowding)
-        day.area[moving] = refuge[day.area[moving]]
-        net.intel[: day.n][moving] *= 0.5
+        day.area[moving] = cond.refuge[day.area[moving]]
+        net.intel[: day.n][moving] *= TRAIL_KEPT_AFTER_MOVE
+
+
+def choose_refuges(net: CellNetwork, cond: DailyConditions, standing_presence: np.ndarray) -> None:
+    """The safest place to run to from each area, judged weekly by terrain, standing garrisons
+    (not short surges) and how many cells already hide there."""
+    geo = net.model.geography
+    cells_here = np.bincount(net.area[: net.n], minlength=geo.n_areas)
+    cond.refuge = refuge_areas(geo, standing_presence, cells_here, net.p.hideout_crowding)
 
 
 def recruit(net: CellNetwork, cond: DailyConditions, day: CellDay, days: int) -> None:
@@ -132,9 +138,11 @@ def plan_attacks(net: CellNetwork, cond: DailyConditions, day: CellDay) -> np.nd
 
 
 def split_large(net: CellNetwork) -> None:
-    """A cell above the maximum size splits; the new cell is linked to its parent."""
-    for slot in (net.members[: net.n] > net.p.max_cell_size).nonzero()[0]:
-        slot = int(slot)
+    """A cell above the maximum size splits in two, again until every part fits; each new
+    cell is linked to the cell it split from."""
+    large = (net.members[: net.n] > net.p.max_cell_size).nonzero()[0].tolist()
+    while large:
+        slot = int(large.pop())
         half = int(net.members[slot] // 2)
         funds, weapons = net.funds[slot] / 2, net.weapons[slot] / 2
         net.members[slot] -= half
@@ -142,3 +150,4 @@ def split_large(net: CellNetwork) -> None:
         net.weapons[slot] -= weapons
         child = net.add_cell(int(net.area[slot]), half, funds, weapons, bool(net.active[slot]))
         net.link(net.agents[slot], child)
+        large.extend(s for s in (slot, child.slot) if net.members[s] > net.p.max_cell_size)

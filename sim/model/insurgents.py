@@ -20,6 +20,8 @@ from sim.model.leadership import Leadership
 if TYPE_CHECKING:
     from sim.model.model import InsurgencyModel
 
+# IS keeps no standing cells in the largest, most policed areas (Kurdistan Region; estimated).
+NO_START_CELLS_ABOVE_POPULATION_K = 3000
 # Sizes beyond this share the last entry of the size-factor table (cells split far below it).
 SIZE_TABLE_LENGTH = 1024
 _ARRAYS = ("area", "members", "funds", "weapons", "active", "intel", "uid", "wake_chance", "attack_chance")
@@ -126,6 +128,10 @@ class CellNetwork:
         self.agents[last] = None
         self.n = last
 
+    def lose_arms_with_members(self, slot: int) -> None:
+        """After losses, survivors keep at most the standard arms for their number."""
+        self.weapons[slot] = min(self.weapons[slot], self.members[slot] * self.p.weapons_per_member)
+
     def link(self, a: InsurgentCell, b: InsurgentCell) -> None:
         if a is not b:
             a.links.add(b)
@@ -137,7 +143,7 @@ class CellNetwork:
         p, geo, rng = self.p, self.model.geography, self.model.rng
         iraq = np.flatnonzero(geo.in_iraq)
         hideouts = iraq[geo.hideout[iraq]]
-        settled = iraq[~geo.hideout[iraq] & (geo.population_k[iraq] < 3000)]
+        settled = iraq[~geo.hideout[iraq] & (geo.population_k[iraq] < NO_START_CELLS_ABOVE_POPULATION_K)]
         remaining = p.initial_fighters_iraq
         while remaining > 0:
             size = int(min(remaining, max(1, rng.poisson(p.mean_cell_size - 1) + 1), p.max_cell_size))

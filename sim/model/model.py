@@ -89,8 +89,8 @@ class InsurgencyModel(mesa.Model):
             geo.population_k + INCOME_HALF_POPULATION_K)
         cond = DailyConditions(
             presence=forces.presence(), isr=self.coalition.isr_for_iraq,
-            detection=np.zeros(geo.n_areas), coalition_cover=self.coalition.cover, stance=geo.community_stance.copy(),
-            undeterred=np.ones(geo.n_areas),
+            detection=np.zeros(geo.n_areas), stance=geo.community_stance.copy(),
+            undeterred=np.ones(geo.n_areas), refuge=np.arange(geo.n_areas),
             net_income_per_member=income - p.insurgents.upkeep_per_member_usd_per_day,
             recruit_rate=np.zeros(geo.n_areas),
             propaganda=1.0 + p.regional.recruitment_boost,
@@ -111,7 +111,7 @@ class InsurgencyModel(mesa.Model):
         cond, forces = self.cond, self.forces
         cond.presence = forces.presence()
         cond.undeterred = 1.0 - forces.p.attack_deterrence * cond.presence / (1.0 + cond.presence)
-        cond.isr, cond.coalition_cover = self.coalition.isr_for_iraq, self.coalition.cover
+        cond.isr = self.coalition.isr_for_iraq
         drifting = self._stance_drift_per_day > 0 and self.day % BOOKKEEPING_DAYS == 0
         if drifting:
             cond.stance = np.minimum(self.geography.community_stance + self._stance_drift_per_day * self.day, 1.0)
@@ -122,16 +122,18 @@ class InsurgencyModel(mesa.Model):
     def step(self) -> None:
         """One day: Syria and the border, cells act, forces and coalition respond."""
         net, cond = self.cells, self._update_conditions()
-        self.syria.step(net)
+        arrivals = self.syria.step(net)
         cells = behaviour.CellDay.of(net, cond)
-        if self.day % BOOKKEEPING_DAYS == 0:
+        settling = self.day % BOOKKEEPING_DAYS == 0
+        if settling:
             self.syria.settle(BOOKKEEPING_DAYS)
             behaviour.earn_and_spend(net, cond, cells, BOOKKEEPING_DAYS)
             behaviour.recruit(net, cond, cells, BOOKKEEPING_DAYS)
             behaviour.arm(net, cells, BOOKKEEPING_DAYS)
             behaviour.assess(net, cond)
+            behaviour.choose_refuges(net, cond, self.forces.base_presence)
         behaviour.switch_state(net, cells)
-        behaviour.move_to_cover(net, cells, self.forces.base_presence)
+        behaviour.move_to_cover(net, cond, cells)
         attackers = behaviour.plan_attacks(net, cond, cells)
         if attackers.size:
             areas = self.planner.carry_out(net, attackers, behaviour.capability(net)[attackers],
@@ -148,8 +150,12 @@ class InsurgencyModel(mesa.Model):
         if net.leadership.any_exposed():
             net.leadership.target(self.coalition.leader_kill_chance(
                 net.leadership.alive.size, self.geography.wilaya, cond.isr))
-        net.remove_dead()
-        behaviour.split_large(net)
+        # Members fall only at settlement (desertion) or to strikes and raids on located cells,
+        # and rise only at settlement (recruits) or with arrivals from Syria.
+        if settling or located.size:
+            net.remove_dead()
+        if settling or arrivals:
+            behaviour.split_large(net)
         if self._month_end[self.day]:
             self._record_month()
 
