@@ -97,12 +97,17 @@ class EnsembleResult:
         }
 
     def save(self, run_dir: str | Path) -> Path:
-        """Write the run directory: config, tables, summary, plots, and the manifest last."""
+        """Write a new run directory: config first, then tables, summary, plots, and the manifest last."""
         path = Path(run_dir)
         path.mkdir(parents=True, exist_ok=True)
         record.check_new_run_dir(path)
+        record.atomic_write_text(path / record.CONFIG, record.config_yaml(self.config))
+        return self.complete(path)
+
+    def complete(self, run_dir: str | Path) -> Path:
+        """Write the tables, summary and plots into a started run directory and seal it with the manifest."""
+        path = Path(run_dir)
         texts = {
-            record.CONFIG: record.config_yaml(self.config),
             "replicates.csv": record.csv_text(self.replicates),
             "monthly.csv": record.csv_text(self.monthly),
             "monthly_state.csv": record.csv_text(self.monthly_state),
@@ -111,7 +116,7 @@ class EnsembleResult:
         }
         for name, text in texts.items():
             record.atomic_write_text(path / name, text)
-        written = list(texts)
+        written = [record.CONFIG, *texts]
         if self.config.plots:
             for name, fig in self.figures().items():
                 record.atomic_write_bytes(path / name, record.figure_png(fig))

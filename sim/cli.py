@@ -61,8 +61,9 @@ def run_command(overrides: list[str]) -> None:
     from sim.config.load import PRIMARY_CONFIG, compose_overrides, register_schema, scenario_dir
 
     if not any(arg in HYDRA_FLAGS for arg in overrides):
-        compose_overrides([o for o in overrides if not o.lstrip("+~").startswith("hydra.")])
-        _refuse_existing_run_dir(overrides)
+        cfg = compose_overrides([o for o in overrides if not o.lstrip("+~").startswith("hydra.")])
+        _check_run_dir(overrides, cfg)
+        overrides = _resume_default_run_dir(overrides, cfg)
     import hydra
 
     register_schema()
@@ -75,12 +76,26 @@ def run_command(overrides: list[str]) -> None:
         sys.argv = saved
 
 
-def _refuse_existing_run_dir(overrides: list[str]) -> None:
-    from sim.runs.record import check_new_run_dir
+def _check_run_dir(overrides: list[str], cfg) -> None:
+    """A complete run is never overwritten; an unfinished one is resumed only with the same config."""
+    from sim.runs.record import check_run_dir_usable
 
     for override in overrides:
         if override.startswith("hydra.run.dir="):
-            check_new_run_dir(Path(override.split("=", 1)[1]))
+            check_run_dir_usable(Path(override.split("=", 1)[1]), cfg)
+
+
+def _resume_default_run_dir(overrides: list[str], cfg) -> list[str]:
+    """Without an explicit run directory, the same command picks up its own unfinished run."""
+    from sim.runs.record import find_incomplete_run
+
+    if any(o.startswith("hydra.run.dir=") for o in overrides):
+        return overrides
+    unfinished = find_incomplete_run(Path("outputs") / cfg.scenario.name, cfg)
+    if unfinished is None:
+        return overrides
+    print(f"found an unfinished run of the same configuration in {unfinished}; resuming it")
+    return [*overrides, f"hydra.run.dir={unfinished}"]
 
 
 def _hydra_task(cfg) -> None:
@@ -91,17 +106,19 @@ def _hydra_task(cfg) -> None:
     from sim.api import EnsembleResult
     from sim.config.load import to_run_config
     from sim.runs.ensemble import run_ensemble
+    from sim.runs.record import start_run
 
     # Hydra logs at INFO; Mesa logs every step at INFO, which would flood the log and cost time.
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         run_cfg = to_run_config(cfg)
         out = Path(HydraConfig.get().runtime.output_dir)
-        from sim.runs.record import check_new_run_dir
-
-        check_new_run_dir(out)
-        result = EnsembleResult(run_cfg, run_ensemble(run_cfg))
-        result.save(out)
+        checkpoints = start_run(out, run_cfg)
+        if checkpoints.completed_count():
+            print(f"resuming the unfinished run in {out}: {checkpoints.completed_count()} replicates already done")
+        result = EnsembleResult(run_cfg, run_ensemble(run_cfg, checkpoints=checkpoints))
+        result.complete(out)
+        checkpoints.remove()
     except ConfigError as err:
         fail(str(err))
     s = result.summary

@@ -50,7 +50,7 @@ class InsurgentParams:
     leader_replacement_days: float = param(180.0, "days", (1.0, 3650.0),
         "mean time to appoint a replacement for a killed leader")
     leader_exposure_per_capture: float = param(0.15, "probability", UNIT_INTERVAL,
-        "chance that a raid on a cell exposes its wilaya leader to targeting")
+        "chance that each member captured in a raid exposes the wilaya leader to targeting")
     central_direction_share: float = param(0.10, "share", (0.0, 0.15),
         "share of attacks directed by the centre (fewer than 15%, Al-Batakoshi 2025)")
     activation_rate_per_day: float = param(0.012, "1/day", UNIT_INTERVAL,
@@ -152,7 +152,7 @@ class IraqiForceParams:
     exposure_intel: float = param(1.5, "intel units", (0.0, 100.0),
         "intelligence gained on a cell exposed through the network")
     sweep_rate_per_day: float = param(0.05, "sweeps/day", UNIT_INTERVAL,
-        "pre-emptive sweeps of a hideout area per day at full readiness")
+        "pre-emptive sweeps per day nationwide at full readiness, each of a random hideout area")
     sweep_detection: float = param(0.5, "probability", UNIT_INTERVAL,
         "chance a sweep detects each cell in the swept area")
     reaction_boost: float = param(0.5, "presence multiplier", (0.0, 20.0),
@@ -260,7 +260,9 @@ class RunConfig:
     scenario: ScenarioInfo = field(default_factory=ScenarioInfo)
     seed: int = param(20240101, "", (0, 2**63 - 1), "root seed of the ensemble")
     replicates: int = param(100, "runs", (1, 10_000_000), "number of seeded replicates")
-    workers: int = param(1, "processes", (1, 1024), "local worker processes")
+    workers: int = param(1, "processes", (1, 1024), "local worker processes (or Dask workers to start)")
+    executor: str = param("local", "", None, "'local': this machine's processes; 'dask': a Dask cluster")
+    scheduler: str = param("", "", None, "Dask scheduler address (tcp://host:port); empty starts a local cluster")
     start: str = param("2024-01-01", "date", None, "first simulated day (YYYY-MM-DD)")
     end: str = param("2027-12-31", "date", None, "last simulated day (YYYY-MM-DD)")
     parameters: str = param("point", "", None, "'point': the stated point estimates")
@@ -270,3 +272,4 @@ class RunConfig:
 
 
 PARAMETER_MODES = ("point",)
+EXECUTORS = ("local", "dask")

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from sim.config.errors import ConfigError
-from sim.config.schema import PARAMETER_MODES, RunConfig
+from sim.config.schema import EXECUTORS, PARAMETER_MODES, RunConfig
 from sim.model.geography import load_geography
 
 N_ATTACK_TYPES = 5
@@ -61,6 +61,16 @@ def validate(cfg: RunConfig) -> RunConfig:
     if cfg.parameters not in PARAMETER_MODES:
         raise ConfigError(
             f"'parameters' is '{cfg.parameters}'; allowed: {', '.join(PARAMETER_MODES)}."
+        )
+    if cfg.executor not in EXECUTORS:
+        raise ConfigError(
+            f"'executor' is '{cfg.executor}'; allowed: {', '.join(EXECUTORS)} "
+            "(local processes, or a Dask cluster given by scheduler=tcp://host:port)."
+        )
+    if cfg.scheduler and cfg.executor != "dask":
+        raise ConfigError(
+            f"'scheduler' is set ({cfg.scheduler}) but 'executor' is '{cfg.executor}'; a scheduler "
+            "address is used only with executor=dask."
         )
     attacks = cfg.model.attacks
     for key in ("type_weights", "severity_log_mean"):

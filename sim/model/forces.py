@@ -27,6 +27,8 @@ RAID_TERRAIN_PENALTY = 0.5
 SWEEP_TERRAIN_PENALTY = 0.5
 # Intelligence from one detection, by ground forces or a sweep: the unit of the intelligence bank.
 INTEL_PER_DETECTION = 1.0
+# A failed raid still scatters the cell's trail: the share of its intelligence left (estimated).
+TRAIL_KEPT_AFTER_FAILED_RAID = 0.5
 # A capture that exposes a wali also adds this much to the centre's exposure (estimated).
 CENTRE_EXPOSURE_PER_LEAD = 0.25
 
@@ -116,7 +118,7 @@ class IraqiForces:
         order = located[np.argsort(-net.intel[located], kind="stable")][:capacity]
         success = p.raid_success * self.readiness * (1.0 - RAID_TERRAIN_PENALTY * geo.ruggedness[net.area[order]])
         hits = order[rng.random(order.size) < success]
-        net.intel[order] *= 0.5          # a failed raid still scatters the cell's trail
+        net.intel[order] *= TRAIL_KEPT_AFTER_FAILED_RAID
         self.raids += order.size
         for slot in hits:
             self._hit_cell(net, int(slot))

@@ -1,93 +1,64 @@
-"""Run many seeded replicates of a scenario, in this process or over worker processes.
+"""Run many seeded replicates of a scenario and put the outcomes back in replicate order.
 
-Workers are long-lived processes that each run blocks of replicate indices
-(importing Mesa costs about a second, so one process per replicate would
-waste most of the time). Results are put back in replicate order, so the
-ensemble is identical whatever the number of workers.
+The ensemble is identical whatever the executor, the number of workers and
+the order in which replicates finish: replicate i draws only from the
+generator its seed gives (`sim.runs.seeds`), and results are filed by index.
+With checkpoints, finished blocks are saved as they come in and a restart
+runs only the replicates that are missing.
 """
 
 from __future__ import annotations
 
-import math
-import multiprocessing
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import tqdm as tqdm_module
 from tqdm import tqdm
 
 from sim.config.schema import RunConfig
-from sim.model import InsurgencyModel, ReplicateOutcome
-from sim.runs.seeds import replicate_rng
+from sim.model import ReplicateOutcome
+from sim.runs.checkpoints import Checkpoints
+from sim.runs.executors import Block, execute, run_replicate, split, worker_context
 
-# Blocks per worker: enough for the progress bar to move and for load balance,
-# few enough that inter-process traffic stays negligible.
-BLOCKS_PER_WORKER = 8
-MAX_BLOCK = 50
+__all__ = ["run_ensemble", "run_replicate", "worker_context"]
+
 # The bar needs no monitor thread.
 tqdm_module.tqdm.monitor_interval = 0
 
 
-def worker_context() -> multiprocessing.context.BaseContext:
-    """Forkserver where the platform has it (workers fork from a clean server that has
-    imported the model once, not from a parent with BLAS threads); spawn elsewhere.
-
-    As with any multiprocessing code, a script that runs ensembles with several
-    workers must guard its entry point with `if __name__ == "__main__":`.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def run_replicate(cfg: RunConfig, index: int) -> ReplicateOutcome:
-    """Run replicate `index` of the ensemble that `cfg` describes."""
-    model = InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
-    return model.run()
-
-
-def _run_block(cfg: RunConfig, indices: list[int]) -> list[tuple[int, ReplicateOutcome]]:
-    return [(i, run_replicate(cfg, i)) for i in indices]
-
-
-def blocks(indices: list[int], workers: int) -> list[list[int]]:
-    """Split replicate indices into contiguous blocks for the workers."""
-    if not indices:
-        return []
-    size = max(1, min(MAX_BLOCK, math.ceil(len(indices) / (workers * BLOCKS_PER_WORKER))))
-    return [indices[k:k + size] for k in range(0, len(indices), size)]
+def progress_bar(total: int, desc: str, show: bool, initial: int = 0) -> tqdm:
+    """A tqdm bar on a terminal only, so that logs and pipes stay clean."""
+    return tqdm(total=total, initial=initial, desc=desc, unit="rep", leave=False,
+                disable=not show or not sys.stderr.isatty())
 
 
 def run_ensemble(cfg: RunConfig, indices: Iterable[int] | None = None, workers: int | None = None,
                  progress: bool | None = None,
-                 on_result: Callable[[int, ReplicateOutcome], None] | None = None) -> list[ReplicateOutcome]:
+                 on_result: Callable[[int, ReplicateOutcome], None] | None = None,
+                 checkpoints: Checkpoints | None = None) -> list[ReplicateOutcome]:
     """Run the replicates (all of them by default) and return outcomes in replicate order."""
-    todo = list(range(cfg.replicates)) if indices is None else list(indices)
+    wanted = list(range(cfg.replicates)) if indices is None else list(indices)
     workers = cfg.workers if workers is None else workers
-    show = cfg.progress if progress is None else progress
-    bar = tqdm(total=len(todo), desc=cfg.scenario.name, unit="rep",
-               disable=not show or not sys.stderr.isatty(), leave=False)
     results: dict[int, ReplicateOutcome] = {}
+    if checkpoints is not None:
+        saved = checkpoints.completed()
+        results.update((i, saved[i]) for i in wanted if i in saved)
+    todo = [i for i in wanted if i not in results]
+    bar = progress_bar(len(wanted), cfg.scenario.name, cfg.progress if progress is None else progress,
+                       initial=len(results))
 
-    def collect(pairs: list[tuple[int, ReplicateOutcome]]) -> None:
+    def collect(block: Block, pairs: list[tuple[int, ReplicateOutcome]]) -> None:
+        if checkpoints is not None:
+            checkpoints.save(pairs)
         for i, outcome in pairs:
             results[i] = outcome
             if on_result is not None:
                 on_result(i, outcome)
         bar.update(len(pairs))
 
+    blocks = [Block(None, cfg, b) for b in split(todo, workers)]
     try:
-        if workers <= 1 or len(todo) <= 1:
-            for i in todo:
-                collect([(i, run_replicate(cfg, i))])
-        else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
-                futures = [pool.submit(_run_block, cfg, block) for block in blocks(todo, workers)]
-                for future in as_completed(futures):
-                    collect(future.result())
+        execute(blocks, collect, executor=cfg.executor, workers=workers, scheduler=cfg.scheduler)
     finally:
         bar.close()
-    return [results[i] for i in todo]
+    return [results[i] for i in wanted]

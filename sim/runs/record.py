@@ -29,12 +29,14 @@ from sim.config.load import to_run_config
 from sim.config.schema import RunConfig
 
 MANIFEST = "manifest.json"
+# Checkpoints of finished replicates while a run is under way; removed once it is sealed.
+PARTIAL = ".partial"
 CONFIG = "config.yaml"
 FORMAT = "iraq-insurgency-sim run record"
 FORMAT_VERSION = 1
 # Settings that change how a run executes but never what it computes; kept out
 # of config.yaml so that the same experiment gives the same file with any workers.
-EXECUTION_KEYS = ("workers", "progress")
+EXECUTION_KEYS = ("workers", "executor", "scheduler", "progress")
 DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyyaml")
 
 
@@ -150,6 +152,62 @@ def check_new_run_dir(run_dir: Path) -> None:
         )
 
 
+def is_incomplete(run_dir: Path) -> bool:
+    """A run was started here (its config is written first) but never sealed by a manifest."""
+    return (run_dir / CONFIG).exists() and not (run_dir / MANIFEST).exists()
+
+
+def check_run_dir_usable(run_dir: Path, cfg: RunConfig) -> None:
+    """A run may go into a new directory, or resume an unfinished run of the very same config."""
+    if (run_dir / MANIFEST).exists():
+        check_new_run_dir(run_dir)
+    if is_incomplete(run_dir) and (run_dir / CONFIG).read_text(encoding="utf-8") != config_yaml(cfg):
+        raise ConfigError(
+            f"'{run_dir}' holds an unfinished run of a different configuration; it can be resumed "
+            f"only with the same settings (see its {CONFIG}). Choose another directory "
+            "(hydra.run.dir=PATH) for this run."
+        )
+
+
+def start_run(run_dir: Path, cfg: RunConfig):
+    """Begin a run in `run_dir`, or pick up an interrupted run of the same config there.
+
+    The config is written first, so an interrupted directory says what it was
+    running; replicates finished before the interruption are kept as
+    checkpoints and only the missing ones are run again. A complete run, or an
+    unfinished one of another config, is never touched.
+    """
+    from sim.runs.checkpoints import Checkpoints
+
+    text = config_yaml(cfg)
+    check_run_dir_usable(run_dir, cfg)
+    if is_incomplete(run_dir):
+        remove_temporary_files(run_dir)
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / CONFIG, text)
+    return Checkpoints(run_dir / PARTIAL, sha256_text(text)).open()
+
+
+def remove_temporary_files(run_dir: Path) -> None:
+    """Leftovers of writes cut short by a kill; the files they were meant for are written again."""
+    for tmp in run_dir.glob(".*.tmp-*"):
+        tmp.unlink(missing_ok=True)
+
+
+def find_incomplete_run(parent: Path, cfg: RunConfig) -> Path | None:
+    """The newest unfinished run of exactly this config under `parent`, if there is one."""
+    text = config_yaml(cfg)
+    candidates = sorted((p for p in parent.glob("*") if p.is_dir() and is_incomplete(p)), reverse=True)
+    for path in candidates:
+        try:
+            if (path / CONFIG).read_text(encoding="utf-8") == text:
+                return path
+        except OSError:
+            continue
+    return None
+
+
 def load_run(run_dir: str | Path) -> RunRecord:
     """Read a complete run directory, or raise ConfigError saying what is wrong with it."""
     path = Path(run_dir)
@@ -160,7 +218,8 @@ def load_run(run_dir: str | Path) -> RunRecord:
         if (path / CONFIG).exists():
             raise ConfigError(
                 f"'{path}' is an incomplete run: it has no {MANIFEST}, so it was interrupted or is "
-                "still running. Its files cannot be trusted; run the scenario again."
+                "still running. Its files cannot be trusted; run the same command again (with "
+                f"hydra.run.dir={path}) to finish it from the replicates it saved."
             )
         raise ConfigError(
             f"'{path}' is not a run directory: it has neither {MANIFEST} nor {CONFIG}. Pass a folder "

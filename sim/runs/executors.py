@@ -1,0 +1,149 @@
+"""Where blocks of replicates run: this process, local worker processes, or a Dask cluster.
+
+Every executor runs the same unit of work, `run_block(cfg, indices)`, and
+hands each finished block to a callback; the caller files results by
+replicate index, so what comes out never depends on the executor, the number
+of workers or the order in which blocks finish.
+
+Workers are long-lived and each runs many replicates: importing Mesa costs
+about a second, so one process per replicate would waste most of the time.
+
+A worker process that dies (killed, out of memory, a lost cluster node) loses
+only the blocks it held: the local executor starts a fresh pool and re-runs
+the blocks that had not come back, and Dask re-runs them on another worker.
+Re-running is safe because a block's result depends only on its config and
+replicate indices.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from sim.config.errors import ConfigError
+from sim.config.schema import EXECUTORS, RunConfig
+from sim.model import InsurgencyModel, ReplicateOutcome
+from sim.runs.seeds import replicate_rng
+
+# Blocks per worker: enough for the progress bar to move and for load balance,
+# few enough that inter-process traffic stays negligible.
+BLOCKS_PER_WORKER = 8
+MAX_BLOCK = 50
+# How many times a lost worker pool is replaced before the run gives up; a
+# block that kills its worker every time is a bug, not bad luck.
+MAX_POOL_RESTARTS = 3
+# Dask re-runs a task whose worker was lost this many times.
+DASK_RETRIES = 3
+
+BlockResult = list[tuple[int, ReplicateOutcome]]
+
+
+@dataclass(frozen=True)
+class Block:
+    """Replicates `indices` of the ensemble `cfg`; `key` tells the caller where they belong."""
+
+    key: Hashable
+    cfg: RunConfig
+    indices: tuple[int, ...]
+
+
+def run_replicate(cfg: RunConfig, index: int) -> ReplicateOutcome:
+    """Run replicate `index` of the ensemble that `cfg` describes."""
+    model = InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
+    return model.run()
+
+
+def run_block(cfg: RunConfig, indices: Sequence[int]) -> BlockResult:
+    return [(i, run_replicate(cfg, i)) for i in indices]
+
+
+def split(indices: list[int], workers: int) -> list[tuple[int, ...]]:
+    """Contiguous blocks of replicate indices, sized for `workers` processes."""
+    if not indices:
+        return []
+    size = max(1, min(MAX_BLOCK, math.ceil(len(indices) / (max(workers, 1) * BLOCKS_PER_WORKER))))
+    return [tuple(indices[k:k + size]) for k in range(0, len(indices), size)]
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Forkserver where the platform has it (workers fork from a clean server that has
+    imported the model once, not from a parent with BLAS threads); spawn elsewhere.
+
+    As with any multiprocessing code, a script that runs ensembles with several
+    workers must guard its entry point with `if __name__ == "__main__":`.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def execute(blocks: list[Block], on_done: Callable[[Block, BlockResult], None], *, executor: str = "local",
+            workers: int = 1, scheduler: str = "") -> None:
+    """Run every block and call `on_done(block, results)` as each finishes (in any order)."""
+    if not blocks:
+        return
+    if executor == "dask":
+        _execute_dask(blocks, on_done, workers, scheduler)
+    elif executor != "local":
+        raise ConfigError(f"executor is '{executor}'; the executors are: {', '.join(EXECUTORS)}.")
+    elif workers <= 1 or len(blocks) == 1:
+        for block in blocks:
+            on_done(block, run_block(block.cfg, block.indices))
+    else:
+        _execute_processes(blocks, on_done, workers)
+
+
+def _execute_processes(blocks: list[Block], on_done, workers: int) -> None:
+    pending = dict(enumerate(blocks))
+    restarts = 0
+    while pending:
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
+                futures = {pool.submit(run_block, b.cfg, b.indices): k for k, b in pending.items()}
+                for future in as_completed(futures):
+                    k = futures[future]
+                    on_done(pending[k], future.result())
+                    del pending[k]
+        except BrokenProcessPool:
+            restarts += 1
+            if restarts > MAX_POOL_RESTARTS:
+                raise RuntimeError(
+                    f"worker processes died {restarts} times; {len(pending)} blocks of replicates could "
+                    "not be run. Completed replicates are kept; run the same command again to finish."
+                ) from None
+
+
+def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) -> None:
+    """Submit every block to a Dask cluster: the one at `scheduler`, or a local one we start."""
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_as_completed
+    except ImportError:
+        raise ConfigError("executor=dask needs the 'distributed' package; install the project again "
+                          "(`make` does) or `pip install distributed`.") from None
+    cluster = None
+    try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as err:
+                raise ConfigError(f"cannot reach the Dask scheduler at '{scheduler}' ({err}); give the "
+                                  "address of a running scheduler, such as tcp://host:8786.") from None
+        else:
+            cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        with client:
+            futures = {client.submit(run_block, b.cfg, b.indices, pure=False, retries=DASK_RETRIES): b
+                       for b in blocks}
+            for future in dask_as_completed(futures):
+                on_done(futures[future], future.result())
+    finally:
+        if cluster is not None:
+            cluster.close()
