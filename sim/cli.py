@@ -4,6 +4,8 @@
     sim list                        scenarios and determinant levels
     sim compare RUN_DIR...          side-by-side table and distribution plot
     sim reproduce RUN_DIR           re-run from the record and verify every file
+    sim sweep NAME|FILE [options]   a grid of scenario variants into one Parquet dataset
+    sim sensitivity [options]       Morris screening or Sobol indices of the attack rate
 
 Bad input exits with status 2 and one paragraph on stderr, and writes nothing.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 from sim.config.errors import ConfigError
 
 USAGE = __doc__.split("\n\n")[1]
-SUBCOMMANDS = ("run", "list", "compare", "reproduce")
+SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity")
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                "--config-dir", "-cd", "--shell-completion", "-sc", "--run", "-r")
@@ -45,6 +47,10 @@ def main(argv: list[str] | None = None) -> None:
             compare_command(argv[1:])
         elif command == "reproduce":
             reproduce_command(argv[1:])
+        elif command == "sweep":
+            sweep_command(argv[1:])
+        elif command == "sensitivity":
+            sensitivity_command(argv[1:])
         elif command == "run":
             run_command(argv[1:])
         elif "=" in command or command.startswith("-"):
@@ -203,3 +209,93 @@ def reproduce_command(args: list[str]) -> None:
     if not result.ok:
         raise SystemExit(1)
     print("reproduced: every file identical")
+
+
+# ----- sweep ---------------------------------------------------------------------------
+def add_execution_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=1, help="local worker processes, or Dask workers to start")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="local processes, or a Dask cluster (results are identical)")
+    parser.add_argument("--scheduler", default="", help="Dask scheduler address; empty starts a local cluster")
+    parser.add_argument("--out", help="output directory (default outputs/<kind>/<name>/<date-time>)")
+
+
+def checked_execution(ns: argparse.Namespace) -> None:
+    if ns.workers < 1:
+        fail(f"--workers is {ns.workers}; it must be 1 or more.")
+    if ns.scheduler and ns.executor != "dask":
+        fail("--scheduler is used only with --executor dask.")
+
+
+def sweep_command(args: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="sim sweep", description="Run a grid of scenario variants.")
+    parser.add_argument("sweep", nargs="?", help="a sweep under scenarios/sweeps/ or a sweep YAML file")
+    parser.add_argument("--axis", action="append", default=[], metavar="KEY=V1,V2,...",
+                        help="an axis (repeatable); replaces the file's axes, or defines a sweep without a file")
+    parser.add_argument("--scenario", help="base scenario (default: the file's, else status_quo_2024)")
+    parser.add_argument("--replicates", type=int, help="replicates per point")
+    parser.add_argument("--seed", type=int, help="sweep seed")
+    parser.add_argument("--window", help="START:END of the compared attack rate (default: the file's, else 2026)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help="a fixed override for every point (repeatable)")
+    add_execution_options(parser)
+    ns = parser.parse_args(args)
+    checked_execution(ns)
+    from sim.sweeps.engine import find_unfinished_sweep, run_sweep, sweep_yaml
+    from sim.sweeps.spec import spec_from_options, sweep_points
+
+    if not ns.sweep and not ns.axis:
+        fail("give a sweep (a name under scenarios/sweeps/ or a YAML file) or at least one --axis KEY=V1,V2.")
+    spec = spec_from_options(ns.sweep, ns.axis, ns.scenario, ns.replicates, ns.seed, ns.overrides, ns.window)
+    points = sweep_points(spec)
+    out = _output_dir(ns.out, Path("outputs/sweeps") / spec.name,
+                      lambda parent: find_unfinished_sweep(parent, sweep_yaml(spec, points)))
+    print(f"sweep {spec.name}: {len(points)} points x {spec.replicates} replicates into {out}")
+    run_sweep(spec, out, executor=ns.executor, workers=ns.workers, scheduler=ns.scheduler, points=points)
+    import pandas as pd
+
+    summary = pd.read_csv(out / "summary.csv")
+    columns = ["point", *[k.split(".")[-1] for k in spec.axes], "attacks_per_month_q50", "attacks_per_month_q05",
+               "attacks_per_month_q95", "p_exceeds_2024_rate"]
+    print(f"attacks per month, {spec.window.start} to {spec.window.end}:")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"written to {out}")
+
+
+def _output_dir(given: str | None, parent: Path, find_unfinished) -> Path:
+    """The directory asked for, else this command's own unfinished one (to resume it), else a new one."""
+    if given:
+        return Path(given)
+    unfinished = find_unfinished(parent)
+    if unfinished is not None:
+        print(f"found an unfinished run of the same settings in {unfinished}; resuming it")
+        return unfinished
+    return parent / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
+# ----- sensitivity ---------------------------------------------------------------------
+def sensitivity_command(args: list[str]) -> None:
+    from sim.sweeps.sensitivity import DEFAULT_PARAMETERS
+
+    parser = argparse.ArgumentParser(prog="sim sensitivity",
+                                     description="Global sensitivity of the attack rate to model parameters.")
+    parser.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    parser.add_argument("--scenario", default="status_quo_2024")
+    parser.add_argument("--params", default=",".join(DEFAULT_PARAMETERS),
+                        help="comma-separated parameter paths, e.g. insurgents.attack_rate_per_day")
+    parser.add_argument("--range", action="append", default=[], metavar="PARAM=LOW:HIGH", dest="ranges",
+                        help="a range other than the declared one (repeatable)")
+    parser.add_argument("--samples", type=int, default=8,
+                        help="Morris trajectories, or the Sobol base sample N (a power of 2)")
+    parser.add_argument("--replicates", type=int, default=10, help="replicates per parameter sample")
+    parser.add_argument("--window", default="2026-01-01:2026-12-31", help="START:END of the attack-rate window")
+    parser.add_argument("--seed", type=int, default=20240101)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help="a fixed override for every sample (repeatable)")
+    add_execution_options(parser)
+    ns = parser.parse_args(args)
+    checked_execution(ns)
+    from sim.sweeps.sensitivity import run_sensitivity_command
+
+    run_sensitivity_command(ns)

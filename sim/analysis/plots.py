@@ -93,7 +93,8 @@ def attack_map(by_area: dict[str, dict[str, float]], geo: Geography, title: str)
     return fig
 
 
-def compare_distributions(rates: dict[str, np.ndarray], reference_rate: float) -> Figure:
+def compare_distributions(rates: dict[str, np.ndarray], reference_rate: float,
+                          ylabel: str = "attacks per month over the horizon") -> Figure:
     """Violin plot of attacks per month for several runs side by side."""
     labels = list(rates)
     fig = Figure(figsize=(max(6, 1.6 * len(labels) + 2), 4.5), dpi=110)
@@ -105,7 +106,7 @@ def compare_distributions(rates: dict[str, np.ndarray], reference_rate: float) -
         ax.vlines(k, q05, q95, color="black", lw=1)
     ax.axhline(reference_rate, color=IRAQ_COLOUR, ls="--", lw=1.2, label=f"claimed in Jan–Aug 2024: {reference_rate:.1f}")
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("attacks per month over the horizon")
+    ax.set_ylabel(ylabel)
     ax.set_title("Attack-rate distributions (median line, 90% interval bar)")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()

@@ -87,9 +87,9 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _versions() -> dict[str, str]:
+def package_versions(names=DEPENDENCIES) -> dict[str, str]:
     out = {}
-    for name in ("iraq-insurgency-sim", *DEPENDENCIES):
+    for name in ("iraq-insurgency-sim", *names):
         try:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -123,7 +123,7 @@ def write_manifest(run_dir: Path, cfg: RunConfig, files: list[str]) -> dict:
         "start": cfg.start,
         "end": cfg.end,
         "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "versions": _versions(),
+        "versions": package_versions(),
         "python": platform.python_version(),
         "git_commit": git_commit(),
         "config_sha256": sha256_file(run_dir / CONFIG),

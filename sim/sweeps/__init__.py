@@ -1,0 +1,1 @@
+"""Sweeps: grids of scenario variants run as one resumable, partitioned dataset."""

@@ -1,0 +1,146 @@
+"""Run every point and replicate of a sweep through one executor, resumably.
+
+The sweep directory is started by writing `sweep.yaml` (the resolved points
+and their seeds); finished blocks of replicates are checkpointed as they come
+in, a point's Parquet partition is written once the point is complete, and
+`manifest.json` seals the sweep last. Killed at any moment and started again
+with the same command, a sweep runs only the replicates that are missing, and
+its final files are identical to those of an uninterrupted sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from sim.analysis.targets import reference_rate_2024
+from sim.config.errors import ConfigError
+from sim.model import ReplicateOutcome
+from sim.runs import record
+from sim.runs.checkpoints import Checkpoints
+from sim.runs.ensemble import progress_bar
+from sim.runs.executors import Block, execute, split
+from sim.sweeps import dataset
+from sim.sweeps.spec import SweepPoint, SweepSpec, sweep_points
+
+SWEEP_FILE = "sweep.yaml"
+FORMAT = "iraq-insurgency-sim sweep"
+FORMAT_VERSION = 1
+DEPENDENCIES = (*record.DEPENDENCIES, "pyarrow", "dask", "distributed", "SALib")
+
+
+def sweep_yaml(spec: SweepSpec, points: list[SweepPoint]) -> str:
+    """The resolved sweep: its spec and every point's overrides and seed."""
+    plain = spec.as_dict()
+    plain["points"] = [{"point": p.index, "values": p.values, "seed": p.seed} for p in points]
+    return yaml.safe_dump(plain, sort_keys=False, allow_unicode=True)
+
+
+def start_sweep(out: Path, text: str) -> None:
+    """Begin a sweep in `out`, or resume an unfinished sweep of the same spec; never touch a finished one."""
+    if (out / record.MANIFEST).exists():
+        raise ConfigError(f"'{out}' already holds a finished sweep; sweeps are never overwritten. Choose "
+                          "another directory (--out DIR) or remove that one first.")
+    if (out / SWEEP_FILE).exists():
+        if (out / SWEEP_FILE).read_text(encoding="utf-8") != text:
+            raise ConfigError(f"'{out}' holds an unfinished sweep of a different spec (see its {SWEEP_FILE}); "
+                              "it can be resumed only with the same sweep. Choose another directory.")
+        record.remove_temporary_files(out)
+        return
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"'{out}' exists and is not a sweep directory; choose a new or empty directory.")
+    out.mkdir(parents=True, exist_ok=True)
+    record.atomic_write_text(out / SWEEP_FILE, text)
+
+
+def find_unfinished_sweep(parent: Path, text: str) -> Path | None:
+    """The newest unfinished sweep with exactly this spec under `parent`."""
+    for path in sorted((p for p in parent.glob("*") if p.is_dir()), reverse=True):
+        marker = path / SWEEP_FILE
+        if marker.exists() and not (path / record.MANIFEST).exists() and marker.read_text(encoding="utf-8") == text:
+            return path
+    return None
+
+
+def run_sweep(spec: SweepSpec, out: Path, *, executor: str = "local", workers: int = 1, scheduler: str = "",
+              progress: bool = True, points: list[SweepPoint] | None = None,
+              on_point: Callable[[int], None] | None = None) -> Path:
+    """Run (or finish) the sweep into `out` and seal it; returns `out`."""
+    points = sweep_points(spec) if points is None else points
+    start_sweep(out, sweep_yaml(spec, points))
+    reference = reference_rate_2024()
+    partial = out / record.PARTIAL
+    stores: dict[int, Checkpoints] = {}
+    results: dict[int, dict[int, ReplicateOutcome]] = {}
+    blocks = []
+    for point in points:
+        if dataset.point_done(out, point.index):
+            continue
+        store = Checkpoints(partial / f"point={point.index:04d}", record.sha256_text(record.config_yaml(point.config)))
+        stores[point.index] = store.open()
+        results[point.index] = store.completed()
+        todo = [i for i in range(spec.replicates) if i not in results[point.index]]
+        blocks += [Block(point.index, point.config, b) for b in split(todo, workers)]
+    total = len(points) * spec.replicates
+    done_now = sum(len(r) for r in results.values()) + (len(points) - len(results)) * spec.replicates
+    bar = progress_bar(total, f"sweep {spec.name}", progress, initial=done_now)
+    finished = len(points) - len(results)
+    bar.set_postfix_str(f"points {finished}/{len(points)}")
+
+    def finish_point(k: int) -> None:
+        nonlocal finished
+        outcomes = [results[k][i] for i in range(spec.replicates)]
+        dataset.write_point(out, k, dataset.point_tables(points[k], outcomes, spec.window, reference))
+        stores[k].remove()
+        del results[k]
+        finished += 1
+        bar.set_postfix_str(f"points {finished}/{len(points)}")
+        if on_point is not None:
+            on_point(k)
+
+    def collect(block: Block, pairs: list[tuple[int, ReplicateOutcome]]) -> None:
+        stores[block.key].save(pairs)
+        results[block.key].update(pairs)
+        bar.update(len(pairs))
+        if len(results[block.key]) == spec.replicates:
+            finish_point(block.key)
+
+    try:
+        for k in [k for k, r in results.items() if len(r) == spec.replicates]:
+            finish_point(k)          # every replicate was checkpointed before an interruption
+        execute(blocks, collect, executor=executor, workers=workers, scheduler=scheduler)
+    finally:
+        bar.close()
+    seal_sweep(out, spec, points)
+    if partial.exists():
+        partial.rmdir()
+    return out
+
+
+def seal_sweep(out: Path, spec: SweepSpec, points: list[SweepPoint]) -> None:
+    """Summary table and plots from the dataset, then the manifest over every file, last."""
+    from sim.analysis import sweep as sweep_analysis
+
+    reps = dataset.read_dataset(out, "replicates")
+    axes = [k.split(".")[-1] for k in spec.axes]
+    summary = sweep_analysis.point_summary(reps, axes)
+    record.atomic_write_text(out / "summary.csv", record.csv_text(summary))
+    for name, fig in sweep_analysis.sweep_figures(reps, summary, axes, spec, reference_rate_2024()).items():
+        record.atomic_write_bytes(out / name, record.figure_png(fig))
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                   if p.is_file() and p.name != record.MANIFEST and record.PARTIAL not in p.parts)
+    manifest = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "sweep": spec.name, "seed": spec.seed,
+        "replicates": spec.replicates, "points": len(points),
+        "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "versions": record.package_versions(DEPENDENCIES), "python": platform.python_version(),
+        "git_commit": record.git_commit(), "sweep_sha256": record.sha256_file(out / SWEEP_FILE),
+        "command": sys.argv, "files": {name: record.sha256_file(out / name) for name in files},
+    }
+    record.atomic_write_text(out / record.MANIFEST, json.dumps(manifest, indent=2) + "\n")

@@ -1,0 +1,209 @@
+"""A sweep: a base scenario, axes of determinant levels or parameter values, and their grid.
+
+A sweep file (YAML under `scenarios/sweeps/`) names the axes; each point of
+the grid is an ordinary run config, composed and validated before anything
+runs, so a bad level or value stops the sweep with a clear message and writes
+nothing. Point k's seed comes from the sweep seed and k alone, and its
+replicates' seeds from that seed and their index, so a point of the sweep is
+the same ensemble that `sim run` gives with the point's overrides and seed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sim.config.errors import ConfigError
+from sim.config.load import compose_run_config, scenario_dir
+from sim.config.schema import RunConfig
+from sim.config.validate import parse_date
+
+SWEEP_FOLDER = "sweeps"
+KNOWN_KEYS = {"name", "description", "scenario", "overrides", "axes", "replicates", "seed", "window"}
+# Settings that a sweep fixes for every point (replicates, seed) or that do not change results.
+NOT_AXES = {"seed", "replicates", "workers", "executor", "scheduler", "progress", "plots", "scenario"}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months whose attack rate a sweep compares across points."""
+
+    start: str
+    end: str
+
+
+@dataclass
+class SweepPoint:
+    index: int
+    values: dict[str, str]          # axis -> value, as written in overrides
+    seed: int
+    config: RunConfig = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in self.values.items())
+
+
+@dataclass
+class SweepSpec:
+    name: str
+    description: str
+    scenario: str
+    overrides: list[str]
+    axes: dict[str, list[str]]
+    replicates: int
+    seed: int
+    window: Window
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "description": self.description, "scenario": self.scenario,
+                "overrides": list(self.overrides), "axes": {k: list(v) for k, v in self.axes.items()},
+                "replicates": self.replicates, "seed": self.seed,
+                "window": {"start": self.window.start, "end": self.window.end}}
+
+
+def point_seed(sweep_seed: int, index: int) -> int:
+    """Point `index`'s root seed: a child of the sweep seed, never the order of execution."""
+    child = np.random.SeedSequence(sweep_seed, spawn_key=(index,))
+    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))   # fits the schema's int64 range
+
+
+def sweep_path(name_or_path: str) -> Path:
+    """A sweep file by path, or by name under scenarios/sweeps/."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise ConfigError(f"Sweep file '{path}' does not exist.")
+        return path
+    folder = scenario_dir() / SWEEP_FOLDER
+    candidate = folder / f"{name_or_path}.yaml"
+    if not candidate.is_file():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml"))) or "none"
+        raise ConfigError(f"Unknown sweep '{name_or_path}'; the sweeps in {SWEEP_FOLDER}/ are: {known}; or give "
+                          "the path of a sweep YAML file.")
+    return candidate
+
+
+def load_sweep(name_or_path: str) -> SweepSpec:
+    path = sweep_path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"Sweep file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Sweep file '{path}' must be a mapping with keys: {', '.join(sorted(KNOWN_KEYS))}.")
+    return sweep_from_dict(data, where=str(path))
+
+
+def sweep_from_dict(data: dict, where: str = "sweep") -> SweepSpec:
+    """Check a sweep's keys and types and expand numeric ranges; raise ConfigError naming what is wrong."""
+    unknown = sorted(set(data) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; a sweep has: {', '.join(sorted(KNOWN_KEYS))}.")
+    axes_in = data.get("axes")
+    if not isinstance(axes_in, dict) or not axes_in:
+        raise ConfigError(f"{where}: 'axes' must map at least one config key or determinant to its values, "
+                          "for example axes: {drawdown: [status_quo_2024, full_exit]}.")
+    axes = {str(k): _axis_values(str(k), v, where) for k, v in axes_in.items()}
+    fixed = sorted(set(axes) & NOT_AXES)
+    if fixed:
+        raise ConfigError(f"{where}: {fixed} cannot be a sweep axis; axes are determinants (drawdown, syria, "
+                          "...) or model parameters (model.GROUP.NAME). Set replicates and seed for the whole sweep.")
+    short = [k.split(".")[-1] for k in axes]
+    if len(set(short)) != len(short):
+        raise ConfigError(f"{where}: two axes end in the same name ({short}); the dataset's columns would clash.")
+    window = data.get("window") or {"start": "2026-01-01", "end": "2026-12-31"}
+    if not isinstance(window, dict) or set(window) != {"start", "end"}:
+        raise ConfigError(f"{where}: 'window' must have 'start' and 'end' dates (YYYY-MM-DD).")
+    start, end = (str(parse_date(window[k], f"window.{k}")) for k in ("start", "end"))
+    if end < start:
+        raise ConfigError(f"{where}: the window ends ({end}) before it starts ({start}).")
+    overrides = data.get("overrides") or []
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        raise ConfigError(f"{where}: 'overrides' must be a list of key=value strings.")
+    return SweepSpec(name=str(data.get("name", "sweep")), description=" ".join(str(data.get("description", "")).split()),
+                     scenario=str(data.get("scenario", "status_quo_2024")), overrides=overrides, axes=axes,
+                     replicates=_positive_int(data.get("replicates", 100), "replicates", where),
+                     seed=_positive_int(data.get("seed", 20240101), "seed", where, minimum=0),
+                     window=Window(start, end))
+
+
+def _positive_int(value, key: str, where: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: '{key}' is {value!r}; it must be a whole number of at least {minimum}.")
+    return value
+
+
+def _axis_values(key: str, spec, where: str) -> list[str]:
+    """Values as override strings: a list, or {range: [low, high], steps: n} for evenly spaced numbers."""
+    if isinstance(spec, dict):
+        if set(spec) != {"range", "steps"} or not isinstance(spec["range"], list) or len(spec["range"]) != 2:
+            raise ConfigError(f"{where}: axis '{key}' must be a list of values or {{range: [low, high], steps: n}}.")
+        steps = _positive_int(spec["steps"], f"axes.{key}.steps", where, minimum=2)
+        try:
+            values = np.linspace(float(spec["range"][0]), float(spec["range"][1]), steps)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: axis '{key}' range must hold two numbers.") from None
+        return [repr(round(float(v), 10)) for v in values]
+    if not isinstance(spec, list) or not spec:
+        raise ConfigError(f"{where}: axis '{key}' must be a non-empty list of values.")
+    values = [str(v) for v in spec]
+    if len(set(values)) != len(values):
+        raise ConfigError(f"{where}: axis '{key}' repeats a value: {values}.")
+    return values
+
+
+def sweep_points(spec: SweepSpec) -> list[SweepPoint]:
+    """Every point of the grid (the last axis varies fastest), composed and validated."""
+    points = []
+    for index, combo in enumerate(itertools.product(*spec.axes.values())):
+        values = dict(zip(spec.axes, combo, strict=True))
+        seed = point_seed(spec.seed, index)
+        overrides = [*spec.overrides, *(f"{k}={v}" for k, v in values.items()),
+                     f"replicates={spec.replicates}", f"seed={seed}"]
+        try:
+            cfg = compose_run_config(spec.scenario, overrides)
+        except ConfigError as err:
+            raise ConfigError(f"Sweep point {index} ({', '.join(overrides[:-2])}): {err}") from None
+        if cfg.end < spec.window.end or cfg.start > spec.window.start:
+            raise ConfigError(f"The sweep's window {spec.window.start} to {spec.window.end} lies outside the "
+                              f"horizon {cfg.start} to {cfg.end} of point {index}; choose a window inside it.")
+        points.append(SweepPoint(index, values, seed, cfg))
+    return points
+
+
+def spec_from_options(name_or_path: str | None, axes: list[str], scenario: str | None, replicates: int | None,
+                      seed: int | None, overrides: list[str], window: str | None = None) -> SweepSpec:
+    """A sweep from a file, from command-line axes, or a file with some of its settings replaced."""
+    data = yaml.safe_load(sweep_path(name_or_path).read_text(encoding="utf-8")) if name_or_path else {}
+    if not isinstance(data, dict):
+        return load_sweep(name_or_path)          # raises the file's own error
+    if not name_or_path:
+        data["name"] = "command_line"
+    if axes:
+        parsed = {}
+        for axis in axes:
+            key, sep, values = axis.partition("=")
+            if not sep or not key or not values:
+                raise ConfigError(f"--axis '{axis}' must look like KEY=V1,V2 (for example --axis syria=contained,collapse).")
+            parsed[key] = values.split(",")
+        data["axes"] = parsed
+    for key, value in (("scenario", scenario), ("replicates", replicates), ("seed", seed)):
+        if value is not None:
+            data[key] = value
+    data["overrides"] = [*(data.get("overrides") or []), *overrides]
+    if window is not None:
+        data["window"] = parse_window(window)
+    return sweep_from_dict(data, where=name_or_path or "the command line")
+
+
+def parse_window(text: str) -> dict[str, str]:
+    """START:END as given on the command line."""
+    start, sep, end = text.partition(":")
+    if not sep:
+        raise ConfigError(f"window '{text}' must look like START:END, for example 2026-01-01:2026-12-31.")
+    return {"start": start, "end": end}
