@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from sim.analysis.targets import reference_rate_2024
@@ -70,8 +71,13 @@ def find_unfinished_sweep(parent: Path, text: str) -> Path | None:
 
 def run_sweep(spec: SweepSpec, out: Path, *, executor: str = "local", workers: int = 1, scheduler: str = "",
               progress: bool = True, points: list[SweepPoint] | None = None,
-              on_point: Callable[[int], None] | None = None) -> Path:
-    """Run (or finish) the sweep into `out` and seal it; returns `out`."""
+              on_point: Callable[[int], None] | None = None,
+              analysis: Callable[[pd.DataFrame], dict[str, bytes]] | None = None) -> Path:
+    """Run (or finish) the sweep into `out` and seal it; returns `out`.
+
+    `analysis` turns the replicate dataset into the files written beside it
+    (by default the grid's summary table and figures).
+    """
     points = sweep_points(spec) if points is None else points
     start_sweep(out, sweep_yaml(spec, points))
     reference = reference_rate_2024()
@@ -117,22 +123,30 @@ def run_sweep(spec: SweepSpec, out: Path, *, executor: str = "local", workers: i
         execute(blocks, collect, executor=executor, workers=workers, scheduler=scheduler)
     finally:
         bar.close()
-    seal_sweep(out, spec, points)
+    reps = dataset.read_dataset(out, "replicates")
+    files = (analysis or (lambda r: grid_analysis(r, spec)))(reps)
+    seal_sweep(out, spec, points, files)
     if partial.exists():
         partial.rmdir()
     return out
 
 
-def seal_sweep(out: Path, spec: SweepSpec, points: list[SweepPoint]) -> None:
-    """Summary table and plots from the dataset, then the manifest over every file, last."""
+def grid_analysis(reps: pd.DataFrame, spec: SweepSpec) -> dict[str, bytes]:
+    """The summary table per point and the figures comparing points."""
     from sim.analysis import sweep as sweep_analysis
 
-    reps = dataset.read_dataset(out, "replicates")
     axes = [k.split(".")[-1] for k in spec.axes]
     summary = sweep_analysis.point_summary(reps, axes)
-    record.atomic_write_text(out / "summary.csv", record.csv_text(summary))
+    files = {"summary.csv": record.csv_text(summary).encode("utf-8")}
     for name, fig in sweep_analysis.sweep_figures(reps, summary, axes, spec, reference_rate_2024()).items():
-        record.atomic_write_bytes(out / name, record.figure_png(fig))
+        files[name] = record.figure_png(fig)
+    return files
+
+
+def seal_sweep(out: Path, spec: SweepSpec, points: list[SweepPoint], outputs: dict[str, bytes]) -> None:
+    """Write the analysis files, then the manifest over every file, last."""
+    for name, data in outputs.items():
+        record.atomic_write_bytes(out / name, data)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*")
                    if p.is_file() and p.name != record.MANIFEST and record.PARTIAL not in p.parts)
     manifest = {

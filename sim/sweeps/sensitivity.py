@@ -1,0 +1,207 @@
+"""Global sensitivity of the attack rate to the model's estimated parameters (SALib).
+
+Morris screening ranks many parameters cheaply (elementary effects along
+random trajectories); Sobol indices apportion the variance of the output to
+each parameter, alone (S1) and with its interactions (ST). Each parameter
+sample is a sweep point run for several replicates, through the same
+resumable, executor-independent engine as any sweep, so the indices can be
+reproduced by seed. Two outputs are analysed: the mean attack rate in the
+window, and the share of replicates whose rate exceeds the 2024 record.
+
+A parameter's range is the one given with --range, else its default ±50%
+(RELATIVE_RANGE) clipped to its declared bounds: the schema's bounds are what
+the model accepts, far wider than what is plausible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.config.errors import ConfigError
+from sim.config.load import compose_run_config
+from sim.config.schema import ModelParams, RunConfig
+from sim.config.validate import validate
+from sim.runs import record
+from sim.sweeps.spec import SweepPoint, SweepSpec, Window, parse_window, point_seed
+
+# The estimated parameters most likely to move the attack rate (docs/model.md says how each was set).
+DEFAULT_PARAMETERS = (
+    "insurgents.attack_rate_per_day",
+    "insurgents.recruit_rate_per_member_per_day",
+    "insurgents.activation_rate_per_day",
+    "insurgents.income_per_member_usd_per_day",
+    "iraqi_forces.detection_rate_per_day",
+    "iraqi_forces.raids_per_day",
+    "coalition.strike_rate_per_day",
+    "syria.crossing_attempt_rate_per_day",
+)
+RELATIVE_RANGE = 0.5
+OUTPUTS = {"attack_rate": "mean attacks per month in the window",
+           "p_exceeds_2024": "share of replicates above the 2024 attack rate"}
+
+
+def parameter_field(path: str) -> dataclasses.Field:
+    """The schema field for 'group.name' under `model`, if it is a numeric scalar."""
+    group, _, name = path.partition(".")
+    groups = {f.name: f.type for f in dataclasses.fields(ModelParams)}
+    params = {f.name: f for f in dataclasses.fields(getattr(ModelParams(), group))} if group in groups else {}
+    f = params.get(name)
+    if f is None or f.type not in ("float", "int", float, int):
+        numeric = [f"{g}.{p.name}" for g in groups for p in dataclasses.fields(getattr(ModelParams(), g))
+                   if p.type in ("float", "int", float, int)]
+        raise ConfigError(f"'{path}' is not a numeric model parameter; choose from: {', '.join(numeric)}.")
+    return f
+
+
+def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """Each parameter's range: as given, else default ±RELATIVE_RANGE within its declared bounds."""
+    out = {}
+    defaults = ModelParams()
+    for path in paths:
+        f = parameter_field(path)
+        lo_bound, hi_bound = f.metadata["bounds"]
+        group, name = path.split(".")
+        if path in ranges:
+            lo, hi = ranges[path]
+        else:
+            default = getattr(getattr(defaults, group), name)
+            lo, hi = default * (1 - RELATIVE_RANGE), default * (1 + RELATIVE_RANGE)
+        lo, hi = max(lo, lo_bound), min(hi, hi_bound)
+        if not lo < hi:
+            raise ConfigError(f"the range of '{path}' is empty after clipping to its bounds "
+                              f"[{lo_bound}, {hi_bound}]; give one with --range {path}=LOW:HIGH.")
+        out[path] = (float(lo), float(hi))
+    return out
+
+
+def with_parameters(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
+    """`cfg` with some model parameters replaced (integers rounded), validated."""
+    model = cfg.model
+    for path, value in values.items():
+        group, name = path.split(".")
+        sub = getattr(model, group)
+        typed = int(round(value)) if parameter_field(path).type in ("int", int) else float(value)
+        model = dataclasses.replace(model, **{group: dataclasses.replace(sub, **{name: typed})})
+    return validate(dataclasses.replace(cfg, model=model))
+
+
+def sample(method: str, problem: dict, samples: int, seed: int) -> np.ndarray:
+    if method == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(problem, N=samples, num_levels=4, seed=seed)
+    from SALib.sample import sobol
+
+    if samples < 2 or samples & (samples - 1):
+        raise ConfigError(f"--samples is {samples}; Sobol sampling needs a power of 2 (8, 16, 32, ...).")
+    return sobol.sample(problem, samples, calc_second_order=False, seed=seed)
+
+
+def analyse(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int) -> pd.DataFrame:
+    """Indices with 95% confidence intervals (bootstrap), one row per parameter."""
+    if method == "morris":
+        from SALib.analyze import morris
+
+        res = morris.analyze(problem, x, y, num_resamples=1000, conf_level=0.95, seed=seed)
+        return pd.DataFrame({"parameter": problem["names"], "mu": res["mu"], "mu_star": res["mu_star"],
+                             "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
+    from SALib.analyze import sobol
+
+    res = sobol.analyze(problem, y, calc_second_order=False, num_resamples=1000, conf_level=0.95, seed=seed)
+    return pd.DataFrame({"parameter": problem["names"], "S1": res["S1"], "S1_conf": res["S1_conf"],
+                         "ST": res["ST"], "ST_conf": res["ST_conf"]})
+
+
+def sensitivity_points(base: RunConfig, names: list[str], x: np.ndarray, seed: int) -> list[SweepPoint]:
+    points = []
+    for k, row in enumerate(x):
+        values = dict(zip(names, row.tolist(), strict=True))
+        cfg = with_parameters(dataclasses.replace(base, seed=point_seed(seed, k)), values)
+        points.append(SweepPoint(k, {n: repr(v) for n, v in values.items()}, cfg.seed, cfg))
+    return points
+
+
+def outputs_per_point(reps: pd.DataFrame, n_points: int) -> dict[str, np.ndarray]:
+    grouped = reps.groupby("point", sort=True)
+    rate = grouped["window_attacks_per_month"].mean().reindex(range(n_points)).to_numpy()
+    exceed = grouped["exceeds_2024_rate"].mean().reindex(range(n_points)).to_numpy()
+    return {"attack_rate": rate, "p_exceeds_2024": exceed}
+
+
+def indices_figure(table: pd.DataFrame, method: str, title: str) -> Figure:
+    """Horizontal bars per parameter and output, with 95% confidence intervals."""
+    value, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
+    outputs = list(dict.fromkeys(table["output"]))
+    fig = Figure(figsize=(6 * len(outputs), 0.45 * table["parameter"].nunique() + 2), dpi=110)
+    axes = np.atleast_1d(fig.subplots(1, len(outputs)))
+    for ax, output in zip(axes, outputs, strict=True):
+        part = table[table["output"] == output].sort_values(value)
+        ax.barh(part["parameter"], part[value], xerr=part[conf], color="#4575b4", alpha=0.8, capsize=3)
+        label = ("mean |elementary effect| (μ*), " if method == "morris" else "total-order Sobol index (ST), ")
+        ax.set_xlabel(label + ("attacks per month" if output == "attack_rate" and method == "morris" else
+                               "share" if method == "morris" else "share of variance"))
+        ax.set_title(OUTPUTS[output], fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def run_sensitivity_command(ns) -> None:
+    """`sim sensitivity`: sample, run every sample as a sweep point, analyse, write, print."""
+    from sim.analysis.targets import reference_rate_2024
+    from sim.sweeps.engine import find_unfinished_sweep, run_sweep, sweep_yaml
+
+    names = [p.strip() for p in ns.params.split(",") if p.strip()]
+    ranges = {}
+    for text in ns.ranges:
+        path, _, span = text.partition("=")
+        lo, sep, hi = span.partition(":")
+        try:
+            ranges[path] = (float(lo), float(hi))
+        except ValueError:
+            raise ConfigError(f"--range '{text}' must look like PARAM=LOW:HIGH with numbers.") from None
+        if not sep or path not in names:
+            raise ConfigError(f"--range '{text}' must name one of the chosen parameters as PARAM=LOW:HIGH.")
+    if ns.samples < 2 or ns.replicates < 1:
+        raise ConfigError("--samples must be at least 2 and --replicates at least 1.")
+    bounds = parameter_ranges(names, ranges)
+    problem = {"num_vars": len(names), "names": names, "bounds": [list(bounds[n]) for n in names]}
+    window = Window(**parse_window(ns.window))
+    base = compose_run_config(ns.scenario, [*ns.overrides, f"end={window.end}", f"replicates={ns.replicates}"])
+    x = sample(ns.method, problem, ns.samples, ns.seed)
+    points = sensitivity_points(base, names, x, ns.seed)
+    spec = SweepSpec(name=f"{ns.method}_{ns.scenario}", description=f"{ns.method} sensitivity of {ns.scenario}",
+                     scenario=ns.scenario, overrides=[*ns.overrides, f"end={window.end}"],
+                     axes={n: [f"{lo}:{hi}"] for n, (lo, hi) in bounds.items()},
+                     replicates=ns.replicates, seed=ns.seed, window=window)
+    parent = Path("outputs/sensitivity") / spec.name
+    text = sweep_yaml(spec, points)
+    out = Path(ns.out) if ns.out else (find_unfinished_sweep(parent, text)
+                                       or parent / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    print(f"{ns.method}: {len(names)} parameters, {len(points)} samples x {ns.replicates} replicates "
+          f"= {len(points) * ns.replicates} runs, into {out}")
+
+    def analysis(reps: pd.DataFrame) -> dict[str, bytes]:
+        y = outputs_per_point(reps, len(points))
+        table = pd.concat([analyse(ns.method, problem, x, y[o], ns.seed).assign(output=o) for o in OUTPUTS])
+        table = table[["output", *[c for c in table.columns if c != "output"]]]
+        samples = pd.DataFrame(x, columns=names).assign(**{o: y[o] for o in OUTPUTS})
+        samples.insert(0, "point", range(len(points)))
+        title = (f"{ns.method} sensitivity, {ns.scenario}, attacks {window.start} to {window.end} "
+                 f"(2024 rate {reference_rate_2024():.1f}/month)")
+        return {"indices.csv": record.csv_text(table).encode(), "samples.csv": record.csv_text(samples).encode(),
+                "sensitivity.png": record.figure_png(indices_figure(table, ns.method, title))}
+
+    run_sweep(spec, out, executor=ns.executor, workers=ns.workers, scheduler=ns.scheduler, points=points,
+              analysis=analysis)
+    table = pd.read_csv(out / "indices.csv")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"written to {out}")
