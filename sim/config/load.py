@@ -83,16 +83,24 @@ def compose_run_config(scenario: str = "status_quo_2024", overrides: list[str] |
 
 def compose_overrides(overrides: list[str]) -> RunConfig:
     """Compose the primary config with command-line style overrides and validate it."""
+    return compose_many([overrides])[0]
+
+
+def compose_many(override_lists: list[list[str]]) -> list[RunConfig]:
+    """Compose several override lists under one Hydra initialisation (sweeps compose many points)."""
     register_schema()
     GlobalHydra.instance().clear()
+    composed = []
     try:
         with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
-            cfg = compose(config_name=PRIMARY_CONFIG, overrides=list(overrides))
-    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
-        raise ConfigError(describe_config_error(err)) from None
+            for overrides in override_lists:
+                try:
+                    composed.append(compose(config_name=PRIMARY_CONFIG, overrides=list(overrides)))
+                except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
+                    raise ConfigError(describe_config_error(err)) from None
     finally:
         GlobalHydra.instance().clear()
-    return to_run_config(cfg)
+    return [to_run_config(cfg) for cfg in composed]
 
 
 @dataclass(frozen=True)

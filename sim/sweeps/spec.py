@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 
 from sim.config.errors import ConfigError
-from sim.config.load import compose_run_config, scenario_dir
+from sim.config.load import compose_many, scenario_dir
 from sim.config.schema import RunConfig
 from sim.config.validate import parse_date
 
@@ -159,20 +159,25 @@ def _axis_values(key: str, spec, where: str) -> list[str]:
 
 def sweep_points(spec: SweepSpec) -> list[SweepPoint]:
     """Every point of the grid (the last axis varies fastest), composed and validated."""
+    combos = [dict(zip(spec.axes, combo, strict=True)) for combo in itertools.product(*spec.axes.values())]
+    seeds = [point_seed(spec.seed, k) for k in range(len(combos))]
+    override_lists = [[f"scenario={spec.scenario}", *spec.overrides, *(f"{k}={v}" for k, v in values.items()),
+                       f"replicates={spec.replicates}", f"seed={seed}"] for values, seed in zip(combos, seeds, strict=True)]
+    try:
+        configs = compose_many(override_lists)
+    except ConfigError:
+        for k, overrides in enumerate(override_lists):      # name the first point that fails
+            try:
+                compose_many([overrides])
+            except ConfigError as err:
+                raise ConfigError(f"Sweep point {k} ({', '.join(overrides[:-2])}): {err}") from None
+        raise
     points = []
-    for index, combo in enumerate(itertools.product(*spec.axes.values())):
-        values = dict(zip(spec.axes, combo, strict=True))
-        seed = point_seed(spec.seed, index)
-        overrides = [*spec.overrides, *(f"{k}={v}" for k, v in values.items()),
-                     f"replicates={spec.replicates}", f"seed={seed}"]
-        try:
-            cfg = compose_run_config(spec.scenario, overrides)
-        except ConfigError as err:
-            raise ConfigError(f"Sweep point {index} ({', '.join(overrides[:-2])}): {err}") from None
+    for k, (values, seed, cfg) in enumerate(zip(combos, seeds, configs, strict=True)):
         if cfg.end < spec.window.end or cfg.start > spec.window.start:
             raise ConfigError(f"The sweep's window {spec.window.start} to {spec.window.end} lies outside the "
-                              f"horizon {cfg.start} to {cfg.end} of point {index}; choose a window inside it.")
-        points.append(SweepPoint(index, values, seed, cfg))
+                              f"horizon {cfg.start} to {cfg.end} of point {k}; choose a window inside it.")
+        points.append(SweepPoint(k, values, seed, cfg))
     return points
 
 

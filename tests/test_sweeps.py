@@ -1,0 +1,224 @@
+"""Sweeps: spec checks, seeds, the Parquet dataset, resuming, executors, and sensitivity analysis."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.sweep import heat_table, point_summary
+from sim.api import run
+from sim.config.errors import ConfigError
+from sim.runs.checkpoints import Checkpoints
+from sim.sweeps import dataset
+from sim.sweeps.engine import run_sweep
+from sim.sweeps.sensitivity import parameter_ranges, with_parameters
+from sim.sweeps.spec import load_sweep, point_seed, sweep_from_dict, sweep_points
+
+from conftest import scenario
+
+SMALL = {
+    "name": "small", "scenario": "status_quo_2024", "replicates": 5, "seed": 7,
+    "overrides": ["end=2024-06-30"],
+    "axes": {"drawdown": ["status_quo_2024", "full_exit"],
+             "model.iraqi_forces.substitute_isr_coverage": {"range": [0.0, 0.4], "steps": 2}},
+    "window": {"start": "2024-03-01", "end": "2024-06-30"},
+}
+
+
+def manifest_files(path: Path) -> dict[str, str]:
+    return json.loads((path / "manifest.json").read_text())["files"]
+
+
+@pytest.fixture(scope="module")
+def small_spec():
+    return sweep_from_dict(SMALL)
+
+
+@pytest.fixture(scope="module")
+def serial_sweep(small_spec, tmp_path_factory) -> Path:
+    return run_sweep(small_spec, tmp_path_factory.mktemp("sweep") / "serial", progress=False)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"colour": "red"}, ["colour", "axes"]),
+    ({"axes": {}}, ["axes"]),
+    ({"axes": {"seed": [1, 2]}}, ["seed", "cannot be a sweep axis"]),
+    ({"axes": {"syria": ["contained", "contained"]}}, ["repeats"]),
+    ({"axes": {"model.x.y": {"range": [0, 1]}}}, ["range", "steps"]),
+    ({"replicates": 0}, ["replicates", "at least 1"]),
+    ({"window": {"start": "2024-05-01", "end": "2024-02-01"}}, ["ends", "before"]),
+])
+def test_a_bad_sweep_spec_is_refused_with_what_is_allowed(change, words):
+    with pytest.raises(ConfigError) as info:
+        sweep_from_dict({**SMALL, **change})
+    for word in words:
+        assert word in str(info.value)
+
+
+@pytest.mark.parametrize("axes, words", [
+    ({"syria": ["contained", "nowhere"]}, ["point 1", "syria", "collapse"]),
+    ({"model.insurgents.attack_rate_per_day": [0.01, 2.0]}, ["point 1", "attack_rate_per_day", "[0.0, 1.0]"]),
+])
+def test_every_point_is_validated_before_anything_runs(axes, words):
+    with pytest.raises(ConfigError) as info:
+        sweep_points(sweep_from_dict({**SMALL, "axes": axes}))
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_shipped_sweeps_compose():
+    for name, n_points in (("drawdown_x_syria", 15), ("relations_x_substitutes", 16)):
+        points = sweep_points(load_sweep(name))
+        assert len(points) == n_points
+        assert len({p.seed for p in points}) == n_points
+
+
+def test_grid_order_and_range_values(small_spec):
+    points = sweep_points(small_spec)
+    assert [p.values for p in points] == [
+        {"drawdown": "status_quo_2024", "model.iraqi_forces.substitute_isr_coverage": "0.0"},
+        {"drawdown": "status_quo_2024", "model.iraqi_forces.substitute_isr_coverage": "0.4"},
+        {"drawdown": "full_exit", "model.iraqi_forces.substitute_isr_coverage": "0.0"},
+        {"drawdown": "full_exit", "model.iraqi_forces.substitute_isr_coverage": "0.4"},
+    ]
+    assert points[3].config.model.iraqi_forces.substitute_isr_coverage == pytest.approx(0.4)
+
+
+def test_point_seeds_come_from_the_sweep_seed_and_the_point_alone():
+    assert point_seed(7, 2) == point_seed(7, 2)
+    assert len({point_seed(7, k) for k in range(50)} | {point_seed(8, k) for k in range(50)}) == 100
+
+
+def test_a_sweep_point_is_the_ensemble_sim_run_gives_with_its_overrides_and_seed(small_spec, serial_sweep):
+    point = sweep_points(small_spec)[3]
+    cfg = scenario("status_quo_2024", "end=2024-06-30", "drawdown=full_exit",
+                   "model.iraqi_forces.substitute_isr_coverage=0.4", f"seed={point.seed}", "replicates=5")
+    direct = run(cfg).replicates
+    rows = dataset.read_dataset(serial_sweep).query("point == 3").reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows[direct.columns], direct, check_dtype=False)
+
+
+def test_the_dataset_is_one_table_partitioned_by_point(serial_sweep):
+    reps = pd.read_parquet(serial_sweep / "replicates")
+    assert len(reps) == 4 * 5 and sorted(reps["point"].astype(int).unique()) == [0, 1, 2, 3]
+    assert {"drawdown", "substitute_isr_coverage", "replicate", "seed", "window_attacks_per_month",
+            "exceeds_2024_rate"} <= set(reps.columns)
+    monthly = dataset.read_dataset(serial_sweep, "monthly")
+    assert sorted(monthly["month"].unique()) == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    # Monthly rows add up to each replicate's total attacks.
+    totals = monthly.groupby(["point", "replicate"])["attacks"].sum().to_numpy()
+    assert np.array_equal(totals, dataset.read_dataset(serial_sweep)["attacks"].to_numpy())
+    for name in ("summary.csv", "attack_rate_by_point.png", "heatmap_median_attack_rate.png",
+                 "heatmap_exceedance_2024.png", "sweep.yaml", "replicates/point=0002/part-0.parquet"):
+        assert name in manifest_files(serial_sweep)
+
+
+def test_two_workers_and_dask_give_identical_files(small_spec, serial_sweep, tmp_path):
+    from distributed import LocalCluster
+
+    two = run_sweep(small_spec, tmp_path / "two", workers=2, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = run_sweep(small_spec, tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address,
+                            progress=False)
+    assert manifest_files(two) == manifest_files(serial_sweep)
+    assert manifest_files(on_dask) == manifest_files(serial_sweep)
+
+
+def test_an_interrupted_sweep_resumes_to_identical_files(small_spec, serial_sweep, tmp_path, monkeypatch):
+    out = tmp_path / "interrupted"
+    real_write = dataset.write_point
+    calls = []
+
+    def interrupt_on_second_point(root, point, frames):
+        calls.append(point)
+        if len(calls) == 2:           # point 1's replicates are all checkpointed; its partition is not written
+            raise KeyboardInterrupt
+        return real_write(root, point, frames)
+
+    monkeypatch.setattr(dataset, "write_point", interrupt_on_second_point)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(small_spec, out, progress=False)
+    monkeypatch.setattr(dataset, "write_point", real_write)
+    assert not (out / "manifest.json").exists()
+    assert [p.name for p in (out / "replicates").glob("point=*")] == ["point=0000"]
+    # A damaged checkpoint is dropped and its replicates are run again.
+    blocks = sorted((out / ".partial" / "point=0001").glob("block-*.npz"))
+    assert len(blocks) >= 2
+    blocks[0].write_bytes(b"not an npz file")
+    assert len(Checkpoints(out / ".partial" / "point=0001", "").completed()) < small_spec.replicates
+    resumed = run_sweep(small_spec, out, progress=False)
+    assert manifest_files(resumed) == manifest_files(serial_sweep)
+    assert not (out / ".partial").exists()
+
+
+def test_a_finished_sweep_or_another_spec_is_never_overwritten(small_spec, serial_sweep, tmp_path):
+    with pytest.raises(ConfigError, match="never overwritten"):
+        run_sweep(small_spec, serial_sweep, progress=False)
+    other = sweep_from_dict({**SMALL, "seed": 8})
+    started = tmp_path / "started"
+
+    def stop(point: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(small_spec, started, progress=False, on_point=stop)
+    with pytest.raises(ConfigError, match="different spec"):
+        run_sweep(other, started, progress=False)
+
+
+def test_point_summary_and_heat_table_on_a_hand_made_table():
+    reps = pd.DataFrame({
+        "point": [0, 0, 0, 1, 1, 1],
+        "drawdown": ["a", "a", "a", "b", "b", "b"],
+        "syria": ["x"] * 6,
+        "window_attacks_per_month": [1.0, 2.0, 9.0, 4.0, 5.0, 6.0],
+        "window_casualties_per_month": [1.0] * 6,
+        "exceeds_2024_rate": [False, False, True, False, False, False],
+        "fighters_end": [10, 20, 30, 40, 50, 60],
+    })
+    summary = point_summary(reps, ["drawdown", "syria"])
+    assert summary["attacks_per_month_q50"].tolist() == [2.0, 5.0]
+    assert summary["p_exceeds_2024_rate"].tolist() == pytest.approx([1 / 3, 0.0])
+    assert summary["fighters_end_q50"].tolist() == [20.0, 50.0]
+    median = heat_table(reps, "drawdown", "syria", "median")
+    assert median.loc["a", "x"] == 2.0 and median.loc["b", "x"] == 5.0
+    assert heat_table(reps, "drawdown", "syria", "exceedance").loc["a", "x"] == pytest.approx(1 / 3)
+
+
+def test_sensitivity_ranges_and_parameter_replacement():
+    ranges = parameter_ranges(["insurgents.attack_rate_per_day", "insurgents.initial_active_share"],
+                              {"insurgents.initial_active_share": (0.2, 1.4)})
+    assert ranges["insurgents.attack_rate_per_day"] == pytest.approx((0.0033, 0.0099))
+    assert ranges["insurgents.initial_active_share"] == (0.2, 1.0)          # clipped to the declared bounds
+    cfg = with_parameters(scenario("status_quo_2024"), {"insurgents.initial_fighters_iraq": 612.6,
+                                                        "coalition.strike_rate_per_day": 0.03})
+    assert cfg.model.insurgents.initial_fighters_iraq == 613 and isinstance(cfg.model.insurgents.initial_fighters_iraq, int)
+    assert cfg.model.coalition.strike_rate_per_day == 0.03
+    with pytest.raises(ConfigError, match="not a numeric model parameter"):
+        parameter_ranges(["insurgents.no_such_thing"], {})
+    with pytest.raises(ConfigError, match="attack_rate_per_day"):
+        with_parameters(scenario("status_quo_2024"), {"insurgents.attack_rate_per_day": 3.0})
+
+
+@pytest.mark.slow
+def test_morris_screening_ranks_the_attack_hazard_above_the_breakout_escape_share(tmp_path):
+    """Within Jan-Jun 2024 the attack hazard drives the attack rate directly, while prison breakouts
+    (0.2 a year) rarely happen at all: mu* of the first must exceed the second's confidence band."""
+    out = tmp_path / "morris"
+    cmd = [sys.executable, "-m", "sim", "sensitivity", "--method", "morris",
+           "--params", "insurgents.attack_rate_per_day,syria.breakout_escape_share",
+           "--samples", "6", "--replicates", "4", "--window", "2024-01-01:2024-06-30", "--seed", "5",
+           "--workers", "2", "--out", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out / "indices.csv").set_index(["output", "parameter"])
+    hazard = table.loc[("attack_rate", "insurgents.attack_rate_per_day")]
+    escape = table.loc[("attack_rate", "syria.breakout_escape_share")]
+    assert hazard["mu_star"] - hazard["mu_star_conf"] > escape["mu_star"] + escape["mu_star_conf"]
+    assert {"indices.csv", "samples.csv", "sensitivity.png"} <= set(manifest_files(out))
