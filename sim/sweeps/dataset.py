@@ -50,6 +50,7 @@ def point_tables(point: SweepPoint, outcomes: list[ReplicateOutcome], window: Wi
     reps["window_attacks_per_month"] = inside["attacks"].to_numpy() / months
     reps["window_casualties_per_month"] = inside["casualties"].to_numpy() / months
     reps["exceeds_2024_rate"] = reps["window_attacks_per_month"] > reference_rate
+    reps["seed"] = reps["seed"].astype("uint64")     # 64-bit seeds: one type in every partition
     monthly = (tables.monthly_table(events, indices, outcomes[0].month_starts, geo)
                .groupby(["replicate", "month"], sort=True)[["attacks", "killed", "wounded"]].sum().reset_index())
     out = {}

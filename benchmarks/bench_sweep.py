@@ -1,0 +1,102 @@
+"""Speed of a sweep: a 4 x 3 grid of determinant levels, 100 replicates a point, default horizon.
+
+    python benchmarks/bench_sweep.py [--replicates 100] [--skip-serial]
+
+Times the whole sweep (1,200 runs with the defaults, into a scratch folder)
+with 1 and 2 local worker processes and with a 2-worker Dask LocalCluster,
+start-up included, and prints runs per second, parallel efficiency, the Dask
+executor's time relative to local processes, peak memory, and whether the
+three datasets are identical. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from sim.sweeps.engine import run_sweep
+from sim.sweeps.spec import sweep_from_dict, sweep_points
+
+GRID = {
+    "drawdown": ["status_quo_2024", "agreed_timetable", "accelerated_2025", "full_exit"],
+    "syria": ["contained", "fragile_2024", "collapse"],
+}
+
+
+class PeakMemory:
+    """Largest resident memory of this process and all its descendants, sampled while a sweep runs."""
+
+    def __init__(self):
+        self.peak_total = 0.0
+        self.peak_single = 0.0
+
+    def sample(self) -> None:
+        procs = [psutil.Process(), *psutil.Process().children(recursive=True)]
+        sizes = []
+        for p in procs:
+            try:
+                sizes.append(p.memory_info().rss / 2**20)
+            except psutil.Error:
+                continue
+        self.peak_total = max(self.peak_total, sum(sizes))
+        self.peak_single = max(self.peak_single, max(sizes, default=0.0))
+
+
+def timed(spec, points, folder: Path, label: str, memory: PeakMemory, **execution) -> float:
+    start = time.perf_counter()
+    run_sweep(spec, folder / label, progress=False, points=points, on_point=lambda _: memory.sample(), **execution)
+    return time.perf_counter() - start
+
+
+def files(path: Path) -> dict:
+    return json.loads((path / "manifest.json").read_text())["files"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replicates", type=int, default=100, help="replicates per point")
+    parser.add_argument("--skip-serial", action="store_true", help="leave out the 1-worker timing")
+    args = parser.parse_args()
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    spec = sweep_from_dict({"name": "bench", "scenario": "status_quo_2024", "axes": GRID,
+                            "replicates": args.replicates, "seed": 1, "window": {"start": "2026-01-01",
+                                                                                  "end": "2026-12-31"}})
+    points = sweep_points(spec)
+    runs = len(points) * spec.replicates
+    print(f"sweep of {len(points)} points x {spec.replicates} replicates = {runs} runs, "
+          f"{points[0].config.start} to {points[0].config.end}; Python {platform.python_version()}, "
+          f"{psutil.cpu_count(logical=True)} logical CPUs")
+    folder = Path(tempfile.mkdtemp(prefix="sim-bench-sweep-"))
+    memory = PeakMemory()
+    try:
+        times = {}
+        if not args.skip_serial:
+            times["local, 1 worker"] = timed(spec, points, folder, "serial", memory, workers=1)
+        times["local, 2 workers"] = timed(spec, points, folder, "local2", memory, workers=2)
+        times["dask LocalCluster, 2 workers"] = timed(spec, points, folder, "dask2", memory, executor="dask", workers=2)
+        for label, seconds in times.items():
+            print(f"{label:30s} {seconds:7.1f} s  {runs / seconds:6.2f} runs/s")
+        local2 = times["local, 2 workers"]
+        if "local, 1 worker" in times:
+            print(f"parallel efficiency, 2 local workers: {times['local, 1 worker'] / local2 / 2:.0%}")
+        print(f"Dask relative to local processes: {times['dask LocalCluster, 2 workers'] / local2 - 1:+.1%}")
+        print(f"peak memory: {memory.peak_total:.0f} MiB for all processes together, largest single process "
+              f"{memory.peak_single:.0f} MiB; this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        reference = files(folder / "local2")
+        same = all(files(p) == reference for p in folder.iterdir() if (p / "manifest.json").exists())
+        print(f"datasets identical across executors and worker counts: {same}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
