@@ -62,6 +62,10 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise ConfigError(
             f"'parameters' is '{cfg.parameters}'; allowed: {', '.join(PARAMETER_MODES)}."
         )
+    if cfg.parameters == "posterior":
+        from sim.calibration.posterior import check_usable
+
+        check_usable(cfg)
     attacks = cfg.model.attacks
     for key in ("type_weights", "severity_log_mean"):
         if len(getattr(attacks, key)) != N_ATTACK_TYPES:

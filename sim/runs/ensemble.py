@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import tqdm as tqdm_module
 from tqdm import tqdm
 
+from sim.calibration.posterior import replicate_params
 from sim.config.schema import RunConfig
 from sim.model import InsurgencyModel, ReplicateOutcome
 from sim.runs.seeds import replicate_rng
@@ -45,7 +46,8 @@ def worker_context() -> multiprocessing.context.BaseContext:
 
 def run_replicate(cfg: RunConfig, index: int) -> ReplicateOutcome:
     """Run replicate `index` of the ensemble that `cfg` describes."""
-    model = InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
+    params = replicate_params(cfg, index) if cfg.parameters == "posterior" else cfg.model
+    model = InsurgencyModel(params, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
     return model.run()
 
 
