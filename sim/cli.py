@@ -207,7 +207,7 @@ def calibrate_command(args: list[str]) -> None:
     parser.add_argument("--epsilon-quantile", type=float, default=d.epsilon_quantile,
                         help=f"each threshold is this quantile of the last generation's distances ({d.epsilon_quantile})")
     parser.add_argument("--max-simulations", type=int, default=d.max_simulations,
-                        help=f"stop after this many model runs in all ({d.max_simulations})")
+                        help=f"start no new generation after this many model runs in all ({d.max_simulations})")
     parser.add_argument("--out", default=None, help="folder for the posterior (default outputs/calibration/<date-time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     ns = parser.parse_args(args)

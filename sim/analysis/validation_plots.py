@@ -65,7 +65,9 @@ def stylised_facts(monthly: pd.DataFrame, knox: pd.DataFrame, casualties: np.nda
     a.set_ylabel("variance of attacks per month")
     a.set_title("overdispersion of monthly counts", fontsize=10)
     a.legend(frameon=False, fontsize=7)
-    b.plot(knox["window_days"], knox["knox_ratio"], marker="o", color="#4575b4")
+    b.fill_between(knox["window_days"], knox["no_interaction_low"], knox["no_interaction_high"], color="#969696",
+                   alpha=0.3, label="dates shuffled: 90% range")
+    b.plot(knox["window_days"], knox["knox_ratio"], marker="o", color="#4575b4", label="simulated attacks")
     b.axhline(1.0, color="black", lw=1, ls="--", label="no space–time interaction")
     b.set_xlabel("time window (days), same area")
     b.set_ylabel("Knox ratio (observed / expected close pairs)")

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.calibration import statistics as stats_module
+from sim.calibration import summary_statistics as stats_module
 from sim.calibration.posterior import Posterior, base_config_digest
 from sim.calibration.priors import CALIBRATED, with_values
 from sim.config.errors import ConfigError
@@ -96,14 +96,16 @@ def simulator(base, seed: int) -> Callable[[dict], dict]:
 
 def calibrate(settings: CalibrationSettings, progress: bool = False) -> Posterior:
     """Run ABC-SMC and return the last generation as the posterior sample."""
-    import pyabc
-
     settings.check()
+    try:
+        import pyabc
+    except ImportError:
+        raise ConfigError("Calibration needs pyabc, which is in the 'calibrate' extra: "
+                          "pip install -e '.[calibrate]' (make test-fast installs it).") from None
     base = compose_run_config(settings.scenario, [f"end={stats_module.calibration_end()}"])
     prior = pyabc.Distribution(**{
         p.prior_name: pyabc.RV("norm", p.prior_location(base.model), p.prior_scale()) for p in CALIBRATED})
-    # check_max_eval: a generation cut short by max_simulations is dropped, so the cap bounds the run time.
-    sampler = pyabc.sampler.SingleCoreSampler(check_max_eval=True)
+    sampler = pyabc.sampler.SingleCoreSampler()
     sampler.show_progress = progress
     abc = pyabc.ABCSMC(simulator(base, settings.seed), prior,
                        pyabc.PNormDistance(p=2, fixed_weights=stats_module.weights()),

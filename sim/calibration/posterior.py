@@ -65,10 +65,10 @@ class Posterior:
         for p in CALIBRATED:
             lo, mid, hi = self.quantiles(p.name)
             lines.append(f"{p.name:34s} {points.get(p.name, float('nan')):13.4g} {mid:17.4g}   {lo:.4g} to {hi:.4g}")
-        gens = self.metadata.get("generations", [])
+        gens = [g for g in self.metadata.get("generations", []) if g["generation"] >= 0]
         if gens:
-            lines.append(f"{len(gens)} generations, {self.metadata.get('total_simulations')} simulations, final "
-                         f"epsilon {gens[-1]['epsilon']:.3g}, {self.metadata.get('wall_time_s')} s")
+            lines.append(f"{len(gens)} generations, {self.metadata.get('total_simulations')} simulations in all, "
+                         f"final epsilon {gens[-1]['epsilon']:.3g}, {self.metadata.get('wall_time_s')} s")
         return "\n".join(lines)
 
     def csv_text(self) -> str:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
-
-from scipy import stats
 
 from sim.config.schema import ModelParams
 
 # A prior's stated 90% interval runs from the 5% to the 95% quantile.
-Z90 = float(stats.norm.ppf(0.95))
+Z90 = NormalDist().inv_cdf(0.95)
 
 
 @dataclass(frozen=True)
