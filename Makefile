@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer was not found; install it or run 'make PYTHON=/path/to/python3.12'."; exit 2; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,calibrate]'
 	@touch $(STAMP)
 
 ## Run the baseline scenario ensemble; tables and plots land under outputs/.

@@ -22,6 +22,7 @@ import pandas as pd
 from sim.analysis import plots, tables
 from sim.analysis.summary import summarise
 from sim.analysis.targets import attack_targets, reference_rate_2024
+from sim.calibration.posterior import draws_for
 from sim.config.load import compose_run_config
 from sim.config.schema import RunConfig
 from sim.config.validate import validate
@@ -76,7 +77,10 @@ class EnsembleResult:
 
     @cached_property
     def replicates(self) -> pd.DataFrame:
-        return tables.replicates_table(self.outcomes, self.indices, self.seeds, self.config.start, self.config.end)
+        table = tables.replicates_table(self.outcomes, self.indices, self.seeds, self.config.start, self.config.end)
+        if self.config.parameters == "posterior":
+            table.insert(2, "posterior_draw", draws_for(self.config.seed, self.indices))
+        return table
 
     @cached_property
     def summary(self) -> dict:

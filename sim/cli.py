@@ -6,6 +6,7 @@
     sim reproduce RUN_DIR           re-run from the record and verify every file
     sim sweep NAME|FILE [options]   a grid of scenario variants into one Parquet dataset
     sim sensitivity [options]       Morris screening or Sobol indices of the attack rate
+    sim calibrate [OPTIONS]         fit the estimated parameters to the record (ABC-SMC)
 
 Bad input exits with status 2 and one paragraph on stderr, and writes nothing.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 from sim.config.errors import ConfigError
 
 USAGE = __doc__.split("\n\n")[1]
-SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity")
+SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "calibrate")
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                "--config-dir", "-cd", "--shell-completion", "-sc", "--run", "-r")
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
             sensitivity_command(argv[1:])
         elif command == "run":
             run_command(argv[1:])
+        elif command == "calibrate":
+            calibrate_command(argv[1:])
         elif "=" in command or command.startswith("-"):
             run_command(argv)          # `sim key=value ...` and `sim -m ...` run too
         else:
@@ -299,3 +302,36 @@ def sensitivity_command(args: list[str]) -> None:
     from sim.sweeps.sensitivity import run_sensitivity_command
 
     run_sensitivity_command(ns)
+# ----- calibrate -----------------------------------------------------------------------
+def calibrate_command(args: list[str]) -> None:
+    from sim.calibration.abc_smc import CalibrationSettings
+
+    d = CalibrationSettings()
+    parser = argparse.ArgumentParser(
+        prog="sim calibrate", description="Fit the estimated parameters to the observed record with ABC-SMC and "
+        "write posterior.csv and posterior.yaml (the shipped posterior is in sim/data).")
+    parser.add_argument("--seed", type=int, default=d.seed, help=f"calibration seed (default {d.seed})")
+    parser.add_argument("--particles", type=int, default=d.particles, help=f"particles per generation ({d.particles})")
+    parser.add_argument("--generations", type=int, default=d.generations, help=f"most generations ({d.generations})")
+    parser.add_argument("--min-epsilon", type=float, default=d.min_epsilon,
+                        help=f"stop once the acceptance threshold reaches this distance ({d.min_epsilon})")
+    parser.add_argument("--epsilon-quantile", type=float, default=d.epsilon_quantile,
+                        help=f"each threshold is this quantile of the last generation's distances ({d.epsilon_quantile})")
+    parser.add_argument("--max-simulations", type=int, default=d.max_simulations,
+                        help=f"start no new generation after this many model runs in all ({d.max_simulations})")
+    parser.add_argument("--out", default=None, help="folder for the posterior (default outputs/calibration/<date-time>)")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    ns = parser.parse_args(args)
+    settings = CalibrationSettings(seed=ns.seed, particles=ns.particles, generations=ns.generations,
+                                   min_epsilon=ns.min_epsilon, epsilon_quantile=ns.epsilon_quantile,
+                                   max_simulations=ns.max_simulations)
+    settings.check()
+    out = Path(ns.out) if ns.out else Path("outputs/calibration") / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    if out.exists() and not out.is_dir():
+        fail(f"--out '{out}' is a file; give a folder for posterior.csv and posterior.yaml.")
+    from sim.calibration.abc_smc import calibrate
+
+    posterior = calibrate(settings, progress=not ns.quiet)
+    posterior.save(out)
+    print(posterior.describe())
+    print(f"written to {out}")

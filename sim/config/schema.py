@@ -265,11 +265,12 @@ class RunConfig:
     scheduler: str = param("", "", None, "Dask scheduler address (tcp://host:port); empty starts a local cluster")
     start: str = param("2024-01-01", "date", None, "first simulated day (YYYY-MM-DD)")
     end: str = param("2027-12-31", "date", None, "last simulated day (YYYY-MM-DD)")
-    parameters: str = param("point", "", None, "'point': the stated point estimates")
+    parameters: str = param("point", "", None,
+        "'point': the stated point estimates; 'posterior': each replicate draws the calibrated parameters")
     progress: bool = param(True, "", None, "show a progress bar on a terminal")
     plots: bool = param(True, "", None, "draw the plots into the run directory")
     model: ModelParams = field(default_factory=ModelParams)
 
 
-PARAMETER_MODES = ("point",)
+PARAMETER_MODES = ("point", "posterior")
 EXECUTORS = ("local", "dask")

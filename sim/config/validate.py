@@ -72,6 +72,10 @@ def validate(cfg: RunConfig) -> RunConfig:
             f"'scheduler' is set ({cfg.scheduler}) but 'executor' is '{cfg.executor}'; a scheduler "
             "address is used only with executor=dask."
         )
+    if cfg.parameters == "posterior":
+        from sim.calibration.posterior import check_usable
+
+        check_usable(cfg)
     attacks = cfg.model.attacks
     for key in ("type_weights", "severity_log_mean"):
         if len(getattr(attacks, key)) != N_ATTACK_TYPES:

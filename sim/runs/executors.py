@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from sim.calibration.posterior import replicate_params
 from sim.config.errors import ConfigError
 from sim.config.schema import EXECUTORS, RunConfig
 from sim.model import InsurgencyModel, ReplicateOutcome
@@ -53,7 +54,8 @@ class Block:
 
 def run_replicate(cfg: RunConfig, index: int) -> ReplicateOutcome:
     """Run replicate `index` of the ensemble that `cfg` describes."""
-    model = InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
+    params = replicate_params(cfg, index) if cfg.parameters == "posterior" else cfg.model
+    model = InsurgencyModel(params, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
     return model.run()
 
 

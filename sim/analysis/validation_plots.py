@@ -1,0 +1,126 @@
+"""Figures of docs/validation.md: fit to the record, the 2025 prediction, stylised facts,
+the posterior and the sensitivity. Each function takes tables and returns a matplotlib Figure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from sim.analysis.plots import IRAQ_COLOUR
+from sim.analysis.stylised import ccdf
+
+MODE_COLOURS = {"point": "#969696", "posterior": "#4575b4"}
+
+
+def _histograms(ax, samples: dict[str, np.ndarray], bins: int = 30) -> None:
+    edges = np.histogram_bin_edges(np.concatenate(list(samples.values())), bins=bins)
+    for mode, x in samples.items():
+        lo, mid, hi = np.quantile(x, [0.05, 0.5, 0.95])
+        ax.hist(x, bins=edges, color=MODE_COLOURS[mode], alpha=0.5,
+                label=f"{mode}: median {mid:.0f}, 90% {lo:.0f}–{hi:.0f}")
+
+
+def target_fit(simulated: dict[str, pd.DataFrame], targets: list[dict]) -> Figure:
+    """One panel per target: simulated distributions (point, posterior) against the observed value or range."""
+    fig = Figure(figsize=(12, 3.8), dpi=100)
+    for ax, target in zip(fig.subplots(1, len(targets)), targets, strict=True):
+        _histograms(ax, {mode: table[target["name"]].to_numpy() for mode, table in simulated.items()})
+        if target.get("low") is not None:
+            ax.axvspan(target["low"], target["high"], color=IRAQ_COLOUR, alpha=0.15,
+                       label=f"estimate {target['low']}–{target['high']}")
+        ax.axvline(target["observed"], color=IRAQ_COLOUR, lw=2, ls="--", label=f"observed {target['observed']:g}")
+        ax.set_title(target["label"], fontsize=10)
+        ax.set_ylabel("replicates")
+        ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def out_of_sample(simulated: dict[str, pd.DataFrame], reference: dict[str, float]) -> Figure:
+    """Predicted claimed attacks and casualties, January–August 2025, with the 2024 record for scale."""
+    fig = Figure(figsize=(10, 3.8), dpi=100)
+    for ax, name in zip(fig.subplots(1, 2), ("attacks", "casualties"), strict=True):
+        _histograms(ax, {mode: table[name].to_numpy() for mode, table in simulated.items()})
+        ax.axvline(reference[name], color=IRAQ_COLOUR, lw=1.5, ls=":",
+                   label=f"Jan–Aug 2024 record, for scale: {reference[name]:g}")
+        ax.set_title(f"claimed {name}, Iraq, January–August 2025 (conditions_2025)", fontsize=10)
+        ax.set_ylabel("replicates")
+        ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def stylised_facts(monthly: pd.DataFrame, knox: pd.DataFrame, casualties: np.ndarray) -> Figure:
+    """Overdispersion, space–time clustering by time window, and the casualty tail against Poisson."""
+    fig = Figure(figsize=(13, 4), dpi=100)
+    a, b, c = fig.subplots(1, 3)
+    counts = monthly.groupby(["replicate", "month"])["attacks"].sum().groupby("replicate")
+    mean, var = counts.mean(), counts.var()
+    a.scatter(mean, var, s=14, color="#4575b4", alpha=0.7, label="one replicate")
+    top = float(max(mean.max(), var.max())) * 1.05
+    a.plot([0, top], [0, top], color="black", lw=1, ls="--", label="Poisson: variance = mean")
+    a.set_xlabel("mean attacks per month")
+    a.set_ylabel("variance of attacks per month")
+    a.set_title("overdispersion of monthly counts", fontsize=10)
+    a.legend(frameon=False, fontsize=7)
+    b.fill_between(knox["window_days"], knox["no_interaction_low"], knox["no_interaction_high"], color="#969696",
+                   alpha=0.3, label="dates shuffled: 90% range")
+    b.plot(knox["window_days"], knox["knox_ratio"], marker="o", color="#4575b4", label="simulated attacks")
+    b.axhline(1.0, color="black", lw=1, ls="--", label="no space–time interaction")
+    b.set_xlabel("time window (days), same area")
+    b.set_ylabel("Knox ratio (observed / expected close pairs)")
+    b.set_title("space–time clustering", fontsize=10)
+    b.legend(frameon=False, fontsize=7)
+    x, share = ccdf(casualties)
+    keep = x > 0
+    c.loglog(x[keep], share[keep], marker=".", ls="none", color="#4575b4", label="simulated attacks")
+    grid = np.arange(1, int(x.max()) + 1)
+    poisson_share = stats.poisson.sf(grid - 1, casualties.mean())
+    shown = poisson_share > 0.5 / casualties.size
+    c.loglog(grid[shown], poisson_share[shown], color="black", lw=1, ls="--", label="Poisson, same mean")
+    c.set_xlabel("casualties per attack")
+    c.set_ylabel("share of attacks at or above")
+    c.set_title("heavy right tail of casualties per attack", fontsize=10)
+    c.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def posterior_marginals(priors: list[dict], posterior: pd.DataFrame, weights: np.ndarray) -> Figure:
+    """Prior density against the weighted posterior histogram, one panel per calibrated parameter."""
+    fig = Figure(figsize=(3.2 * len(priors), 3.4), dpi=100)
+    for ax, prior in zip(fig.subplots(1, len(priors)), priors, strict=True):
+        values = posterior[prior["name"]].to_numpy()
+        ax.hist(values, bins=20, weights=weights, density=True, color="#4575b4", alpha=0.6, label="posterior")
+        if prior["kind"] == "scale":
+            dist = stats.lognorm(s=np.log(prior["spread"]) / stats.norm.ppf(0.95), scale=prior["point"])
+        else:
+            dist = stats.norm(0.0, prior["spread"])
+        grid = np.linspace(dist.ppf(0.005), dist.ppf(0.995), 200)
+        ax.plot(grid, dist.pdf(grid), color="black", lw=1.2, label="prior")
+        ax.axvline(prior["point"], color="#969696", ls=":", label="point estimate")
+        ax.set_title(prior["name"], fontsize=9)
+        ax.set_yticks([])
+        ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def tornado(table: pd.DataFrame, title: str) -> Figure:
+    """Attack rate at the low and high end of each factor's range, largest change on top."""
+    rows = table.iloc[::-1]
+    fig = Figure(figsize=(8, 0.45 * len(rows) + 1.5), dpi=100)
+    ax = fig.subplots()
+    y = np.arange(len(rows))
+    base = float(rows["baseline_rate"].iloc[0])
+    ax.barh(y, rows["rate_at_low"] - base, left=base, color="#91bfdb", label="low end of range")
+    ax.barh(y, rows["rate_at_high"] - base, left=base, color="#fc8d59", alpha=0.8, label="high end of range")
+    ax.axvline(base, color="black", lw=1)
+    ax.set_yticks(y, rows["parameter"], fontsize=8)
+    ax.set_xlabel("mean attacks per month in 2026")
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,1 @@
+"""Calibration to the observed record: priors, summary statistics, ABC-SMC, the posterior, sensitivity."""

@@ -1,0 +1,170 @@
+"""ABC-SMC calibration of the estimated parameters with pyabc.
+
+Why pyabc's randomness is seeded here: pyabc draws proposals from the priors
+(scipy.stats) and perturbs particles through numpy's legacy global generator,
+and offers no way to pass a generator in. To make a calibration a function of
+its seed, `library_random_state` sets that global state from the calibration
+seed (through a SeedSequence, like every other stream of the project) for the
+duration of the run, and restores the caller's state afterwards. The sampler
+is pyabc's SingleCoreSampler, because its parallel samplers reseed their
+workers from the operating system. The model itself never touches the global
+state: simulation k of a calibration runs on the generator of
+SeedSequence(seed, spawn_key=(SIMULATION_STREAM, k)).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib.metadata
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration import summary_statistics as stats_module
+from sim.calibration.posterior import Posterior, base_config_digest
+from sim.calibration.priors import CALIBRATED, with_values
+from sim.config.errors import ConfigError
+from sim.config.load import compose_run_config
+from sim.model import InsurgencyModel
+
+# Spawn keys of the calibration's two random streams (distinct from the replicate streams (index,)).
+LIBRARY_STREAM = 0
+SIMULATION_STREAM = 1
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """Everything that decides a calibration's result (besides the code and the scenario files)."""
+
+    seed: int = 20240101
+    particles: int = 80
+    generations: int = 4
+    min_epsilon: float = 1.0
+    epsilon_quantile: float = 0.5
+    max_simulations: int = 2500
+    scenario: str = "status_quo_2024"
+
+    def check(self) -> None:
+        problems = []
+        if self.particles < 2:
+            problems.append(f"--particles is {self.particles}; ABC-SMC needs at least 2 particles per generation")
+        if self.generations < 1:
+            problems.append(f"--generations is {self.generations}; at least 1 is needed")
+        if not self.min_epsilon >= 0:
+            problems.append(f"--min-epsilon is {self.min_epsilon}; it must be 0 or more")
+        if not 0 < self.epsilon_quantile < 1:
+            problems.append(f"--epsilon-quantile is {self.epsilon_quantile}; it must lie strictly between 0 and 1")
+        if self.max_simulations < self.particles:
+            problems.append(f"--max-simulations ({self.max_simulations}) is below --particles ({self.particles})")
+        if not 0 <= self.seed < 2**63:
+            problems.append(f"--seed is {self.seed}; it must be a non-negative integer below 2^63")
+        if problems:
+            raise ConfigError("; ".join(problems) + ".")
+
+
+@contextlib.contextmanager
+def library_random_state(seed: int) -> Iterator[None]:
+    """Numpy's global generator set from the calibration seed while pyabc runs, then restored."""
+    saved = np.random.get_state()
+    stream = np.random.SeedSequence(seed, spawn_key=(LIBRARY_STREAM,))
+    np.random.set_state(np.random.RandomState(np.random.MT19937(stream)).get_state())
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
+
+
+def simulator(base, seed: int) -> Callable[[dict], dict]:
+    """pyabc's model: sampled quantities in, the three summary statistics out."""
+    counter = iter(range(2**62))
+
+    def simulate(sampled: dict) -> dict:
+        values = {p.name: p.to_value(sampled[p.prior_name]) for p in CALIBRATED}
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SIMULATION_STREAM, next(counter))))
+        model = InsurgencyModel(with_values(base.model, values), base.start, base.end, rng)
+        return stats_module.replicate_statistics(model.run(), base.start)
+
+    return simulate
+
+
+def calibrate(settings: CalibrationSettings, progress: bool = False) -> Posterior:
+    """Run ABC-SMC and return the last generation as the posterior sample."""
+    settings.check()
+    try:
+        import pyabc
+    except ImportError:
+        raise ConfigError("Calibration needs pyabc, which is in the 'calibrate' extra: "
+                          "pip install -e '.[calibrate]' (make test-fast installs it).") from None
+    base = compose_run_config(settings.scenario, [f"end={stats_module.calibration_end()}"])
+    prior = pyabc.Distribution(**{
+        p.prior_name: pyabc.RV("norm", p.prior_location(base.model), p.prior_scale()) for p in CALIBRATED})
+    sampler = pyabc.sampler.SingleCoreSampler()
+    sampler.show_progress = progress
+    abc = pyabc.ABCSMC(simulator(base, settings.seed), prior,
+                       pyabc.PNormDistance(p=2, fixed_weights=stats_module.weights()),
+                       population_size=settings.particles, sampler=sampler,
+                       eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile))
+    logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder, library_random_state(settings.seed):
+        abc.new(f"sqlite:///{Path(folder) / 'history.db'}", stats_module.observed())
+        history = abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=settings.generations,
+                          max_total_nr_simulations=settings.max_simulations)
+        table = final_population(history)
+        generations = generation_table(history)
+    wall = time.perf_counter() - started
+    return Posterior(table, metadata(settings, base, generations, wall))
+
+
+def final_population(history) -> pd.DataFrame:
+    """The last generation's particles: values, weight, their statistics and distance, in a canonical order."""
+    rows = []
+    for particle in history.get_population().particles:
+        values = {p.name: p.to_value(particle.parameter[p.prior_name]) for p in CALIBRATED}
+        stats = {f"sim_{k}": float(np.asarray(v).item()) for k, v in particle.sum_stat.items()}
+        rows.append({**values, **stats, "distance": float(particle.distance), "weight": float(particle.weight)})
+    table = pd.DataFrame(rows).sort_values(["distance", *(p.name for p in CALIBRATED)], kind="stable")
+    table["weight"] = table["weight"] / table["weight"].sum()
+    table.insert(0, "draw", range(len(table)))
+    return table.reset_index(drop=True)
+
+
+def generation_table(history) -> list[dict]:
+    """Threshold, model runs and acceptance rate of each generation (-1: the sample that sets the first threshold)."""
+    return [{"generation": int(r.t), "epsilon": float(r.epsilon), "simulations": int(r.samples),
+             "acceptance": round(float(r.particles / r.samples), 4) if r.t >= 0 and r.samples else None}
+            for r in history.get_all_populations().itertuples()]
+
+
+def metadata(settings: CalibrationSettings, base, generations: list[dict], wall_s: float) -> dict:
+    """What the sidecar file records: how to re-run, what was fitted, to what, and how it went."""
+    return {
+        "command": command_line(settings),
+        "settings": asdict(settings),
+        "method": "ABC-SMC (pyabc ABCSMC, SingleCoreSampler, QuantileEpsilon, PNormDistance p=2, "
+                  "MultivariateNormalTransition)",
+        "library": {"pyabc": importlib.metadata.version("pyabc"), "numpy": importlib.metadata.version("numpy")},
+        "date": dt.date.today().isoformat(),
+        "wall_time_s": round(wall_s, 1),
+        "run": {"scenario": settings.scenario, "start": base.start, "end": base.end},
+        "base_config_sha256": base_config_digest(base.model),
+        "priors": [{"name": p.name, "path": p.path, "kind": p.kind, "point": p.point_value(base.model),
+                    "spread": p.spread, "reason": p.reason} for p in CALIBRATED],
+        "statistics": [asdict(s) for s in stats_module.statistics()],
+        "distance": "sqrt(sum(((simulated - observed) / scale)^2)) over the statistics",
+        "generations": generations,
+        "total_simulations": int(sum(g["simulations"] for g in generations)),
+    }
+
+
+def command_line(settings: CalibrationSettings) -> str:
+    default = CalibrationSettings()
+    flags = [f"--{k.replace('_', '-')} {v}" for k, v in asdict(settings).items() if getattr(default, k) != v]
+    return " ".join(["sim calibrate", *flags])

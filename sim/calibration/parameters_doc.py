@@ -1,0 +1,130 @@
+"""docs/parameters.md, generated so that it cannot drift from the schema, the scenarios or the posterior.
+
+Values and meanings come from the schema and the status_quo_2024 scenario;
+sources, bases and certainty from sim/data/parameter_sources.yaml; priors and
+posterior intervals from the shipped posterior; the levels that set a value
+from the scenario files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from sim.calibration.posterior import shipped_posterior
+from sim.calibration.priors import CALIBRATED
+from sim.config.load import DETERMINANTS, compose_run_config, scenario_dir
+from sim.config.schema import ModelParams
+
+HEADER = """# Parameters
+
+Every model parameter: its value in the baseline scenario `status_quo_2024`, unit, allowed range, meaning,
+where the value comes from, and how sure we are of it. The calibrated parameters give their prior and
+posterior instead of a single value. How each parameter acts is described in [model.md](model.md); how
+scenario levels set them in [scenarios.md](scenarios.md); the calibration in [validation.md](validation.md).
+
+This page is generated (`python -m sim.calibration.report parameters`) from `sim/config/schema.py`, the
+scenario files, the shipped posterior (`sim/data/posterior.csv`) and `sim/data/parameter_sources.yaml`,
+which holds the source or basis of every parameter; a test checks that it is current.
+
+**Certainty**: *high*, a figure from a source; *medium*, a source gives a range, a bound or a close
+analogue and the value is chosen within it; *low*, estimated from the general picture the sources give,
+with no figure behind it; *calibrated*, fitted to the observed record by ABC-SMC (the posterior interval
+says how sure).
+
+## Sources
+
+"""
+
+FOOTER = """
+## Not in the schema
+
+The geography (`sim/data/geography.yaml`: areas, populations, ruggedness, community stance, hideouts,
+wilayas, neighbours, crossings, force units and bases) and the named constants listed in model.md,
+section 6, are estimated from the general geography of each area and the sources' descriptions; model.md,
+section 4.1, gives the reasoning. They are not calibrated.
+"""
+
+
+@lru_cache(maxsize=1)
+def provenance() -> dict:
+    text = resources.files("sim.data").joinpath("parameter_sources.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def schema_paths() -> list[tuple[str, dataclasses.Field]]:
+    """(section.name, field) for every model parameter, in schema order."""
+    out = []
+    for section in dataclasses.fields(ModelParams):
+        for f in dataclasses.fields(section.default_factory()):
+            out.append((f"{section.name}.{f.name}", f))
+    return out
+
+
+def levels_setting() -> dict[str, list[str]]:
+    """Which determinant levels set each parameter (from the scenario files)."""
+    out: dict[str, list[str]] = {}
+    root = scenario_dir()
+    for group in DETERMINANTS:
+        for path in sorted((root / group).glob("*.yaml")):
+            header = path.read_text().splitlines()[0]
+            section = header.split("model.")[-1].strip() if "@package model." in header else None
+            for key in (yaml.safe_load(path.read_text()) or {}) if section else ():
+                out.setdefault(f"{section}.{key}", []).append(f"{group}/{path.stem}")
+    return out
+
+
+def _value(value) -> str:
+    if isinstance(value, list):
+        return "set by the drawdown level" if value and dataclasses.is_dataclass(value[0]) else \
+            ", ".join(f"{v:g}" for v in value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def _calibrated_cells() -> dict[str, str]:
+    posterior = shipped_posterior()
+    priors = {p["name"]: p for p in posterior.metadata["priors"]}
+    out = {}
+    for p in CALIBRATED:
+        prior = priors[p.name]
+        lo, mid, hi = posterior.quantiles(p.name)
+        if p.kind == "scale":
+            out[p.path] = (f"prior log-normal, median {prior['point']:g}, 90% ÷/× {prior['spread']:g}; "
+                           f"posterior median {mid:.3g} (90% {lo:.3g}–{hi:.3g})")
+        else:
+            out[p.path] = (f"prior: every entry shifted by N(0, {prior['spread']:g}); posterior shift median "
+                           f"{mid:+.2f} (90% {lo:+.2f} to {hi:+.2f})")
+    return out
+
+
+def parameters_markdown() -> str:
+    sources, entries = provenance()["sources"], provenance()["parameters"]
+    model = compose_run_config("status_quo_2024").model
+    calibrated, levels = _calibrated_cells(), levels_setting()
+    parts = [HEADER]
+    parts += [f"- `{key}`: {' '.join(text.split())}" for key, text in sources.items()]
+    section = None
+    for path, f in schema_paths():
+        name = path.split(".")[0]
+        if name != section:
+            section = name
+            parts += ["", f"## `{name}`", "",
+                      "| Parameter | Value | Unit | Range | Meaning | Source or basis | Certainty |",
+                      "|---|---|---|---|---|---|---|"]
+        entry = entries[path]
+        value = _value(getattr(getattr(model, name), f.name))
+        if path in calibrated:
+            value = f"{value}; {calibrated[path]}"
+        bounds = f.metadata["bounds"]
+        rng = f"{bounds[0]:g}–{bounds[1]:g}" if bounds else ""
+        source = "estimated" if entry["source"] == "estimated" else f"`{entry['source']}`"
+        basis = " ".join(entry["basis"].split())
+        if path in levels:
+            basis += f" Set by levels: {', '.join(levels[path])}."
+        parts.append(f"| `{f.name}` | {value} | {f.metadata['unit']} | {rng} | {f.metadata['help']} | "
+                     f"{source}: {basis} | {entry['certainty']} |")
+    parts.append(FOOTER)
+    return "\n".join(parts).replace("\n\n\n", "\n\n")

@@ -1,0 +1,172 @@
+"""The posterior sample: stored with the package, read back, and drawn from per replicate.
+
+`posterior.csv` holds one row per particle of the last ABC-SMC generation
+(the calibrated values, the particle's simulated statistics, its distance and
+its normalised weight); `posterior.yaml` beside it records the seed, settings,
+library versions, date, priors, statistics, distance and the sha256 of the
+CSV, so a half-written or hand-edited pair is refused.
+
+With `parameters=posterior` each replicate draws one particle, by weight, from
+a generator of its own: SeedSequence(seed, spawn_key=(POSTERIOR_STREAM, index)).
+The model's stream for the same replicate is SeedSequence(seed,
+spawn_key=(index,)), which this draw never touches, so the replicate's chance
+events follow the same stream whatever parameters it gets, and 'point' runs
+are unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.calibration.priors import CALIBRATED, read, with_values
+from sim.config.errors import ConfigError
+from sim.config.schema import ModelParams, RunConfig
+
+CSV_NAME = "posterior.csv"
+META_NAME = "posterior.yaml"
+# First spawn-key entry of the posterior-draw stream; replicate streams have one-entry keys.
+POSTERIOR_STREAM = 1
+
+
+@dataclass
+class Posterior:
+    """A weighted sample of the calibrated parameters and the record of how it was made."""
+
+    table: pd.DataFrame
+    metadata: dict
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.table["weight"].to_numpy(dtype=float)
+
+    def values(self, draw: int) -> dict[str, float]:
+        row = self.table.iloc[draw]
+        return {p.name: float(row[p.name]) for p in CALIBRATED}
+
+    def quantiles(self, column: str, qs=(0.05, 0.5, 0.95)) -> list[float]:
+        """Weighted quantiles of one column over the particles."""
+        values = self.table[column].to_numpy(dtype=float)
+        return [float(np.quantile(values, q, weights=self.weights, method="inverted_cdf")) for q in qs]
+
+    def describe(self) -> str:
+        """Prior median against posterior median and 90% interval, one line per parameter."""
+        points = {p["name"]: p["point"] for p in self.metadata.get("priors", [])}
+        lines = [f"{'parameter':34s} {'prior median':>13s} {'posterior median':>17s}   90% interval"]
+        for p in CALIBRATED:
+            lo, mid, hi = self.quantiles(p.name)
+            lines.append(f"{p.name:34s} {points.get(p.name, float('nan')):13.4g} {mid:17.4g}   {lo:.4g} to {hi:.4g}")
+        gens = [g for g in self.metadata.get("generations", []) if g["generation"] >= 0]
+        if gens:
+            lines.append(f"{len(gens)} generations, {self.metadata.get('total_simulations')} simulations in all, "
+                         f"final epsilon {gens[-1]['epsilon']:.3g}, {self.metadata.get('wall_time_s')} s")
+        return "\n".join(lines)
+
+    def csv_text(self) -> str:
+        return self.table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+
+    def metadata_text(self) -> str:
+        meta = {**self.metadata, "csv_sha256": hashlib.sha256(self.csv_text().encode()).hexdigest()}
+        return yaml.safe_dump(meta, sort_keys=False, width=100, allow_unicode=True)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the CSV, then the sidecar that seals it (each atomically)."""
+        from sim.runs.record import atomic_write_text
+
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path / CSV_NAME, self.csv_text())
+        atomic_write_text(path / META_NAME, self.metadata_text())
+        return path
+
+
+def parse_posterior(csv_text: str, meta_text: str, where: str) -> Posterior:
+    """Read a posterior pair, refusing one whose CSV is not the one its sidecar sealed."""
+    try:
+        meta = yaml.safe_load(meta_text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"The posterior record '{where}/{META_NAME}' is not valid YAML: {err}") from None
+    if hashlib.sha256(csv_text.encode()).hexdigest() != (meta or {}).get("csv_sha256"):
+        raise ConfigError(
+            f"'{where}/{CSV_NAME}' does not match the sha256 in '{META_NAME}': it was changed or only partly "
+            "written. Re-run `sim calibrate` to make a new posterior.")
+    table = pd.read_csv(io.StringIO(csv_text))
+    missing = [p.name for p in CALIBRATED if p.name not in table.columns]
+    if missing or "weight" not in table.columns or table.empty:
+        raise ConfigError(
+            f"The posterior in '{where}' lacks the columns {missing or ['weight']} that the calibrated parameters "
+            "need; it was made for another set of parameters. Re-run `sim calibrate`.")
+    return Posterior(table, meta)
+
+
+def read_posterior(folder: str | Path) -> Posterior:
+    path = Path(folder)
+    try:
+        csv_text, meta_text = (path / CSV_NAME).read_text(), (path / META_NAME).read_text()
+    except OSError as err:
+        raise ConfigError(f"No posterior at '{path}' ({err.strerror}); run `sim calibrate --out {path}`.") from None
+    return parse_posterior(csv_text, meta_text, str(path))
+
+
+@lru_cache(maxsize=1)
+def shipped_posterior() -> Posterior:
+    """The posterior shipped in the package (sim/data), read once per process."""
+    data = resources.files("sim.data")
+    try:
+        csv_text = data.joinpath(CSV_NAME).read_text(encoding="utf-8")
+        meta_text = data.joinpath(META_NAME).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "parameters=posterior needs the posterior sample shipped in sim/data, which is missing; "
+            "run `sim calibrate --out sim/data` or use parameters=point.") from None
+    return parse_posterior(csv_text, meta_text, "sim/data")
+
+
+def draw_index(seed: int, index: int, weights: np.ndarray) -> int:
+    """The posterior particle replicate `index` uses, drawn by weight from its own stream."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM, index)))
+    return int(rng.choice(weights.size, p=weights))
+
+
+def draws_for(seed: int, indices: list[int]) -> list[int]:
+    weights = shipped_posterior().weights
+    return [draw_index(seed, i, weights) for i in indices]
+
+
+def replicate_params(cfg: RunConfig, index: int) -> ModelParams:
+    """The model parameters of replicate `index` under parameters=posterior."""
+    posterior = shipped_posterior()
+    return with_values(cfg.model, posterior.values(draw_index(cfg.seed, index, posterior.weights)))
+
+
+def check_usable(cfg: RunConfig) -> None:
+    """Refuse parameters=posterior when the config has set a calibrated rate itself.
+
+    The posterior replaces these rates; a value set on the command line or in a
+    scenario would be silently overridden, so it is an error instead. (A shift
+    is added to whatever the config holds, so it needs no such check.)
+    """
+    posterior = shipped_posterior()
+    points = {p["name"]: p["point"] for p in posterior.metadata.get("priors", [])}
+    for p in (p for p in CALIBRATED if p.kind == "scale"):
+        value, expected = read(cfg.model, p.path), points.get(p.name)
+        if value != expected:
+            raise ConfigError(
+                f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but this config sets "
+                f"it to {value} (the calibration's point estimate is {expected}). Remove that setting, or use "
+                "parameters=point to run with your own value.")
+
+
+def base_config_digest(model: ModelParams) -> str:
+    """sha256 of the model parameters a calibration started from (tests use it to spot a stale posterior)."""
+    text = yaml.safe_dump(dataclasses.asdict(model), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,88 @@
+"""One-at-a-time sensitivity of the 2026 attack rate to the estimated parameters.
+
+Each factor is moved to the low and then the high end of its range with every
+other parameter at its point estimate; every setting runs the same replicate
+seeds (common random numbers), so the change between the two ends is measured
+replicate by replicate and its standard error is that of a paired difference.
+Ranges: the posterior's 90% interval for the calibrated parameters; a factor of
+1.5 either way for other influential estimated parameters, which the record
+does not constrain. A global analysis (interactions, variance shares) is a
+separate, larger piece of work.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.tables import window_counts
+from sim.api import load_scenario, run
+from sim.calibration.posterior import Posterior
+from sim.calibration.priors import CALIBRATED, read
+from sim.config.schema import ModelParams
+
+# Spread assumed for estimated parameters outside the calibration: the point estimate
+# divided or multiplied by this factor (stated as a plausible range, not derived).
+UNCALIBRATED_FACTOR = 1.5
+UNCALIBRATED = ("insurgents.activation_rate_per_day", "insurgents.dormancy_rate_per_day",
+                "insurgents.initial_fighters_iraq", "iraqi_forces.isr_detection_gain",
+                "iraqi_forces.raids_per_day", "iraqi_forces.intel_to_locate")
+YEAR = "2026"
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    path: str
+    low: float
+    high: float
+    basis: str
+
+    def override(self, model: ModelParams, value: float) -> str:
+        """The command-line override that puts this factor at `value`."""
+        current = read(model, self.path)
+        if isinstance(current, list):                     # the severity shift
+            return f"model.{self.path}=[{','.join(f'{v + value:.6g}' for v in current)}]"
+        if isinstance(current, int):
+            return f"model.{self.path}={int(round(value))}"
+        return f"model.{self.path}={value:.6g}"
+
+
+def factors(model: ModelParams, posterior: Posterior) -> list[Factor]:
+    out = []
+    for p in CALIBRATED:
+        lo, _, hi = posterior.quantiles(p.name)
+        out.append(Factor(p.name, p.path, lo, hi, "posterior 90% interval"))
+    for path in UNCALIBRATED:
+        point = float(read(model, path))
+        out.append(Factor(path.split(".")[1], path, point / UNCALIBRATED_FACTOR, point * UNCALIBRATED_FACTOR,
+                          f"point estimate ÷/× {UNCALIBRATED_FACTOR}"))
+    return out
+
+
+def attack_rate(scenario: str, overrides: list[str], replicates: int, seed: int, workers: int) -> np.ndarray:
+    """Attacks per month in YEAR, one value per replicate."""
+    cfg = load_scenario(scenario, [*overrides, f"end={YEAR}-12-31", "plots=false"])
+    result = run(cfg, replicates=replicates, seed=seed, workers=workers)
+    counts = window_counts(result.events, result.indices, f"{YEAR}-01-01", f"{YEAR}-12-31")
+    return counts["attacks"].to_numpy(dtype=float) / 12
+
+
+def one_at_a_time(scenario: str, posterior: Posterior, replicates: int, seed: int, workers: int) -> pd.DataFrame:
+    """For each factor: the YEAR attack rate at the low and high ends, and the paired change."""
+    model = load_scenario(scenario).model
+    baseline = attack_rate(scenario, [], replicates, seed, workers)
+    rows = []
+    for f in factors(model, posterior):
+        low = attack_rate(scenario, [f.override(model, f.low)], replicates, seed, workers)
+        high = attack_rate(scenario, [f.override(model, f.high)], replicates, seed, workers)
+        change = high - low
+        rows.append({"parameter": f.name, "range": f.basis, "low": f.low, "high": f.high,
+                     "rate_at_low": low.mean(), "rate_at_high": high.mean(), "change": change.mean(),
+                     "change_se": change.std(ddof=1) / math.sqrt(change.size),
+                     "baseline_rate": baseline.mean()})
+    table = pd.DataFrame(rows)
+    return table.reindex(table["change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
