@@ -4,6 +4,7 @@
     sim list                        scenarios and determinant levels
     sim compare RUN_DIR...          side-by-side table and distribution plot
     sim reproduce RUN_DIR           re-run from the record and verify every file
+    sim explore [--port N]          the scenario explorer page in a browser
 
 Bad input exits with status 2 and one paragraph on stderr, and writes nothing.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from sim.config.errors import ConfigError
 
 USAGE = __doc__.split("\n\n")[1]
-SUBCOMMANDS = ("run", "list", "compare", "reproduce")
+SUBCOMMANDS = ("run", "list", "compare", "reproduce", "explore")
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                "--config-dir", "-cd", "--shell-completion", "-sc", "--run", "-r")
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
             reproduce_command(argv[1:])
         elif command == "run":
             run_command(argv[1:])
+        elif command == "explore":
+            explore_command(argv[1:])
         elif "=" in command or command.startswith("-"):
             run_command(argv)          # `sim key=value ...` and `sim -m ...` run too
         else:
@@ -186,3 +189,19 @@ def reproduce_command(args: list[str]) -> None:
     if not result.ok:
         raise SystemExit(1)
     print("reproduced: every file identical")
+
+
+# ----- explore -------------------------------------------------------------------------
+def explore_command(args: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="sim explore",
+                                     description="Start the scenario explorer page and print its address.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this computer only)")
+    parser.add_argument("--port", type=int, help="port (default 8765, or a free one if that is taken)")
+    parser.add_argument("--workers", type=int, help="worker processes for ensembles (default: up to 2)")
+    parser.add_argument("--open", action="store_true", help="open the page in the default browser")
+    ns = parser.parse_args(args)
+    if ns.workers is not None and ns.workers < 1:
+        fail(f"--workers is {ns.workers}; it must be 1 or more.")
+    from sim.explore.serve import serve
+
+    serve(ns.host, ns.port, ns.workers, ns.open)
