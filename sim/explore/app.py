@@ -47,6 +47,11 @@ REPLICATE_CHOICES = [10, 20, 30, 50]
 DEFAULT_REPLICATES = 30
 EVENTS_SHOWN = 40
 LAST_YEAR = 2030
+MAP_CAPTION = (
+    "Each circle is an area of operation, placed at its real position; its green shade is how much of it the "
+    "coalition's surveillance covers. Red dots are Islamic State cells around the area they hide in (filled: active, "
+    "hollow: dormant; bigger: more members); blue squares are Iraqi force units; triangles are coalition bases; "
+    "dashed orange lines are the border crossings from Syria, labelled with how many fighters have crossed so far.")
 PAGE_CSS = ".prose strong { font-weight: 700; } .prose p { margin-bottom: 6px; } .prose h2 { margin-top: 14px; }"
 
 
@@ -109,8 +114,8 @@ def ScenarioPanel(choices: solara.Reactive[Choices], cfg: RunConfig | None):
             Prose(f"*{spell_out(description)}*", "font-size: 0.82em; color: #555")
     changed = changes(chosen.scenario, current)
     if changed:
-        solara.Info(f"Changed from the scenario: {', '.join(DETERMINANT_TEXT[g].title.lower() for g in changed)}.",
-                    dense=True)
+        titles = [DETERMINANT_TEXT[g].title for g in changed]
+        solara.Info(f"Changed from the scenario: {', '.join(t[0].lower() + t[1:] for t in titles)}.", dense=True)
         solara.Button("Back to the scenario's own choices", on_click=lambda: choices.set(Choices.of(chosen.scenario)),
                       text=True)
     if cfg is not None:
@@ -160,14 +165,18 @@ def WatchPanel(cfg: RunConfig, command: str):
     restarts = solara.use_reactive(0)
     runner = solara.use_memo(lambda: WatchedReplicate(cfg, index.value),
                              dependencies=[cfg, index.value, restarts.value])
-    shown = solara.use_reactive(None)
+    _, set_views_shown = solara.use_state(0)   # counts new views: bumping it redraws the panel
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(7)
-    view = shown.value[1] if shown.value is not None and shown.value[0] is runner else runner.view()
+    view = runner.view()
+
+    def step() -> None:
+        runner.advance(speed.value)
+        set_views_shown(lambda n: n + 1)
 
     def play_loop(cancel: threading.Event) -> None:
         while playing.value and not cancel.is_set() and not runner.finished:
-            shown.set((runner, runner.advance(speed.value)))
+            step()
             cancel.wait(TICK_SECONDS)
         if runner.finished:
             playing.set(False)
@@ -186,25 +195,26 @@ def WatchPanel(cfg: RunConfig, command: str):
                       disabled=playing.value or view.finished, color="primary")
         solara.Button("Pause", icon_name="mdi-pause", on_click=lambda: playing.set(False), disabled=not playing.value)
         solara.Button(f"Step ({SPEEDS[speed.value]})", icon_name="mdi-step-forward",
-                      on_click=lambda: shown.set((runner, runner.advance(speed.value))),
+                      on_click=step,
                       disabled=playing.value or view.finished)
         solara.Button("Restart", icon_name="mdi-restart",
                       on_click=lambda: (playing.set(False), restarts.set(restarts.value + 1)))
         solara.Text("Each step simulates:")
         solara.ToggleButtonsSingle(value=speed.value, on_value=speed.set,
                                    children=[solara.Button(label, value=days) for days, label in SPEEDS.items()])
-        solara.InputInt("Replicate", value=index.value, on_value=lambda i: index.set(max(0, i or 0)),
+        solara.InputInt("Replicate number", value=index.value, on_value=lambda i: index.set(max(0, i or 0)),
                         style={"max-width": "110px"})
     Prose(_date_line(view), "font-size: 1.1em", css="replicate-date")
     Prose(_state_line(view), "font-size: 0.9em")
     solara.Image(map_png, width="100%", classes=["replicate-map"])
+    Prose(MAP_CAPTION, "font-size: 0.82em; color: #555")
     solara.FileDownload(lambda: map_png, filename=f"map_{stem}.png", label="Save the map as PNG")
     solara.Image(chart_png, width="100%", classes=["replicate-chart"])
     solara.FileDownload(lambda: chart_png, filename=f"attacks_per_month_{stem}.png",
                         label="Save the chart as PNG")
     Prose("### What happened (newest first)")
-    latest = [f"- {e.line()}" for e in reversed(view.events[-EVENTS_SHOWN:])]
-    Prose("\n".join(latest) or "*Nothing yet: press Play or Step.*",
+    newest = [f"- {e.line()}" for e in reversed(view.events[-EVENTS_SHOWN:])]
+    Prose("\n".join(newest) or "*Nothing yet: press Play or Step.*",
           "max-height: 260px; overflow-y: auto; font-size: 0.88em", css="event-list")
     solara.FileDownload(lambda: _events_csv(view), filename=f"events_{stem}.csv", label="Save the events (CSV)")
 

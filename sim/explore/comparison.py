@@ -61,12 +61,18 @@ def _median_and_interval(summary: dict) -> str:
     return f"{a['q50']:.1f} attacks a month (90% of replicates between {a['q05']:.1f} and {a['q95']:.1f})"
 
 
+def _months(window: dict) -> int:
+    """Calendar months from the window's first to its last (YYYY-MM), both included."""
+    (y0, m0), (y1, m1) = (map(int, window[k].split("-")) for k in ("window_start", "window_end"))
+    return 12 * (y1 - y0) + m1 - m0 + 1
+
+
 def describe(c: Comparison) -> str:
     """The comparison in words, in Markdown."""
     s, b = c.scenario.summary, c.baseline.summary
     reference = reference_rate_2024()
     exceed, base_exceed = s["exceeds_2024_rate"], b["exceeds_2024_rate"]
-    window = f"{exceed['window_start']} to {exceed['window_end']}"
+    window = f"from {exceed['window_start']} to {exceed['window_end']}"
     lines = [
         f"**{s['scenario']}**, {s['replicates']} replicates from {s['start']} to {s['end']} (seed {s['seed']}): "
         f"a median of {_median_and_interval(s)} over the whole period.",
@@ -76,7 +82,7 @@ def describe(c: Comparison) -> str:
                      f"{_median_and_interval(b)}.")
     lines.append(
         f"**Worse than 2024?** In {exceed['probability']:.0%} of replicates the attack rate over the last "
-        f"months of the period ({window}) is above the 2024 rate of {reference:.1f} attacks a month "
+        f"{_months(exceed)} months of the period ({window}) is above the 2024 rate of {reference:.1f} attacks a month "
         f"(the attacks the Islamic State claimed in Iraq in January–August 2024)"
         + ("." if c.same_as_baseline else f"; in the baseline, {base_exceed['probability']:.0%}."))
     return "\n\n".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -20,6 +21,7 @@ from sim.model.geography import Geography
 from sim.model.snapshot import ModelSnapshot
 
 COVER_COLOURS = "Greens"
+SYRIA_FILL = "#eeeeee"         # areas on the Syrian side: no coalition coverage is drawn there
 ACTIVE, DORMANT_FILL, UNIT, CROSSING, BASE_OPEN, BASE_CLOSED = (
     "#b2182b", "#ffffff", "#2166ac", "#e08214", "#1b7837", "#9e9e9e")
 SCENARIO_COLOUR, BASELINE_COLOUR, REFERENCE_COLOUR = "#4575b4", "#888888", "#b2182b"
@@ -70,9 +72,9 @@ def short_name(name: str) -> str:
 
 def _draw_areas(ax, geo: Geography, snapshot: ModelSnapshot, size: float, labelled: np.ndarray):
     colours = np.where(geo.in_iraq, snapshot.coalition_cover, np.nan)
-    patches = ax.scatter(geo.lon, geo.lat, s=size, c=colours, cmap=COVER_COLOURS, vmin=0.0, vmax=1.0,
+    cmap = matplotlib.colormaps[COVER_COLOURS].with_extremes(bad=SYRIA_FILL)
+    patches = ax.scatter(geo.lon, geo.lat, s=size, c=colours, cmap=cmap, vmin=0.0, vmax=1.0,
                          alpha=0.45, edgecolors="#555555", linewidths=0.6, zorder=3, plotnonfinite=True)
-    patches.cmap.set_bad("#eeeeee")
     for k in np.flatnonzero(labelled):
         ax.annotate(short_name(geo.area_names[k]), (geo.lon[k], geo.lat[k]), fontsize=7, ha="center",
                     va="bottom", xytext=(0, 0.45 * np.sqrt(size)), textcoords="offset points", zorder=7,

@@ -24,9 +24,12 @@ from sim.runs.seeds import replicate_rng
 MAX_EVENTS = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReplicateView:
-    """What the page shows of a watched replicate at one moment; never changes once made."""
+    """What the page shows of a watched replicate at one moment; never changes once made.
+
+    Compared by identity, so a page can redraw only when a new view has been made.
+    """
 
     index: int
     snapshot: ModelSnapshot
@@ -67,6 +70,7 @@ class WatchedReplicate:
         self._lock = threading.Lock()
         self._last = self.model.snapshot()
         self._events: list[Event] = []
+        self._view = self._make_view()
 
     @property
     def total_days(self) -> int:
@@ -85,13 +89,14 @@ class WatchedReplicate:
                 self._events.extend(day_events(self._last, now, self.model.attacks, self.geography))
                 self._last = now
             del self._events[:-MAX_EVENTS]
-            return self._view()
+            self._view = self._make_view()
+            return self._view
 
     def view(self) -> ReplicateView:
-        with self._lock:
-            return self._view()
+        """The latest view (the same object until the replicate advances)."""
+        return self._view
 
-    def _view(self) -> ReplicateView:
+    def _make_view(self) -> ReplicateView:
         log = self.model.attacks
         return ReplicateView(self.index, self._last, self.total_days, tuple(self.model.month_starts),
                              self._attacks_by_month(), sum(log.killed), sum(log.wounded), tuple(self._events))

@@ -18,9 +18,12 @@ if TYPE_CHECKING:
     from sim.model.model import InsurgencyModel
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ModelSnapshot:
-    """State after `days_simulated` days (0: the start state, before the first day)."""
+    """State after `days_simulated` days (0: the start state, before the first day).
+
+    Compared by identity: it holds arrays, and two snapshots are the same only if one is the other.
+    """
 
     days_simulated: int
     date: dt.date                  # the last simulated day (the start date before the first)
