@@ -67,7 +67,7 @@ def shrink(png: bytes, width: int) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="docs/explorer.png")
-    parser.add_argument("--width", type=int, default=1100, help="width of the saved picture in pixels")
+    parser.add_argument("--width", type=int, default=1000, help="width of the saved picture in pixels")
     ns = parser.parse_args()
     chromium = find_chromium()
     if chromium is None:

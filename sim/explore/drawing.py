@@ -31,6 +31,8 @@ CELL_SPACING_DEG = 0.06
 UNIT_OFFSET = (-0.28, -0.24)       # from the centre, before scaling by the panel's spread
 UNIT_STEP = 0.13
 MAP_MARGIN_DEG = 0.6
+# Room above the tallest bar of the distribution chart for its legend.
+LEGEND_HEADROOM = 1.45
 # West, east, south, north (degrees) of the enlarged panel: the hideouts the brief names
 # (Wadi al-Shay, Wadi Zghaytun, the Hamrin and Sheikh Younis mountains) lie close together here.
 HILLS_BOX = (43.8, 45.35, 34.3, 35.65)
@@ -194,6 +196,7 @@ def comparison_figure(rates: dict[str, np.ndarray], reference_rate: float) -> Fi
     ax.set_xlabel("attacks per month over the horizon (one value per replicate)")
     ax.set_ylabel("replicates (count)")
     ax.set_title("How many attacks a month? Scenario against baseline (solid lines: medians)", fontsize=10)
-    ax.legend(frameon=False, fontsize=8)
+    ax.set_ylim(top=ax.get_ylim()[1] * LEGEND_HEADROOM)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
