@@ -8,14 +8,17 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser the page tests drive (Debian's package; Playwright downloads none).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 
-.PHONY: run test test-fast bench clean
+.PHONY: run test test-fast bench bench-sweep clean explore browser
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer was not found; install it or run 'make PYTHON=/path/to/python3.12'."; exit 2; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,calibrate]'
+	$(BIN)/python -m pip install --quiet -e '.[test,calibrate,explore]'
 	@touch $(STAMP)
 
 ## Run the baseline scenario ensemble; tables and plots land under outputs/.
@@ -23,16 +26,33 @@ run: $(STAMP)
 	$(BIN)/sim run scenario=status_quo_2024 replicates=200 workers=2
 
 ## Run the whole test suite (statistical checks included).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 ## The suite without the slow statistical checks.
-test-fast: $(STAMP)
+test-fast: $(STAMP) browser
 	$(BIN)/python -m pytest -m 'not slow'
 
 ## Print speed figures for the baseline scenario.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ensemble.py
+
+## Print speed figures for a 1,200-run sweep with local processes and Dask.
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py
+
+## Start the scenario explorer page in the browser and print its address.
+explore: $(STAMP) browser
+	$(BIN)/sim explore
+
+## Install Debian's Chromium for the browser tests when it is missing (as root, or through sudo).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "Chromium is not at $(CHROMIUM) and cannot be installed without root: run 'sudo apt-get install -y chromium' (or set CHROMIUM=/path/to/chromium). The browser tests are skipped until then."; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "Chromium is not at $(CHROMIUM) and this system has no apt-get: install Chromium and set CHROMIUM=/path/to/chromium. The browser tests are skipped until then."; exit 0; fi; \
+	echo "Installing Debian's chromium for the browser tests"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,6 +7,7 @@
     sim sweep NAME|FILE [options]   a grid of scenario variants into one Parquet dataset
     sim sensitivity [options]       Morris screening or Sobol indices of the attack rate
     sim calibrate [OPTIONS]         fit the estimated parameters to the record (ABC-SMC)
+    sim explore [--port N]          the scenario explorer page in a browser
 
 Bad input exits with status 2 and one paragraph on stderr, and writes nothing.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 from sim.config.errors import ConfigError
 
 USAGE = __doc__.split("\n\n")[1]
-SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "calibrate")
+SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "calibrate", "explore")
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                "--config-dir", "-cd", "--shell-completion", "-sc", "--run", "-r")
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> None:
             run_command(argv[1:])
         elif command == "calibrate":
             calibrate_command(argv[1:])
+        elif command == "explore":
+            explore_command(argv[1:])
         elif "=" in command or command.startswith("-"):
             run_command(argv)          # `sim key=value ...` and `sim -m ...` run too
         else:
@@ -335,3 +338,17 @@ def calibrate_command(args: list[str]) -> None:
     posterior.save(out)
     print(posterior.describe())
     print(f"written to {out}")
+# ----- explore -------------------------------------------------------------------------
+def explore_command(args: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="sim explore",
+                                     description="Start the scenario explorer page and print its address.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this computer only)")
+    parser.add_argument("--port", type=int, help="port (default 8765, or a free one if that is taken)")
+    parser.add_argument("--workers", type=int, help="worker processes for ensembles (default: up to 2)")
+    parser.add_argument("--open", action="store_true", help="open the page in the default browser")
+    ns = parser.parse_args(args)
+    if ns.workers is not None and ns.workers < 1:
+        fail(f"--workers is {ns.workers}; it must be 1 or more.")
+    from sim.explore.serve import serve
+
+    serve(ns.host, ns.port, ns.workers, ns.open)

@@ -23,6 +23,7 @@ from sim.model.conditions import DailyConditions
 from sim.model.forces import IraqiForces
 from sim.model.geography import load_geography
 from sim.model.insurgents import CellNetwork
+from sim.model.snapshot import ModelSnapshot, take_snapshot
 
 DAYS_PER_YEAR = 365.25
 # Money, recruits and arms are settled weekly; they change too slowly for the
@@ -180,9 +181,14 @@ class InsurgencyModel(mesa.Model):
             self.step()
         return self.outcome()
 
-    def outcome(self) -> ReplicateOutcome:
+    def snapshot(self) -> ModelSnapshot:
+        """A read-only copy of the state, for watching a replicate day by day."""
+        return take_snapshot(self)
+
+    def counters(self) -> dict[str, int]:
+        """Running totals of raids, strikes, breakouts, crossings and leaders killed."""
         forces, coalition, syria, net = self.forces, self.coalition, self.syria, self.cells
-        counters = {
+        return {
             "raids": forces.raids, "removed_by_raids": forces.removed_by_raids,
             "strikes": coalition.strikes, "removed_by_strikes": coalition.removed_by_strikes,
             "breakouts": syria.breakouts, "escaped": syria.escaped,
@@ -190,7 +196,10 @@ class InsurgencyModel(mesa.Model):
             "leaders_killed": net.leadership.killed,
             "fighters_end": net.fighters(),
         }
-        return ReplicateOutcome(self.attacks.arrays(), dict(self._monthly), list(self.month_starts), counters)
+
+    def outcome(self) -> ReplicateOutcome:
+        return ReplicateOutcome(self.attacks.arrays(), dict(self._monthly), list(self.month_starts),
+                                self.counters())
 
 
 def _calendar(start: dt.date, n_days: int) -> tuple[np.ndarray, list[str]]:

@@ -1,0 +1,68 @@
+"""Drive the explorer without a person: start it in a child process and find a browser for it.
+
+The browser tests and the documentation's screenshot use these, so both see
+the page exactly as `sim explore` serves it. The browser is the system's
+Chromium (Debian's `chromium` package); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sim.explore.serve import DEFAULT_HOST, free_port
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# Flags for headless Chromium in a container: no sandbox (runs as root), no GPU, no calls home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+STARTUP_SECONDS = 180
+
+
+def find_chromium() -> str | None:
+    """$CHROMIUM if set, else Debian's path, else `chromium` on the PATH; None when there is none."""
+    for candidate in (os.environ.get("CHROMIUM"), DEFAULT_CHROMIUM, shutil.which("chromium")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the explorer stopped while starting:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the explorer did not answer at {url} within {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running_explorer(workdir: Path, workers: int = 2) -> Iterator[str]:
+    """Run `sim explore` on a free loopback port with `workdir` as its folder; yield its address."""
+    port = free_port(DEFAULT_HOST)
+    url = f"http://{DEFAULT_HOST}:{port}/"
+    log = workdir / "explorer-server.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "sim", "explore", "--port", str(port),
+                                    "--workers", str(workers)], cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_served(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

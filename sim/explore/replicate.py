@@ -1,0 +1,115 @@
+"""Watch one replicate day by day: the same replicate `sim run` computes, stepped on demand.
+
+Replicate i is built exactly as the ensemble runner builds it (the model from
+the config and the generator of replicate i of the root seed), then stepped
+one day at a time, so stepping it to the end gives the outcome of replicate i
+of `sim run` with the same config and seed, bit for bit.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.schema import RunConfig
+from sim.explore.narrate import Event, day_events
+from sim.model import InsurgencyModel, ReplicateOutcome
+from sim.model.geography import load_geography
+from sim.model.snapshot import ModelSnapshot
+from sim.runs.seeds import replicate_rng
+
+# Events kept for the page's list (the newest); older ones stay in the run's own tables.
+MAX_EVENTS = 500
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicateView:
+    """What the page shows of a watched replicate at one moment; never changes once made.
+
+    Compared by identity, so a page can redraw only when a new view has been made.
+    """
+
+    index: int
+    snapshot: ModelSnapshot
+    total_days: int
+    month_starts: tuple[str, ...]
+    attacks_by_month: np.ndarray     # attacks so far in each month of the horizon
+    killed: int                      # killed and wounded in attacks so far
+    wounded: int
+    events: tuple[Event, ...]        # oldest first, at most MAX_EVENTS
+
+    @property
+    def finished(self) -> bool:
+        return self.snapshot.days_simulated >= self.total_days
+
+    @property
+    def started(self) -> bool:
+        return self.snapshot.days_simulated > 0
+
+    @property
+    def months_done(self) -> int:
+        """Months of the horizon begun so far (the current month included)."""
+        if not self.started:
+            return 0
+        return self.month_starts.index(f"{self.snapshot.date:%Y-%m}") + 1
+
+
+class WatchedReplicate:
+    """Replicate `index` of the ensemble `cfg` describes, advanced a few days at a time.
+
+    A lock lets a play loop in a background thread and a step button take turns.
+    """
+
+    def __init__(self, cfg: RunConfig, index: int):
+        self.cfg = cfg
+        self.index = index
+        self.model = InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
+        self.geography = load_geography()
+        self._lock = threading.Lock()
+        self._last = self.model.snapshot()
+        self._events: list[Event] = []
+        self._view = self._make_view()
+
+    @property
+    def total_days(self) -> int:
+        return self.model.n_days
+
+    @property
+    def finished(self) -> bool:
+        return self._last.days_simulated >= self.total_days
+
+    def advance(self, days: int) -> ReplicateView:
+        """Simulate up to `days` more days (fewer at the end of the horizon) and return the view."""
+        with self._lock:
+            for _ in range(max(0, min(days, self.total_days - self._last.days_simulated))):
+                self.model.step()
+                now = self.model.snapshot()
+                self._events.extend(day_events(self._last, now, self.model.attacks, self.geography))
+                self._last = now
+            del self._events[:-MAX_EVENTS]
+            self._view = self._make_view()
+            return self._view
+
+    def view(self) -> ReplicateView:
+        """The latest view (the same object until the replicate advances)."""
+        return self._view
+
+    def _make_view(self) -> ReplicateView:
+        log = self.model.attacks
+        return ReplicateView(self.index, self._last, self.total_days, tuple(self.model.month_starts),
+                             self._attacks_by_month(), sum(log.killed), sum(log.wounded), tuple(self._events))
+
+    def _attacks_by_month(self) -> np.ndarray:
+        days = np.asarray(self.model.attacks.day, dtype="timedelta64[D]")
+        months = (np.datetime64(self.cfg.start) + days).astype("datetime64[M]")
+        index = (months - np.datetime64(self.cfg.start, "M")).astype(np.int64)
+        return np.bincount(index, minlength=len(self.model.month_starts))
+
+    def outcome(self) -> ReplicateOutcome:
+        """The replicate's outcome once every day has been simulated."""
+        if not self.finished:
+            raise RuntimeError(f"replicate {self.index} has {self.total_days - self._last.days_simulated} "
+                               "days left to simulate")
+        return self.model.outcome()
