@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
+import select
+import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -39,6 +43,9 @@ MAX_BLOCK = 50
 MAX_POOL_RESTARTS = 3
 # Dask re-runs a task whose worker was lost this many times.
 DASK_RETRIES = 3
+# How often a worker checks that the process it works for is alive, where the
+# platform cannot notify it (no pidfd): a second is short beside a replicate.
+PARENT_POLL_SECONDS = 1.0
 
 BlockResult = list[tuple[int, ReplicateOutcome]]
 
@@ -106,12 +113,19 @@ def _execute_processes(blocks: list[Block], on_done, workers: int) -> None:
     restarts = 0
     while pending:
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
-                futures = {pool.submit(run_block, b.cfg, b.indices): k for k, b in pending.items()}
-                for future in as_completed(futures):
-                    k = futures[future]
-                    on_done(pending[k], future.result())
-                    del pending[k]
+            with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
+                                     initializer=exit_with_process, initargs=(os.getpid(),)) as pool:
+                try:
+                    futures = {pool.submit(run_block, b.cfg, b.indices): k for k, b in pending.items()}
+                    for future in as_completed(futures):
+                        k = futures[future]
+                        on_done(pending[k], future.result())
+                        del pending[k]
+                except BrokenProcessPool:
+                    raise
+                except BaseException:
+                    stop_pool(pool)
+                    raise
         except BrokenProcessPool:
             restarts += 1
             if restarts > MAX_POOL_RESTARTS:
@@ -119,6 +133,49 @@ def _execute_processes(blocks: list[Block], on_done, workers: int) -> None:
                     f"worker processes died {restarts} times; {len(pending)} blocks of replicates could "
                     "not be run. Completed replicates are kept; run the same command again to finish."
                 ) from None
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, dropping queued blocks (on Ctrl-C or an error while filing results).
+
+    Leaving the pool normally would first run every queued block, which takes as
+    long as the rest of the run, only to throw the results away.
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def exit_with_process(pid: int) -> None:
+    """Worker initializer: quit as soon as process `pid` (the one that runs the ensemble) is gone.
+
+    A process killed with SIGKILL or SIGTERM cannot tell its workers, which
+    would otherwise wait for work forever (and keep the fork server alive).
+    """
+    threading.Thread(target=_exit_when_gone, args=(pid,), daemon=True).start()
+
+
+def _exit_when_gone(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])          # readable once the process has exited
+    else:
+        while _alive(pid):
+            time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -159,6 +160,10 @@ def is_incomplete(run_dir: Path) -> bool:
 
 def check_run_dir_usable(run_dir: Path, cfg: RunConfig) -> None:
     """A run may go into a new directory, or resume an unfinished run of the very same config."""
+    blocking = next((p for p in (run_dir, *run_dir.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"The run directory '{run_dir}' cannot be created: '{blocking}' is a file. Choose a "
+                          "directory path for the run (hydra.run.dir=PATH).")
     if (run_dir / MANIFEST).exists():
         check_new_run_dir(run_dir)
     if is_incomplete(run_dir) and (run_dir / CONFIG).read_text(encoding="utf-8") != config_yaml(cfg):
@@ -181,11 +186,10 @@ def start_run(run_dir: Path, cfg: RunConfig):
 
     text = config_yaml(cfg)
     check_run_dir_usable(run_dir, cfg)
-    if is_incomplete(run_dir):
-        remove_temporary_files(run_dir)
-    else:
+    if not is_incomplete(run_dir):
         run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(run_dir / CONFIG, text)
+    remove_temporary_files(run_dir)
     return Checkpoints(run_dir / PARTIAL, sha256_text(text)).open()
 
 
@@ -231,8 +235,11 @@ def load_run(run_dir: str | Path) -> RunRecord:
         raise ConfigError(f"'{path}' has a manifest but no {CONFIG}; the run record is damaged.")
     try:
         cfg = to_run_config(OmegaConf.load(config_path))
-    except OmegaConfBaseException as err:
-        raise ConfigError(f"'{config_path}' cannot be read as a config: {err}") from None
+    except (OmegaConfBaseException, yaml.YAMLError, ConfigError) as err:
+        changed = sha256_file(config_path) != manifest["config_sha256"]
+        since = " and has changed since the run (its sha256 differs from the manifest's)" if changed else ""
+        reason = " ".join(str(err).split())
+        raise ConfigError(f"'{config_path}' cannot be read as the run's config{since}: {reason}") from None
     return RunRecord(path, manifest, cfg)
 
 
@@ -248,6 +255,10 @@ def _read_manifest(path: Path) -> dict:
     missing = [k for k in required if not isinstance(manifest, dict) or k not in manifest]
     if missing:
         raise ConfigError(f"'{path}' lacks {', '.join(missing)}; it is not a complete run manifest.")
+    files = manifest["files"]
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise ConfigError(f"'{path}' has a malformed 'files' entry (it must map file names to sha256 "
+                          "digests); it is not a complete run manifest.")
     if manifest["format"] != FORMAT or manifest["format_version"] != FORMAT_VERSION:
         raise ConfigError(
             f"'{path}' is a run record of format '{manifest['format']}' version "
