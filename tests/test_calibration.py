@@ -65,6 +65,13 @@ def test_posterior_table_has_weights_summing_to_one_and_a_sealed_record(tiny_pos
         parse_posterior(tampered, (tmp_path / META_NAME).read_text(), str(tmp_path))
 
 
+def test_prior_interval_constant_is_the_normal_95_percent_quantile():
+    from scipy import stats
+
+    from sim.calibration.priors import Z90
+    assert Z90 == stats.norm.ppf(0.95)
+
+
 def test_distance_is_zero_at_the_observed_values_and_one_at_one_scale_off():
     observed = calib_stats.observed()
     assert calib_stats.distance(observed) == 0.0
