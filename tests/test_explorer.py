@@ -219,6 +219,14 @@ def test_a_port_in_use_is_refused_and_a_free_one_found():
     assert choose_port("127.0.0.1", None) > 0 and free_port() > 0
 
 
+def test_sim_explore_refuses_bad_options_with_status_2(capsys):
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["explore", "--workers", "0"])
+    assert stop.value.code == 2 and "--workers is 0" in capsys.readouterr().err
+
+
 # ----- the page, rendered without a browser ------------------------------------------------
 @pytest.fixture
 def page():

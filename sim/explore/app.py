@@ -10,6 +10,7 @@ Started by `sim explore` (or `solara run sim.explore.app`).
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 import logging
@@ -28,7 +29,7 @@ from sim.config.load import DETERMINANTS, list_levels, list_scenarios
 from sim.config.schema import RunConfig
 from sim.explore import comparison as compare
 from sim.explore.choices import (BASELINE, baseline_for, changes, explorer_config, horizon_ends,
-                                 scenario_levels)
+                                 same_experiment, scenario_levels)
 from sim.explore.drawing import map_figure, monthly_attacks_figure
 from sim.explore.explain import ABBREVIATIONS, DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import how_the_model_works, level_label, spell_out
@@ -136,8 +137,11 @@ def HowItWorks():
 
 # ----- watching one replicate --------------------------------------------------------------
 def _events_csv(view: ReplicateView) -> str:
-    rows = ["date,kind,what happened"] + [f'{e.date},{e.kind},"{e.text}"' for e in view.events]
-    return "\n".join(rows) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "kind", "what happened"])
+    writer.writerows([e.date.isoformat(), e.kind, e.text] for e in view.events)
+    return out.getvalue()
 
 
 def _date_line(view: ReplicateView) -> str:
@@ -189,13 +193,12 @@ def WatchPanel(cfg: RunConfig, command: str):
     stem = f"{cfg.scenario.name}_replicate{runner.index}_{view.snapshot.date}"
 
     Prose("## Watch one replicate\nOne possible history, day by day. It is replicate "
-                    f"{runner.index} of `{command}`, so the same choices always give the same history.")
+          f"{runner.index} of `{command}`, so the same choices always give the same history.")
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True),
                       disabled=playing.value or view.finished, color="primary")
         solara.Button("Pause", icon_name="mdi-pause", on_click=lambda: playing.set(False), disabled=not playing.value)
-        solara.Button(f"Step ({SPEEDS[speed.value]})", icon_name="mdi-step-forward",
-                      on_click=step,
+        solara.Button(f"Step ({SPEEDS[speed.value]})", icon_name="mdi-step-forward", on_click=step,
                       disabled=playing.value or view.finished)
         solara.Button("Restart", icon_name="mdi-restart",
                       on_click=lambda: (playing.set(False), restarts.set(restarts.value + 1)))
@@ -241,6 +244,12 @@ def run_ensemble_task(cfg: RunConfig, baseline: RunConfig) -> ComparisonView:
 run_ensemble_task_done = solara.reactive((0, 0))
 
 
+@task
+def save_task(comparison: compare.Comparison) -> tuple[compare.Comparison, list[Path]]:
+    """Writing two run directories with their plots takes seconds: off the page's thread too."""
+    return comparison, compare.save(comparison)
+
+
 def _zip_run(path: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -252,13 +261,11 @@ def _zip_run(path: Path) -> bytes:
 @solara.component
 def EnsemblePanel(cfg: RunConfig):
     replicates = solara.use_reactive(DEFAULT_REPLICATES)
-    saved = solara.use_reactive(None)
     Prose("## Run an ensemble\nMany replicates of the same choices, each with its own random "
-                    "numbers, beside the same number of replicates of the baseline (the 2024 situation kept).")
+          "numbers, beside the same number of replicates of the baseline (the 2024 situation kept).")
 
     def start() -> None:
         run_cfg = dataclasses.replace(cfg, replicates=replicates.value, workers=WORKERS, progress=False)
-        saved.set(None)
         run_ensemble_task_done.set((0, 0))
         run_ensemble_task(run_cfg, baseline_for(run_cfg))
 
@@ -278,7 +285,7 @@ def EnsemblePanel(cfg: RunConfig):
     if result is None:
         return
     c = result.comparison
-    if c.scenario.config.model != cfg.model or c.scenario.config.end != cfg.end:
+    if not same_experiment(dataclasses.replace(c.scenario.config, replicates=cfg.replicates), cfg):
         solara.Warning("These results are for the choices made when the ensemble was started; "
                        "run it again to see the current choices.", dense=True)
     Prose(result.words, css="ensemble-words")
@@ -287,14 +294,24 @@ def EnsemblePanel(cfg: RunConfig):
     with solara.Row(style={"flex-wrap": "wrap"}):
         solara.FileDownload(lambda: result.png, filename=f"attack_rates_{name}_vs_baseline.png",
                             label="Save the chart as PNG")
-        solara.Button("Save as a run directory", icon_name="mdi-content-save",
-                      on_click=lambda: saved.set(compare.save(c)))
-    if saved.value:
-        lines = [f"- `{p}`" for p in saved.value]
-        solara.Success("Saved. Check a run with `sim reproduce DIRECTORY`; compare runs with `sim compare`.")
-        Prose("\n".join(lines), css="saved-runs")
-        solara.FileDownload(lambda: _zip_run(saved.value[0]), filename=f"{saved.value[0].parent.name}_"
-                            f"{saved.value[0].name}.zip", label="Download the scenario's run (zip)")
+        solara.Button("Save as a run directory", icon_name="mdi-content-save", on_click=lambda: save_task(c),
+                      disabled=save_task.pending)
+    SavedRuns(c)
+
+
+@solara.component
+def SavedRuns(comparison: compare.Comparison):
+    if save_task.pending:
+        solara.ProgressLinear(True)
+    if save_task.error:
+        solara.Error(f"Saving failed: {save_task.exception}")
+    if save_task.pending or save_task.value is None or save_task.value[0] is not comparison:
+        return
+    paths = save_task.value[1]
+    solara.Success("Saved. Check a run with `sim reproduce DIRECTORY`; compare runs with `sim compare`.")
+    Prose("\n".join(f"- `{p}`" for p in paths), css="saved-runs")
+    solara.FileDownload(lambda: _zip_run(paths[0]), filename=f"{paths[0].parent.name}_{paths[0].name}.zip",
+                        label="Download the scenario's run (zip)")
 
 
 # ----- the page ----------------------------------------------------------------------------
@@ -309,8 +326,8 @@ def Page():
     solara.Style(PAGE_CSS)
     with solara.Column(style={"padding": "12px 20px"}):
         Prose("# What if…? The Islamic State insurgency in Iraq after the coalition drawdown\n"
-                        "Pick a scenario, change what you like, then watch one possible history or run many "
-                        "and compare them with the 2024 situation.")
+              "Pick a scenario, change what you like, then watch one possible history or run many "
+              "and compare them with the 2024 situation.")
         with solara.Columns([4, 8]):
             with solara.Column():
                 ScenarioPanel(choices, cfg)
@@ -318,6 +335,8 @@ def Page():
             with solara.Column():
                 if problem:
                     solara.Error(problem)
+                    solara.Button("Start again from the scenario's own choices", text=True,
+                                  on_click=lambda: choices.set(Choices.of(choices.value.scenario)))
                 else:
                     WatchPanel(cfg, choices.value.command(cfg))
                     EnsemblePanel(cfg)

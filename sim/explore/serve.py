@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 
 from sim.config.errors import ConfigError
 
@@ -52,6 +53,9 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, workers: int | None
         raise ConfigError("The explorer needs its optional dependencies: install them with "
                           "`pip install -e '.[explore]'` (or run `make explore`).") from None
     port = choose_port(host, port)
+    # Solara warns on every visit that cookies fall back to SameSite=Lax over plain http; on a
+    # page served to this computer only that is expected, and the warning would bury the address.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     if workers is not None:
         os.environ["SIM_EXPLORE_WORKERS"] = str(workers)
     print(f"Scenario explorer: open http://{host}:{port}/ in a browser (Ctrl+C stops it).", flush=True)
