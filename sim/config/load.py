@@ -30,7 +30,7 @@ DETERMINANTS = ("drawdown", "syria", "relations", "regional", "insurgents", "ira
 def scenario_dir() -> Path:
     """The folder of scenario YAML: $SIM_SCENARIO_DIR, else `scenarios/` beside the package."""
     env = os.environ.get("SIM_SCENARIO_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "scenarios"
+    path = Path(env).resolve() if env else Path(__file__).resolve().parents[2] / "scenarios"
     if not (path / f"{PRIMARY_CONFIG}.yaml").is_file():
         raise ConfigError(
             f"No scenario folder with {PRIMARY_CONFIG}.yaml at '{path}'. Run from a checkout of "
@@ -76,6 +76,27 @@ def describe_config_error(err: Exception) -> str:
     return f"Invalid configuration{where}: {text}{hint}"
 
 
+def describe_yaml_error(err: yaml.YAMLError) -> str:
+    """Name the file and line of a YAML mistake in a scenario file."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    where = f"'{mark.name}', line {mark.line + 1}, column {mark.column + 1}" if mark else "a scenario file"
+    return f"{where} is not valid YAML: {problem}. Fix that file (indentation and quotes are the usual culprits)."
+
+
+def describe_group_misuse(overrides: list[str], err: Exception) -> str:
+    """A group (drawdown=..., scenario=...) given something other than one of its level names."""
+    for override in overrides:
+        key, _, value = override.lstrip("+~").partition("=")
+        plain_name = re.fullmatch(r"[A-Za-z_][\w-]*", value or "") and value.lower() not in ("true", "false", "null")
+        if key in (*DETERMINANTS, "scenario") and not plain_name:
+            folder = scenario_dir() / key
+            choices = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+            return (f"'{override}' gives the {key} group something other than a level name; "
+                    f"choose one of: {choices}.")
+    return f"Invalid override in {' '.join(overrides)}: {' '.join(str(err).split()) or type(err).__name__}."
+
+
 def compose_run_config(scenario: str = "status_quo_2024", overrides: list[str] | None = None) -> RunConfig:
     """Compose a named scenario plus Hydra-style overrides, as `sim run` would."""
     return compose_overrides([f"scenario={scenario}", *(overrides or [])])
@@ -96,8 +117,13 @@ def compose_many(override_lists: list[list[str]]) -> list[RunConfig]:
             for overrides in override_lists:
                 try:
                     composed.append(compose(config_name=PRIMARY_CONFIG, overrides=list(overrides)))
-                except (HydraException, OmegaConfBaseException, yaml.YAMLError) as err:
+                except yaml.YAMLError as err:
+                    raise ConfigError(describe_yaml_error(err)) from None
+                except (HydraException, OmegaConfBaseException) as err:
                     raise ConfigError(describe_config_error(err)) from None
+                except (ValueError, TypeError, AssertionError) as err:
+                    # Hydra raises these bare when a config group is given a number, a list or null.
+                    raise ConfigError(describe_group_misuse(overrides, err)) from None
     finally:
         GlobalHydra.instance().clear()
     return [to_run_config(cfg) for cfg in composed]
