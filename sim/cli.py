@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> None:
             fail(f"unknown command '{command}'; the commands are: {', '.join(SUBCOMMANDS)}.")
     except ConfigError as err:
         fail(str(err))
+    except KeyboardInterrupt:
+        print("interrupted. A run or sweep keeps the replicates it finished and is not marked complete; "
+              "the same command finishes it.", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 # ----- run -----------------------------------------------------------------------------
