@@ -567,11 +567,13 @@ def check_interrupted(run: Path, reference: dict[str, str], capsys) -> str:
     for name, digest in reference.items():
         if (run / name).exists():
             assert sha256(run / name) == digest, f"{name} was left half-written"
-    if (run / record.PARTIAL).exists():
+    if (run / record.PARTIAL / "fingerprint").exists():
         saved = block_count(run)
         fingerprint = (run / record.PARTIAL / "fingerprint").read_text().strip()
         assert len(Checkpoints(run / record.PARTIAL, fingerprint).completed()) == saved
         assert block_count(run) == saved, "a checkpoint block was left unreadable"
+    elif (run / record.PARTIAL).exists():      # killed between creating the folder and marking it
+        assert block_count(run) == 0
     words = "incomplete run" if config_written(run) else "not a run directory"
     for command in ("reproduce", "compare"):
         code, _, err = call_cli([command, run], capsys)
