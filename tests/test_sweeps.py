@@ -17,7 +17,7 @@ from sim.config.errors import ConfigError
 from sim.runs.checkpoints import Checkpoints
 from sim.sweeps import dataset
 from sim.sweeps.engine import run_sweep
-from sim.sweeps.sensitivity import parameter_ranges, with_parameters
+from sim.sweeps.sensitivity import DEFAULT_PARAMETERS, parameter_ranges, with_parameters
 from sim.sweeps.spec import load_sweep, point_seed, sweep_from_dict, sweep_points
 
 from conftest import scenario
@@ -191,11 +191,36 @@ def test_point_summary_and_heat_table_on_a_hand_made_table():
     assert heat_table(reps, "drawdown", "syria", "exceedance").loc["a", "x"] == pytest.approx(1 / 3)
 
 
-def test_sensitivity_ranges_and_parameter_replacement():
-    ranges = parameter_ranges(["insurgents.attack_rate_per_day", "insurgents.initial_active_share"],
-                              {"insurgents.initial_active_share": (0.2, 1.4)})
-    assert ranges["insurgents.attack_rate_per_day"] == pytest.approx((0.0033, 0.0099))
-    assert ranges["insurgents.initial_active_share"] == (0.2, 1.0)          # clipped to the declared bounds
+def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
+    model = scenario("status_quo_2024").model
+    paths = ["insurgents.attack_rate_per_day", "insurgents.activation_rate_per_day",
+             "insurgents.hideout_crowding", "insurgents.initial_active_share"]
+    ranges = parameter_ranges(paths, {"insurgents.initial_active_share": (0.2, 1.4)}, model)
+    # calibrated: the prior's 90% interval, a factor of two either way around 0.0066
+    attack = ranges["insurgents.attack_rate_per_day"]
+    assert (attack.low, attack.high) == pytest.approx((0.0033, 0.0132)) and "prior" in attack.basis
+    # declared plausible range: 0.012 divided or multiplied by 1.5
+    activation = ranges["insurgents.activation_rate_per_day"]
+    assert (activation.low, activation.high) == pytest.approx((0.008, 0.018)) and "declared" in activation.basis
+    # nothing declared: 0.03 ±50%, and the basis says so
+    crowding = ranges["insurgents.hideout_crowding"]
+    assert (crowding.low, crowding.high) == pytest.approx((0.015, 0.045)) and "no declared range" in crowding.basis
+    # given by hand, then clipped to the bounds the schema declares for a share
+    share = ranges["insurgents.initial_active_share"]
+    assert (share.low, share.high) == (0.2, 1.0) and "clipped" in share.basis
+    # centred on the value the scenario sets: Syria's collapse level sets 0.0012 crossing attempts a day
+    collapse = scenario("status_quo_2024", "syria=collapse").model
+    path = "syria.crossing_attempt_rate_per_day"
+    crossing = parameter_ranges([path], {}, collapse)[path]
+    assert (crossing.low, crossing.high) == pytest.approx((0.0006, 0.0024))
+
+
+def test_the_default_sensitivity_parameters_all_have_a_declared_range():
+    ranges = parameter_ranges(list(DEFAULT_PARAMETERS), {}, scenario("status_quo_2024").model)
+    assert all("no declared range" not in r.basis for r in ranges.values())
+
+
+def test_sensitivity_parameter_replacement():
     cfg = with_parameters(scenario("status_quo_2024"), {"insurgents.initial_fighters_iraq": 612.6,
                                                         "coalition.strike_rate_per_day": 0.03})
     assert cfg.model.insurgents.initial_fighters_iraq == 613 and isinstance(cfg.model.insurgents.initial_fighters_iraq, int)
@@ -221,4 +246,10 @@ def test_morris_screening_ranks_the_attack_hazard_above_the_breakout_escape_shar
     hazard = table.loc[("attack_rate", "insurgents.attack_rate_per_day")]
     escape = table.loc[("attack_rate", "syria.breakout_escape_share")]
     assert hazard["mu_star"] - hazard["mu_star_conf"] > escape["mu_star"] + escape["mu_star_conf"]
-    assert {"indices.csv", "samples.csv", "sensitivity.png"} <= set(manifest_files(out))
+    assert {"indices.csv", "samples.csv", "ranges.csv", "sensitivity.png"} <= set(manifest_files(out))
+    spans = pd.read_csv(out / "ranges.csv").set_index("parameter")
+    samples = pd.read_csv(out / "samples.csv")
+    for name in spans.index:                 # every sample lies in the range written beside it
+        assert samples[name].between(spans.loc[name, "low"], spans.loc[name, "high"]).all()
+    assert "prior" in spans.loc["insurgents.attack_rate_per_day", "basis"]
+    assert "declared" in spans.loc["syria.breakout_escape_share", "basis"]

@@ -35,6 +35,12 @@ analogue and the value is chosen within it; *low*, estimated from the general pi
 with no figure behind it; *calibrated*, fitted to the observed record by ABC-SMC (the posterior interval
 says how sure).
 
+**Range**: the values the model accepts, usually far wider than what is credible. Where it adds
+"plausible ÷/× f", the value is believed to lie within a factor f of the one used: a stated judgement,
+1.5 where the calibration to 2024 or a source constrains the value indirectly, 2 where nothing does.
+Sensitivity analyses (`sim sensitivity`, validation.md section 6) take their ranges from it, and from
+the priors for the calibrated parameters.
+
 ## Sources
 
 """
@@ -120,6 +126,8 @@ def parameters_markdown() -> str:
             value = f"{value}; {calibrated[path]}"
         bounds = f.metadata["bounds"]
         rng = f"{bounds[0]:g}–{bounds[1]:g}" if bounds else ""
+        if f.metadata.get("uncertainty"):
+            rng += f"; plausible ÷/× {f.metadata['uncertainty']:g}"
         source = "estimated" if entry["source"] == "estimated" else f"`{entry['source']}`"
         basis = " ".join(entry["basis"].split())
         if path in levels:

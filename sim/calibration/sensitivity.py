@@ -4,14 +4,15 @@ Each factor is moved to the low and then the high end of its range with every
 other parameter at its point estimate; every setting runs the same replicate
 seeds (common random numbers), so the change between the two ends is measured
 replicate by replicate and its standard error is that of a paired difference.
-Ranges: the posterior's 90% interval for the calibrated parameters; a factor of
-1.5 either way for other influential estimated parameters, which the record
-does not constrain. A global analysis (interactions, variance shares) is a
+Ranges: the posterior's 90% interval for the calibrated parameters; for other
+influential estimated parameters, which the record does not constrain, the
+plausible range the schema declares (`uncertainty`). A global analysis (interactions, variance shares) is a
 separate, larger piece of work.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -24,9 +25,7 @@ from sim.calibration.posterior import Posterior
 from sim.calibration.priors import CALIBRATED, read
 from sim.config.schema import ModelParams
 
-# Spread assumed for estimated parameters outside the calibration: the point estimate
-# divided or multiplied by this factor (stated as a plausible range, not derived).
-UNCALIBRATED_FACTOR = 1.5
+# Influential estimated parameters outside the calibration; each declares its plausible range.
 UNCALIBRATED = ("insurgents.activation_rate_per_day", "insurgents.dormancy_rate_per_day",
                 "insurgents.initial_fighters_iraq", "iraqi_forces.isr_detection_gain",
                 "iraqi_forces.raids_per_day", "iraqi_forces.intel_to_locate")
@@ -51,6 +50,12 @@ class Factor:
         return f"model.{self.path}={value:.6g}"
 
 
+def declared_uncertainty(path: str) -> float:
+    section, key = path.split(".")
+    fields = {f.name: f for f in dataclasses.fields(getattr(ModelParams(), section))}
+    return fields[key].metadata["uncertainty"]
+
+
 def factors(model: ModelParams, posterior: Posterior) -> list[Factor]:
     out = []
     for p in CALIBRATED:
@@ -58,8 +63,9 @@ def factors(model: ModelParams, posterior: Posterior) -> list[Factor]:
         out.append(Factor(p.name, p.path, lo, hi, "posterior 90% interval"))
     for path in UNCALIBRATED:
         point = float(read(model, path))
-        out.append(Factor(path.split(".")[1], path, point / UNCALIBRATED_FACTOR, point * UNCALIBRATED_FACTOR,
-                          f"point estimate ÷/× {UNCALIBRATED_FACTOR}"))
+        factor = declared_uncertainty(path)
+        out.append(Factor(path.split(".")[1], path, point / factor, point * factor,
+                          f"point estimate ÷/× {factor:g}"))
     return out
 
 

@@ -15,9 +15,19 @@ from typing import Any
 UNIT_INTERVAL = (0.0, 1.0)
 
 
-def param(default: Any, unit: str, bounds: tuple[float, float] | None, help: str) -> Any:
-    """Declare a parameter with its unit, closed range and one-line meaning."""
-    metadata = {"unit": unit, "bounds": bounds, "help": help}
+def param(default: Any, unit: str, bounds: tuple[float, float] | None, help: str,
+          uncertainty: float | None = None) -> Any:
+    """Declare a parameter with its unit, closed range and one-line meaning.
+
+    `bounds` are what the model accepts, usually far wider than what is
+    credible. `uncertainty`, given for estimated parameters that calibration
+    does not fit, is the factor within which the value is believed to lie:
+    the plausible range is the value divided or multiplied by it. Sensitivity
+    analyses take their ranges from it (calibrated parameters from their priors).
+    """
+    if uncertainty is not None and uncertainty <= 1.0:
+        raise ValueError(f"uncertainty must be a factor above 1, not {uncertainty}")
+    metadata = {"unit": unit, "bounds": bounds, "help": help, "uncertainty": uncertainty}
     if isinstance(default, list | dict):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -34,7 +44,7 @@ class InsurgentParams:
     """Size, shape, money and behaviour of IS cells in Iraq (determinant 1)."""
 
     initial_fighters_iraq: int = param(800, "persons", (0, 20000),
-        "IS members in Iraq on the start date, split into cells")
+        "IS members in Iraq on the start date, split into cells", uncertainty=1.5)
     mean_cell_size: float = param(6.0, "persons", (1.0, 50.0),
         "mean members per cell at the start")
     max_cell_size: int = param(14, "persons", (2, 100),
@@ -54,9 +64,9 @@ class InsurgentParams:
     central_direction_share: float = param(0.10, "share", (0.0, 0.15),
         "share of attacks directed by the centre (fewer than 15%, Al-Batakoshi 2025)")
     activation_rate_per_day: float = param(0.012, "1/day", UNIT_INTERVAL,
-        "chance a dormant cell turns active, with intact coordination and money")
+        "chance a dormant cell turns active, with intact coordination and money", uncertainty=1.5)
     dormancy_rate_per_day: float = param(0.006, "1/day", UNIT_INTERVAL,
-        "chance an active cell goes dormant when not under pressure")
+        "chance an active cell goes dormant when not under pressure", uncertainty=1.5)
     pressure_dormancy_gain: float = param(6.0, "multiplier", (0.0, 100.0),
         "how much being tracked by intelligence raises the chance of going dormant")
     attack_rate_per_day: float = param(0.0066, "1/day", UNIT_INTERVAL,
@@ -74,7 +84,7 @@ class InsurgentParams:
     initial_funds_per_member_usd: float = param(1500.0, "USD", (0.0, 1e6),
         "cash a cell holds per member at the start")
     income_per_member_usd_per_day: float = param(6.0, "USD/day", (0.0, 1000.0),
-        "extortion, kidnapping and smuggling income per member in a populated area")
+        "extortion, kidnapping and smuggling income per member in a populated area", uncertainty=2.0)
     upkeep_per_member_usd_per_day: float = param(5.0, "USD/day", (0.0, 1000.0),
         "salary and upkeep per member (recruitment is money-driven, Al-Batakoshi 2025)")
     central_reserves_usd: float = param(25e6, "USD", (0.0, 1e9),
@@ -128,7 +138,7 @@ class IraqiForceParams:
     substitute_isr_coverage: float = param(0.0, "share", UNIT_INTERVAL,
         "ISR coverage from regional partners filling the coalition gap")
     isr_detection_gain: float = param(2.5, "multiplier", (0.0, 50.0),
-        "extra detection at full ISR coverage, relative to ground forces alone")
+        "extra detection at full ISR coverage, relative to ground forces alone", uncertainty=1.5)
     dormant_exposure: float = param(0.25, "share", UNIT_INTERVAL,
         "how visible a dormant cell is relative to an active one")
     hostile_community_gain: float = param(1.0, "multiplier", (0.0, 10.0),
@@ -136,11 +146,11 @@ class IraqiForceParams:
     post_attack_intel: float = param(0.7, "intel units", (0.0, 100.0),
         "intelligence gained on a cell from investigating its attack")
     intel_to_locate: float = param(2.0, "intel units", (0.1, 100.0),
-        "intelligence needed to locate a cell for a raid or strike")
+        "intelligence needed to locate a cell for a raid or strike", uncertainty=1.5)
     intel_decay_per_day: float = param(0.02, "1/day", UNIT_INTERVAL,
         "daily decay of intelligence on a cell that is not refreshed")
     raids_per_day: float = param(0.35, "raids/day", (0.0, 100.0),
-        "raids Iraq can mount per day nationwide at full readiness and budget")
+        "raids Iraq can mount per day nationwide at full readiness and budget", uncertainty=1.5)
     raid_success: float = param(0.7, "probability", UNIT_INTERVAL,
         "chance a raid on a located cell in open terrain reaches it")
     raid_removal_share: float = param(0.6, "share", UNIT_INTERVAL,
@@ -217,11 +227,11 @@ class SyriaParams:
     breakouts_per_year: float = param(0.2, "1/year", (0.0, 50.0),
         "rate of prison or camp breakouts (Ghweiran/al-Sina'a, January 2022)")
     breakout_escape_share: float = param(0.04, "share", UNIT_INTERVAL,
-        "mean share of detainees freed by one breakout")
+        "mean share of detainees freed by one breakout", uncertainty=2.0)
     syrian_border_control: float = param(0.5, "share", UNIT_INTERVAL,
         "share of crossing attempts stopped on the Syrian side")
     crossing_attempt_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,
-        "chance per day that a free fighter tries to cross into Iraq")
+        "chance per day that a free fighter tries to cross into Iraq", uncertainty=2.0)
     attrition_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,
         "removal of free fighters in Syria by coalition and Syrian operations")
     recruitment_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,

@@ -43,6 +43,18 @@ MAX_BLOCK = 50
 MAX_POOL_RESTARTS = 3
 # Dask re-runs a task whose worker was lost this many times.
 DASK_RETRIES = 3
+# Settings for the workers of a Dask cluster this module starts itself. By default each Dask
+# worker samples its task thread's stack every 10 ms (the statistical profiler) and wakes its
+# event loop every 20 ms; a replicate holds the GIL throughout, so each wake-up interrupts it,
+# and the benchmark measured about a third more CPU per replicate than in a plain process.
+# Neither feature is needed here: the first serves the dashboard, the second only warns of a
+# blocked event loop. Workers started by others (a SLURM or Kubernetes cluster) take their own
+# configuration; docs/sweeps.md gives the same settings for them.
+DASK_WORKER_SETTINGS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 # How often a worker checks that the process it works for is alive, where the
 # platform cannot notify it (no pidfd): a second is short beside a replicate.
 PARENT_POLL_SECONDS = 1.0
@@ -195,8 +207,11 @@ def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) ->
                 raise ConfigError(f"cannot reach the Dask scheduler at '{scheduler}' ({err}); give the "
                                   "address of a running scheduler, such as tcp://host:8786.") from None
         else:
-            cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            import dask
+
+            with dask.config.set(DASK_WORKER_SETTINGS):   # the nanny hands its configuration to each worker
+                cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
             client = Client(cluster)
         with client:
             futures = {client.submit(run_block, b.cfg, b.indices, pure=False, retries=DASK_RETRIES): b

@@ -8,21 +8,26 @@ resumable, executor-independent engine as any sweep, so the indices can be
 reproduced by seed. Two outputs are analysed: the mean attack rate in the
 window, and the share of replicates whose rate exceeds the 2024 record.
 
-A parameter's range is the one given with --range, else its default ±50%
-(RELATIVE_RANGE) clipped to its declared bounds: the schema's bounds are what
-the model accepts, far wider than what is plausible.
+A parameter's range is the one given with --range; else, around the value the
+scenario uses, the calibration prior's 90% interval for a calibrated
+parameter, or the plausible range the schema declares (`uncertainty`); else
+the value ±50% (RELATIVE_RANGE). Every range is clipped to the parameter's
+bounds, which are what the model accepts, far wider than what is plausible.
+Each range is written with its basis beside the indices.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.calibration.priors import CALIBRATED
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.schema import ModelParams, RunConfig
@@ -59,24 +64,47 @@ def parameter_field(path: str) -> dataclasses.Field:
     return f
 
 
-def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
-    """Each parameter's range: as given, else default ±RELATIVE_RANGE within its declared bounds."""
+@dataclass(frozen=True)
+class ParameterRange:
+    low: float
+    high: float
+    basis: str
+
+
+def default_range(path: str, value: float) -> tuple[float, float, str]:
+    """The plausible range around `value` and where it comes from (see the module docstring)."""
+    prior = next((p for p in CALIBRATED if p.path == path and p.kind == "scale"), None)
+    if prior is not None:
+        return value / prior.spread, value * prior.spread, f"calibration prior, 90% interval (÷/× {prior.spread:g})"
+    factor = parameter_field(path).metadata.get("uncertainty")
+    if factor:
+        return value / factor, value * factor, f"declared plausible range (÷/× {factor:g})"
+    return (value * (1 - RELATIVE_RANGE), value * (1 + RELATIVE_RANGE),
+            f"no declared range: value ±{RELATIVE_RANGE:.0%}")
+
+
+def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
+                     model: ModelParams | None = None) -> dict[str, ParameterRange]:
+    """Each parameter's range: as given, else its default range around its value in `model`;
+    clipped to the declared bounds."""
+    model = ModelParams() if model is None else model
     out = {}
-    defaults = ModelParams()
     for path in paths:
         f = parameter_field(path)
         lo_bound, hi_bound = f.metadata["bounds"]
         group, name = path.split(".")
         if path in ranges:
             lo, hi = ranges[path]
+            basis = "given with --range"
         else:
-            default = getattr(getattr(defaults, group), name)
-            lo, hi = default * (1 - RELATIVE_RANGE), default * (1 + RELATIVE_RANGE)
-        lo, hi = max(lo, lo_bound), min(hi, hi_bound)
+            lo, hi, basis = default_range(path, float(getattr(getattr(model, group), name)))
+        if lo < lo_bound or hi > hi_bound:
+            lo, hi = max(lo, lo_bound), min(hi, hi_bound)
+            basis += f", clipped to the bounds [{lo_bound:g}, {hi_bound:g}]"
         if not lo < hi:
             raise ConfigError(f"the range of '{path}' is empty after clipping to its bounds "
                               f"[{lo_bound}, {hi_bound}]; give one with --range {path}=LOW:HIGH.")
-        out[path] = (float(lo), float(hi))
+        out[path] = ParameterRange(float(lo), float(hi), basis)
     return out
 
 
@@ -171,15 +199,15 @@ def run_sensitivity_command(ns) -> None:
             raise ConfigError(f"--range '{text}' must name one of the chosen parameters as PARAM=LOW:HIGH.")
     if ns.samples < 2 or ns.replicates < 1:
         raise ConfigError("--samples must be at least 2 and --replicates at least 1.")
-    bounds = parameter_ranges(names, ranges)
-    problem = {"num_vars": len(names), "names": names, "bounds": [list(bounds[n]) for n in names]}
     window = Window(**parse_window(ns.window))
     base = compose_run_config(ns.scenario, [*ns.overrides, f"end={window.end}", f"replicates={ns.replicates}"])
+    bounds = parameter_ranges(names, ranges, base.model)
+    problem = {"num_vars": len(names), "names": names, "bounds": [[bounds[n].low, bounds[n].high] for n in names]}
     x = sample(ns.method, problem, ns.samples, ns.seed)
     points = sensitivity_points(base, names, x, ns.seed)
     spec = SweepSpec(name=f"{ns.method}_{ns.scenario}", description=f"{ns.method} sensitivity of {ns.scenario}",
                      scenario=ns.scenario, overrides=[*ns.overrides, f"end={window.end}"],
-                     axes={n: [f"{lo}:{hi}"] for n, (lo, hi) in bounds.items()},
+                     axes={n: [f"{r.low}:{r.high}"] for n, r in bounds.items()},
                      replicates=ns.replicates, seed=ns.seed, window=window)
     parent = Path("outputs/sensitivity") / spec.name
     text = sweep_yaml(spec, points)
@@ -187,6 +215,8 @@ def run_sensitivity_command(ns) -> None:
                                        or parent / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
     print(f"{ns.method}: {len(names)} parameters, {len(points)} samples x {ns.replicates} replicates "
           f"= {len(points) * ns.replicates} runs, into {out}")
+    for name, r in bounds.items():
+        print(f"  {name}: {r.low:.4g} to {r.high:.4g} ({r.basis})")
 
     def analysis(reps: pd.DataFrame) -> dict[str, bytes]:
         y = outputs_per_point(reps, len(points))
@@ -196,7 +226,10 @@ def run_sensitivity_command(ns) -> None:
         samples.insert(0, "point", range(len(points)))
         title = (f"{ns.method} sensitivity, {ns.scenario}, attacks {window.start} to {window.end} "
                  f"(2024 rate {reference_rate_2024():.1f}/month)")
+        spans = pd.DataFrame([{"parameter": n, "low": r.low, "high": r.high, "basis": r.basis}
+                              for n, r in bounds.items()])
         return {"indices.csv": record.csv_text(table).encode(), "samples.csv": record.csv_text(samples).encode(),
+                "ranges.csv": record.csv_text(spans).encode(),
                 "sensitivity.png": record.figure_png(indices_figure(table, ns.method, title))}
 
     run_sweep(spec, out, executor=ns.executor, workers=ns.workers, scheduler=ns.scheduler, points=points,
