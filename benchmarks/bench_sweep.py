@@ -1,12 +1,17 @@
 """Speed of a sweep: a 4 x 3 grid of determinant levels, 100 replicates a point, default horizon.
 
-    python benchmarks/bench_sweep.py [--replicates 100] [--skip-serial]
+    python benchmarks/bench_sweep.py [--replicates 100] [--skip-serial] [--rounds 1]
 
 Times the whole sweep (1,200 runs with the defaults, into a scratch folder)
 with 1 and 2 local worker processes and with a 2-worker Dask LocalCluster,
 start-up included, and prints runs per second, parallel efficiency, the Dask
-executor's time relative to local processes, peak memory, and whether the
-three datasets are identical. Prints figures; asserts nothing.
+executor's time relative to local processes, peak memory, and whether all
+the datasets are identical. Prints figures; asserts nothing.
+
+A shared virtual machine's CPU speed drifts by tens of percent from minute to
+minute, so with --rounds N the 2-worker local and Dask sweeps alternate N
+times and the Dask-to-local ratio is given per round (each pair ran close
+together in time) and as the median over rounds.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import json
 import logging
 import platform
+import statistics
 import resource
 import shutil
 import tempfile
@@ -65,6 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicates", type=int, default=100, help="replicates per point")
     parser.add_argument("--skip-serial", action="store_true", help="leave out the 1-worker timing")
+    parser.add_argument("--rounds", type=int, default=1, help="alternate 2-worker local and Dask sweeps N times")
     args = parser.parse_args()
     logging.getLogger("MESA").setLevel(logging.WARNING)
     spec = sweep_from_dict({"name": "bench", "scenario": "status_quo_2024", "axes": GRID,
@@ -78,20 +85,25 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="sim-bench-sweep-"))
     memory = PeakMemory()
     try:
-        times = {}
+        serial = None
         if not args.skip_serial:
-            times["local, 1 worker"] = timed(spec, points, folder, "serial", memory, workers=1)
-        times["local, 2 workers"] = timed(spec, points, folder, "local2", memory, workers=2)
-        times["dask LocalCluster, 2 workers"] = timed(spec, points, folder, "dask2", memory, executor="dask", workers=2)
-        for label, seconds in times.items():
-            print(f"{label:30s} {seconds:7.1f} s  {runs / seconds:6.2f} runs/s")
-        local2 = times["local, 2 workers"]
-        if "local, 1 worker" in times:
-            print(f"parallel efficiency, 2 local workers: {times['local, 1 worker'] / local2 / 2:.0%}")
-        print(f"Dask relative to local processes: {times['dask LocalCluster, 2 workers'] / local2 - 1:+.1%}")
+            serial = timed(spec, points, folder, "serial", memory, workers=1)
+            print(f"{'local, 1 worker':30s} {serial:7.1f} s  {runs / serial:6.2f} runs/s", flush=True)
+        local, dask = [], []
+        for k in range(args.rounds):
+            local.append(timed(spec, points, folder, f"local2-{k}", memory, workers=2))
+            dask.append(timed(spec, points, folder, f"dask2-{k}", memory, executor="dask", workers=2))
+            for label, seconds in (("local, 2 workers", local[-1]), ("dask LocalCluster, 2 workers", dask[-1])):
+                print(f"{label:30s} {seconds:7.1f} s  {runs / seconds:6.2f} runs/s   (round {k + 1})", flush=True)
+            print(f"  Dask relative to local processes in round {k + 1}: {dask[-1] / local[-1] - 1:+.1%}", flush=True)
+        if serial is not None:
+            print(f"parallel efficiency, 2 local workers: {serial / local[0] / 2:.0%} (1 worker against round 1)")
+        ratios = [d / lo for d, lo in zip(dask, local, strict=True)]
+        print(f"Dask relative to local processes, median over {args.rounds} round(s): "
+              f"{statistics.median(ratios) - 1:+.1%}")
         print(f"peak memory: {memory.peak_total:.0f} MiB for all processes together, largest single process "
               f"{memory.peak_single:.0f} MiB; this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
-        reference = files(folder / "local2")
+        reference = files(folder / "local2-0")
         same = all(files(p) == reference for p in folder.iterdir() if (p / "manifest.json").exists())
         print(f"datasets identical across executors and worker counts: {same}")
     finally:
