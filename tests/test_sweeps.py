@@ -15,6 +15,7 @@ from sim.analysis.sweep import heat_table, point_summary
 from sim.api import run
 from sim.config.errors import ConfigError
 from sim.runs.checkpoints import Checkpoints
+from sim.runs.executors import DASK_WORKER_SETTINGS, start_local_cluster
 from sim.sweeps import dataset
 from sim.sweeps.engine import run_sweep
 from sim.sweeps.sensitivity import DEFAULT_PARAMETERS, parameter_ranges, with_parameters
@@ -128,6 +129,25 @@ def test_two_workers_and_dask_give_identical_files(small_spec, serial_sweep, tmp
                             progress=False)
     assert manifest_files(two) == manifest_files(serial_sweep)
     assert manifest_files(on_dask) == manifest_files(serial_sweep)
+
+
+def _worker_settings() -> dict:
+    import dask
+
+    return {key: dask.config.get(key) for key in DASK_WORKER_SETTINGS}
+
+
+def test_the_dask_cluster_the_executor_starts_turns_off_what_slows_replicates():
+    """Each worker of the executor's own LocalCluster runs without the 10 ms profiler and the 20 ms
+    event-loop tick (docs/performance.md: with them a replicate took about a third more CPU)."""
+    from distributed import Client
+
+    with start_local_cluster(1) as cluster, Client(cluster) as client:
+        seen = client.run(_worker_settings)
+    assert len(seen) == 1
+    for settings in seen.values():
+        assert settings["distributed.worker.profile.enabled"] is False
+        assert settings["distributed.admin.tick.interval"] == "1s"
 
 
 def test_an_interrupted_sweep_resumes_to_identical_files(small_spec, serial_sweep, tmp_path, monkeypatch):

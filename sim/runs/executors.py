@@ -193,7 +193,7 @@ def _alive(pid: int) -> bool:
 def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) -> None:
     """Submit every block to a Dask cluster: the one at `scheduler`, or a local one we start."""
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
         from distributed import as_completed as dask_as_completed
     except ImportError:
         raise ConfigError("executor=dask needs the 'distributed' package; install the project again "
@@ -207,11 +207,7 @@ def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) ->
                 raise ConfigError(f"cannot reach the Dask scheduler at '{scheduler}' ({err}); give the "
                                   "address of a running scheduler, such as tcp://host:8786.") from None
         else:
-            import dask
-
-            with dask.config.set(DASK_WORKER_SETTINGS):   # the nanny hands its configuration to each worker
-                cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+            cluster = start_local_cluster(workers)
             client = Client(cluster)
         with client:
             futures = {client.submit(run_block, b.cfg, b.indices, pure=False, retries=DASK_RETRIES): b
@@ -221,3 +217,13 @@ def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) ->
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def start_local_cluster(workers: int):
+    """A Dask LocalCluster of `workers` single-threaded worker processes, configured for replicates."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(DASK_WORKER_SETTINGS):       # each worker's nanny hands it this configuration
+        return LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
+                            dashboard_address=None)
