@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -435,14 +436,48 @@ def test_a_worker_killed_mid_ensemble_changes_nothing(in_process, monkeypatch):
     assert hashes == in_process(workers=1)
 
 
-def sim_process(args: list[str], cwd: Path, hash_seed: str) -> subprocess.Popen:
-    """Start `sim ARGS` in its own process group, its output going to a file (`output(proc)`).
+@dataclass(frozen=True)
+class AtCall:
+    """A kill point inside the run: the process signals itself (or its group) when `module.function`
+    is called, or right after it returns. Exact where watching the run directory would race: the
+    last files of a small run take a fraction of a second, less than a busy machine may take to
+    schedule the watcher."""
+
+    module: str
+    function: str
+    after: bool = False
+
+
+ARMED = """
+import importlib, os, runpy, signal, time
+module = importlib.import_module({module!r})
+real = getattr(module, {function!r})
+def killed(*args, **kwargs):
+    result = real(*args, **kwargs) if {after!r} else None
+    {send}
+    time.sleep(60)       # the signal ends the process here
+    return result
+setattr(module, {function!r}, killed)
+runpy.run_module("sim", run_name="__main__", alter_sys=True)
+"""
+
+
+def sim_process(args: list[str], cwd: Path, hash_seed: str, kill_at: tuple[AtCall, signal.Signals, bool] | None = None
+                ) -> subprocess.Popen:
+    """Start `sim ARGS` in its own process group, its output going to a file (`output(proc)`);
+    `kill_at` arms an in-process kill point (where, signal, to the whole group?).
 
     A file rather than a pipe: a worker that outlived its run would hold a pipe open.
     """
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
     log = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=cwd, env=env, stdout=log,
+    command = [sys.executable, "-m", "sim", *args]
+    if kill_at is not None:
+        at, sig, whole_group = kill_at
+        send = f"os.killpg(0, {int(sig)})" if whole_group else f"os.kill(os.getpid(), {int(sig)})"
+        code = ARMED.format(module=at.module, function=at.function, after=at.after, send=send)
+        command = [sys.executable, "-c", code, *args]
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     proc.log = log
     return proc
@@ -521,8 +556,8 @@ def more_blocks(k: int) -> Callable[[Path], bool]:
     return holds
 
 
-def writing_outputs(run: Path) -> bool:
-    return (run / "events.csv").exists() and not (run / record.MANIFEST).exists()
+# Every table, the summary and the plots written; the manifest not yet.
+WRITING_THE_MANIFEST = AtCall("sim.runs.record", "write_manifest")
 
 
 def descendants(pid: int) -> list[psutil.Process]:
@@ -532,13 +567,16 @@ def descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
-def interrupt(args: list[str], cwd: Path, find_run: Callable[[], Path | None], when: Callable[[Path], bool],
-              sig: signal.Signals, whole_group: bool, hash_seed: str) -> Path:
-    """Start `sim ARGS`, send `sig` once `when(run dir)` holds, and check that none of its processes survive.
+def interrupt(args: list[str], cwd: Path, find_run: Callable[[], Path | None],
+              when: Callable[[Path], bool] | AtCall, sig: signal.Signals, whole_group: bool, hash_seed: str) -> Path:
+    """Start `sim ARGS`, send `sig` once `when(run dir)` holds (or have the run send it at the call
+    `when` names), and check that none of its processes survive.
 
     Sent to the whole group, the signal is what Ctrl-C or a job scheduler
     does; sent to the main process only, the workers must notice on their own.
     """
+    if isinstance(when, AtCall):
+        return killed_at_call(args, cwd, find_run, when, sig, whole_group, hash_seed)
     proc = sim_process(args, cwd, hash_seed)
     try:
         deadline = time.monotonic() + PROCESS_TIMEOUT
@@ -551,11 +589,39 @@ def interrupt(args: list[str], cwd: Path, find_run: Callable[[], Path | None], w
         family = descendants(proc.pid)
         (os.killpg if whole_group else os.kill)(proc.pid, sig)
         proc.wait(timeout=PROCESS_TIMEOUT)
+        check_ctrl_c(proc, sig)
         _, alive = psutil.wait_procs(family, timeout=ORPHAN_GRACE_SECONDS)
         assert not alive, f"processes outlived the killed run: {[p.cmdline()[-1][:60] for p in alive]}"
     finally:
         end_group(proc)
     return run
+
+
+def check_ctrl_c(proc: subprocess.Popen, sig: signal.Signals) -> None:
+    """Ctrl-C ends a command with status 130 and a sentence saying how to finish, not a traceback."""
+    if sig == signal.SIGINT:
+        said = output(proc)
+        assert proc.returncode == 130, said
+        assert "the same command finishes it" in said and "Traceback" not in said, said
+
+
+def killed_at_call(args: list[str], cwd: Path, find_run: Callable[[], Path | None], at: AtCall,
+                   sig: signal.Signals, whole_group: bool, hash_seed: str) -> Path:
+    proc = sim_process(args, cwd, hash_seed, kill_at=(at, sig, whole_group))
+    family: dict[int, psutil.Process] = {}
+    try:
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        while proc.poll() is None:
+            assert time.monotonic() < deadline, f"the run never reached {at.module}.{at.function}"
+            family.update((p.pid, p) for p in descendants(proc.pid))
+            time.sleep(POLL_SECONDS)
+        assert proc.returncode != 0, f"the run finished without reaching its kill point:\n{output(proc)}"
+        check_ctrl_c(proc, sig)
+        _, alive = psutil.wait_procs(list(family.values()), timeout=ORPHAN_GRACE_SECONDS)
+        assert not alive, f"processes outlived the killed run: {[p.cmdline()[-1][:60] for p in alive]}"
+    finally:
+        end_group(proc)
+    return find_run()
 
 
 def check_interrupted(run: Path, reference: dict[str, str], capsys) -> str:
@@ -600,7 +666,7 @@ KILLS = [
     (more_blocks(1), signal.SIGTERM, False),
     (more_blocks(3), signal.SIGKILL, False),
     (more_blocks(1), signal.SIGINT, False),
-    (writing_outputs, signal.SIGTERM, True),
+    (WRITING_THE_MANIFEST, signal.SIGTERM, True),
 ]
 
 
@@ -656,8 +722,8 @@ SWEEP = ["sweep", "--axis", "drawdown=status_quo_2024,full_exit", "--replicates"
          "--set", "end=2024-06-30", "--window", "2024-03-01:2024-06-30"]
 
 
-def a_point_written(sweep: Path) -> bool:
-    return any((sweep / "replicates").glob("point=*")) and not (sweep / record.MANIFEST).exists()
+# Right after the first point's Parquet partition is written.
+A_POINT_WRITTEN = AtCall("sim.sweeps.dataset", "write_point", after=True)
 
 
 @pytest.mark.slow
@@ -669,8 +735,8 @@ def test_a_killed_sweep_resumes_to_the_files_of_an_undisturbed_one(tmp_path, mon
     args = [*SWEEP, "--workers", "2", "--out", str(sweep)]
     interrupt(args, tmp_path, lambda: sweep, more_blocks(2), signal.SIGTERM, False, hash_seed="1")
     assert not (sweep / record.MANIFEST).exists() and block_count(sweep) >= 2
-    interrupt(args, tmp_path, lambda: sweep, a_point_written, signal.SIGKILL, True, hash_seed="2")
-    assert not (sweep / record.MANIFEST).exists()
+    interrupt(args, tmp_path, lambda: sweep, A_POINT_WRITTEN, signal.SIGKILL, True, hash_seed="2")
+    assert not (sweep / record.MANIFEST).exists() and any((sweep / "replicates").glob("point=*"))
     finish(args, tmp_path, hash_seed="3")
     assert manifest_files(sweep) == manifest_files(tmp_path / "reference")
     assert not (sweep / record.PARTIAL).exists()

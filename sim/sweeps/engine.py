@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -86,9 +87,12 @@ def run_sweep(spec: SweepSpec, out: Path, *, executor: str = "local", workers: i
     results: dict[int, dict[int, ReplicateOutcome]] = {}
     blocks = []
     for point in points:
+        folder = partial / f"point={point.index:04d}"
         if dataset.point_done(out, point.index):
+            if folder.exists():      # killed after writing the point's partition, before removing its checkpoints
+                shutil.rmtree(folder)
             continue
-        store = Checkpoints(partial / f"point={point.index:04d}", record.sha256_text(record.config_yaml(point.config)))
+        store = Checkpoints(folder, record.sha256_text(record.config_yaml(point.config)))
         stores[point.index] = store.open()
         results[point.index] = store.completed()
         todo = [i for i in range(spec.replicates) if i not in results[point.index]]
