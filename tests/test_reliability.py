@@ -477,10 +477,17 @@ def sim_process(args: list[str], cwd: Path, hash_seed: str, kill_at: tuple[AtCal
         send = f"os.killpg(0, {int(sig)})" if whole_group else f"os.kill(os.getpid(), {int(sig)})"
         code = ARMED.format(module=at.module, function=at.function, after=at.after, send=send)
         command = [sys.executable, "-c", code, *args]
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, preexec_fn=answer_ctrl_c)
     proc.log = log
     return proc
+
+
+def answer_ctrl_c() -> None:
+    """In the child before it starts: take SIGINT's default action, which Python turns into Ctrl-C
+    handling. A shell starts background jobs with SIGINT ignored and children inherit that, so a
+    suite started with `&` would otherwise send SIGINT to runs that cannot hear it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def output(proc: subprocess.Popen) -> str:
