@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim import cli
 from sim.analysis.sweep import heat_table, point_summary
 from sim.api import run
 from sim.config.errors import ConfigError
@@ -60,6 +61,19 @@ def test_a_bad_sweep_spec_is_refused_with_what_is_allowed(change, words):
         sweep_from_dict({**SMALL, **change})
     for word in words:
         assert word in str(info.value)
+
+
+@pytest.mark.parametrize("text, words", [("axes: [a\n b: ]\n", "is not valid YAML"),
+                                         ("- a list, not a mapping\n", "must be a mapping")])
+def test_a_malformed_sweep_file_is_named_on_the_command_line(tmp_path, monkeypatch, capsys, text, words):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["sweep", str(path), "--replicates", "2"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert stop.value.code == 2 and str(path) in err and words in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]        # nothing written
 
 
 @pytest.mark.parametrize("axes, words", [

@@ -88,7 +88,8 @@ def sweep_path(name_or_path: str) -> Path:
     return candidate
 
 
-def load_sweep(name_or_path: str) -> SweepSpec:
+def read_sweep_file(name_or_path: str) -> dict:
+    """A sweep file's contents as a mapping, or a ConfigError naming the file and what is wrong."""
     path = sweep_path(name_or_path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -96,7 +97,11 @@ def load_sweep(name_or_path: str) -> SweepSpec:
         raise ConfigError(f"Sweep file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"Sweep file '{path}' must be a mapping with keys: {', '.join(sorted(KNOWN_KEYS))}.")
-    return sweep_from_dict(data, where=str(path))
+    return data
+
+
+def load_sweep(name_or_path: str) -> SweepSpec:
+    return sweep_from_dict(read_sweep_file(name_or_path), where=str(sweep_path(name_or_path)))
 
 
 def sweep_from_dict(data: dict, where: str = "sweep") -> SweepSpec:
@@ -184,9 +189,7 @@ def sweep_points(spec: SweepSpec) -> list[SweepPoint]:
 def spec_from_options(name_or_path: str | None, axes: list[str], scenario: str | None, replicates: int | None,
                       seed: int | None, overrides: list[str], window: str | None = None) -> SweepSpec:
     """A sweep from a file, from command-line axes, or a file with some of its settings replaced."""
-    data = yaml.safe_load(sweep_path(name_or_path).read_text(encoding="utf-8")) if name_or_path else {}
-    if not isinstance(data, dict):
-        return load_sweep(name_or_path)          # raises the file's own error
+    data = read_sweep_file(name_or_path) if name_or_path else {}
     if not name_or_path:
         data["name"] = "command_line"
     if axes:
