@@ -186,6 +186,10 @@ def test_an_interrupted_sweep_resumes_to_identical_files(small_spec, serial_swee
     assert len(blocks) >= 2
     blocks[0].write_bytes(b"not an npz file")
     assert len(Checkpoints(out / ".partial" / "point=0001", "").completed()) < small_spec.replicates
+    # A kill in the middle of a write leaves its temporary file beside the file it was meant for.
+    (out / "replicates" / "point=0001").mkdir()
+    (out / "replicates" / "point=0001" / ".part-0.parquet.tmp-99999").write_bytes(b"half a partition")
+    (out / ".partial" / "point=0001" / ".block-00000099-00000099.npz.tmp-99999").write_bytes(b"half a block")
     resumed = run_sweep(small_spec, out, progress=False)
     assert manifest_files(resumed) == manifest_files(serial_sweep)
     assert not (out / ".partial").exists()

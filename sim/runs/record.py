@@ -194,8 +194,9 @@ def start_run(run_dir: Path, cfg: RunConfig):
 
 
 def remove_temporary_files(run_dir: Path) -> None:
-    """Leftovers of writes cut short by a kill; the files they were meant for are written again."""
-    for tmp in run_dir.glob(".*.tmp-*"):
+    """Leftovers of writes cut short by a kill, in any folder of a run or sweep (a sweep writes
+    partitions and checkpoint blocks in subfolders); the files they were meant for are written again."""
+    for tmp in run_dir.rglob(".*.tmp-*"):
         tmp.unlink(missing_ok=True)
 
 
