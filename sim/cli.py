@@ -130,8 +130,9 @@ def _hydra_task(cfg) -> None:
         run_cfg = to_run_config(cfg)
         out = Path(HydraConfig.get().runtime.output_dir)
         checkpoints = start_run(out, run_cfg)
-        if checkpoints.completed_count():
-            print(f"resuming the unfinished run in {out}: {checkpoints.completed_count()} replicates already done")
+        saved = checkpoints.completed_count()
+        if saved:
+            print(f"resuming the unfinished run in {out}: {saved} replicates already done")
         result = EnsembleResult(run_cfg, run_ensemble(run_cfg, checkpoints=checkpoints))
         result.complete(out)
         checkpoints.remove()
@@ -223,8 +224,10 @@ def reproduce_command(args: list[str]) -> None:
 
 # ----- sweep ---------------------------------------------------------------------------
 def add_execution_options(parser: argparse.ArgumentParser) -> None:
+    from sim.config.schema import EXECUTORS
+
     parser.add_argument("--workers", type=int, default=1, help="local worker processes, or Dask workers to start")
-    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
                         help="local processes, or a Dask cluster (results are identical)")
     parser.add_argument("--scheduler", default="", help="Dask scheduler address; empty starts a local cluster")
     parser.add_argument("--out", help="output directory (default outputs/<kind>/<name>/<date-time>)")
@@ -251,15 +254,14 @@ def sweep_command(args: list[str]) -> None:
     add_execution_options(parser)
     ns = parser.parse_args(args)
     checked_execution(ns)
-    from sim.sweeps.engine import find_unfinished_sweep, run_sweep, sweep_yaml
+    from sim.sweeps.engine import run_sweep, sweep_folder, sweep_yaml
     from sim.sweeps.spec import spec_from_options, sweep_points
 
     if not ns.sweep and not ns.axis:
         fail("give a sweep (a name under scenarios/sweeps/ or a YAML file) or at least one --axis KEY=V1,V2.")
     spec = spec_from_options(ns.sweep, ns.axis, ns.scenario, ns.replicates, ns.seed, ns.overrides, ns.window)
     points = sweep_points(spec)
-    out = _output_dir(ns.out, Path("outputs/sweeps") / spec.name,
-                      lambda parent: find_unfinished_sweep(parent, sweep_yaml(spec, points)))
+    out = sweep_folder(ns.out, Path("outputs/sweeps") / spec.name, sweep_yaml(spec, points))
     print(f"sweep {spec.name}: {len(points)} points x {spec.replicates} replicates into {out}")
     run_sweep(spec, out, executor=ns.executor, workers=ns.workers, scheduler=ns.scheduler, points=points)
     import pandas as pd
@@ -271,17 +273,6 @@ def sweep_command(args: list[str]) -> None:
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     print(f"written to {out}")
-
-
-def _output_dir(given: str | None, parent: Path, find_unfinished) -> Path:
-    """The directory asked for, else this command's own unfinished one (to resume it), else a new one."""
-    if given:
-        return Path(given)
-    unfinished = find_unfinished(parent)
-    if unfinished is not None:
-        print(f"found an unfinished run of the same settings in {unfinished}; resuming it")
-        return unfinished
-    return parent / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 
 
 # ----- sensitivity ---------------------------------------------------------------------

@@ -6,13 +6,12 @@ seeds (common random numbers), so the change between the two ends is measured
 replicate by replicate and its standard error is that of a paired difference.
 Ranges: the posterior's 90% interval for the calibrated parameters; for other
 influential estimated parameters, which the record does not constrain, the
-plausible range the schema declares (`uncertainty`). A global analysis (interactions, variance shares) is a
-separate, larger piece of work.
+plausible range the schema declares (`uncertainty`). The global analysis
+(interactions, variance shares) is `sim sensitivity` (sim/sweeps/sensitivity.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from sim.api import load_scenario, run
 from sim.calibration.posterior import Posterior
 from sim.calibration.priors import CALIBRATED, read
 from sim.config.schema import ModelParams
+from sim.sweeps.sensitivity import parameter_field
 
 # Influential estimated parameters outside the calibration; each declares its plausible range.
 UNCALIBRATED = ("insurgents.activation_rate_per_day", "insurgents.dormancy_rate_per_day",
@@ -50,12 +50,6 @@ class Factor:
         return f"model.{self.path}={value:.6g}"
 
 
-def declared_uncertainty(path: str) -> float:
-    section, key = path.split(".")
-    fields = {f.name: f for f in dataclasses.fields(getattr(ModelParams(), section))}
-    return fields[key].metadata["uncertainty"]
-
-
 def factors(model: ModelParams, posterior: Posterior) -> list[Factor]:
     out = []
     for p in CALIBRATED:
@@ -63,7 +57,7 @@ def factors(model: ModelParams, posterior: Posterior) -> list[Factor]:
         out.append(Factor(p.name, p.path, lo, hi, "posterior 90% interval"))
     for path in UNCALIBRATED:
         point = float(read(model, path))
-        factor = declared_uncertainty(path)
+        factor = parameter_field(path).metadata["uncertainty"]
         out.append(Factor(path.split(".")[1], path, point / factor, point * factor,
                           f"point estimate ÷/× {factor:g}"))
     return out

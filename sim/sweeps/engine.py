@@ -70,6 +70,18 @@ def find_unfinished_sweep(parent: Path, text: str) -> Path | None:
     return None
 
 
+def sweep_folder(given: str | None, parent: Path, text: str) -> Path:
+    """The folder asked for; else the newest unfinished sweep of this spec under `parent`, so that the
+    same command resumes it; else a new folder named by the date and time."""
+    if given:
+        return Path(given)
+    unfinished = find_unfinished_sweep(parent, text)
+    if unfinished is not None:
+        print(f"found an unfinished run of the same settings in {unfinished}; resuming it")
+        return unfinished
+    return parent / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
 def run_sweep(spec: SweepSpec, out: Path, *, executor: str = "local", workers: int = 1, scheduler: str = "",
               progress: bool = True, points: list[SweepPoint] | None = None,
               on_point: Callable[[int], None] | None = None,

@@ -19,7 +19,6 @@ Each range is written with its basis beside the indices.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,7 +183,7 @@ def indices_figure(table: pd.DataFrame, method: str, title: str) -> Figure:
 def run_sensitivity_command(ns) -> None:
     """`sim sensitivity`: sample, run every sample as a sweep point, analyse, write, print."""
     from sim.analysis.targets import reference_rate_2024
-    from sim.sweeps.engine import find_unfinished_sweep, run_sweep, sweep_yaml
+    from sim.sweeps.engine import run_sweep, sweep_folder, sweep_yaml
 
     names = [p.strip() for p in ns.params.split(",") if p.strip()]
     ranges = {}
@@ -209,10 +208,7 @@ def run_sensitivity_command(ns) -> None:
                      scenario=ns.scenario, overrides=[*ns.overrides, f"end={window.end}"],
                      axes={n: [f"{r.low}:{r.high}"] for n, r in bounds.items()},
                      replicates=ns.replicates, seed=ns.seed, window=window)
-    parent = Path("outputs/sensitivity") / spec.name
-    text = sweep_yaml(spec, points)
-    out = Path(ns.out) if ns.out else (find_unfinished_sweep(parent, text)
-                                       or parent / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    out = sweep_folder(ns.out, Path("outputs/sensitivity") / spec.name, sweep_yaml(spec, points))
     print(f"{ns.method}: {len(names)} parameters, {len(points)} samples x {ns.replicates} replicates "
           f"= {len(points) * ns.replicates} runs, into {out}")
     for name, r in bounds.items():
