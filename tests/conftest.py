@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sim.api import load_scenario
 from sim.model import InsurgencyModel
+from sim.runs.record import MANIFEST
 from sim.runs.seeds import replicate_rng
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -31,3 +34,8 @@ def pooled(outcomes, key: str) -> np.ndarray:
 @pytest.fixture(scope="session")
 def baseline_cfg():
     return scenario("status_quo_2024", "end=2024-12-31", "replicates=4")
+
+
+def manifest_files(record_dir: Path) -> dict[str, str]:
+    """File name -> sha256 as the manifest of a finished run or sweep lists them."""
+    return json.loads((record_dir / MANIFEST).read_text())["files"]

@@ -33,7 +33,7 @@ from sim.runs.checkpoints import Checkpoints
 from sim.runs.ensemble import run_ensemble
 from sim.runs.reproduce import check_record, reproduce
 
-from conftest import scenario
+from conftest import manifest_files, scenario
 
 # One small experiment for every determinism and interruption check: twelve
 # replicates give twelve checkpoint blocks with two workers, so a kill can land
@@ -300,7 +300,7 @@ def flip_one_byte(path: Path) -> None:
 
 
 def test_the_small_run_has_every_output(small_run):
-    assert set(json.loads((small_run / record.MANIFEST).read_text())["files"]) == {
+    assert set(manifest_files(small_run)) == {
         record.CONFIG, *TABLES, "attack_rate_distribution.png", "monthly_attacks_fan_chart.png",
         "attacks_by_area_map.png"}
 
@@ -514,10 +514,6 @@ def end_group(proc: subprocess.Popen) -> None:
         pass
     if proc.poll() is None:
         proc.wait(timeout=30)
-
-
-def manifest_files(run: Path) -> dict[str, str]:
-    return json.loads((run / record.MANIFEST).read_text())["files"]
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from sim.sweeps.engine import run_sweep
 from sim.sweeps.sensitivity import DEFAULT_PARAMETERS, parameter_ranges, with_parameters
 from sim.sweeps.spec import load_sweep, point_seed, sweep_from_dict, sweep_points
 
-from conftest import scenario
+from conftest import manifest_files, scenario
 
 SMALL = {
     "name": "small", "scenario": "status_quo_2024", "replicates": 5, "seed": 7,
@@ -31,10 +30,6 @@ SMALL = {
              "model.iraqi_forces.substitute_isr_coverage": {"range": [0.0, 0.4], "steps": 2}},
     "window": {"start": "2024-03-01", "end": "2024-06-30"},
 }
-
-
-def manifest_files(path: Path) -> dict[str, str]:
-    return json.loads((path / "manifest.json").read_text())["files"]
 
 
 @pytest.fixture(scope="module")
