@@ -262,3 +262,37 @@ def test_page_steps_the_replicate_and_follows_a_changed_determinant(page):
     assert "Changed from the scenario" in " ".join(str(w.children) for w in page.find(v.Alert).widgets)
     assert "syria=collapse" in _texts(page)
     assert "Start: 1 January 2024" in _texts(page)   # a new replicate for the new choices
+
+
+def test_playing_draws_every_step_even_when_drawing_is_slower_than_a_tick(page, monkeypatch):
+    """A slow render must slow the play, not hide it: each step is drawn before the next is simulated.
+
+    Drawing here takes twice a tick. Were the play loop to step on regardless, the thread that
+    renders would always find a newer view waiting: steps would be skipped on the page, and a
+    browser would see nothing until the replicate had finished.
+    """
+    import time
+
+    import ipyvuetify as v
+
+    from sim.explore import app
+
+    drawn_days = []
+
+    def slow_map(snapshot, *args):
+        drawn_days.append(snapshot.days_simulated)
+        time.sleep(2 * app.TICK_SECONDS)
+        return real_map(snapshot, *args)
+
+    real_map = app.map_figure
+    monkeypatch.setattr(app, "map_figure", slow_map)
+    page.find(v.Select, class_="pick-end").widget.v_model = "2024-12-31"
+    assert drawn_days[-1] == 0      # the new replicate, drawn at its start
+    _button(page, "Play").click()
+    deadline = time.monotonic() + 120
+    while "day 35 of 366" not in _texts(page) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _button(page, "Pause").click()
+    played = drawn_days[drawn_days.index(0) + 1:]
+    assert played[:5] == [7, 14, 21, 28, 35], f"days drawn while playing: {played}"
+    assert played == list(range(7, 7 * len(played) + 1, 7))

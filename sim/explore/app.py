@@ -41,7 +41,7 @@ from sim.runs.record import figure_png
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 WORKERS = max(1, int(os.environ.get("SIM_EXPLORE_WORKERS", min(2, os.cpu_count() or 1))))
-# Seconds between two steps while playing (drawing the map takes most of a tick anyway).
+# Seconds of rest after a step has been drawn, before the next one while playing.
 TICK_SECONDS = 0.3
 SPEEDS = {1: "a day", 7: "a week", 30: "a month"}
 REPLICATE_CHOICES = [10, 20, 30, 50]
@@ -178,9 +178,19 @@ def WatchPanel(cfg: RunConfig, command: str):
         runner.advance(speed.value)
         set_views_shown(lambda n: n + 1)
 
+    # Set once the newest view has been rendered. Playing waits for it before the next step: a
+    # render slower than a tick (a busy machine) would otherwise keep the thread that renders busy
+    # with ever newer views, and the browser would see nothing until the replicate had finished.
+    drawn = solara.use_memo(threading.Event, dependencies=[runner])
+    solara.use_effect(drawn.set, dependencies=[view])
+
     def play_loop(cancel: threading.Event) -> None:
         while playing.value and not cancel.is_set() and not runner.finished:
+            drawn.clear()
             step()
+            while not drawn.wait(0.1):
+                if cancel.is_set():
+                    return
             cancel.wait(TICK_SECONDS)
         if runner.finished:
             playing.set(False)
