@@ -290,9 +290,9 @@ def test_playing_draws_every_step_even_when_drawing_is_slower_than_a_tick(page, 
     assert drawn_days[-1] == 0      # the new replicate, drawn at its start
     _button(page, "Play").click()
     deadline = time.monotonic() + 120
-    while "day 35 of 366" not in _texts(page) and time.monotonic() < deadline:
+    while "day 21 of 366" not in _texts(page) and time.monotonic() < deadline:
         time.sleep(0.05)
     _button(page, "Pause").click()
     played = drawn_days[drawn_days.index(0) + 1:]
-    assert played[:5] == [7, 14, 21, 28, 35], f"days drawn while playing: {played}"
+    assert played[:3] == [7, 14, 21], f"days drawn while playing: {played}"
     assert played == list(range(7, 7 * len(played) + 1, 7))
