@@ -27,6 +27,7 @@ SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "c
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                "--config-dir", "-cd", "--shell-completion", "-sc", "--run", "-r")
+MULTIRUN_FLAGS = ("-m", "--multirun")
 
 
 def fail(message: str) -> None:
@@ -77,9 +78,11 @@ def run_command(overrides: list[str]) -> None:
     from sim.config.load import PRIMARY_CONFIG, compose_overrides, register_schema, scenario_dir
 
     if not any(arg in HYDRA_FLAGS for arg in overrides):
-        cfg = compose_overrides([o for o in overrides if not o.lstrip("+~").startswith("hydra.")])
+        cfg = compose_overrides(_model_overrides(overrides))
         _check_run_dir(overrides, cfg)
         overrides = _resume_default_run_dir(overrides, cfg)
+    elif any(arg in MULTIRUN_FLAGS for arg in overrides):
+        _check_multirun_jobs([arg for arg in overrides if arg not in MULTIRUN_FLAGS])
     import hydra
 
     register_schema()
@@ -90,6 +93,28 @@ def run_command(overrides: list[str]) -> None:
         app()
     finally:
         sys.argv = saved
+
+
+def _model_overrides(overrides: list[str]) -> list[str]:
+    """The overrides that make the experiment, without Hydra's own settings (its run folder, its plugins)."""
+    return [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+
+
+def _check_multirun_jobs(arguments: list[str]) -> None:
+    """Compose and validate every job of `sim -m` before Hydra makes the sweep's folder.
+
+    Only plain overrides are expanded; with Hydra's other flags among them (a config name,
+    --cfg) the jobs are left to Hydra, and each still checks its own config when it starts.
+    """
+    from sim.config.load import compose_many, multirun_jobs
+
+    if any(arg.startswith("-") for arg in arguments):
+        return
+    jobs = multirun_jobs(arguments)
+    if len(jobs) > 20:
+        print(f"checking the configurations of all {len(jobs)} jobs before starting (about 0.15 s each)")
+    compose_many([_model_overrides(job) for job in jobs],
+                 name=lambda k, job: f"Multirun job {k} of {len(jobs)} ({' '.join(job) or 'no overrides'})")
 
 
 def _check_run_dir(overrides: list[str], cfg) -> None:

@@ -125,6 +125,7 @@ BAD_RUN_OVERRIDES = [
     pytest.param(["executor=slurm"], ["executor", "local, dask"], id="unknown-executor"),
     pytest.param(["scheduler=tcp://127.0.0.1:1"], ["scheduler", "executor=dask"], id="scheduler-without-dask"),
     pytest.param(["model.insurgents.attack_rate_per_day=[0.1"], ["[0.1"], id="override-syntax"),
+    pytest.param(["seed=1,2,"], ["'seed=1,2,' is not a valid override", "KEY=VALUE"], id="override-grammar"),
 ]
 
 
@@ -136,6 +137,45 @@ def test_bad_run_overrides_are_refused_in_one_paragraph(overrides, words, tmp_pa
     code, _, err = call_cli(["run", *overrides], capsys)
     assert_refused(code, err, *words)
     assert list(tmp_path.iterdir()) == []
+
+
+BAD_MULTIRUN = [
+    pytest.param(["seed=1,2", "model.attacks.nonexistent=1"], ["job 0 of 2", "nonexistent", "AttackParams"],
+                 id="unknown-key"),
+    pytest.param(["drawdown=full_exit,nowhere"], ["job 1 of 2", "drawdown=nowhere", "Unknown drawdown 'nowhere'"],
+                 id="unknown-level-in-the-second-job"),
+    pytest.param(["seed=1,2", "replicates=10,-1"], ["job 1 of 4", "seed=1 replicates=-1", "replicates", "[1,"],
+                 id="out-of-range-in-one-job"),
+    pytest.param(["seed=1,2,"], ["'seed=1,2,' is not a valid override"], id="malformed-list"),
+    pytest.param(["seed=interval(1,3)"], ["interval", "range(start,stop,step)"], id="interval"),
+]
+
+
+@pytest.mark.parametrize("overrides, words", BAD_MULTIRUN)
+def test_bad_multirun_jobs_are_refused_before_hydra_makes_any_folder(overrides, words, tmp_path, monkeypatch,
+                                                                    capsys):
+    """Every job is checked first: a bad one, wherever it falls in the product, stops them all."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = call_cli(["-m", "scenario=status_quo_2024", *overrides], capsys)
+    assert_refused(code, err, *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("overrides", [
+    ["drawdown=full_exit,status_quo_2024", "seed=range(1,3)", "replicates=5"],
+    ["seed=range(10,1,-4)", "+model.extra=a,'b c'", "~progress", "end=2024-12-31"],
+    ["model.insurgents.attack_rate_per_day=0.01,0.02", "syria=collapse,contained", "seed=choice(3,4)"],
+])
+def test_multirun_jobs_are_the_jobs_hydras_own_sweeper_launches(overrides):
+    """Hydra's basic sweeper is the oracle: the same jobs, in the same order (so job k is the same job)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.config.load import multirun_jobs
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    [hydras_jobs] = BasicSweeper.split_arguments(parsed, max_batch_size=None)
+    assert multirun_jobs(overrides) == hydras_jobs
 
 
 @pytest.fixture(scope="module")

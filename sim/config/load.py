@@ -6,8 +6,10 @@ share `to_run_config`, so both reject the same mistakes with the same words.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +17,8 @@ import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
-from hydra.errors import HydraException
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -61,6 +64,11 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
 
 def describe_config_error(err: Exception) -> str:
     """Turn an OmegaConf/Hydra exception into one paragraph with what is allowed."""
+    if isinstance(err, OverrideParseException):
+        problem = str(err.message).strip().splitlines()[0].rstrip(".")
+        return (f"'{err.override}' is not a valid override ({problem}). Write KEY=VALUE, such as "
+                "seed=7 or drawdown=full_exit; multirun (-m) also takes lists (seed=1,2,3) and ranges "
+                "(seed=range(1,10)). A value with spaces or commas needs quotes.")
     lines = [str(e).strip().splitlines()[0] for e in (err, err.__cause__) if e is not None and str(e).strip()]
     text = " ".join(line.rstrip(".") + "." for line in dict.fromkeys(lines)) or type(err).__name__
     key = getattr(err, "full_key", None) or getattr(err.__cause__, "full_key", None)
@@ -107,26 +115,65 @@ def compose_overrides(overrides: list[str]) -> RunConfig:
     return compose_many([overrides])[0]
 
 
-def compose_many(override_lists: list[list[str]]) -> list[RunConfig]:
-    """Compose several override lists under one Hydra initialisation (sweeps compose many points)."""
+def compose_many(override_lists: list[list[str]],
+                 name: Callable[[int, list[str]], str] | None = None) -> list[RunConfig]:
+    """Compose several override lists under one Hydra initialisation (sweeps compose many points).
+
+    `name(k, overrides)` says which list an error belongs to, so that a mistake in one of many
+    jobs is reported with the job it is in.
+    """
     register_schema()
     GlobalHydra.instance().clear()
-    composed = []
+    configs = []
     try:
         with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
-            for overrides in override_lists:
+            for k, overrides in enumerate(override_lists):
                 try:
-                    composed.append(compose(config_name=PRIMARY_CONFIG, overrides=list(overrides)))
-                except yaml.YAMLError as err:
-                    raise ConfigError(describe_yaml_error(err)) from None
-                except (HydraException, OmegaConfBaseException) as err:
-                    raise ConfigError(describe_config_error(err)) from None
-                except (ValueError, TypeError, AssertionError) as err:
-                    # Hydra raises these bare when a config group is given a number, a list or null.
-                    raise ConfigError(describe_group_misuse(overrides, err)) from None
+                    configs.append(to_run_config(_compose(overrides)))
+                except ConfigError as err:
+                    if name is None:
+                        raise
+                    raise ConfigError(f"{name(k, list(overrides))}: {err}") from None
     finally:
         GlobalHydra.instance().clear()
-    return [to_run_config(cfg) for cfg in composed]
+    return configs
+
+
+def _compose(overrides: list[str]) -> DictConfig:
+    try:
+        return compose(config_name=PRIMARY_CONFIG, overrides=list(overrides))
+    except yaml.YAMLError as err:
+        raise ConfigError(describe_yaml_error(err)) from None
+    except (HydraException, OmegaConfBaseException) as err:
+        raise ConfigError(describe_config_error(err)) from None
+    except (ValueError, TypeError, AssertionError) as err:
+        # Hydra raises these bare when a config group is given a number, a list or null.
+        raise ConfigError(describe_group_misuse(overrides, err)) from None
+
+
+def multirun_jobs(overrides: list[str]) -> list[list[str]]:
+    """The overrides of each job that Hydra's multirun (`sim -m`) launches, in its order.
+
+    Hydra's basic sweeper runs the cartesian product of the comma lists and ranges, the
+    last override varying fastest; expanding them here lets every job be checked before
+    Hydra creates any folder.
+    """
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as err:
+        raise ConfigError(describe_config_error(err)) from None
+    choices = []
+    for override in parsed:
+        key = override.get_key_element()
+        if not override.is_sweep_override():
+            choices.append([f"{key}={override.get_value_element_as_str()}"])
+        elif override.is_discrete_sweep():
+            choices.append([f"{key}={value}" for value in override.sweep_string_iterator()])
+        else:
+            raise ConfigError(f"'{override.input_line}' is an interval, which multirun cannot enumerate; give "
+                              "the values as a list (a,b,c) or a range (range(start,stop,step)), or use "
+                              "`sim sweep` with a {range, steps} axis.")
+    return [list(job) for job in itertools.product(*choices)]
 
 
 @dataclass(frozen=True)

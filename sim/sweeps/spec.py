@@ -168,15 +168,7 @@ def sweep_points(spec: SweepSpec) -> list[SweepPoint]:
     seeds = [point_seed(spec.seed, k) for k in range(len(combos))]
     override_lists = [[f"scenario={spec.scenario}", *spec.overrides, *(f"{k}={v}" for k, v in values.items()),
                        f"replicates={spec.replicates}", f"seed={seed}"] for values, seed in zip(combos, seeds, strict=True)]
-    try:
-        configs = compose_many(override_lists)
-    except ConfigError:
-        for k, overrides in enumerate(override_lists):      # name the first point that fails
-            try:
-                compose_many([overrides])
-            except ConfigError as err:
-                raise ConfigError(f"Sweep point {k} ({', '.join(overrides[:-2])}): {err}") from None
-        raise
+    configs = compose_many(override_lists, name=lambda k, overrides: f"Sweep point {k} ({', '.join(overrides[:-2])})")
     points = []
     for k, (values, seed, cfg) in enumerate(zip(combos, seeds, configs, strict=True)):
         if cfg.end < spec.window.end or cfg.start > spec.window.start:
