@@ -94,6 +94,14 @@ def test_bad_input_is_a_config_error_naming_the_problem(override, words):
         assert word in message, (word, message)
 
 
+@pytest.mark.parametrize("overrides", ["seed=7", ["seed=7", ["syria=collapse"]], [7]])
+def test_overrides_that_are_not_a_list_of_strings_are_a_type_error(overrides):
+    from sim.api import load_scenario
+
+    with pytest.raises(TypeError, match="list of 'key=value' strings"):
+        load_scenario("status_quo_2024", overrides)
+
+
 def test_unknown_scenario_lists_the_choices():
     with pytest.raises(ConfigError) as info:
         scenario("no_such_scenario")

@@ -107,6 +107,9 @@ def describe_group_misuse(overrides: list[str], err: Exception) -> str:
 
 def compose_run_config(scenario: str = "status_quo_2024", overrides: list[str] | None = None) -> RunConfig:
     """Compose a named scenario plus Hydra-style overrides, as `sim run` would."""
+    if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides or []):
+        raise TypeError(f"overrides must be a list of 'key=value' strings, such as ['seed=7', 'syria=collapse']; "
+                        f"got {overrides!r}")
     return compose_overrides([f"scenario={scenario}", *(overrides or [])])
 
 
