@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.calibration.priors import CALIBRATED
+from sim.calibration.priors import CALIBRATED, read
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.schema import ModelParams, RunConfig
@@ -91,12 +91,11 @@ def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
     for path in paths:
         f = parameter_field(path)
         lo_bound, hi_bound = f.metadata["bounds"]
-        group, name = path.split(".")
         if path in ranges:
             lo, hi = ranges[path]
             basis = "given with --range"
         else:
-            lo, hi, basis = default_range(path, float(getattr(getattr(model, group), name)))
+            lo, hi, basis = default_range(path, float(read(model, path)))
         if lo < lo_bound or hi > hi_bound:
             lo, hi = max(lo, lo_bound), min(hi, hi_bound)
             basis += f", clipped to the bounds [{lo_bound:g}, {hi_bound:g}]"
