@@ -633,11 +633,16 @@ def interrupt(args: list[str], cwd: Path, find_run: Callable[[], Path | None],
         (os.killpg if whole_group else os.kill)(proc.pid, sig)
         proc.wait(timeout=PROCESS_TIMEOUT)
         check_ctrl_c(proc, sig)
-        _, alive = psutil.wait_procs(family, timeout=ORPHAN_GRACE_SECONDS)
-        assert not alive, f"processes outlived the killed run: {[p.cmdline()[-1][:60] for p in alive]}"
+        check_none_outlived(family)
     finally:
         end_group(proc)
     return run
+
+
+def check_none_outlived(family: list[psutil.Process]) -> None:
+    """Every process the killed run had started ends within the grace period."""
+    _, alive = psutil.wait_procs(family, timeout=ORPHAN_GRACE_SECONDS)
+    assert not alive, f"processes outlived the killed run: {[p.cmdline()[-1][:60] for p in alive]}"
 
 
 def check_ctrl_c(proc: subprocess.Popen, sig: signal.Signals) -> None:
@@ -660,8 +665,7 @@ def killed_at_call(args: list[str], cwd: Path, find_run: Callable[[], Path | Non
             time.sleep(POLL_SECONDS)
         assert proc.returncode != 0, f"the run finished without reaching its kill point:\n{output(proc)}"
         check_ctrl_c(proc, sig)
-        _, alive = psutil.wait_procs(list(family.values()), timeout=ORPHAN_GRACE_SECONDS)
-        assert not alive, f"processes outlived the killed run: {[p.cmdline()[-1][:60] for p in alive]}"
+        check_none_outlived(list(family.values()))
     finally:
         end_group(proc)
     return find_run()
