@@ -22,7 +22,6 @@ import pandas as pd
 from sim.analysis import plots, tables
 from sim.analysis.summary import summarise
 from sim.analysis.targets import attack_targets, reference_rate_2024
-from sim.calibration.posterior import draws_for
 from sim.config.load import compose_run_config
 from sim.config.schema import RunConfig
 from sim.config.validate import validate
@@ -30,7 +29,8 @@ from sim.model import ReplicateOutcome
 from sim.model.geography import load_geography
 from sim.runs import record
 from sim.runs.ensemble import run_ensemble, run_replicate
-from sim.runs.seeds import replicate_seed
+from sim.runs.replicate import draws_for
+from sim.defaults import BASELINE_SCENARIO
 
 __all__ = ["EnsembleResult", "load_scenario", "run", "run_replicate", "list_scenarios"]
 
@@ -43,7 +43,7 @@ PLOTS = {
 }
 
 
-def load_scenario(name: str = "status_quo_2024", overrides: list[str] | None = None) -> RunConfig:
+def load_scenario(name: str = BASELINE_SCENARIO, overrides: list[str] | None = None) -> RunConfig:
     """A named scenario with Hydra-style overrides (`key=value`, `group=level`), validated."""
     return compose_run_config(name, overrides)
 
@@ -60,10 +60,6 @@ class EnsembleResult:
         return list(range(len(self.outcomes)))
 
     @cached_property
-    def seeds(self) -> list[int]:
-        return [replicate_seed(self.config.seed, i) for i in self.indices]
-
-    @cached_property
     def events(self) -> pd.DataFrame:
         return tables.events_table(self.outcomes, self.indices, self.config.start, load_geography())
 
@@ -77,9 +73,9 @@ class EnsembleResult:
 
     @cached_property
     def replicates(self) -> pd.DataFrame:
-        table = tables.replicates_table(self.outcomes, self.indices, self.seeds, self.config.start, self.config.end)
+        table = tables.replicates_table(self.outcomes, self.indices, self.config.start, self.config.end)
         if self.config.parameters == "posterior":
-            table.insert(2, "posterior_draw", draws_for(self.config.seed, self.indices))
+            table.insert(1, "posterior_draw", draws_for(self.config.seed, self.indices))
         return table
 
     @cached_property

@@ -1,10 +1,11 @@
 """From replicate outcomes to the tables of a run: pure functions, no I/O.
 
 Tables:
-- replicates: one row per replicate (its seed, attacks, casualties, rates, fighters at the end);
+- replicates: one row per replicate (attacks, casualties, rates, fighters at the end, running totals);
 - events: every attack (replicate, date, area, cell, type, killed, wounded, directed);
 - monthly: replicate x month x Iraqi area, attacks, killed, wounded (zeros included);
-- monthly_state: replicate x month, the end-of-month state (fighters, cells, Syria).
+- monthly_state: replicate x month, the end-of-month state (fighters, cells, Syria, detention, IS's
+  effort split) and the month's flows (attacks in Syria, removals, crossings).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 from sim.model.attacks import ATTACK_TYPES
 from sim.model.geography import Geography
-from sim.model.model import MONTHLY_STATE, TERRITORIAL_FIGHTERS, ReplicateOutcome
+from sim.model.model import MONTHLY_OUTPUTS, ReplicateOutcome
 
 
 def horizon_months(start: str, end: str) -> float:
@@ -64,24 +65,22 @@ def monthly_state_table(outcomes: list[ReplicateOutcome], indices: list[int]) ->
     """End-of-month state of each replicate: fighters, cells, the Syrian reservoir, leaders."""
     parts = []
     for i, out in zip(indices, outcomes, strict=True):
-        frame = pd.DataFrame({name: out.monthly_state[name] for name in MONTHLY_STATE})
+        frame = pd.DataFrame({name: out.monthly_state[name] for name in MONTHLY_OUTPUTS})
         frame.insert(0, "month", out.month_starts)
         frame.insert(0, "replicate", i)
         parts.append(frame)
     return pd.concat(parts, ignore_index=True)
 
 
-def replicates_table(outcomes: list[ReplicateOutcome], indices: list[int], seeds: list[int],
-                     start: str, end: str) -> pd.DataFrame:
-    """One row per replicate with its totals, monthly rates and end state."""
+def replicates_table(outcomes: list[ReplicateOutcome], indices: list[int], start: str, end: str) -> pd.DataFrame:
+    """One row per replicate with its totals, monthly rates, end state and running totals."""
     months = horizon_months(start, end)
     rows = []
-    for i, seed, out in zip(indices, seeds, outcomes, strict=True):
+    for i, out in zip(indices, outcomes, strict=True):
         a = out.attacks
         killed, wounded = int(a["killed"].sum()), int(a["wounded"].sum())
         rows.append({
             "replicate": i,
-            "seed": seed,
             "attacks": int(a["day"].size),
             "killed": killed,
             "wounded": wounded,
@@ -89,10 +88,7 @@ def replicates_table(outcomes: list[ReplicateOutcome], indices: list[int], seeds
             "attacks_per_month": a["day"].size / months,
             "casualties_per_month": (killed + wounded) / months,
             "directed_share": float(a["directed"].mean()) if a["day"].size else 0.0,
-            "fighters_end": out.counters["fighters_end"],
-            "peak_area_fighters": int(out.monthly_state["largest_area_fighters"].max()),
-            "territorial": bool(out.monthly_state["largest_area_fighters"].max() >= TERRITORIAL_FIGHTERS),
-            **{k: v for k, v in out.counters.items() if k != "fighters_end"},
+            **{k: (bool(v) if k == "territorial" else v) for k, v in out.counters.items()},
         })
     return pd.DataFrame(rows)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,37 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.errors import ConfigError
+from sim.config.resolve import GROUP_SECTIONS, resolve
 from sim.config.schema import RunConfig
+from sim.defaults import BASELINE_SCENARIO
 
 SCHEMA_NAME = "run_schema"
 PRIMARY_CONFIG = "config"
-DETERMINANTS = ("drawdown", "syria", "relations", "regional", "insurgents", "iraqi_forces")
+DETERMINANTS = tuple(GROUP_SECTIONS)
+# Names used by the previous release, and what they are called now. They keep working, with a
+# warning, for one release. (Scenarios now branch from the observed history, so the old drawdown
+# timetables are either history or a posture at the branch.)
+RENAMED = {
+    ("scenario", "status_quo_2024"): "baseline",
+    ("scenario", "accelerated_2025"): "baseline",
+    ("scenario", "agreed_timetable"): "agreed_exit",
+    ("scenario", "residual_kurdistan"): "residual_presence",
+    ("scenario", "regional_war"): "regional_escalation",
+    ("drawdown", "status_quo_2024"): "posture_2024",
+    ("drawdown", "agreed_timetable"): "training_only",
+    ("drawdown", "accelerated_2025"): "erbil_and_gulf",
+    ("drawdown", "full_exit"): "complete_exit",
+    ("drawdown", "residual_kurdistan"): "kurdistan_residual",
+    ("syria", "fragile_2024"): "post_assad_chaos",
+    ("relations", "strained_2024"): "strained",
+    ("iraqi_forces", "capable_2024"): "capable",
+    ("insurgents", "weakened_2024"): "as_observed",
+    ("insurgents", "weakened_2025"): "as_observed",
+}
+REMOVED = {
+    ("scenario", "conditions_2025"): "its hand-set restart in January 2025 is replaced by the sealed forecast of "
+                                     "2025 that `sim backtest` makes from the observed history (docs/validation.md)",
+}
 
 
 def scenario_dir() -> Path:
@@ -48,18 +75,48 @@ def register_schema() -> None:
     ConfigStore.instance().store(name=SCHEMA_NAME, node=RunConfig)
 
 
-def to_run_config(cfg: DictConfig) -> RunConfig:
-    """Convert a composed config to a validated RunConfig, or raise ConfigError."""
+def to_run_config(cfg: DictConfig, choices: dict[str, str] | None = None) -> RunConfig:
+    """Convert a composed config (or a run's stored config) to a resolved, validated RunConfig.
+
+    `choices` are the levels Hydra picked for each group (composing with the Hydra config
+    attached supplies them itself); they name the branch's levels.
+    """
     from sim.config.validate import validate
 
     try:
+        if "hydra" in cfg:
+            choices = choices or OmegaConf.to_container(cfg.hydra.runtime.choices)
+            cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        choices = dict(choices or {})
         plain = OmegaConf.to_container(cfg, resolve=True)
-        plain.pop("hydra", None)
         typed = OmegaConf.merge(OmegaConf.structured(RunConfig), plain)
         run_cfg = OmegaConf.to_object(typed)
     except (OmegaConfBaseException, HydraException, TypeError) as err:
         raise ConfigError(describe_config_error(err)) from None
-    return validate(run_cfg)
+    run_cfg.branch_levels = {group: str(choices[group]) for group in DETERMINANTS if choices.get(group)}
+    return validate(resolve(run_cfg, scenario_dir))
+
+
+def rename_deprecated(overrides: list[str]) -> list[str]:
+    """Old scenario and level names replaced by their new ones, with a warning; removed ones refused."""
+    out = []
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        group = key.lstrip("+~")
+        if not sep or group not in (*DETERMINANTS, "scenario"):
+            out.append(override)
+            continue
+        names = []
+        for name in value.split(","):
+            if (group, name) in REMOVED:
+                raise ConfigError(f"The {group} '{name}' was removed: {REMOVED[(group, name)]}.")
+            new = RENAMED.get((group, name))
+            if new is not None:
+                warnings.warn(f"{group} '{name}' is now called '{new}'; the old name works until the next release.",
+                              FutureWarning, stacklevel=3)
+            names.append(new or name)
+        out.append(f"{key}={','.join(names)}")
+    return out
 
 
 def describe_config_error(err: Exception) -> str:
@@ -105,7 +162,7 @@ def describe_group_misuse(overrides: list[str], err: Exception) -> str:
     return f"Invalid override in {' '.join(overrides)}: {' '.join(str(err).split()) or type(err).__name__}."
 
 
-def compose_run_config(scenario: str = "status_quo_2024", overrides: list[str] | None = None) -> RunConfig:
+def compose_run_config(scenario: str = BASELINE_SCENARIO, overrides: list[str] | None = None) -> RunConfig:
     """Compose a named scenario plus Hydra-style overrides, as `sim run` would."""
     if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides or []):
         raise TypeError(f"overrides must be a list of 'key=value' strings, such as ['seed=7', 'syria=collapse']; "
@@ -144,7 +201,8 @@ def compose_many(override_lists: list[list[str]],
 
 def _compose(overrides: list[str]) -> DictConfig:
     try:
-        return compose(config_name=PRIMARY_CONFIG, overrides=list(overrides))
+        return compose(config_name=PRIMARY_CONFIG, overrides=rename_deprecated(list(overrides)),
+                       return_hydra_config=True)
     except yaml.YAMLError as err:
         raise ConfigError(describe_yaml_error(err)) from None
     except (HydraException, OmegaConfBaseException) as err:

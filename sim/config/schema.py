@@ -2,32 +2,47 @@
 
 Scenario YAML only sets values; these dataclasses are Hydra structured configs,
 so a wrong type or unknown key fails at composition, and `validate` checks the
-declared ranges afterwards. `docs/model.md` and `docs/parameters.md` give each
-parameter's source or the reasoning behind its estimate.
+declared ranges afterwards. Where each value comes from (a source, or the
+reasoning behind an estimate) and how sure we are of it is kept beside the
+schema in `sim/data/parameter_sources.yaml`, one entry per parameter (a test
+checks that none is missing); `docs/parameters.md` is generated from both.
+
+Three kinds of parameter, by when they act:
+- state (`start_only=True`): the world on the start date (fighters, detainees,
+  cash). They are read once, when a replicate starts; a dated change cannot
+  set them (a one-off event, an `Impulse`, changes the state instead).
+- determinants: what the scenario levels set (posture, relations, Syria,
+  regional tension, Iraqi forces' readiness); they change on dates.
+- behaviour: how cells, forces and the coalition act. Constant unless a dated
+  change sets them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 # Bounds for probabilities and shares.
 UNIT_INTERVAL = (0.0, 1.0)
 
 
 def param(default: Any, unit: str, bounds: tuple[float, float] | None, help: str,
-          uncertainty: float | None = None) -> Any:
+          uncertainty: float | None = None, start_only: bool = False) -> Any:
     """Declare a parameter with its unit, closed range and one-line meaning.
 
     `bounds` are what the model accepts, usually far wider than what is
-    credible. `uncertainty`, given for estimated parameters that calibration
-    does not fit, is the factor within which the value is believed to lie:
-    the plausible range is the value divided or multiplied by it. Sensitivity
-    analyses take their ranges from it (calibrated parameters from their priors).
+    credible. `uncertainty`, where given, is the factor within which the value
+    is believed to lie: the plausible range is the value divided or multiplied
+    by it. Where it is not given, sensitivity analyses derive the factor from
+    the parameter's stated certainty (sim/data/parameter_sources.yaml), and
+    calibrated parameters take their ranges from their priors. `start_only`
+    marks state on the start date, which dated changes may not set.
     """
     if uncertainty is not None and uncertainty <= 1.0:
         raise ValueError(f"uncertainty must be a factor above 1, not {uncertainty}")
-    metadata = {"unit": unit, "bounds": bounds, "help": help, "uncertainty": uncertainty}
+    metadata = {"unit": unit, "bounds": bounds, "help": help, "uncertainty": uncertainty,
+                "start_only": start_only}
     if isinstance(default, list | dict):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -44,23 +59,37 @@ class InsurgentParams:
     """Size, shape, money and behaviour of IS cells in Iraq (determinant 1)."""
 
     initial_fighters_iraq: int = param(800, "persons", (0, 20000),
-        "IS members in Iraq on the start date, split into cells", uncertainty=1.5)
+        "IS members in Iraq on the start date, split into cells", uncertainty=1.5, start_only=True)
     mean_cell_size: float = param(6.0, "persons", (1.0, 50.0),
-        "mean members per cell at the start")
+        "mean members per cell at the start", start_only=True)
     max_cell_size: int = param(14, "persons", (2, 100),
         "a cell above this size splits in two")
+    min_cell_size: int = param(3, "persons", (1, 100),
+        "a cell depleted below this size joins another cell in its area")
     initial_active_share: float = param(0.35, "share", UNIT_INTERVAL,
-        "share of cells active (not dormant) at the start")
+        "share of cells active (not dormant) at the start", start_only=True)
     hideout_start_share: float = param(0.6, "share", UNIT_INTERVAL,
-        "share of cells that start in hideout terrain rather than settled areas")
+        "share of cells that start in hideout terrain rather than settled areas", start_only=True)
+    no_start_cells_above_population_k: float = param(3000.0, "thousand persons", (0.0, 1e5),
+        "IS keeps no standing cells at the start in settled areas more populous than this", start_only=True)
     lateral_links_per_cell: float = param(1.5, "links", (0.0, 10.0),
-        "mean links from a cell to other cells of its wilaya")
+        "mean links from a cell to other cells of its wilaya", start_only=True)
     leadership_intact: float = param(1.0, "share", UNIT_INTERVAL,
-        "share of wilaya leader posts filled at the start (the centre counts as one)")
+        "share of wilaya leader posts filled at the start (the centre counts as one)", start_only=True)
     leader_replacement_days: float = param(180.0, "days", (1.0, 3650.0),
         "mean time to appoint a replacement for a killed leader")
+    leader_seasoning_days: float = param(365.0, "days", (1.0, 3650.0),
+        "time constant over which a new leader gains the experience of a seasoned one")
+    successor_experience: float = param(0.3, "share", UNIT_INTERVAL,
+        "experience of a newly appointed leader relative to a seasoned one")
+    wali_coordination_share: float = param(0.5, "share", UNIT_INTERVAL,
+        "share of a cell's coordination that comes from its wali; the rest comes from the centre")
+    leaderless_share: float = param(0.4, "share", UNIT_INTERVAL,
+        "share of its waking and attacking a cell keeps with no coordination at all")
     leader_exposure_per_capture: float = param(0.15, "probability", UNIT_INTERVAL,
         "chance that each member captured in a raid exposes the wilaya leader to targeting")
+    centre_exposure_per_lead: float = param(0.25, "exposure", (0.0, 1.0),
+        "exposure of the centre added whenever a capture exposes a wali (1 makes it a target)")
     central_direction_share: float = param(0.10, "share", (0.0, 0.15),
         "share of attacks directed by the centre (fewer than 15%, Al-Batakoshi 2025)")
     activation_rate_per_day: float = param(0.012, "1/day", UNIT_INTERVAL,
@@ -69,8 +98,14 @@ class InsurgentParams:
         "chance an active cell goes dormant when not under pressure", uncertainty=1.5)
     pressure_dormancy_gain: float = param(6.0, "multiplier", (0.0, 100.0),
         "how much being tracked by intelligence raises the chance of going dormant")
+    wake_pressure_limit: float = param(0.5, "share of locating intelligence", UNIT_INTERVAL,
+        "a dormant cell tracked this closely (intelligence held on it over what locates it) does not wake")
     attack_rate_per_day: float = param(0.0066, "1/day", UNIT_INTERVAL,
         "attack hazard of an active cell of mean size, armed and funded")
+    attack_excitation: float = param(0.3, "multiplier per attack", (0.0, 20.0),
+        "rise in the attack hazard of the wilaya's active cells after each attack there (then fading)")
+    excitation_decay_days: float = param(21.0, "days", (1.0, 365.0),
+        "time constant over which the excitation after an attack fades")
     hideout_staging_share: float = param(0.85, "share", UNIT_INTERVAL,
         "share of attacks by hideout cells carried out in a neighbouring settled area")
     recruit_rate_per_member_per_day: float = param(0.0012, "1/day", UNIT_INTERVAL,
@@ -79,30 +114,45 @@ class InsurgentParams:
         "chance per member per day of leaving a cell that has run out of money")
     move_rate_when_pressed: float = param(0.08, "1/day", UNIT_INTERVAL,
         "chance per day that a tracked cell moves to safer neighbouring terrain")
+    trail_kept_after_move: float = param(0.5, "share", UNIT_INTERVAL,
+        "share of the intelligence on a cell that follows it to a new area")
     hideout_crowding: float = param(0.03, "safety/cell", (0.0, 1.0),
         "loss of an area's safety for each cell already hiding there")
+    presence_danger: float = param(0.1, "safety per unit presence", (0.0, 10.0),
+        "weight of standing force presence against ruggedness when cells judge how safe an area is")
     initial_funds_per_member_usd: float = param(1500.0, "USD", (0.0, 1e6),
-        "cash a cell holds per member at the start")
+        "cash a cell holds per member at the start", start_only=True)
     income_per_member_usd_per_day: float = param(6.0, "USD/day", (0.0, 1000.0),
         "extortion, kidnapping and smuggling income per member in a populated area", uncertainty=2.0)
+    income_half_population_k: float = param(200.0, "thousand persons", (1.0, 1e5),
+        "population of an area at which it yields half a city's extortion income")
     upkeep_per_member_usd_per_day: float = param(5.0, "USD/day", (0.0, 1000.0),
         "salary and upkeep per member (recruitment is money-driven, Al-Batakoshi 2025)")
+    dormant_upkeep_share: float = param(0.5, "share", UNIT_INTERVAL,
+        "share of its members a dormant cell keeps on salary")
+    cash_target_days: float = param(180.0, "days of upkeep", (0.0, 3650.0),
+        "the centre tops up cells holding less cash than this many days of their members' upkeep")
     central_reserves_usd: float = param(25e6, "USD", (0.0, 1e9),
-        "reserves held by intermediaries (US Treasury 2023: 25-50 million)")
+        "reserves held by intermediaries (US Treasury 2023: 25-50 million)", start_only=True)
     central_share_for_iraq: float = param(0.1, "share", UNIT_INTERVAL,
-        "share of the reserves that can reach Iraqi cells over the horizon")
+        "share of the reserves that can reach Iraqi cells over the horizon, with effort split evenly "
+        "between Iraq and Syria")
     central_transfer_days: float = param(1460.0, "days", (1.0, 36500.0),
         "time over which the centre would spend Iraq's share, when intact")
     funds_half_saturation_usd: float = param(3000.0, "USD", (1.0, 1e7),
         "cell funds at which money-driven recruitment runs at half its ceiling")
     attack_cost_usd: float = param(800.0, "USD", (0.0, 1e6),
         "money spent per attack")
+    unfunded_share: float = param(0.3, "share", UNIT_INTERVAL,
+        "share of what a cell can do (wake, attack) when it has no money")
     weapons_per_member: float = param(1.5, "weapons/person", (0.0, 20.0),
-        "arms per member at the start")
+        "arms per member at the start, and the standard a cell buys up to")
     weapons_per_attack: float = param(1.0, "weapons", (0.0, 100.0),
         "arms and explosives used up per attack")
     weapon_price_usd: float = param(600.0, "USD", (1.0, 1e6),
         "price of one weapon or explosive charge bought by a cell")
+    territorial_fighters: int = param(1000, "persons", (1, 100000),
+        "fighters massed in one area that could take and hold ground, 2014-style (an outcome threshold)")
 
 
 @dataclass
@@ -113,6 +163,8 @@ class AttackParams:
         "relative frequency of IED, ambush, assassination, checkpoint raid, complex attack")
     complex_min_members: int = param(8, "persons", (1, 100),
         "a cell needs at least this many members to mount a complex attack")
+    directed_complex_gain: float = param(4.0, "multiplier", (1.0, 100.0),
+        "how much likelier a complex attack is when the centre directs the attack")
     severity_log_mean: list[float] = param([0.25, 0.7, -0.15, 0.5, 1.55], "log casualties",
         (-5.0, 5.0), "log-scale mean casualties by type, before capability")
     severity_log_sd: float = param(0.85, "log casualties", (0.0, 3.0),
@@ -131,8 +183,19 @@ class IraqiForceParams:
         "trained, equipped and motivated share of nominal strength")
     detection_rate_per_day: float = param(0.018, "1/day", UNIT_INTERVAL,
         "chance per day that ground forces of unit strength detect an active cell in open terrain")
+    cells_followed_per_area: float = param(20.0, "cells", (1.0, 10000.0),
+        "cells in one area that its intelligence network can follow at full attention; beyond it each "
+        "cell gets proportionally less")
     neighbour_presence_share: float = param(0.25, "share", UNIT_INTERVAL,
         "share of a unit's presence felt in adjacent areas")
+    pmf_strength: float = param(1.0, "multiplier", (0.0, 5.0),
+        "strength of Popular Mobilization Forces units relative to their 2024 deployment")
+    pmf_grievance: float = param(0.05, "stance", (0.0, 1.0),
+        "rise in community stance towards IS in an area where PMF units provide all the presence")
+    seam_coordination: float = param(0.5, "share", UNIT_INTERVAL,
+        "coordination between federal and Kurdistan Region forces in the disputed territories (1 = seamless)")
+    seam_presence_gap: float = param(0.5, "share", UNIT_INTERVAL,
+        "share of presence lost in the disputed territories where the two forces do not coordinate at all")
     own_isr_coverage: float = param(0.25, "share", UNIT_INTERVAL,
         "ISR coverage from Iraq's own drones and aircraft, everywhere in Iraq")
     substitute_isr_coverage: float = param(0.0, "share", UNIT_INTERVAL,
@@ -153,6 +216,10 @@ class IraqiForceParams:
         "raids Iraq can mount per day nationwide at full readiness and budget", uncertainty=1.5)
     raid_success: float = param(0.7, "probability", UNIT_INTERVAL,
         "chance a raid on a located cell in open terrain reaches it")
+    raid_terrain_penalty: float = param(0.5, "share", UNIT_INTERVAL,
+        "share of raid success lost in the most rugged terrain")
+    trail_kept_after_failed_raid: float = param(0.5, "share", UNIT_INTERVAL,
+        "share of the intelligence on a cell left after a raid that misses it")
     raid_removal_share: float = param(0.6, "share", UNIT_INTERVAL,
         "share of members killed or captured in a successful raid")
     capture_share: float = param(0.5, "share", UNIT_INTERVAL,
@@ -161,43 +228,61 @@ class IraqiForceParams:
         "chance each captured member exposes one linked cell")
     exposure_intel: float = param(1.5, "intel units", (0.0, 100.0),
         "intelligence gained on a cell exposed through the network")
+    own_strike_rate_per_day: float = param(0.02, "1/day", UNIT_INTERVAL,
+        "chance per day of an Iraqi air or drone strike on a located cell, at full readiness and full own ISR")
+    own_strike_removal_share: float = param(0.4, "share", UNIT_INTERVAL,
+        "share of a cell's members killed by an Iraqi strike")
+    own_leader_strike_rate_per_day: float = param(0.01, "1/day", UNIT_INTERVAL,
+        "chance per day that Iraq kills an exposed leader, at full readiness and full own ISR")
     sweep_rate_per_day: float = param(0.05, "sweeps/day", UNIT_INTERVAL,
         "pre-emptive sweeps per day nationwide at full readiness, each of a random hideout area")
     sweep_detection: float = param(0.5, "probability", UNIT_INTERVAL,
         "chance a sweep detects each cell in the swept area")
+    sweep_terrain_penalty: float = param(0.5, "share", UNIT_INTERVAL,
+        "share of a sweep's chance to find a cell lost in the most rugged terrain")
     reaction_boost: float = param(0.5, "presence multiplier", (0.0, 20.0),
         "surge of presence in an area after an attack there")
+    reaction_limit: float = param(3.0, "presence multiplier", (0.0, 100.0),
+        "the largest surge an area can get, however many attacks (forces to send are finite)")
     reaction_decay_days: float = param(21.0, "days", (1.0, 365.0),
         "time constant over which a surge fades")
     attack_deterrence: float = param(0.35, "share", UNIT_INTERVAL,
         "share of attacks deterred at the highest presence")
     border_fortification: float = param(0.7, "share", UNIT_INTERVAL,
         "share of crossing attempts stopped by Iraq's fortified border")
-
-
-@dataclass
-class PosturePhase:
-    """Coalition posture from `start` until the next phase."""
-
-    start: str = param("2024-01-01", "date", None, "first day of this posture (YYYY-MM-DD)")
-    label: str = param("", "", None, "what this phase is")
-    bases: dict[str, float] = param({}, "share of 2024 capacity", UNIT_INTERVAL,
-        "open bases and the share of their 2024 ISR and strike capacity")
-    over_the_horizon_isr: float = param(0.0, "share", UNIT_INTERVAL,
-        "ISR coverage from outside Iraq (Gulf bases), everywhere")
+    raid_collateral_chance: float = param(0.05, "probability", UNIT_INTERVAL,
+        "chance that a raid in a settled area harms civilians or is heavy-handed")
+    own_strike_collateral_chance: float = param(0.08, "probability", UNIT_INTERVAL,
+        "chance that an Iraqi strike causes civilian casualties")
+    backlash_stance_per_incident: float = param(0.02, "stance", UNIT_INTERVAL,
+        "rise in an area's community stance towards IS after one incident of collateral damage")
+    backlash_decay_days: float = param(180.0, "days", (1.0, 3650.0),
+        "time constant over which the backlash from collateral damage fades")
+    prison_detainees: int = param(20000, "persons", (0, 200000),
+        "IS members held in Iraqi prisons on the start date", start_only=True)
+    prison_breaks_per_year: float = param(0.02, "1/year", (0.0, 50.0),
+        "rate of escapes from Iraqi prisons")
+    prison_break_escape_share: float = param(0.01, "share", UNIT_INTERVAL,
+        "mean share of Iraq's IS detainees freed by one escape")
 
 
 @dataclass
 class CoalitionParams:
     """Coalition air cover and the drawdown (the drawdown toggle)."""
 
-    phases: list[PosturePhase] = param([], "", None, "posture phases in calendar order")
+    bases: dict[str, float] = param({"ain_al_asad": 1.0, "victoria": 1.0, "erbil": 1.0, "harir": 1.0},
+        "share of 2024 capacity", UNIT_INTERVAL,
+        "open coalition bases and the share of their 2024 ISR and strike capacity")
+    over_the_horizon_isr: float = param(0.0, "share", UNIT_INTERVAL,
+        "ISR coverage for Iraq from outside it (Gulf bases), everywhere")
     isr_radius_km: float = param(450.0, "km", (1.0, 3000.0),
         "distance over which a base's ISR coverage falls to zero")
     strike_rate_per_day: float = param(0.04, "1/day", UNIT_INTERVAL,
         "chance per day of a strike on a located cell under full coverage")
     strike_removal_share: float = param(0.5, "share", UNIT_INTERVAL,
         "share of a struck cell's members killed")
+    strike_collateral_chance: float = param(0.02, "probability", UNIT_INTERVAL,
+        "chance that a coalition strike causes civilian casualties")
     leader_strike_rate_per_day: float = param(0.02, "1/day", UNIT_INTERVAL,
         "chance per day of killing an exposed leader under full coverage")
 
@@ -218,24 +303,44 @@ class RelationsParams:
 
 @dataclass
 class SyriaParams:
-    """The Syrian arena: reservoir, detainees, breakouts, the Syrian side of the border (determinant 4)."""
+    """The Syrian arena: IS in Syria, detainees and camps, the Syrian side of the border (determinant 4)."""
 
     free_fighters: int = param(1800, "persons", (0, 100000),
-        "IS fighters at large in Syria (CENTCOM 2024: about 2,500 across Iraq and Syria)")
+        "IS fighters at large in Syria on the start date", start_only=True)
     detainees: int = param(9000, "persons", (0, 100000),
-        "IS members held in north-east Syrian prisons (CENTCOM 2024: more than 9,000)")
+        "IS members held in north-east Syrian prisons on the start date", start_only=True)
+    camp_population: int = param(43000, "persons", (0, 200000),
+        "people held in the al-Hol and Roj camps on the start date", start_only=True)
+    iraq_effort_share: float = param(0.5, "share", UNIT_INTERVAL,
+        "share of IS's central effort (money, leaders' attention, fighters) turned to Iraq on the start "
+        "date", start_only=True)
+    permissiveness: float = param(0.5, "share", UNIT_INTERVAL,
+        "room IS has to operate in Syria: 0 under a state and partners that hunt it, 1 in a collapse")
+    iraq_symbolic_weight: float = param(0.6, "share", UNIT_INTERVAL,
+        "weight IS gives Iraq against Syria at equal opportunity (it calls Iraq its symbolic centre)")
+    effort_shift_days: float = param(120.0, "days", (1.0, 3650.0),
+        "time constant over which IS moves effort towards the theatre that offers more room")
     breakouts_per_year: float = param(0.2, "1/year", (0.0, 50.0),
         "rate of prison or camp breakouts (Ghweiran/al-Sina'a, January 2022)")
     breakout_escape_share: float = param(0.04, "share", UNIT_INTERVAL,
         "mean share of detainees freed by one breakout", uncertainty=2.0)
+    camp_security: float = param(0.8, "share", UNIT_INTERVAL,
+        "share of smuggling out of the camps that their guards stop")
+    camp_recruits_per_thousand_per_year: float = param(2.0, "persons/1000/year", (0.0, 1000.0),
+        "fighters IS draws from the camps per thousand residents per year, with no guard at all")
     syrian_border_control: float = param(0.5, "share", UNIT_INTERVAL,
         "share of crossing attempts stopped on the Syrian side")
     crossing_attempt_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,
-        "chance per day that a free fighter tries to cross into Iraq", uncertainty=2.0)
+        "chance per day that a free fighter in Syria tries to cross into Iraq, with effort split evenly",
+        uncertainty=2.0)
+    redeployment_rate_per_day: float = param(0.001, "1/day", UNIT_INTERVAL,
+        "chance per day that a cell near the border leaves Iraq for Syria, with effort split evenly")
     attrition_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,
         "removal of free fighters in Syria by coalition and Syrian operations")
     recruitment_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,
-        "growth of the Syrian reservoir per fighter per day")
+        "growth of the Syrian reservoir per fighter per day, where IS has full room")
+    attack_rate_per_fighter_per_day: float = param(0.0003, "1/day", UNIT_INTERVAL,
+        "attacks in Syria per free fighter per day, where IS has full room and all its effort there")
     arrival_funds_per_member_usd: float = param(1000.0, "USD", (0.0, 1e6),
         "cash a fighter brings across from IS's Syrian network")
 
@@ -263,9 +368,77 @@ class ModelParams:
     regional: RegionalParams = field(default_factory=RegionalParams)
 
 
+# The Python types behind the schema's annotations (written as strings under `from __future__ import annotations`).
+_TYPES = {"float": float, "int": int, "bool": bool, "str": str, "list[float]": list[float],
+          "dict[str, float]": dict[str, float]}
+
+
+def _branch_section(cls: type) -> type:
+    """A copy of a parameter section with every parameter optional and unset (None), start-only ones left out.
+
+    A scenario's branch sets only what it changes; the rest stays as the history left it.
+    """
+    fields = [(f.name, Optional[_TYPES[f.type]], field(default=None, metadata=f.metadata))  # noqa: UP045
+              for f in dataclasses.fields(cls) if not f.metadata.get("start_only")]
+    return dataclasses.make_dataclass(f"Branch{cls.__name__}", fields)
+
+
+_BRANCH_SECTIONS = {f.name: _branch_section(type(getattr(ModelParams(), f.name))) for f in dataclasses.fields(ModelParams)}
+# What a scenario's levels set on its branch date: ModelParams' shape, every entry optional.
+BranchParams = dataclasses.make_dataclass(
+    "BranchParams", [(name, cls, field(default_factory=cls)) for name, cls in _BRANCH_SECTIONS.items()])
+# Module attributes, so that configs holding them pickle (worker processes receive configs by pickle).
+globals().update({cls.__name__: cls for cls in _BRANCH_SECTIONS.values()})
+
+
+@dataclass
+class Impulse:
+    """A one-off change of the state on a change's date (state parameters cannot change on a date).
+
+    Kinds: 'breakout' frees `amount` detainees in north-east Syria; 'detainee_transfer' moves
+    `amount` of them to Iraqi prisons; 'camp_transfer' moves `amount` camp residents out of the
+    camps (repatriation or transfer); 'leader_killed' kills the leader of post `target` (a wilaya,
+    or 'centre'); 'reserves' adds `amount` US dollars to the central reserves (negative: seized);
+    'arrivals' places `amount` fighters in Iraqi area `target`.
+    """
+
+    kind: str = param("", "", None, "what happens: breakout, detainee_transfer, camp_transfer, "
+                      "leader_killed, reserves or arrivals")
+    amount: float = param(0.0, "", None, "how many persons, or US dollars for reserves")
+    target: str = param("", "", None, "the leader post (wilaya or 'centre') or the area, where the kind needs one")
+
+
+@dataclass
+class TimelineChange:
+    """What changes on one date: determinant levels, raw parameters, and one-off events.
+
+    `levels` name determinant levels (group -> level); `params` set raw parameters by their
+    path under `model` (section.name -> value). In a resolved config every level has been
+    expanded into `params`, and the level names are kept for people to read.
+    """
+
+    date: str = param("", "date", None, "the day the change takes effect (YYYY-MM-DD)")
+    label: str = param("", "", None, "what happens, in a few words")
+    levels: dict[str, str] = param({}, "", None, "determinant group -> level from this date")
+    params: dict[str, Any] = param({}, "", None, "raw parameters (section.name -> value) from this date")
+    impulses: list[Impulse] = param([], "", None, "one-off events on this date")
+    source: str = param("", "", None, "where the date and the change come from")
+    estimated: bool = param(False, "", None, "true where the date or the change is estimated, not sourced")
+    origin: str = param("", "", None, "history, branch or scenario: which part of the config it came from")
+
+
 @dataclass
 class RunConfig:
-    """A run: a scenario's model parameters plus how to run the ensemble."""
+    """A run: a scenario's model parameters, its dated changes, and how to run the ensemble.
+
+    `model` holds the parameters in force on the start date. The observed history
+    (`history_changes`, up to `observed_through`) changes them on its dates; the
+    scenario's branch levels (`branch`, section -> {name: value}) take effect on
+    `branch_date` (empty: the last date the history covers), and its own dated
+    changes (`timeline`) after that. Resolving a config merges all three into
+    `changes`, the one list the model reads, and empties the inputs, so a
+    resolved config (as a run directory stores it) resolves to itself.
+    """
 
     scenario: ScenarioInfo = field(default_factory=ScenarioInfo)
     seed: int = param(20240101, "", (0, 2**63 - 1), "root seed of the ensemble")
@@ -273,14 +446,25 @@ class RunConfig:
     workers: int = param(1, "processes", (1, 1024), "local worker processes (or Dask workers to start)")
     executor: str = param("local", "", None, "'local': this machine's processes; 'dask': a Dask cluster")
     scheduler: str = param("", "", None, "Dask scheduler address (tcp://host:port); empty starts a local cluster")
-    start: str = param("2024-01-01", "date", None, "first simulated day (YYYY-MM-DD)")
-    end: str = param("2027-12-31", "date", None, "last simulated day (YYYY-MM-DD)")
+    start: str = param("2022-01-01", "date", None, "first simulated day (YYYY-MM-DD)")
+    end: str = param("2028-12-31", "date", None, "last simulated day (YYYY-MM-DD)")
     parameters: str = param("point", "", None,
         "'point': the stated point estimates; 'posterior': each replicate draws the calibrated parameters")
     progress: bool = param(True, "", None, "show a progress bar on a terminal")
     plots: bool = param(True, "", None, "draw the plots into the run directory")
+    history: str = param("none", "", None, "the observed history the run follows ('none': no dated history)")
+    observed_through: str = param("", "date", None, "the last date the observed history covers")
+    history_changes: list[TimelineChange] = param([], "", None, "the observed history's dated changes")
+    branch_date: str = param("", "date", None,
+        "the day the scenario's own levels take effect (empty: the last date the history covers)")
+    branch_levels: dict[str, str] = param({}, "", None, "the scenario's determinant levels by group (names)")
+    branch: BranchParams = field(default_factory=BranchParams, metadata={
+        "help": "what the scenario's levels set from the branch date: section -> {parameter: value}"})
+    timeline: list[TimelineChange] = param([], "", None, "the scenario's own dated changes, after the branch date")
+    changes: list[TimelineChange] = param([], "", None, "every dated change, resolved: what the model reads")
     model: ModelParams = field(default_factory=ModelParams)
 
 
 PARAMETER_MODES = ("point", "posterior")
 EXECUTORS = ("local", "dask")
+IMPULSE_KINDS = ("breakout", "detainee_transfer", "camp_transfer", "leader_killed", "reserves", "arrivals")

@@ -3,55 +3,54 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 from sim.config.errors import ConfigError
-from sim.config.schema import EXECUTORS, PARAMETER_MODES, RunConfig
+from sim.config.paths import field_of, with_params
+from sim.config.resolve import parse_date
+from sim.config.schema import EXECUTORS, PARAMETER_MODES, ModelParams, RunConfig, TimelineChange
 from sim.model.geography import load_geography
 
 N_ATTACK_TYPES = 5
 
+__all__ = ["parse_date", "validate"]
 
-def parse_date(value: str, where: str) -> dt.date:
-    """Parse YYYY-MM-DD, or raise a ConfigError naming the key."""
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(
-            f"'{where}' is '{value}', which is not a date; write dates as YYYY-MM-DD, "
-            f"for example {where}=2024-01-01."
-        ) from None
+
+def _check_value(f: dataclasses.Field, value: Any, key: str, where: str = "") -> None:
+    """One parameter's value against its declared range (every entry of a list or dict); None is unset."""
+    bounds = f.metadata.get("bounds")
+    if bounds is None or value is None:
+        return
+    values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+    lo, hi = bounds
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not (lo <= v <= hi) or v != v:
+            unit = f.metadata.get("unit", "")
+            raise ConfigError(
+                f"'{key}'{where} is {value!r}, outside its allowed range [{lo}, {hi}]"
+                f"{' (' + unit + ')' if unit else ''}: {f.metadata.get('help', '')}."
+            )
 
 
 def _check_bounds(obj: Any, prefix: str) -> None:
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
-        key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
-            _check_bounds(value, key + ".")
-            continue
-        if isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
-            for i, item in enumerate(value):
-                _check_bounds(item, f"{key}[{i}].")
-            continue
-        bounds = f.metadata.get("bounds")
-        if bounds is None:
-            continue
-        values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
-        lo, hi = bounds
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, int | float) or not (lo <= v <= hi) or v != v:
-                unit = f.metadata.get("unit", "")
-                raise ConfigError(
-                    f"'{key}' is {value!r}, outside its allowed range [{lo}, {hi}]"
-                    f"{' (' + unit + ')' if unit else ''}: {f.metadata.get('help', '')}."
-                )
+            _check_bounds(value, f"{prefix}{f.name}.")
+        elif not (isinstance(value, list) and value and dataclasses.is_dataclass(value[0])):
+            _check_value(f, value, f"{prefix}{f.name}")
+
+
+def _check_change_values(changes: list[TimelineChange]) -> None:
+    for c in changes:
+        for path, value in c.params.items():
+            _check_value(field_of(path), value, path, f" in the change '{c.label}' ({c.date})")
 
 
 def validate(cfg: RunConfig) -> RunConfig:
-    """Check every declared range and the cross-field rules; return cfg unchanged."""
+    """Check every declared range and the cross-field rules of a resolved config; return cfg unchanged."""
     _check_bounds(cfg, "")
+    _check_change_values(cfg.changes)
     start, end = parse_date(cfg.start, "start"), parse_date(cfg.end, "end")
     if end < start:
         raise ConfigError(
@@ -73,49 +72,39 @@ def validate(cfg: RunConfig) -> RunConfig:
             "address is used only with executor=dask."
         )
     if cfg.parameters == "posterior":
-        from sim.calibration.posterior import check_usable
+        from sim.config.posterior import check_usable
 
         check_usable(cfg)
-    attacks = cfg.model.attacks
+    model = cfg.model
+    _check_model(model, "")
+    for c in cfg.changes:
+        if c.params:
+            model = with_params(model, c.params)
+            _check_model(model, f" (after the change '{c.label}' on {c.date})")
+    return cfg
+
+
+def _check_model(model: ModelParams, when: str) -> None:
+    """The relations between parameters that no single range can state."""
+    attacks = model.attacks
     for key in ("type_weights", "severity_log_mean"):
         if len(getattr(attacks, key)) != N_ATTACK_TYPES:
             raise ConfigError(
-                f"'model.attacks.{key}' has {len(getattr(attacks, key))} entries; it needs "
+                f"'model.attacks.{key}' has {len(getattr(attacks, key))} entries{when}; it needs "
                 f"{N_ATTACK_TYPES}, one per attack type (IED, ambush, assassination, "
                 "checkpoint raid, complex attack)."
             )
     if sum(attacks.type_weights) <= 0:
-        raise ConfigError("'model.attacks.type_weights' must have a positive sum.")
-    ins = cfg.model.insurgents
+        raise ConfigError(f"'model.attacks.type_weights' must have a positive sum{when}.")
+    ins = model.insurgents
     if ins.max_cell_size < ins.mean_cell_size:
         raise ConfigError(
             f"'model.insurgents.max_cell_size' ({ins.max_cell_size}) is below "
-            f"'mean_cell_size' ({ins.mean_cell_size}); cells would split at once."
+            f"'mean_cell_size' ({ins.mean_cell_size}){when}; cells would split at once."
         )
-    _validate_phases(cfg)
-    return cfg
-
-
-def _validate_phases(cfg: RunConfig) -> None:
-    phases = cfg.model.coalition.phases
-    if not phases:
+    unknown = sorted(set(model.coalition.bases) - set(load_geography().base_ids))
+    if unknown:
         raise ConfigError(
-            "'model.coalition.phases' is empty; a drawdown level must give at least one "
-            "posture phase (choose one with drawdown=NAME; `sim list` shows the levels)."
+            f"'model.coalition.bases' names unknown base(s) {unknown}{when}; known bases: "
+            f"{', '.join(load_geography().base_ids)}."
         )
-    base_ids = set(load_geography().base_ids)
-    previous = None
-    for i, phase in enumerate(phases):
-        day = parse_date(phase.start, f"model.coalition.phases[{i}].start")
-        if previous is not None and day <= previous:
-            raise ConfigError(
-                f"Coalition posture phases must be in calendar order; phase {i} starts "
-                f"{phase.start}, not after the phase before it."
-            )
-        previous = day
-        unknown = sorted(set(phase.bases) - base_ids)
-        if unknown:
-            raise ConfigError(
-                f"'model.coalition.phases[{i}].bases' names unknown base(s) {unknown}; "
-                f"known bases: {', '.join(sorted(base_ids))}."
-            )

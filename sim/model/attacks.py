@@ -14,16 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.schema import AttackParams
-
 if TYPE_CHECKING:
     from sim.model.insurgents import CellNetwork
+    from sim.model.model import InsurgencyModel
 
 ATTACK_TYPES = ("ied", "ambush", "assassination", "checkpoint_raid", "complex_attack")
 COMPLEX = ATTACK_TYPES.index("complex_attack")
-# A centrally directed attack is planned with the centre's help: complex attacks
-# become this many times likelier (estimated).
-DIRECTED_COMPLEX_GAIN = 4.0
 
 
 @dataclass
@@ -53,19 +49,28 @@ class AttackLog:
 class AttackPlanner:
     """Turns the day's attacking cells into logged attacks."""
 
-    def __init__(self, params: AttackParams, staging_share: float, central_share: float, geo):
-        self.p = params
-        self.staging_share = staging_share
-        self.central_share = central_share
-        weights = np.asarray(params.type_weights, dtype=float)
+    def __init__(self, model: InsurgencyModel):
+        self.model = model
+        self.configure()
+        self.restage(model.geography.community_stance)
+
+    def configure(self) -> None:
+        params = self.model.params
+        self.p = params.attacks
+        self.staging_share = params.insurgents.hideout_staging_share
+        self.central_share = params.insurgents.central_direction_share
+        weights = np.asarray(self.p.type_weights, dtype=float)
         self.type_weights = weights / weights.sum()
-        self.severity_log_mean = np.asarray(params.severity_log_mean, dtype=float)
-        self.staging_targets = _staging_targets(geo)
+        self.severity_log_mean = np.asarray(self.p.severity_log_mean, dtype=float)
+
+    def restage(self, stance: np.ndarray) -> None:
+        """Where hideout cells strike, given the community stance now."""
+        self.staging_targets = _staging_targets(self.model.geography, stance)
 
     def carry_out(self, net: CellNetwork, slots: np.ndarray, capability: np.ndarray, day: int,
                   log: AttackLog) -> np.ndarray:
         """Log an attack for each slot; spend money and arms; return the attack areas."""
-        rng = net.model.rng
+        rng = self.model.streams["attacks"]
         coordination = net.coordination()
         centre_alive = net.leadership.alive[net.leadership.centre]
         areas = np.empty(slots.size, dtype=np.int64)
@@ -95,7 +100,7 @@ class AttackPlanner:
     def _choose_type(self, members: int, coordination: float, directed: bool, rng) -> int:
         weights = self.type_weights.copy()
         able = members >= self.p.complex_min_members
-        weights[COMPLEX] *= coordination * (DIRECTED_COMPLEX_GAIN if directed else 1.0) * able
+        weights[COMPLEX] *= coordination * (self.p.directed_complex_gain if directed else 1.0) * able
         cumulative = np.cumsum(weights)
         return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
 
@@ -107,7 +112,7 @@ class AttackPlanner:
         return killed, casualties - killed
 
 
-def _staging_targets(geo) -> list[tuple[np.ndarray, np.ndarray]]:
+def _staging_targets(geo, stance: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each hideout, the settled Iraqi neighbours and their cumulative odds as targets.
 
     Odds follow population (targets, cover) times community stance (access: a
@@ -118,5 +123,5 @@ def _staging_targets(geo) -> list[tuple[np.ndarray, np.ndarray]]:
     for a in range(geo.n_areas):
         nbrs = geo.neighbours[a][geo.neighbours[a] >= 0]
         nbrs = nbrs[geo.in_iraq[nbrs] & ~geo.hideout[nbrs]] if geo.hideout[a] else nbrs[:0]
-        out.append((nbrs, np.cumsum(geo.population_k[nbrs] * geo.community_stance[nbrs])))
+        out.append((nbrs, np.cumsum(geo.population_k[nbrs] * stance[nbrs])))
     return out

@@ -23,21 +23,19 @@ class DailyConditions:
     net_income_per_member: np.ndarray  # extortion income less upkeep, USD/day, per area
     recruit_rate: np.ndarray        # recruits per member per day before money, per area
     propaganda: float               # multiplier on recruitment and activation
-    central_transfer_usd: float     # what the centre can send today
+    central_transfer_usd: float     # what the centre sends to Iraq per day, at the effort of the day
     intel_to_locate: float
+    iraq_pressure: float            # security pressure on IS in Iraq, 0..1 (readiness and ISR)
 
 
-# Weight of standing force presence against ruggedness when cells judge how safe an area is (estimated).
-PRESENCE_DANGER = 0.1
-
-
-def refuge_areas(geo, presence: np.ndarray, cells_here: np.ndarray, crowding: float) -> np.ndarray:
+def refuge_areas(geo, presence: np.ndarray, cells_here: np.ndarray, crowding: float,
+                 presence_danger: float) -> np.ndarray:
     """For each area, the Iraqi neighbour (or itself) that is most rugged, least watched and least crowded.
 
     Crowding matters because a hideout hides only so many: every cell already
     there leaves more traces (supply runs, signals) for the next to be found by.
     """
-    safety = geo.ruggedness - PRESENCE_DANGER * presence - crowding * cells_here
+    safety = geo.ruggedness - presence_danger * presence - crowding * cells_here
     safety = np.where(geo.in_iraq, safety, -np.inf)
     nbrs = geo.neighbours
     candidate = np.where(nbrs >= 0, safety[np.maximum(nbrs, 0)], -np.inf)

@@ -46,6 +46,7 @@ class Geography:
     community_stance: np.ndarray
     in_iraq: np.ndarray
     hideout: np.ndarray
+    disputed: np.ndarray          # in the territories disputed between Baghdad and Erbil
     wilaya: np.ndarray            # wilaya index of each area
     wilaya_ids: tuple[str, ...]
     neighbours: np.ndarray        # (areas, max_degree), padded with -1
@@ -103,6 +104,9 @@ def build_geography(data: dict) -> Geography:
         row = np.flatnonzero(adjacency[i])
         neighbours[i, : len(row)] = row
     wilaya_ids = tuple(dict.fromkeys(a["wilaya"] for a in areas))
+    unknown = sorted(set(data.get("disputed_territories", [])) - set(ids))
+    if unknown:
+        raise ValueError(f"geography: disputed_territories names unknown areas: {unknown}")
     bases = data["coalition_bases"]
     return Geography(
         area_ids=ids,
@@ -114,6 +118,7 @@ def build_geography(data: dict) -> Geography:
         community_stance=np.array([a["community_stance"] for a in areas], dtype=float),
         in_iraq=np.array([a["country"] == "iraq" for a in areas]),
         hideout=np.array([bool(a["hideout"]) for a in areas]),
+        disputed=np.isin(np.array(ids), data.get("disputed_territories", [])),
         wilaya=np.array([wilaya_ids.index(a["wilaya"]) for a in areas], dtype=np.int64),
         wilaya_ids=wilaya_ids,
         neighbours=neighbours,

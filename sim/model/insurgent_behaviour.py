@@ -24,16 +24,9 @@ if TYPE_CHECKING:
     from sim.model.conditions import DailyConditions
     from sim.model.insurgents import CellNetwork
 
-# A dormant cell keeps only part of its paid members on salary (estimated).
-DORMANT_UPKEEP_SHARE = 0.5
-# A cell that cannot pay for an attack still has this share of its capability (estimated).
-UNFUNDED_CAPABILITY = 0.3
-# Share of the intelligence trail that follows a cell to a new area (estimated).
-TRAIL_KEPT_AFTER_MOVE = 0.5
-# A cell tracked this closely (intelligence relative to what locates it) stays dormant (estimated).
-WAKE_PRESSURE_LIMIT = 0.5
-# Uniform draws per cell per day, one row per rule that needs one.
-_SWITCH, _MOVE, _ATTACK = range(3)
+# Uniform draws per cell per day: switching and moving come from the cells' stream, attacking from
+# the attacks' stream (so a change in how often cells attack leaves their other choices alone).
+_SWITCH, _MOVE = range(2)
 
 
 @dataclass
@@ -45,47 +38,62 @@ class CellDay:
     members: np.ndarray
     active: np.ndarray
     pressure: np.ndarray      # intelligence on the cell relative to what locates it, capped at 1
-    uniforms: np.ndarray      # (3, n) draws for switch, move, attack
+    uniforms: np.ndarray      # (2, n) draws for switch and move
+    attack_draws: np.ndarray  # (n,) draws for attacking
 
     @classmethod
     def of(cls, net: CellNetwork, cond: DailyConditions) -> CellDay:
-        n = net.n
+        n, streams = net.n, net.model.streams
         return cls(n, net.area[:n], net.members[:n], net.active[:n],
                    np.minimum(net.intel[:n] * (1.0 / cond.intel_to_locate), 1.0),
-                   net.model.rng.random((3, n)))
+                   streams["cells"].random((2, n)), streams["attacks"].random(n))
 
 
 def earn_and_spend(net: CellNetwork, cond: DailyConditions, day: CellDay, days: int) -> None:
-    """Extortion and smuggling income, upkeep, central transfers; broke cells shed members."""
+    """Extortion and smuggling income, upkeep, central transfers; broke cells shed members.
+
+    The centre tops up only cells short of cash (below `cash_target_days` of upkeep per member),
+    in proportion to their members, and keeps what no cell needs: IS's reserves pay for survival,
+    not hoards (Al-Batakoshi 2025: reserves held by intermediaries, funding money-driven recruitment).
+    """
     p, n, members = net.p, day.n, day.members
     funds = net.funds[:n]
     per_member = cond.net_income_per_member[day.area] + p.upkeep_per_member_usd_per_day * (
-        1.0 - DORMANT_UPKEEP_SHARE) * ~day.active
-    if net.central_reserve_usd > 0 and net.leadership.alive[net.leadership.centre]:
-        transfer = min(net.central_reserve_usd, cond.central_transfer_usd * days)
-        net.central_reserve_usd -= transfer
-        per_member = per_member + transfer / days / max(int(members.sum()), 1)
+        1.0 - p.dormant_upkeep_share) * ~day.active
     funds += members * per_member * days
+    if net.central_reserve_usd > 0 and net.leadership.alive[net.leadership.centre]:
+        target = p.cash_target_days * p.upkeep_per_member_usd_per_day * members
+        needy = funds < target
+        need = float((target - funds)[needy].sum())
+        if need > 0:
+            transfer = min(net.central_reserve_usd, cond.central_transfer_usd * days, need)
+            net.central_reserve_usd -= transfer
+            funds[needy] += transfer * members[needy] / max(int(members[needy].sum()), 1)
     broke = funds <= 0
     if broke.any():
         funds[broke] = 0.0
         leave = 1.0 - (1.0 - p.desertion_rate_per_day) ** days
-        members[broke] -= net.model.rng.binomial(members[broke], leave)
+        members[broke] -= net.model.streams["cells"].binomial(members[broke], leave)
 
 
 def assess(net: CellNetwork, cond: DailyConditions) -> None:
-    """Each cell's chance per day to wake (led, funded, fed by propaganda) and to attack."""
+    """Each cell's chance per day to wake (led, funded, fed by propaganda) and to attack (capable, led).
+
+    A cell with no money wakes at `unfunded_share` of the rate of a well-funded one; a cell with no
+    coordination from a wali or the centre wakes and attacks at `leaderless_share` of a well-led one.
+    """
     p, n = net.p, net.n
-    money = net.money_factor()
-    net.wake_chance[:n] = (p.activation_rate_per_day * cond.propaganda) * net.coordination() * (0.5 + money)
-    net.attack_chance[:n] = p.attack_rate_per_day * capability(net)
+    funded = p.unfunded_share + (1.0 - p.unfunded_share) * net.money_factor()
+    led = p.leaderless_share + (1.0 - p.leaderless_share) * net.coordination()
+    net.wake_chance[:n] = (p.activation_rate_per_day * cond.propaganda) * led * funded
+    net.attack_chance[:n] = p.attack_rate_per_day * capability(net) * led
 
 
 def switch_state(net: CellNetwork, day: CellDay) -> None:
     """Go dormant under pressure ('strategic silence'); wake when led, funded and not tracked."""
     p, active = net.p, day.active
     dormant_chance = p.dormancy_rate_per_day + (p.dormancy_rate_per_day * p.pressure_dormancy_gain) * day.pressure
-    wake_chance = np.where(day.pressure < WAKE_PRESSURE_LIMIT, net.wake_chance[: day.n], 0.0)
+    wake_chance = np.where(day.pressure < p.wake_pressure_limit, net.wake_chance[: day.n], 0.0)
     # An active cell may go dormant, a dormant one may wake: one draw decides either way.
     active ^= day.uniforms[_SWITCH] < np.where(active, dormant_chance, wake_chance)
 
@@ -96,7 +104,7 @@ def move_to_cover(net: CellNetwork, cond: DailyConditions, day: CellDay) -> None
     moving &= cond.refuge[day.area] != day.area
     if moving.any():
         day.area[moving] = cond.refuge[day.area[moving]]
-        net.intel[: day.n][moving] *= TRAIL_KEPT_AFTER_MOVE
+        net.intel[: day.n][moving] *= net.p.trail_kept_after_move
 
 
 def choose_refuges(net: CellNetwork, cond: DailyConditions, standing_presence: np.ndarray) -> None:
@@ -104,13 +112,13 @@ def choose_refuges(net: CellNetwork, cond: DailyConditions, standing_presence: n
     (not short surges) and how many cells already hide there."""
     geo = net.model.geography
     cells_here = np.bincount(net.area[: net.n], minlength=geo.n_areas)
-    cond.refuge = refuge_areas(geo, standing_presence, cells_here, net.p.hideout_crowding)
+    cond.refuge = refuge_areas(geo, standing_presence, cells_here, net.p.hideout_crowding, net.p.presence_danger)
 
 
 def recruit(net: CellNetwork, cond: DailyConditions, day: CellDay, days: int) -> None:
     """Recruits follow community stance, money and propaganda (Al-Batakoshi 2025)."""
     rate = cond.recruit_rate[day.area] * net.money_factor() * day.active
-    day.members += net.model.rng.poisson(day.members * rate * days)
+    day.members += net.model.streams["cells"].poisson(day.members * rate * days)
 
 
 def arm(net: CellNetwork, day: CellDay, days: int) -> None:
@@ -127,14 +135,32 @@ def capability(net: CellNetwork) -> np.ndarray:
     """Size, arms and money of each cell, relative to a mean-size, armed, funded cell."""
     p, n = net.p, net.n
     armed = np.minimum(net.weapons[:n] / np.maximum(net.members[:n], 1), 1.0)
-    funded = np.where(net.funds[:n] >= p.attack_cost_usd, 1.0, UNFUNDED_CAPABILITY)
+    funded = np.where(net.funds[:n] >= p.attack_cost_usd, 1.0, p.unfunded_share)
     return net.size_factor() * armed * funded
 
 
 def plan_attacks(net: CellNetwork, cond: DailyConditions, day: CellDay) -> np.ndarray:
-    """Slots of the cells that attack today: active cells, by assessed chance, less deterrence."""
-    chance = net.attack_chance[: day.n] * cond.undeterred[day.area]
-    return (day.active & (day.uniforms[_ATTACK] < chance)).nonzero()[0]
+    """Slots of the cells that attack today: active cells, by assessed chance, less deterrence,
+    more where their wilaya has just attacked (self-excitation)."""
+    excited = 1.0 + net.excitation[net.model.geography.wilaya[day.area]]
+    chance = net.attack_chance[: day.n] * cond.undeterred[day.area] * excited
+    return (day.active & (day.attack_draws < chance)).nonzero()[0]
+
+
+def regroup_small(net: CellNetwork) -> None:
+    """Remnants of a depleted cell (below `min_cell_size`) join the smallest other cell in their area,
+    bringing their money, arms and links; a remnant alone in its area stays as it is."""
+    small = (net.members[: net.n] < net.p.min_cell_size) & (net.members[: net.n] > 0)
+    for slot in small.nonzero()[0][::-1]:
+        slot = int(slot)
+        if slot >= net.n or not 0 < net.members[slot] < net.p.min_cell_size:
+            continue
+        here = (net.area[: net.n] == net.area[slot]).nonzero()[0]
+        here = here[(here != slot) & (net.members[here] > 0)]
+        if here.size == 0:
+            continue
+        host = int(here[np.argmin(net.members[here])])
+        net.absorb(host, slot)
 
 
 def split_large(net: CellNetwork) -> None:

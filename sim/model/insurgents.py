@@ -14,15 +14,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.config.schema import InsurgentParams
 from sim.model.leadership import Leadership
 
 if TYPE_CHECKING:
     from sim.model.model import InsurgencyModel
 
-# IS keeps no standing cells in the largest, most policed areas (Kurdistan Region; estimated).
-NO_START_CELLS_ABOVE_POPULATION_K = 3000
-# Sizes beyond this share the last entry of the size-factor table (cells split far below it).
+# Sizes beyond this share the last entry of the size-factor table (a lookup bound, not behaviour:
+# cells split far below it).
 SIZE_TABLE_LENGTH = 1024
 _ARRAYS = ("area", "members", "funds", "weapons", "active", "intel", "uid", "wake_chance", "attack_chance")
 
@@ -56,22 +54,34 @@ class InsurgentCell(mesa.Agent):
 class CellNetwork:
     """All IS cells in Iraq, their links, money, arms and leadership."""
 
-    def __init__(self, model: InsurgencyModel, params: InsurgentParams):
+    def __init__(self, model: InsurgencyModel):
         self.model = model
-        self.p = params
+        self.p = params = model.params.insurgents
         geo = model.geography
         self.n = 0
         capacity = max(64, 4 * int(params.initial_fighters_iraq / params.mean_cell_size))
         self._allocate(capacity)
         self.agents: list[InsurgentCell | None] = [None] * capacity
-        self.leadership = Leadership(model, geo.wilaya, params.leadership_intact,
-                                     params.leader_replacement_days)
+        self.leadership = Leadership(model, geo.wilaya)
+        # The part of IS's reserves that can reach Iraq; how fast it is sent follows IS's effort
+        # (sim/model/syria.py).
         self.central_reserve_usd = params.central_reserves_usd * params.central_share_for_iraq
+        # Excitation of each wilaya after its attacks: it raises the attack hazard of its cells, then fades.
+        self.excitation = np.zeros(len(geo.wilaya_ids))
+        self._mean_cell_size = params.mean_cell_size
+        self.configure()
+        self._seed_cells()
+
+    def configure(self) -> None:
+        """Derived values from the parameters in force (called again after every dated change)."""
+        params = self.model.params
+        self.p = params.insurgents
         # sqrt(size / mean size) for dormant (row 0) and active (row 1) cells, looked up by size.
         sizes = np.arange(SIZE_TABLE_LENGTH, dtype=float)
-        size_factor = np.sqrt(np.maximum(sizes, 1.0) / params.mean_cell_size)
-        self._visibility_table = np.vstack([size_factor * model.params.iraqi_forces.dormant_exposure, size_factor])
-        self._seed_cells()
+        size_factor = np.sqrt(np.maximum(sizes, 1.0) / self._mean_cell_size)
+        self._visibility_table = np.vstack([size_factor * params.iraqi_forces.dormant_exposure, size_factor])
+        self._excitation_keep = np.exp(-1.0 / self.p.excitation_decay_days)
+        self.leadership.configure(self.p)
 
     # ----- storage -----------------------------------------------------------------
     def _allocate(self, capacity: int) -> None:
@@ -128,6 +138,18 @@ class CellNetwork:
         self.agents[last] = None
         self.n = last
 
+    def absorb(self, host: int, slot: int) -> None:
+        """Cell `slot` joins cell `host`: members, money, arms and links move over; `slot` is left empty
+        (removed with the dead). The host keeps its own intelligence file and its state."""
+        self.members[host] += self.members[slot]
+        self.funds[host] += self.funds[slot]
+        self.weapons[host] += self.weapons[slot]
+        self.members[slot] = 0
+        self.funds[slot] = self.weapons[slot] = 0.0
+        joining, staying = self.agents[slot], self.agents[host]
+        for other in list(joining.links):
+            self.link(staying, other)
+
     def lose_arms_with_members(self, slot: int) -> None:
         """After losses, survivors keep at most the standard arms for their number."""
         self.weapons[slot] = min(self.weapons[slot], self.members[slot] * self.p.weapons_per_member)
@@ -140,10 +162,10 @@ class CellNetwork:
     # ----- start state -------------------------------------------------------------
     def _seed_cells(self) -> None:
         """Split the starting fighters into cells, mostly in hideout terrain, and link them."""
-        p, geo, rng = self.p, self.model.geography, self.model.rng
+        p, geo, rng = self.p, self.model.geography, self.model.streams["start"]
         iraq = np.flatnonzero(geo.in_iraq)
         hideouts = iraq[geo.hideout[iraq]]
-        settled = iraq[~geo.hideout[iraq] & (geo.population_k[iraq] < NO_START_CELLS_ABOVE_POPULATION_K)]
+        settled = iraq[~geo.hideout[iraq] & (geo.population_k[iraq] < p.no_start_cells_above_population_k)]
         remaining = p.initial_fighters_iraq
         while remaining > 0:
             size = int(min(remaining, max(1, rng.poisson(p.mean_cell_size - 1) + 1), p.max_cell_size))
@@ -155,7 +177,7 @@ class CellNetwork:
         self._link_within_wilayas()
 
     def _link_within_wilayas(self) -> None:
-        geo, rng = self.model.geography, self.model.rng
+        geo, rng = self.model.geography, self.model.streams["start"]
         wilaya = geo.wilaya[self.area[: self.n]]
         for w in np.unique(wilaya):
             slots = np.flatnonzero(wilaya == w)
@@ -165,6 +187,28 @@ class CellNetwork:
             for _ in range(n_links):
                 i, j = rng.choice(slots, size=2, replace=False)
                 self.link(self.agents[i], self.agents[j])
+
+    def form_cells(self, area: int, fighters: int, funds_per_member: float) -> None:
+        """New fighters in `area` (from Syria or out of prison) organise as cells of about the mean
+        size, linked to each other, dormant until they have settled in."""
+        p = self.p
+        n_cells = max(1, int(np.ceil(fighters / self._mean_cell_size)))
+        sizes = np.full(n_cells, fighters // n_cells)
+        sizes[: fighters % n_cells] += 1
+        previous = None
+        for size in sizes[sizes > 0]:
+            cell = self.add_cell(area, int(size), size * funds_per_member, size * p.weapons_per_member, active=False)
+            if previous is not None:
+                self.link(previous, cell)
+            previous = cell
+
+    def excite(self, attack_areas: np.ndarray) -> None:
+        """Each attack raises its wilaya's excitation (Lewis et al. 2012 find that attacks in Iraq
+        raise the rate of further attacks for weeks)."""
+        np.add.at(self.excitation, self.model.geography.wilaya[attack_areas], self.p.attack_excitation)
+
+    def fade_excitation(self) -> None:
+        self.excitation *= self._excitation_keep
 
     # ----- queries -----------------------------------------------------------------
     def fighters(self) -> int:

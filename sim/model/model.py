@@ -1,47 +1,69 @@
 """The insurgency model: one replicate, daily steps on real calendar dates.
 
 Composes the parts (cells, Iraqi forces, coalition air cover, the Syrian arena,
-attacks) and fixes the order in which they act within a day. All randomness
-comes from `self.rng`, the generator the caller builds from the replicate's
-seed; nothing here reads a global random state.
+the border, detention, communities, attacks) and fixes the order in which they
+act within a day. Parameters can change on dates (sim/model/timeline.py): each
+part derives what it needs from `model.params` in its `configure`, which runs
+again after every change. All randomness comes from `streams`, one numpy
+Generator per mechanism built by the caller from the replicate's seed
+(sim/runs/seeds.py); nothing here reads a global random state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from sim.config.schema import ModelParams
+from sim.config.schema import Impulse, ModelParams, TimelineChange
 from sim.model import insurgent_behaviour as behaviour
 from sim.model.attacks import AttackLog, AttackPlanner
-from sim.model.border import SyrianArena
+from sim.model.border import Border
 from sim.model.coalition import CoalitionAirCover
+from sim.model.community import Community
 from sim.model.conditions import DailyConditions
+from sim.model.detention import Detention
 from sim.model.forces import IraqiForces
 from sim.model.geography import load_geography
 from sim.model.insurgents import CellNetwork
 from sim.model.snapshot import ModelSnapshot, take_snapshot
+from sim.model.syria import SyrianArena
+from sim.config.paths import with_params
+from sim.model.timeline import DatedChange, Schedule, place, starting_params
 
-DAYS_PER_YEAR = 365.25
-# Money, recruits and arms are settled weekly; they change too slowly for the
-# daily rhythm to matter, and settling them daily would cost a third of a run.
+# Money, recruits, arms, community stance and the Syrian reservoir are settled weekly: they change
+# too slowly for the daily rhythm to matter, and settling them daily would cost a third of a run.
 BOOKKEEPING_DAYS = 7
-# Fighters massed in one area that could take and hold ground, 2014-style
-# (estimated: the force that took Mosul in June 2014 is usually put at 1,000-1,500).
-TERRITORIAL_FIGHTERS = 1000
-# Population (thousands) at which an area yields half the extortion income of a city (estimated).
-INCOME_HALF_POPULATION_K = 200.0
 
-MONTHLY_STATE = ("fighters_iraq", "cells", "active_cells", "largest_area_fighters",
-                 "syria_free_fighters", "detainees", "leaders_alive")
+# What the model records at the end of each month. States are read as they stand; flows are the
+# change of a running total over the month.
+MONTHLY_STATE: dict[str, Callable[[InsurgencyModel], float]] = {
+    "fighters_iraq": lambda m: m.cells.fighters(),
+    "cells": lambda m: m.cells.n,
+    "active_cells": lambda m: int(m.cells.active[: m.cells.n].sum()),
+    "largest_area_fighters": lambda m: int(m.fighters_by_area().max()),
+    "leaders_alive": lambda m: int(m.cells.leadership.alive.sum()),
+    "syria_free_fighters": lambda m: m.syria.free_fighters,
+    "detainees": lambda m: m.detention.syria_prisons,
+    "camp_population": lambda m: m.detention.camps,
+    "iraq_prison_detainees": lambda m: m.detention.iraq_prisons,
+    "iraq_effort_share": lambda m: round(m.syria.iraq_effort, 6),
+}
+MONTHLY_FLOWS: dict[str, Callable[[InsurgencyModel], int]] = {
+    "attacks_syria": lambda m: m.syria.attacks,
+    "removed_iraq": lambda m: m.removed_in_iraq(),
+    "crossed_into_iraq": lambda m: m.border.crossed,
+    "left_iraq": lambda m: m.border.left,
+}
+MONTHLY_OUTPUTS = (*MONTHLY_STATE, *MONTHLY_FLOWS)
 
 
 @dataclass
 class ReplicateOutcome:
-    """What one replicate produced: its attacks and end-of-month states."""
+    """What one replicate produced: its attacks, end-of-month records and running totals."""
 
     attacks: dict[str, np.ndarray]
     monthly_state: dict[str, np.ndarray]
@@ -50,30 +72,38 @@ class ReplicateOutcome:
 
 
 class InsurgencyModel(mesa.Model):
-    """IS cells against Iraqi forces, with coalition air cover and the Syrian border."""
+    """IS cells against Iraqi forces, with coalition air cover, the Syrian arena and the border."""
 
-    def __init__(self, params: ModelParams, start: str, end: str, rng: np.random.Generator):
-        super().__init__(rng=rng)
-        self.params = params
+    def __init__(self, params: ModelParams, start: str, end: str, streams: Mapping[str, np.random.Generator],
+                 changes: Sequence[TimelineChange] = ()):
+        super().__init__(rng=streams["start"])
+        self.streams = streams
         self.geography = load_geography()
         self.start_date = dt.date.fromisoformat(start)
         self.end_date = dt.date.fromisoformat(end)
         self.n_days = (self.end_date - self.start_date).days + 1
         self._month_of_day, self.month_starts = _calendar(self.start_date, self.n_days)
-        geo = self.geography
-        self.cells = CellNetwork(self, params.insurgents)
-        self.forces = IraqiForces(self, params.iraqi_forces, params.relations, params.regional)
-        self.coalition = CoalitionAirCover(self, params.coalition, params.iraqi_forces,
-                                           params.relations, params.regional)
-        self.syria = SyrianArena(self, params.syria, params.iraqi_forces)
-        ins = params.insurgents
-        self.planner = AttackPlanner(params.attacks, ins.hideout_staging_share, ins.central_direction_share, geo)
-        self.attacks = AttackLog.empty()
-        shortfall = max(0.0, 1.0 - params.relations.security_budget)
-        self._stance_drift_per_day = params.relations.reconstruction_stance_drift_per_year * shortfall / DAYS_PER_YEAR
         self._month_end = np.append(np.diff(self._month_of_day) != 0, True)
+        placed = place(changes, self.start_date)
+        self.params = starting_params(params, placed)
+        self.schedule = Schedule(placed, self._apply_change)
+        # Order matters: each part may read those built before it.
+        self.forces = IraqiForces(self)
+        self.coalition = CoalitionAirCover(self)
+        self.community = Community(self)
+        self.cells = CellNetwork(self)
+        self.syria = SyrianArena(self)
+        self.border = Border(self)
+        self.detention = Detention(self)
+        self.planner = AttackPlanner(self)
+        self.attacks = AttackLog.empty()
         self.cond = self._initial_conditions()
-        self._monthly = {name: np.zeros(len(self.month_starts), dtype=np.int64) for name in MONTHLY_STATE}
+        self._monthly = {name: np.zeros(len(self.month_starts)) for name in MONTHLY_OUTPUTS}
+        self._flows_seen = {name: 0 for name in MONTHLY_FLOWS}
+        self._peak_area_fighters = 0
+        for impulse in self.schedule.first_day_impulses():
+            self.apply_impulse(impulse)
+        self.schedule.start(self)
 
     @property
     def day(self) -> int:
@@ -84,96 +114,172 @@ class InsurgencyModel(mesa.Model):
     def date(self) -> dt.date:
         return self.start_date + dt.timedelta(days=max(self.day, 0))
 
+    # ----- dated changes -----------------------------------------------------------------
+    def _apply_change(self, change: DatedChange) -> None:
+        """A dated change: new parameters for every part, then its one-off events."""
+        if change.params:
+            self.params = with_params(self.params, change.params)
+            self._configure()
+        for impulse in change.impulses:
+            self.apply_impulse(impulse)
+
+    def _configure(self) -> None:
+        for part in (self.forces, self.coalition, self.community, self.cells, self.syria, self.border,
+                     self.detention, self.planner):
+            part.configure()
+        self._refresh_conditions(self.cond)
+
+    def apply_impulse(self, impulse: Impulse) -> None:
+        """A one-off change of the state (the kinds are listed in sim/config/schema.py, `Impulse`)."""
+        amount, kind = impulse.amount, impulse.kind
+        if kind == "breakout":
+            self.detention.breakout(int(amount), self.syria)
+        elif kind == "detainee_transfer":
+            self.detention.transfer_to_iraq(int(amount))
+        elif kind == "camp_transfer":
+            self.detention.leave_camps(int(amount))
+        elif kind == "leader_killed":
+            self.cells.leadership.kill(self.cells.leadership.post_index(impulse.target))
+        elif kind == "reserves":
+            share = self.params.insurgents.central_share_for_iraq
+            self.cells.central_reserve_usd = max(0.0, self.cells.central_reserve_usd + amount * share)
+        elif kind == "arrivals":
+            self.cells.form_cells(self.geography.index(impulse.target), int(amount), 0.0)
+            behaviour.split_large(self.cells)
+        else:
+            raise ValueError(f"unknown impulse kind '{kind}'")
+
+    # ----- the day's conditions ------------------------------------------------------------
     def _initial_conditions(self) -> DailyConditions:
-        geo, forces, p = self.geography, self.forces, self.params
-        income = p.insurgents.income_per_member_usd_per_day * geo.population_k / (
-            geo.population_k + INCOME_HALF_POPULATION_K)
+        geo = self.geography
         cond = DailyConditions(
-            presence=forces.presence(), isr=self.coalition.isr_for_iraq,
-            detection=np.zeros(geo.n_areas), stance=geo.community_stance.copy(),
+            presence=self.forces.presence(), isr=self.coalition.isr_for_iraq,
+            detection=np.zeros(geo.n_areas), stance=self.community.stance.copy(),
             undeterred=np.ones(geo.n_areas), refuge=np.arange(geo.n_areas),
-            net_income_per_member=income - p.insurgents.upkeep_per_member_usd_per_day,
-            recruit_rate=np.zeros(geo.n_areas),
-            propaganda=1.0 + p.regional.recruitment_boost,
-            central_transfer_usd=self.cells.central_reserve_usd / p.insurgents.central_transfer_days,
-            intel_to_locate=forces.p.intel_to_locate,
-        )
-        self._refresh_area_rates(cond)
+            net_income_per_member=np.zeros(geo.n_areas), recruit_rate=np.zeros(geo.n_areas),
+            propaganda=1.0, central_transfer_usd=0.0, intel_to_locate=1.0, iraq_pressure=0.0)
+        self._refresh_conditions(cond)
         return cond
 
-    def _refresh_area_rates(self, cond: DailyConditions) -> None:
-        """Rates that depend on stance and ISR, which change rarely (posture phases, budget drift)."""
-        cond.recruit_rate = (self.params.insurgents.recruit_rate_per_member_per_day * cond.propaganda) * cond.stance
-        cond.detection = self.forces.detection_by_area(cond)
-        self._posture_seen = self.coalition.phase_index
+    def _refresh_conditions(self, cond: DailyConditions) -> None:
+        """What depends on parameters, stance, posture and effort, which change weekly or on dates."""
+        p, geo = self.params, self.geography
+        ins, forces = p.insurgents, self.forces
+        cond.isr = self.coalition.isr_for_iraq
+        income = ins.income_per_member_usd_per_day * geo.population_k / (geo.population_k + ins.income_half_population_k)
+        cond.net_income_per_member = income - ins.upkeep_per_member_usd_per_day
+        cond.propaganda = 1.0 + p.regional.recruitment_boost
+        iraq_share = ins.central_reserves_usd * ins.central_share_for_iraq
+        cond.central_transfer_usd = iraq_share / ins.central_transfer_days * self.syria.effort_factor
+        cond.intel_to_locate = forces.p.intel_to_locate
+        cond.recruit_rate = (ins.recruit_rate_per_member_per_day * cond.propaganda) * cond.stance
+        cond.detection = forces.detection_by_area(cond)
+        mean_isr = float(cond.isr[geo.in_iraq].mean())
+        gain = forces.p.isr_detection_gain
+        cond.iraq_pressure = forces.readiness * (1.0 + gain * mean_isr) / (1.0 + gain)
 
     def _update_conditions(self) -> DailyConditions:
-        """Refresh what changes from day to day: presence after surges, ISR after posture changes, stance."""
+        """Refresh what changes from day to day: presence after surges and the deterrence it brings."""
         cond, forces = self.cond, self.forces
         cond.presence = forces.presence()
         cond.undeterred = 1.0 - forces.p.attack_deterrence * cond.presence / (1.0 + cond.presence)
-        cond.isr = self.coalition.isr_for_iraq
-        drifting = self._stance_drift_per_day > 0 and self.day % BOOKKEEPING_DAYS == 0
-        if drifting:
-            cond.stance = np.minimum(self.geography.community_stance + self._stance_drift_per_day * self.day, 1.0)
-        if drifting or self.coalition.phase_index != self._posture_seen:
-            self._refresh_area_rates(cond)
         return cond
 
+    # ----- one day -------------------------------------------------------------------------
     def step(self) -> None:
         """One day: Syria and the border, cells act, forces and coalition respond."""
         net, cond = self.cells, self._update_conditions()
-        arrivals = self.syria.step(net)
-        cells = behaviour.CellDay.of(net, cond)
         settling = self.day % BOOKKEEPING_DAYS == 0
         if settling:
-            self.syria.settle(BOOKKEEPING_DAYS)
-            behaviour.earn_and_spend(net, cond, cells, BOOKKEEPING_DAYS)
-            behaviour.recruit(net, cond, cells, BOOKKEEPING_DAYS)
-            behaviour.arm(net, cells, BOOKKEEPING_DAYS)
-            behaviour.assess(net, cond)
-            behaviour.choose_refuges(net, cond, self.forces.base_presence)
+            self._settle(cond)
+        self.detention.step(self.syria, net)
+        self.syria.attack()
+        arrivals = self.border.cross_into_iraq(self.syria, net)
+        departures = self.border.redeploy_to_syria(self.syria, net)
+        cells = behaviour.CellDay.of(net, cond)
         behaviour.switch_state(net, cells)
         behaviour.move_to_cover(net, cond, cells)
         attackers = behaviour.plan_attacks(net, cond, cells)
+        net.fade_excitation()
         if attackers.size:
             areas = self.planner.carry_out(net, attackers, behaviour.capability(net)[attackers],
                                            self.day, self.attacks)
             net.intel[attackers] += self.forces.p.post_attack_intel
             self.forces.react_to_attacks(areas)
+            net.excite(net.area[attackers])
         self.forces.fade_reactions()
         self.forces.detect(net, cond)
         self.forces.sweep_hideouts(net)
         located = (net.intel[: net.n] >= cond.intel_to_locate).nonzero()[0]
         if located.size:
-            self.coalition.strike_located_cells(net, located)
-            self.forces.raid_located_cells(net, located[net.members[located] > 0])
+            self._hit_located(net, located)
         if net.leadership.any_exposed():
-            net.leadership.target(self.coalition.leader_kill_chance(
-                net.leadership.alive.size, self.geography.wilaya, cond.isr))
-        # Members fall only at settlement (desertion) or to strikes and raids on located cells,
-        # and rise only at settlement (recruits) or with arrivals from Syria.
-        if settling or located.size:
+            self._target_leaders(net)
+        # Members fall only at settlement (desertion), to strikes and raids on located cells, and
+        # when cells leave for Syria; they rise at settlement (recruits) or with new cells.
+        if settling:
+            behaviour.regroup_small(net)
+        if settling or located.size or departures:
             net.remove_dead()
         if settling or arrivals:
             behaviour.split_large(net)
+        self._peak_area_fighters = max(self._peak_area_fighters, int(self.fighters_by_area().max()))
         if self._month_end[self.day]:
             self._record_month()
 
+    def _settle(self, cond: DailyConditions) -> None:
+        """The weekly settlement: the slow quantities, for the week ahead."""
+        net = self.cells
+        self.syria.settle(BOOKKEEPING_DAYS, cond.iraq_pressure)
+        self.detention.settle(BOOKKEEPING_DAYS, self.syria)
+        net.leadership.season(BOOKKEEPING_DAYS)
+        cond.stance = self.community.settle(BOOKKEEPING_DAYS)
+        self.planner.restage(cond.stance)
+        self._refresh_conditions(cond)
+        cells = behaviour.CellDay.of(net, cond)
+        behaviour.earn_and_spend(net, cond, cells, BOOKKEEPING_DAYS)
+        behaviour.recruit(net, cond, cells, BOOKKEEPING_DAYS)
+        behaviour.arm(net, cells, BOOKKEEPING_DAYS)
+        behaviour.assess(net, cond)
+        behaviour.choose_refuges(net, cond, self.forces.base_presence)
+
+    def _hit_located(self, net: CellNetwork, located: np.ndarray) -> None:
+        """Located cells: coalition strikes, then Iraqi strikes, then raids on those still standing.
+
+        Strikes and raids in settled areas may harm civilians, and the backlash raises stance there.
+        """
+        p, geo, community = self.params, self.geography, self.community
+        struck = self.coalition.strike_located_cells(net, located)
+        community.collateral(struck, p.coalition.strike_collateral_chance)
+        located = located[net.members[located] > 0]
+        struck = self.forces.strike_located_cells(net, located)
+        community.collateral(struck, p.iraqi_forces.own_strike_collateral_chance)
+        raided = self.forces.raid_located_cells(net, located[net.members[located] > 0])
+        community.collateral(raided[~geo.hideout[raided]], p.iraqi_forces.raid_collateral_chance)
+
+    def _target_leaders(self, net: CellNetwork) -> None:
+        leadership, wilaya = net.leadership, self.geography.wilaya
+        coalition = self.coalition.leader_kill_chance(leadership.alive.size, wilaya)
+        iraq = self.forces.leader_kill_chance(leadership.alive.size, wilaya)
+        leadership.target(1.0 - (1.0 - coalition) * (1.0 - iraq))
+
+    # ----- records -------------------------------------------------------------------------
+    def fighters_by_area(self) -> np.ndarray:
+        net = self.cells
+        return np.bincount(net.area[: net.n], weights=net.members[: net.n], minlength=self.geography.n_areas)
+
+    def removed_in_iraq(self) -> int:
+        """IS members killed or captured in Iraq so far, by raids and by coalition and Iraqi strikes."""
+        return self.forces.removed_by_raids + self.forces.removed_by_strikes + self.coalition.removed_by_strikes
+
     def _record_month(self) -> None:
-        net, m = self.cells, self._month_of_day[self.day]
-        per_area = np.bincount(net.area[: net.n], weights=net.members[: net.n], minlength=self.geography.n_areas)
-        values = {
-            "fighters_iraq": net.fighters(),
-            "cells": net.n,
-            "active_cells": int(net.active[: net.n].sum()),
-            "largest_area_fighters": int(per_area.max()),
-            "syria_free_fighters": self.syria.free_fighters,
-            "detainees": self.syria.detainees,
-            "leaders_alive": int(net.leadership.alive.sum()),
-        }
-        for name, value in values.items():
-            self._monthly[name][m] = value
+        m = self._month_of_day[self.day]
+        for name, read in MONTHLY_STATE.items():
+            self._monthly[name][m] = read(self)
+        for name, read in MONTHLY_FLOWS.items():
+            total = read(self)
+            self._monthly[name][m] = total - self._flows_seen[name]
+            self._flows_seen[name] = total
 
     def run(self) -> ReplicateOutcome:
         """Run every day of the horizon and return the outcome."""
@@ -187,14 +293,19 @@ class InsurgencyModel(mesa.Model):
 
     def counters(self) -> dict[str, int]:
         """Running totals of raids, strikes, breakouts, crossings and leaders killed."""
-        forces, coalition, syria, net = self.forces, self.coalition, self.syria, self.cells
+        forces, coalition, detention, net = self.forces, self.coalition, self.detention, self.cells
         return {
             "raids": forces.raids, "removed_by_raids": forces.removed_by_raids,
             "strikes": coalition.strikes, "removed_by_strikes": coalition.removed_by_strikes,
-            "breakouts": syria.breakouts, "escaped": syria.escaped,
-            "crossed": sum(c.crossed for c in syria.crossings),
+            "iraqi_strikes": forces.strikes, "removed_by_iraqi_strikes": forces.removed_by_strikes,
+            "breakouts": detention.breakouts, "escaped": detention.escaped,
+            "crossed": self.border.crossed, "left_for_syria": self.border.left,
+            "attacks_syria": self.syria.attacks,
             "leaders_killed": net.leadership.killed,
+            "collateral_incidents": self.community.incidents,
             "fighters_end": net.fighters(),
+            "peak_area_fighters": self._peak_area_fighters,
+            "territorial": int(self._peak_area_fighters >= self.params.insurgents.territorial_fighters),
         }
 
     def outcome(self) -> ReplicateOutcome:

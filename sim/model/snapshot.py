@@ -36,11 +36,13 @@ class ModelSnapshot:
     coalition_cover: np.ndarray    # coalition ISR coverage per area, 0..1
     isr_for_iraq: np.ndarray       # ISR usable by Iraqi forces per area (own + shared), 0..1
     base_capacity: np.ndarray      # share of 2024 capacity per coalition base (0: closed)
-    posture: str                   # label of the coalition posture phase in force
+    posture: str                   # the open coalition bases, in words
     crossing_permeability: np.ndarray
     crossing_crossed: np.ndarray   # fighters who have crossed at each crossing so far
     syria_free_fighters: int
     detainees: int
+    iraq_effort_share: float       # share of IS's effort turned to Iraq rather than Syria
+    changes_applied: tuple[str, ...]  # labels of the dated changes in force so far, oldest first
     counters: dict[str, int]
     attacks_logged: int
 
@@ -51,7 +53,7 @@ class ModelSnapshot:
 
 def take_snapshot(model: InsurgencyModel) -> ModelSnapshot:
     """Copy what a viewer needs out of the model's parts."""
-    net, forces, coalition, syria = model.cells, model.forces, model.coalition, model.syria
+    net, forces, coalition, border = model.cells, model.forces, model.coalition, model.border
     n = net.n
     return ModelSnapshot(
         days_simulated=model.steps,
@@ -65,11 +67,13 @@ def take_snapshot(model: InsurgencyModel) -> ModelSnapshot:
         coalition_cover=coalition.cover.copy(),
         isr_for_iraq=coalition.isr_for_iraq.copy(),
         base_capacity=np.array([b.capacity for b in coalition.bases], dtype=float),
-        posture=coalition.phase_label,
-        crossing_permeability=np.array([c.permeability for c in syria.crossings], dtype=float),
-        crossing_crossed=np.array([c.crossed for c in syria.crossings], dtype=np.int64),
-        syria_free_fighters=int(syria.free_fighters),
-        detainees=int(syria.detainees),
+        posture=coalition.posture_label,
+        crossing_permeability=np.array([c.permeability for c in border.crossings], dtype=float),
+        crossing_crossed=np.array([c.crossed for c in border.crossings], dtype=np.int64),
+        syria_free_fighters=int(model.syria.free_fighters),
+        detainees=int(model.detention.syria_prisons),
+        iraq_effort_share=float(model.syria.iraq_effort),
+        changes_applied=tuple(c.label for c in model.schedule.applied),
         counters=model.counters(),
         attacks_logged=len(model.attacks),
     )

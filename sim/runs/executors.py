@@ -28,11 +28,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from sim.calibration.posterior import replicate_params
 from sim.config.errors import ConfigError
 from sim.config.schema import EXECUTORS, RunConfig
-from sim.model import InsurgencyModel, ReplicateOutcome
-from sim.runs.seeds import replicate_rng
+from sim.model import ReplicateOutcome
+from sim.runs.replicate import run_replicate
 
 # Blocks per worker: enough for the progress bar to move and for load balance,
 # few enough that inter-process traffic stays negligible.
@@ -69,13 +68,6 @@ class Block:
     key: Hashable
     cfg: RunConfig
     indices: tuple[int, ...]
-
-
-def run_replicate(cfg: RunConfig, index: int) -> ReplicateOutcome:
-    """Run replicate `index` of the ensemble that `cfg` describes."""
-    params = replicate_params(cfg, index) if cfg.parameters == "posterior" else cfg.model
-    model = InsurgencyModel(params, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
-    return model.run()
 
 
 def run_block(cfg: RunConfig, indices: Sequence[int]) -> BlockResult:

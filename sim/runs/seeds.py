@@ -1,22 +1,57 @@
-"""One door for randomness: every replicate's generator comes from the root seed and its index.
+"""One door for randomness: every random stream comes from the root seed, the replicate and the mechanism.
 
-Replicate i uses the i-th child of `SeedSequence(root)` (the same child that
-`SeedSequence(root).spawn(n)[i]` gives), so a replicate's numbers depend on
-nothing but the root seed and i: not on the number of workers, nor on which
-worker ran it, nor on the order replicates finish.
+The derivation (the seed contract):
+
+    root seed
+      -> replicate i:       SeedSequence(root, spawn_key=(i,))
+          -> mechanism m:   SeedSequence(root, spawn_key=(i, m)), m = MECHANISMS.index(name)
+
+so mechanism m of replicate i is exactly the m-th child that
+`SeedSequence(root, spawn_key=(i,)).spawn(...)` gives. A replicate's numbers
+depend on nothing but the root seed and i: not on the number of workers, nor
+on which worker ran it, nor on the order replicates finish. Different root
+seeds never share a stream (SeedSequence mixes the root into every child,
+unlike `root + i`, which makes replicate 1 of seed s the replicate 0 of seed
+s + 1).
+
+Each mechanism draws from its own stream, so two scenarios run with the same
+seed share their chance events wherever they share a mechanism's course:
+a change to Baghdad-Washington relations leaves the Syrian arena's breakouts
+exactly where they were. Contrasts between scenarios are then paired (common
+random numbers) and carry less noise than two independent runs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+# The mechanisms with a stream of their own. Appending a name keeps every existing stream;
+# reordering or removing one changes every replicate's numbers.
+MECHANISMS = (
+    "start",        # seeding cells, links and leaders at the start
+    "syria",        # the Syrian arena: reservoir, breakouts, camps, its own attacks
+    "border",       # crossings into Iraq and redeployments out of it
+    "cells",        # cells' daily choices: wake, go dormant, move, recruit, desert
+    "attacks",      # whether an active cell attacks, where, what type, how many casualties
+    "detection",    # detection by Iraqi forces and hideout sweeps
+    "raids",        # raids, captures and what captives expose
+    "strikes",      # coalition and Iraqi strikes on located cells and exposed leaders
+    "leadership",   # delays before killed leaders are replaced
+    "community",    # collateral damage and the backlash it causes
+    "posterior",    # the posterior particle a replicate draws under parameters=posterior
+)
 
-def replicate_seed(root_seed: int, index: int) -> int:
-    """A 64-bit integer seed for replicate `index`, derived from the root seed."""
-    child = np.random.SeedSequence(root_seed, spawn_key=(index,))
-    return int(child.generate_state(1, dtype=np.uint64)[0])
+
+def replicate_sequence(root_seed: int, index: int) -> np.random.SeedSequence:
+    """The SeedSequence of replicate `index`: the parent of its mechanism streams."""
+    return np.random.SeedSequence(int(root_seed), spawn_key=(int(index),))
 
 
-def replicate_rng(root_seed: int, index: int) -> np.random.Generator:
-    """The generator replicate `index` draws all its randomness from."""
-    return np.random.default_rng(replicate_seed(root_seed, index))
+def mechanism_sequence(root_seed: int, index: int, mechanism: str) -> np.random.SeedSequence:
+    """The SeedSequence of one mechanism's stream within replicate `index`."""
+    return np.random.SeedSequence(int(root_seed), spawn_key=(int(index), MECHANISMS.index(mechanism)))
+
+
+def replicate_streams(root_seed: int, index: int) -> dict[str, np.random.Generator]:
+    """The generators replicate `index` draws all its randomness from, one per mechanism."""
+    return {name: np.random.default_rng(mechanism_sequence(root_seed, index, name)) for name in MECHANISMS}

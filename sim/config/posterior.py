@@ -7,11 +7,8 @@ library versions, date, priors, statistics, distance and the sha256 of the
 CSV, so a half-written or hand-edited pair is refused.
 
 With `parameters=posterior` each replicate draws one particle, by weight, from
-a generator of its own: SeedSequence(seed, spawn_key=(POSTERIOR_STREAM, index)).
-The model's stream for the same replicate is SeedSequence(seed,
-spawn_key=(index,)), which this draw never touches, so the replicate's chance
-events follow the same stream whatever parameters it gets, and 'point' runs
-are unchanged.
+a stream of its own (sim/runs/parameters.py), so its chance events follow the
+same streams whatever parameters it gets, and 'point' runs are unchanged.
 """
 
 from __future__ import annotations
@@ -28,14 +25,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.calibration.priors import CALIBRATED, read, with_values
+from sim.config.calibrated import CALIBRATED
+from sim.config.paths import read
 from sim.config.errors import ConfigError
 from sim.config.schema import ModelParams, RunConfig
 
 CSV_NAME = "posterior.csv"
 META_NAME = "posterior.yaml"
-# First spawn-key entry of the posterior-draw stream; replicate streams have one-entry keys.
-POSTERIOR_STREAM = 1
 
 
 @dataclass
@@ -129,23 +125,6 @@ def shipped_posterior() -> Posterior:
             "parameters=posterior needs the posterior sample shipped in sim/data, which is missing; "
             "run `sim calibrate --out sim/data` or use parameters=point.") from None
     return parse_posterior(csv_text, meta_text, "sim/data")
-
-
-def draw_index(seed: int, index: int, weights: np.ndarray) -> int:
-    """The posterior particle replicate `index` uses, drawn by weight from its own stream."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM, index)))
-    return int(rng.choice(weights.size, p=weights))
-
-
-def draws_for(seed: int, indices: list[int]) -> list[int]:
-    weights = shipped_posterior().weights
-    return [draw_index(seed, i, weights) for i in indices]
-
-
-def replicate_params(cfg: RunConfig, index: int) -> ModelParams:
-    """The model parameters of replicate `index` under parameters=posterior."""
-    posterior = shipped_posterior()
-    return with_values(cfg.model, posterior.values(draw_index(cfg.seed, index, posterior.weights)))
 
 
 def check_usable(cfg: RunConfig) -> None:

@@ -10,11 +10,11 @@ moves it.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from sim.config.paths import read, with_params
 from sim.config.schema import ModelParams
 
 # A prior's stated 90% interval runs from the 5% to the 95% quantile: the standard normal's 95%
@@ -85,22 +85,12 @@ CALIBRATED: tuple[CalibratedParameter, ...] = (
 )
 
 
-def read(model: ModelParams, path: str) -> Any:
-    section, key = path.split(".")
-    return getattr(getattr(model, section), key)
-
-
 def with_values(model: ModelParams, values: dict[str, float]) -> ModelParams:
     """A copy of `model` with calibrated parameters set from posterior-table values."""
-    changes: dict[str, dict[str, Any]] = {}
+    changes: dict[str, Any] = {}
     for p in CALIBRATED:
         if p.name not in values:
             continue
-        section, key = p.path.split(".")
         value = float(values[p.name])
-        if p.kind == "shift":
-            value = [float(x) + value for x in read(model, p.path)]
-        changes.setdefault(section, {})[key] = value
-    return dataclasses.replace(model, **{
-        section: dataclasses.replace(getattr(model, section), **fields) for section, fields in changes.items()
-    })
+        changes[p.path] = [float(x) + value for x in read(model, p.path)] if p.kind == "shift" else value
+    return with_params(model, changes)

@@ -1,0 +1,16 @@
+"""Defaults that several parts of the project share, in one place.
+
+The command line, the Python API, the explorer, sweeps, sensitivity analyses,
+calibration and the docs all start from these, so changing the baseline
+scenario or the default seed is one edit.
+"""
+
+from __future__ import annotations
+
+# The scenario a command uses when none is named: the observed course continues.
+BASELINE_SCENARIO = "baseline"
+# The root seed of an ensemble when none is given (also the schema's default).
+DEFAULT_SEED = 20240101
+# The first full calendar year of forecast after the observed record ends (31 July 2026):
+# the window in which scenarios are compared by default.
+COMPARISON_WINDOW = ("2027-01-01", "2027-12-31")

@@ -1,0 +1,49 @@
+"""One replicate of an ensemble: its parameters, its random streams, its model.
+
+Every way of running replicate i of a config (the ensemble runner, the
+explorer's watched replicate, calibration, tests, benchmarks) builds it here,
+so they all compute the same numbers. Under `parameters=posterior` the
+replicate draws one particle of the shipped posterior, by weight, from its own
+`posterior` stream; its chance events follow the same streams whatever
+parameters it gets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.calibrated import with_values
+from sim.config.posterior import shipped_posterior
+from sim.config.schema import ModelParams, RunConfig
+from sim.model import InsurgencyModel, ReplicateOutcome
+from sim.runs.seeds import mechanism_sequence, replicate_streams
+
+
+def draw_index(seed: int, index: int, weights: np.ndarray) -> int:
+    """The posterior particle replicate `index` uses, drawn by weight from its own stream."""
+    rng = np.random.default_rng(mechanism_sequence(seed, index, "posterior"))
+    return int(rng.choice(weights.size, p=weights))
+
+
+def draws_for(seed: int, indices: list[int]) -> list[int]:
+    weights = shipped_posterior().weights
+    return [draw_index(seed, i, weights) for i in indices]
+
+
+def replicate_params(cfg: RunConfig, index: int) -> ModelParams:
+    """The model parameters replicate `index` starts from (a posterior draw, or the config's)."""
+    if cfg.parameters != "posterior":
+        return cfg.model
+    posterior = shipped_posterior()
+    return with_values(cfg.model, posterior.values(draw_index(cfg.seed, index, posterior.weights)))
+
+
+def replicate_model(cfg: RunConfig, index: int) -> InsurgencyModel:
+    """Replicate `index` of the ensemble `cfg` describes, built but not yet run."""
+    return InsurgencyModel(replicate_params(cfg, index), cfg.start, cfg.end, replicate_streams(cfg.seed, index),
+                           cfg.changes)
+
+
+def run_replicate(cfg: RunConfig, index: int) -> ReplicateOutcome:
+    """Run replicate `index` of the ensemble that `cfg` describes."""
+    return replicate_model(cfg, index).run()
