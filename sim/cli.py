@@ -342,12 +342,14 @@ def calibrate_command(args: list[str]) -> None:
                         help=f"each threshold is this quantile of the last generation's distances ({d.epsilon_quantile})")
     parser.add_argument("--max-simulations", type=int, default=d.max_simulations,
                         help=f"start no new generation after this many model runs in all ({d.max_simulations})")
+    parser.add_argument("--origin", default=d.origin,
+                        help="fit only the figures of the record complete by this date, YYYY-MM-DD (default: all)")
     parser.add_argument("--out", default=None, help="folder for the posterior (default outputs/calibration/<date-time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     ns = parser.parse_args(args)
     settings = CalibrationSettings(seed=ns.seed, particles=ns.particles, generations=ns.generations,
                                    min_epsilon=ns.min_epsilon, epsilon_quantile=ns.epsilon_quantile,
-                                   max_simulations=ns.max_simulations)
+                                   max_simulations=ns.max_simulations, origin=ns.origin)
     settings.check()
     out = Path(ns.out) if ns.out else Path("outputs/calibration") / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     if out.exists() and not out.is_dir():

@@ -1,4 +1,9 @@
-"""The observed record the model is calibrated to (shipped copy of the brief's targets)."""
+"""The observed record (sim/data/targets.yaml): the figures runs are compared with, each with its role.
+
+Every figure has one role: 'target' (the calibration fits it), 'check' (compared after fitting,
+never fitted), 'input' (sets a starting value or a prior) or 'context'. Pure reading, no I/O
+beyond the shipped file.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,22 @@ from importlib import resources
 
 import yaml
 
+ROLES = ("target", "check", "input", "context")
+
 
 @dataclass(frozen=True)
 class AttackTarget:
-    """Claimed attacks and casualties in Iraq over a window, with the source."""
+    """Claimed attacks (and casualties, where counted) in a window, with the counter and source."""
 
+    id: str
     start: str
     end: str
     attacks: int
-    casualties: int
+    casualties: int | None
+    role: str
+    counter: str
     source: str
+    theatre: str = "iraq"
 
     @property
     def months(self) -> float:
@@ -29,10 +40,6 @@ class AttackTarget:
     def attacks_per_month(self) -> float:
         return self.attacks / self.months
 
-    @property
-    def casualties_per_month(self) -> float:
-        return self.casualties / self.months
-
 
 @lru_cache(maxsize=1)
 def load_targets() -> dict:
@@ -40,13 +47,27 @@ def load_targets() -> dict:
     return yaml.safe_load(text)
 
 
-def attack_targets() -> list[AttackTarget]:
-    """Every claimed-attack target window."""
-    return [AttackTarget(str(t["window"]["start"]), str(t["window"]["end"]), int(t["attacks"]),
-                         int(t["casualties"]), " ".join(str(t["source"]).split()))
-            for t in load_targets()["claimed_attacks_iraq"]]
+def _attack_targets(section: str, theatre: str) -> list[AttackTarget]:
+    return [AttackTarget(str(t["id"]), str(t["window"]["start"]), str(t["window"]["end"]), int(t["attacks"]),
+                         int(t["casualties"]) if t.get("casualties") is not None else None, str(t["role"]),
+                         str(t.get("counter", "")), " ".join(str(t["source"]).split()), theatre)
+            for t in load_targets()[section]]
+
+
+def attack_targets(roles: tuple[str, ...] = ("target",)) -> list[AttackTarget]:
+    """Claimed-attack figures for Iraq with one of `roles`, in date order."""
+    return [t for t in _attack_targets("claimed_attacks_iraq", "iraq") if t.role in roles]
+
+
+def syria_attack_targets(roles: tuple[str, ...] = ("target",)) -> list[AttackTarget]:
+    return [t for t in _attack_targets("claimed_attacks_syria", "syria") if t.role in roles]
+
+
+def reference_target() -> AttackTarget:
+    """The 2024 record (January-August): the 'worse than 2024' yardstick of runs and sweeps."""
+    return next(t for t in attack_targets() if t.id == "claims_2024")
 
 
 def reference_rate_2024() -> float:
-    """Observed claimed attacks per month in 2024 (January-August): the 'exceeds 2024' yardstick."""
-    return attack_targets()[0].attacks_per_month
+    """Observed claimed attacks per month in Iraq, January-August 2024."""
+    return reference_target().attacks_per_month

@@ -1,4 +1,10 @@
-"""ABC-SMC calibration of the estimated parameters with pyabc.
+"""ABC-SMC calibration of the estimated parameters with pyabc, to the record up to an origin date.
+
+A calibration fits the quantities in sim/config/calibrated.py to the statistics
+of sim/calibration/statistics.py whose figure was complete by the origin (all of
+them without one). Each simulation follows the observed history from its start
+(1 January 2022) to the last day the statistics need, so the trajectory from
+2022, not one window, is fitted.
 
 Why pyabc's randomness is seeded here: pyabc draws proposals from the priors
 (scipy.stats) and perturbs particles through numpy's legacy global generator,
@@ -9,7 +15,8 @@ duration of the run, and restores the caller's state afterwards. The sampler
 is pyabc's SingleCoreSampler, because its parallel samplers reseed their
 workers from the operating system. The model itself never touches the global
 state: simulation k of a calibration runs on the generator of
-SeedSequence(seed, spawn_key=(SIMULATION_STREAM, k)).
+the streams of replicate k of the root seed SeedSequence(seed, spawn_key=(SIMULATION_STREAM,))
+(sim/runs/seeds.py), a root none of the replicate streams of `sim run` shares.
 """
 
 from __future__ import annotations
@@ -27,14 +34,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.calibration import summary_statistics as stats_module
-from sim.calibration.posterior import Posterior, base_config_digest
-from sim.calibration.priors import CALIBRATED, with_values
+from sim.calibration import statistics as stats_module
+from sim.config.calibrated import CALIBRATED, with_values
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
+from sim.config.posterior import Posterior, base_config_digest
+from sim.config.resolve import parse_date
+from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
 from sim.model import InsurgencyModel
+from sim.runs.seeds import replicate_streams
 
-# Spawn keys of the calibration's two random streams (distinct from the replicate streams (index,)).
+# The calibration's two random streams: the library's (proposals, perturbations) and the root of the
+# simulations' replicate streams.
 LIBRARY_STREAM = 0
 SIMULATION_STREAM = 1
 
@@ -43,13 +54,14 @@ SIMULATION_STREAM = 1
 class CalibrationSettings:
     """Everything that decides a calibration's result (besides the code and the scenario files)."""
 
-    seed: int = 20240101
-    particles: int = 80
-    generations: int = 4
+    seed: int = DEFAULT_SEED
+    particles: int = 250
+    generations: int = 6
     min_epsilon: float = 1.0
     epsilon_quantile: float = 0.5
-    max_simulations: int = 2500
-    scenario: str = "status_quo_2024"
+    max_simulations: int = 9000
+    scenario: str = BASELINE_SCENARIO
+    origin: str = ""            # fit only the figures complete by this date (empty: all of them)
 
     def check(self) -> None:
         problems = []
@@ -65,6 +77,11 @@ class CalibrationSettings:
             problems.append(f"--max-simulations ({self.max_simulations}) is below --particles ({self.particles})")
         if not 0 <= self.seed < 2**63:
             problems.append(f"--seed is {self.seed}; it must be a non-negative integer below 2^63")
+        if self.origin:
+            parse_date(self.origin, "--origin")
+            if not stats_module.up_to(self.origin):
+                problems.append(f"--origin {self.origin} comes before every fitted figure; the first ends "
+                                f"{stats_module.statistics()[0].end}")
         if problems:
             raise ConfigError("; ".join(problems) + ".")
 
@@ -81,17 +98,29 @@ def library_random_state(seed: int) -> Iterator[None]:
         np.random.set_state(saved)
 
 
-def simulator(base, seed: int) -> Callable[[dict], dict]:
-    """pyabc's model: sampled quantities in, the three summary statistics out."""
+def simulation_root(seed: int) -> int:
+    """The root seed of the simulations' replicate streams, derived from the calibration seed."""
+    return int(np.random.SeedSequence(seed, spawn_key=(SIMULATION_STREAM,)).generate_state(1, dtype=np.uint64)[0])
+
+
+def simulator(base, seed: int, stats: tuple) -> Callable[[dict], dict]:
+    """pyabc's model: sampled quantities in, the summary statistics out."""
     counter = iter(range(2**62))
+    root = simulation_root(seed)
 
     def simulate(sampled: dict) -> dict:
         values = {p.name: p.to_value(sampled[p.prior_name]) for p in CALIBRATED}
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SIMULATION_STREAM, next(counter))))
-        model = InsurgencyModel(with_values(base.model, values), base.start, base.end, rng)
-        return stats_module.replicate_statistics(model.run(), base.start)
+        model = InsurgencyModel(with_values(base.model, values), base.start, base.end,
+                                replicate_streams(root, next(counter)), base.changes)
+        return stats_module.replicate_statistics(model.run(), base.start, stats, values["removals_reported"])
 
     return simulate
+
+
+def base_config(settings: CalibrationSettings):
+    """The scenario every simulation runs: the history from its start to the last day the statistics need."""
+    stats = stats_module.up_to(settings.origin or None)
+    return compose_run_config(settings.scenario, [f"end={stats_module.last_day(stats)}"]), stats
 
 
 def calibrate(settings: CalibrationSettings, progress: bool = False) -> Posterior:
@@ -102,25 +131,32 @@ def calibrate(settings: CalibrationSettings, progress: bool = False) -> Posterio
     except ImportError:
         raise ConfigError("Calibration needs pyabc, which is in the 'calibrate' extra: "
                           "pip install -e '.[calibrate]' (make test-fast installs it).") from None
-    base = compose_run_config(settings.scenario, [f"end={stats_module.calibration_end()}"])
+    base, stats = base_config(settings)
     prior = pyabc.Distribution(**{
         p.prior_name: pyabc.RV("norm", p.prior_location(base.model), p.prior_scale()) for p in CALIBRATED})
     sampler = pyabc.sampler.SingleCoreSampler()
     sampler.show_progress = progress
-    abc = pyabc.ABCSMC(simulator(base, settings.seed), prior,
-                       pyabc.PNormDistance(p=2, fixed_weights=stats_module.weights()),
+    abc = pyabc.ABCSMC(simulator(base, settings.seed, stats), prior,
+                       pyabc.PNormDistance(p=2, fixed_weights=stats_module.weights(stats)),
                        population_size=settings.particles, sampler=sampler,
                        eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile))
     logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder, library_random_state(settings.seed):
-        abc.new(f"sqlite:///{Path(folder) / 'history.db'}", stats_module.observed())
+        abc.new(f"sqlite:///{Path(folder) / 'history.db'}", stats_module.observed(stats))
         history = abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=settings.generations,
                           max_total_nr_simulations=settings.max_simulations)
         table = final_population(history)
         generations = generation_table(history)
     wall = time.perf_counter() - started
-    return Posterior(table, metadata(settings, base, generations, wall))
+    meta = metadata(settings, base, stats, generations, wall)
+    meta["effective_sample_size"] = round(effective_sample_size(table["weight"].to_numpy()), 1)
+    return Posterior(table, meta)
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights: (sum w)^2 / sum w^2."""
+    return float(weights.sum() ** 2 / (weights ** 2).sum())
 
 
 def final_population(history) -> pd.DataFrame:
@@ -143,7 +179,7 @@ def generation_table(history) -> list[dict]:
             for r in history.get_all_populations().itertuples()]
 
 
-def metadata(settings: CalibrationSettings, base, generations: list[dict], wall_s: float) -> dict:
+def metadata(settings: CalibrationSettings, base, stats: tuple, generations: list[dict], wall_s: float) -> dict:
     """What the sidecar file records: how to re-run, what was fitted, to what, and how it went."""
     return {
         "command": command_line(settings),
@@ -157,7 +193,7 @@ def metadata(settings: CalibrationSettings, base, generations: list[dict], wall_
         "base_config_sha256": base_config_digest(base.model),
         "priors": [{"name": p.name, "path": p.path, "kind": p.kind, "point": p.point_value(base.model),
                     "spread": p.spread, "reason": p.reason} for p in CALIBRATED],
-        "statistics": [asdict(s) for s in stats_module.statistics()],
+        "statistics": [asdict(s) for s in stats],
         "distance": "sqrt(sum(((simulated - observed) / scale)^2)) over the statistics",
         "generations": generations,
         "total_simulations": int(sum(g["simulations"] for g in generations)),

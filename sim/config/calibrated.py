@@ -1,11 +1,17 @@
-"""The estimated parameters that calibration fits, their priors, and how a draw enters a scenario.
+"""The estimated parameters that calibration fits, their priors, and how a draw enters a run.
 
 Only parameters that no scenario level sets are calibrated: a posterior draw
-then changes the model's unobserved rates without overriding any determinant
-a scenario chooses (tests check this against the scenario files). Each prior
-is centred on the point estimate that `status_quo_2024` uses, so the point
-estimate stays the prior median and the posterior says how far the record
-moves it.
+then changes the model's unobserved rates without overriding any determinant a
+scenario chooses (tests check this against the scenario files). Each prior is
+stated from reasoning about the quantity itself (what a cell can do in a year,
+how many fighters a UN range allows), not from the figures the calibration
+fits; its median is the value point-estimate runs use, set in the schema or the
+history file, and `reason` says why the prior is where it is and that wide.
+
+One calibrated quantity is not a model parameter: `removals_reported`, the
+factor between the model's removals and those US Central Command reports
+(partnered operations only, counting supporters as well as fighters). It enters
+the comparison with the record, not the model.
 """
 
 from __future__ import annotations
@@ -18,20 +24,24 @@ from sim.config.paths import read, with_params
 from sim.config.schema import ModelParams
 
 # A prior's stated 90% interval runs from the 5% to the 95% quantile: the standard normal's 95%
-# quantile, written out as scipy.stats.norm.ppf(0.95) gives it (the shipped posterior was drawn with
-# this exact value; the standard library's NormalDist differs in the last digit).
+# quantile, written out as scipy.stats.norm.ppf(0.95) gives it.
 Z90 = 1.6448536269514722
+KINDS = ("scale", "shift", "share", "observation")
 
 
 @dataclass(frozen=True)
 class CalibratedParameter:
-    """One estimated parameter: where it lives, its prior, and why the prior is that wide.
+    """One estimated quantity: where it lives, its prior, and why the prior is that wide.
 
-    kind 'scale': a positive rate with a log-normal prior whose median is the
-    point estimate and whose 90% interval runs from point / spread to
-    point x spread; a draw replaces the value.
-    kind 'shift': a normal prior with mean 0 and standard deviation `spread`;
-    a draw is added to every entry of a list-valued parameter.
+    kind 'scale': a positive rate with a log-normal prior whose median is `median`
+    (the point value) and whose 90% interval runs from median / spread to
+    median x spread; a draw replaces the value.
+    kind 'shift': a normal prior with mean 0 and standard deviation `spread`; a
+    draw is added to every entry of a list-valued parameter.
+    kind 'share': a share in (0, 1) with a logit-normal prior centred on the point
+    value, `spread` the standard deviation on the logit scale.
+    kind 'observation': a log-normal factor of the observation model (median 1,
+    90% interval ÷/× spread); no model parameter, `path` is empty.
     """
 
     name: str
@@ -42,55 +52,99 @@ class CalibratedParameter:
 
     @property
     def prior_name(self) -> str:
-        """The name of the sampled quantity (log of a rate, or the shift itself)."""
-        return f"log_{self.name}" if self.kind == "scale" else self.name
-
-    def prior_location(self, model: ModelParams) -> float:
-        return math.log(read(model, self.path)) if self.kind == "scale" else 0.0
-
-    def prior_scale(self) -> float:
-        return math.log(self.spread) / Z90 if self.kind == "scale" else self.spread
-
-    def to_value(self, sampled: float) -> float:
-        """From the sampled quantity to the value stored in the posterior table."""
-        return math.exp(sampled) if self.kind == "scale" else float(sampled)
+        """The name of the sampled quantity (the log of a rate, the logit of a share, or the shift)."""
+        return {"scale": f"log_{self.name}", "observation": f"log_{self.name}",
+                "share": f"logit_{self.name}"}.get(self.kind, self.name)
 
     def point_value(self, model: ModelParams) -> float:
         """The value a point-estimate run uses (the prior median)."""
-        return float(read(model, self.path)) if self.kind == "scale" else 0.0
+        if self.kind == "observation":
+            return 1.0
+        return float(read(model, self.path)) if self.kind != "shift" else 0.0
+
+    def prior_location(self, model: ModelParams) -> float:
+        point = self.point_value(model)
+        if self.kind in ("scale", "observation"):
+            return math.log(point)
+        return math.log(point / (1.0 - point)) if self.kind == "share" else 0.0
+
+    def prior_scale(self) -> float:
+        return math.log(self.spread) / Z90 if self.kind in ("scale", "observation") else self.spread
+
+    def to_value(self, sampled: float) -> float:
+        """From the sampled quantity to the value stored in the posterior table."""
+        if self.kind in ("scale", "observation"):
+            return math.exp(sampled)
+        return 1.0 / (1.0 + math.exp(-sampled)) if self.kind == "share" else float(sampled)
 
 
 CALIBRATED: tuple[CalibratedParameter, ...] = (
     CalibratedParameter(
-        "attack_rate_per_day", "insurgents.attack_rate_per_day", "scale", 2.0,
-        "Set by hand to the 2024 attack record; nothing else fixes it, so a factor of two either way "
-        "covers every hand-tuned value tried."),
+        "initial_fighters_iraq", "insurgents.initial_fighters_iraq", "scale", 2.0,
+        "No source gives fighters in Iraq alone for January 2022. The UN gave 6,000-10,000 in Iraq and "
+        "Syria together (February 2022), members and supporters counted; in earlier years the UN found "
+        "them roughly equally split, and most of them were not armed fighters in cells. A median of "
+        "1,200 within a factor of two (600-2,400) spans a small share of the UN's half for Iraq."),
+    CalibratedParameter(
+        "syria_fighters_2022", "syria.free_fighters", "scale", 2.0,
+        "IS fighters at large in Syria on 1 January 2022 are not reported apart from Iraq's. The UN's "
+        "6,000-10,000 in both countries (February 2022) counts members and supporters; CENTCOM counted "
+        "about 2,500 fighters in both in 2024. A median of 3,000 within a factor of two."),
+    CalibratedParameter(
+        "attack_rate_per_day", "insurgents.attack_rate_per_day", "scale", 3.0,
+        "An active cell of mean size, armed and funded, carries out 'sporadic low-intensity attacks' "
+        "(Qashta 2025): between about one a month and one a year. A median of one in about 100 days "
+        "(0.01 a day) and a factor of three either way covers that span."),
     CalibratedParameter(
         "severity_log_shift", "attacks.severity_log_mean", "shift", 0.3,
-        "The record gives casualties per attack only on average (107 in 56 attacks); a shift of all "
-        "five type severities with sd 0.3 lets the mean casualties per attack move by a factor of "
-        "about 1.6 either way (90%) while keeping the estimated ordering of attack types."),
+        "The ordering of casualties by attack type is estimated; their common level is not known. A "
+        "shift of all five with sd 0.3 moves the mean casualties per attack by a factor of about 1.6 "
+        "either way (90%)."),
     CalibratedParameter(
-        "strike_rate_per_day", "coalition.strike_rate_per_day", "scale", 3.0,
-        "No source gives how quickly a located cell is struck; only its effect on attrition is seen, "
-        "through the 2025 fighter estimate, hence a wide prior (a factor of three)."),
-    CalibratedParameter(
-        "detection_rate_per_day", "iraqi_forces.detection_rate_per_day", "scale", 2.0,
-        "Detection sets how fast cells are located, raided and struck; estimated from the general "
-        "picture of a capable intelligence bank, within a factor of two."),
+        "detection_rate_per_day", "iraqi_forces.detection_rate_per_day", "scale", 3.0,
+        "A unit of ground forces in open terrain detecting an active cell of mean size about once in "
+        "two months (0.015 a day) describes the capable intelligence bank Qashta (2025) credits Iraq "
+        "with; nothing measures it, hence a factor of three either way."),
     CalibratedParameter(
         "recruit_rate_per_member_per_day", "insurgents.recruit_rate_per_member_per_day", "scale", 3.0,
         "Sources say IS fails to recruit (Hassan 2023) and that recruitment is money-driven "
-        "(Al-Batakoshi 2025) but give no rate; a factor of three either way."),
+        "(Al-Batakoshi 2025) but give no rate. A median of 0.001 a day per member where the community "
+        "supports IS fully (about 4% a year at today's hostile stance) within a factor of three."),
+    CalibratedParameter(
+        "leaderless_share", "insurgents.leaderless_share", "share", 1.0,
+        "How much a cell's activity depends on its leaders is unknown: loss of experienced commanders "
+        "is named among the causes of decline (Bakhtiari & Taheri 2025), while most operations are not "
+        "directed by the centre (Al-Batakoshi 2025). A logit-normal prior centred on 0.4 with sd 1 puts "
+        "90% of its weight between about 0.12 and 0.76."),
+    CalibratedParameter(
+        "syria_attack_rate", "syria.attack_rate_per_fighter_per_day", "scale", 3.0,
+        "IS in Syria operates as a larger, looser force than its Iraqi cells: about one attack per ten "
+        "fighters a year with full room and all its effort there (0.0003 a day), within a factor of "
+        "three."),
+    CalibratedParameter(
+        "removals_reported", "", "observation", 3.0,
+        "US Central Command reports removals from partnered operations only (fewer than the model's "
+        "removals) and counts supporters as well as fighters (more): the factor between the two is "
+        "unknown, so a median of 1 within a factor of three."),
 )
+
+
+def model_parameters() -> tuple[CalibratedParameter, ...]:
+    """The calibrated quantities that are model parameters (not observation factors)."""
+    return tuple(p for p in CALIBRATED if p.kind != "observation")
 
 
 def with_values(model: ModelParams, values: dict[str, float]) -> ModelParams:
     """A copy of `model` with calibrated parameters set from posterior-table values."""
     changes: dict[str, Any] = {}
-    for p in CALIBRATED:
+    for p in model_parameters():
         if p.name not in values:
             continue
         value = float(values[p.name])
-        changes[p.path] = [float(x) + value for x in read(model, p.path)] if p.kind == "shift" else value
+        if p.kind == "shift":
+            changes[p.path] = [float(x) + value for x in read(model, p.path)]
+        elif isinstance(read(model, p.path), int):
+            changes[p.path] = int(round(value))
+        else:
+            changes[p.path] = value
     return with_params(model, changes)

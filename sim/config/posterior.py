@@ -136,13 +136,19 @@ def check_usable(cfg: RunConfig) -> None:
     """
     posterior = shipped_posterior()
     points = {p["name"]: p["point"] for p in posterior.metadata.get("priors", [])}
-    for p in (p for p in CALIBRATED if p.kind == "scale"):
+    for p in (p for p in CALIBRATED if p.kind in ("scale", "share")):
         value, expected = read(cfg.model, p.path), points.get(p.name)
         if value != expected:
             raise ConfigError(
                 f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but this config sets "
                 f"it to {value} (the calibration's point estimate is {expected}). Remove that setting, or use "
                 "parameters=point to run with your own value.")
+    for change in cfg.changes:
+        for p in (p for p in CALIBRATED if p.path in change.params):
+            raise ConfigError(
+                f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but the change "
+                f"'{change.label}' ({change.date}) sets it; a posterior draw would be overridden on that date. Remove "
+                "the change, or use parameters=point.")
 
 
 def base_config_digest(model: ModelParams) -> str:

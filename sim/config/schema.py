@@ -100,7 +100,7 @@ class InsurgentParams:
         "how much being tracked by intelligence raises the chance of going dormant")
     wake_pressure_limit: float = param(0.5, "share of locating intelligence", UNIT_INTERVAL,
         "a dormant cell tracked this closely (intelligence held on it over what locates it) does not wake")
-    attack_rate_per_day: float = param(0.0066, "1/day", UNIT_INTERVAL,
+    attack_rate_per_day: float = param(0.01, "1/day", UNIT_INTERVAL,
         "attack hazard of an active cell of mean size, armed and funded")
     attack_excitation: float = param(0.3, "multiplier per attack", (0.0, 20.0),
         "rise in the attack hazard of the wilaya's active cells after each attack there (then fading)")
@@ -108,7 +108,7 @@ class InsurgentParams:
         "time constant over which the excitation after an attack fades")
     hideout_staging_share: float = param(0.85, "share", UNIT_INTERVAL,
         "share of attacks by hideout cells carried out in a neighbouring settled area")
-    recruit_rate_per_member_per_day: float = param(0.0012, "1/day", UNIT_INTERVAL,
+    recruit_rate_per_member_per_day: float = param(0.001, "1/day", UNIT_INTERVAL,
         "recruits per member per day with a fully supportive community and ample money")
     desertion_rate_per_day: float = param(0.002, "1/day", UNIT_INTERVAL,
         "chance per member per day of leaving a cell that has run out of money")
@@ -131,14 +131,16 @@ class InsurgentParams:
     dormant_upkeep_share: float = param(0.5, "share", UNIT_INTERVAL,
         "share of its members a dormant cell keeps on salary")
     cash_target_days: float = param(180.0, "days of upkeep", (0.0, 3650.0),
-        "the centre tops up cells holding less cash than this many days of their members' upkeep")
+        "the centre pays its stipend to cells holding less cash than this many days of their members' upkeep")
     central_reserves_usd: float = param(25e6, "USD", (0.0, 1e9),
         "reserves held by intermediaries (US Treasury 2023: 25-50 million)", start_only=True)
-    central_share_for_iraq: float = param(0.1, "share", UNIT_INTERVAL,
-        "share of the reserves that can reach Iraqi cells over the horizon, with effort split evenly "
+    central_stipend_usd_per_day: float = param(3.0, "USD/day", (0.0, 1000.0),
+        "what the centre pays per member per day to cells short of cash, with IS's effort split evenly "
         "between Iraq and Syria")
-    central_transfer_days: float = param(1460.0, "days", (1.0, 36500.0),
-        "time over which the centre would spend Iraq's share, when intact")
+    stipend_effort_elasticity: float = param(0.5, "elasticity", (0.0, 3.0),
+        "how strongly the stipend follows the share of IS's effort turned to Iraq (0: not at all, 1: in proportion)")
+    reserve_spending_days: float = param(1460.0, "days", (1.0, 36500.0),
+        "time constant over which the centre spends its reserves on its other theatres")
     funds_half_saturation_usd: float = param(3000.0, "USD", (1.0, 1e7),
         "cell funds at which money-driven recruitment runs at half its ceiling")
     attack_cost_usd: float = param(800.0, "USD", (0.0, 1e6),
@@ -181,7 +183,7 @@ class IraqiForceParams:
 
     readiness: float = param(0.7, "share", UNIT_INTERVAL,
         "trained, equipped and motivated share of nominal strength")
-    detection_rate_per_day: float = param(0.018, "1/day", UNIT_INTERVAL,
+    detection_rate_per_day: float = param(0.015, "1/day", UNIT_INTERVAL,
         "chance per day that ground forces of unit strength detect an active cell in open terrain")
     cells_followed_per_area: float = param(20.0, "cells", (1.0, 10000.0),
         "cells in one area that its intelligence network can follow at full attention; beyond it each "
@@ -316,8 +318,10 @@ class SyriaParams:
         "date", start_only=True)
     permissiveness: float = param(0.5, "share", UNIT_INTERVAL,
         "room IS has to operate in Syria: 0 under a state and partners that hunt it, 1 in a collapse")
-    iraq_symbolic_weight: float = param(0.6, "share", UNIT_INTERVAL,
+    iraq_symbolic_weight: float = param(0.65, "share", UNIT_INTERVAL,
         "weight IS gives Iraq against Syria at equal opportunity (it calls Iraq its symbolic centre)")
+    room_fighters: float = param(2000.0, "persons", (1.0, 1e6),
+        "IS's force in Syria at which the room Syria offers is shared so that each fighter finds half of it")
     effort_shift_days: float = param(120.0, "days", (1.0, 3650.0),
         "time constant over which IS moves effort towards the theatre that offers more room")
     breakouts_per_year: float = param(0.2, "1/year", (0.0, 50.0),
@@ -337,12 +341,14 @@ class SyriaParams:
         "chance per day that a cell near the border leaves Iraq for Syria, with effort split evenly")
     attrition_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,
         "removal of free fighters in Syria by coalition and Syrian operations")
-    recruitment_rate_per_day: float = param(0.0004, "1/day", UNIT_INTERVAL,
+    recruitment_rate_per_day: float = param(0.0003, "1/day", UNIT_INTERVAL,
         "growth of the Syrian reservoir per fighter per day, where IS has full room")
     attack_rate_per_fighter_per_day: float = param(0.0003, "1/day", UNIT_INTERVAL,
         "attacks in Syria per free fighter per day, where IS has full room and all its effort there")
     arrival_funds_per_member_usd: float = param(1000.0, "USD", (0.0, 1e6),
         "cash a fighter brings across from IS's Syrian network")
+    income_per_fighter_usd_per_day: float = param(2.0, "USD/day", (0.0, 1000.0),
+        "income IS raises in Syria (extortion, smuggling) per fighter there, with full room, into its reserves")
 
 
 @dataclass

@@ -23,7 +23,7 @@ class DailyConditions:
     net_income_per_member: np.ndarray  # extortion income less upkeep, USD/day, per area
     recruit_rate: np.ndarray        # recruits per member per day before money, per area
     propaganda: float               # multiplier on recruitment and activation
-    central_transfer_usd: float     # what the centre sends to Iraq per day, at the effort of the day
+    central_stipend_usd: float      # the centre's stipend per member per day, at the effort of the day
     intel_to_locate: float
     iraq_pressure: float            # security pressure on IS in Iraq, 0..1 (readiness and ISR)
 

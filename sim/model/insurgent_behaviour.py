@@ -52,9 +52,11 @@ class CellDay:
 def earn_and_spend(net: CellNetwork, cond: DailyConditions, day: CellDay, days: int) -> None:
     """Extortion and smuggling income, upkeep, central transfers; broke cells shed members.
 
-    The centre tops up only cells short of cash (below `cash_target_days` of upkeep per member),
-    in proportion to their members, and keeps what no cell needs: IS's reserves pay for survival,
-    not hoards (Al-Batakoshi 2025: reserves held by intermediaries, funding money-driven recruitment).
+    The centre pays a stipend per member to cells short of cash (below `cash_target_days` of upkeep
+    per member), up to what they lack, from its reserves: IS's reserves pay for survival, not hoards
+    (Al-Batakoshi 2025: reserves held by intermediaries, funding money-driven recruitment). Each
+    cell's stipend depends on its own members only, so new fighters never take money from others
+    while the reserves last.
     """
     p, n, members = net.p, day.n, day.members
     funds = net.funds[:n]
@@ -62,13 +64,14 @@ def earn_and_spend(net: CellNetwork, cond: DailyConditions, day: CellDay, days: 
         1.0 - p.dormant_upkeep_share) * ~day.active
     funds += members * per_member * days
     if net.central_reserve_usd > 0 and net.leadership.alive[net.leadership.centre]:
-        target = p.cash_target_days * p.upkeep_per_member_usd_per_day * members
-        needy = funds < target
-        need = float((target - funds)[needy].sum())
-        if need > 0:
-            transfer = min(net.central_reserve_usd, cond.central_transfer_usd * days, need)
-            net.central_reserve_usd -= transfer
-            funds[needy] += transfer * members[needy] / max(int(members[needy].sum()), 1)
+        shortfall = np.maximum(p.cash_target_days * p.upkeep_per_member_usd_per_day * members - funds, 0.0)
+        stipend = np.minimum(cond.central_stipend_usd * members * days, shortfall)
+        paid = float(stipend.sum())
+        if paid > net.central_reserve_usd:
+            stipend *= net.central_reserve_usd / paid
+            paid = net.central_reserve_usd
+        net.central_reserve_usd -= paid
+        funds += stipend
     broke = funds <= 0
     if broke.any():
         funds[broke] = 0.0

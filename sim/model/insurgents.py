@@ -63,9 +63,9 @@ class CellNetwork:
         self._allocate(capacity)
         self.agents: list[InsurgentCell | None] = [None] * capacity
         self.leadership = Leadership(model, geo.wilaya)
-        # The part of IS's reserves that can reach Iraq; how fast it is sent follows IS's effort
-        # (sim/model/syria.py).
-        self.central_reserve_usd = params.central_reserves_usd * params.central_share_for_iraq
+        # IS's central reserves (all theatres): spent over time on every theatre, Iraq's part sent at a rate
+        # that follows IS's effort, and fed by its income in Syria (sim/model/syria.py).
+        self.central_reserve_usd = params.central_reserves_usd
         # Excitation of each wilaya after its attacks: it raises the attack hazard of its cells, then fades.
         self.excitation = np.zeros(len(geo.wilaya_ids))
         self._mean_cell_size = params.mean_cell_size

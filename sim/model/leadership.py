@@ -59,6 +59,11 @@ class Leadership:
         self.area_coordination = (self.wali_share * led[self._area_wilaya]
                                   + (1.0 - self.wali_share) * led[self.centre])
 
+    def centre_factor(self, leaderless_share: float) -> float:
+        """How much of its full activity a force led by the centre alone keeps (1 with a seasoned centre)."""
+        led = float(self.alive[self.centre] * self.experience[self.centre])
+        return leaderless_share + (1.0 - leaderless_share) * led
+
     def season(self, days: int) -> None:
         """Leaders in post gain experience over `days` days."""
         gain = 1.0 - np.exp(-days / self.seasoning_days)

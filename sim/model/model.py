@@ -141,8 +141,7 @@ class InsurgencyModel(mesa.Model):
         elif kind == "leader_killed":
             self.cells.leadership.kill(self.cells.leadership.post_index(impulse.target))
         elif kind == "reserves":
-            share = self.params.insurgents.central_share_for_iraq
-            self.cells.central_reserve_usd = max(0.0, self.cells.central_reserve_usd + amount * share)
+            self.cells.central_reserve_usd = max(0.0, self.cells.central_reserve_usd + amount)
         elif kind == "arrivals":
             self.cells.form_cells(self.geography.index(impulse.target), int(amount), 0.0)
             behaviour.split_large(self.cells)
@@ -157,7 +156,7 @@ class InsurgencyModel(mesa.Model):
             detection=np.zeros(geo.n_areas), stance=self.community.stance.copy(),
             undeterred=np.ones(geo.n_areas), refuge=np.arange(geo.n_areas),
             net_income_per_member=np.zeros(geo.n_areas), recruit_rate=np.zeros(geo.n_areas),
-            propaganda=1.0, central_transfer_usd=0.0, intel_to_locate=1.0, iraq_pressure=0.0)
+            propaganda=1.0, central_stipend_usd=0.0, intel_to_locate=1.0, iraq_pressure=0.0)
         self._refresh_conditions(cond)
         return cond
 
@@ -169,8 +168,7 @@ class InsurgencyModel(mesa.Model):
         income = ins.income_per_member_usd_per_day * geo.population_k / (geo.population_k + ins.income_half_population_k)
         cond.net_income_per_member = income - ins.upkeep_per_member_usd_per_day
         cond.propaganda = 1.0 + p.regional.recruitment_boost
-        iraq_share = ins.central_reserves_usd * ins.central_share_for_iraq
-        cond.central_transfer_usd = iraq_share / ins.central_transfer_days * self.syria.effort_factor
+        cond.central_stipend_usd = ins.central_stipend_usd_per_day * self.syria.effort_factor ** ins.stipend_effort_elasticity
         cond.intel_to_locate = forces.p.intel_to_locate
         cond.recruit_rate = (ins.recruit_rate_per_member_per_day * cond.propaganda) * cond.stance
         cond.detection = forces.detection_by_area(cond)
@@ -193,7 +191,7 @@ class InsurgencyModel(mesa.Model):
         if settling:
             self._settle(cond)
         self.detention.step(self.syria, net)
-        self.syria.attack()
+        self.syria.attack(net.leadership.centre_factor(self.params.insurgents.leaderless_share))
         arrivals = self.border.cross_into_iraq(self.syria, net)
         departures = self.border.redeploy_to_syria(self.syria, net)
         cells = behaviour.CellDay.of(net, cond)
@@ -231,6 +229,7 @@ class InsurgencyModel(mesa.Model):
         """The weekly settlement: the slow quantities, for the week ahead."""
         net = self.cells
         self.syria.settle(BOOKKEEPING_DAYS, cond.iraq_pressure)
+        net.central_reserve_usd = self.syria.fund_centre(net.central_reserve_usd, BOOKKEEPING_DAYS)
         self.detention.settle(BOOKKEEPING_DAYS, self.syria)
         net.leadership.season(BOOKKEEPING_DAYS)
         cond.stance = self.community.settle(BOOKKEEPING_DAYS)

@@ -51,10 +51,16 @@ class SyrianArena:
         self.p = self.model.params.syria
 
     def effort_target(self, iraq_pressure: float) -> float:
-        """Where IS would put its effort, given the room each theatre offers now."""
+        """Where IS would put its effort, given the room each theatre offers now.
+
+        Syria's room is shared by the force already there: as it grows past `room_fighters`, each more
+        fighter finds less, so a collapse pulls effort out of Iraq for a time, until the Syrian force
+        has filled the room it opened.
+        """
         p = self.p
         room_iraq = p.iraq_symbolic_weight * (1.0 - iraq_pressure)
-        room_syria = (1.0 - p.iraq_symbolic_weight) * p.permissiveness
+        crowding = p.room_fighters / (p.room_fighters + max(self.free_fighters, 0))
+        room_syria = (1.0 - p.iraq_symbolic_weight) * p.permissiveness * crowding / EVEN_SPLIT
         total = room_iraq + room_syria
         return room_iraq / total if total > 0 else EVEN_SPLIT
 
@@ -68,11 +74,23 @@ class SyrianArena:
         keep = np.exp(-days / p.effort_shift_days)
         self.iraq_effort = keep * self.iraq_effort + (1.0 - keep) * self.effort_target(iraq_pressure)
 
-    def attack(self) -> int:
-        """Today's attacks in Syria, by the fighters whose effort is there and the room they have."""
+    def fund_centre(self, reserve_usd: float, days: int) -> float:
+        """The central reserves after `days`: spent on the other theatres over `reserve_spending_days`
+        (Iraq's stipends are drawn by its cells, sim/model/insurgent_behaviour.py), fed by extortion and
+        smuggling where IS has room in Syria (the war economy whose collapse Bakhtiari & Taheri 2025
+        count among the causes of IS's decline)."""
+        ins = self.model.params.insurgents
+        elsewhere = reserve_usd * days / ins.reserve_spending_days
+        income = self.p.income_per_fighter_usd_per_day * self.free_fighters * self.p.permissiveness * days
+        return max(0.0, reserve_usd - elsewhere + income)
+
+    def attack(self, leadership_factor: float) -> int:
+        """Today's attacks in Syria, by the fighters whose effort is there, the room they have, and
+        the state of IS's central leadership (which sat in Syria: the caliphs killed in 2022-2023 were)."""
         p = self.p
         syria_effort = (1.0 - self.iraq_effort) / EVEN_SPLIT
-        rate = p.attack_rate_per_fighter_per_day * self.free_fighters * syria_effort * p.permissiveness
+        rate = (p.attack_rate_per_fighter_per_day * self.free_fighters * syria_effort * p.permissiveness
+                * leadership_factor)
         count = int(self.model.streams["syria"].poisson(rate))
         self.attacks += count
         return count
