@@ -91,7 +91,8 @@ class EnsembleResult:
                 self.replicates, f"{name}: attacks per month, {len(self.indices)} replicates",
                 reference_rate_2024()),
             "monthly_attacks_fan_chart.png": plots.monthly_fan_chart(
-                self.monthly, f"{name}: claimed-style attacks per month in Iraq", attack_targets()),
+                self.monthly, f"{name}: claimed-style attacks per month in Iraq", attack_targets(),
+                plots.change_markers(self.config.changes, self.config.start), self.config.branch_date),
             "attacks_by_area_map.png": plots.attack_map(self.summary["by_area"], load_geography(),
                                                         f"{name}: where attacks happen"),
         }

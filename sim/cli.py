@@ -7,6 +7,7 @@
     sim sweep NAME|FILE [options]   a grid of scenario variants into one Parquet dataset
     sim sensitivity [options]       Morris screening or Sobol indices of the attack rate
     sim calibrate [OPTIONS]         fit the estimated parameters to the record (ABC-SMC)
+    sim backtest [OPTIONS]          fit at past origins, forecast the next window, score against baselines
     sim explore [--port N]          the scenario explorer page in a browser
 
 Bad input exits with status 2 and one paragraph on stderr, and writes nothing.
@@ -23,7 +24,7 @@ from pathlib import Path
 from sim.config.errors import ConfigError
 
 USAGE = __doc__.split("\n\n")[1]
-SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "calibrate", "explore")
+SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "calibrate", "backtest", "explore")
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                "--config-dir", "-cd", "--shell-completion", "-sc", "--run", "-r")
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
             run_command(argv[1:])
         elif command == "calibrate":
             calibrate_command(argv[1:])
+        elif command == "backtest":
+            backtest_command(argv[1:])
         elif command == "explore":
             explore_command(argv[1:])
         elif "=" in command or command.startswith("-"):
@@ -178,12 +181,18 @@ def _hydra_task(cfg) -> None:
 
 # ----- list ----------------------------------------------------------------------------
 def list_command() -> None:
-    from sim.config.load import list_levels, list_scenarios
+    from sim.config.load import list_levels, list_scenarios, scenario_timeline
 
-    print("Scenarios (sim run scenario=NAME):\n")
+    history = scenario_timeline(None)
+    print(f"The observed history (every scenario follows it to {history.observed_through}, then branches):\n")
+    for change in history.changes:
+        print(textwrap.indent(textwrap.fill(_change_line(change), width=92, subsequent_indent="      "), "  "))
+    print("\nScenarios (sim run scenario=NAME), with what each changes from the branch on:\n")
     for entry in list_scenarios():
         print(f"  {entry.name}")
         print(textwrap.indent(textwrap.fill(entry.description, width=92), "      "))
+        for change in scenario_timeline(entry.name).changes:
+            print(textwrap.indent(textwrap.fill(_change_line(change), width=88, subsequent_indent="    "), "      "))
         print()
     print("Determinant levels (sim run GROUP=LEVEL):\n")
     for group, levels in list_levels().items():
@@ -192,6 +201,18 @@ def list_command() -> None:
             print(textwrap.indent(textwrap.fill(f"{level.name}: {level.description}", width=92,
                                                 subsequent_indent="    "), "      "))
         print()
+
+
+def _change_line(change) -> str:
+    """One dated change in words: its date, label, levels and raw parameters, and whether it is estimated."""
+    parts = [f"{change.date}  {change.label}"]
+    if change.origin != "branch" and change.levels:
+        parts.append("(" + ", ".join(f"{g}={lvl}" for g, lvl in change.levels.items()) + ")")
+    elif change.origin != "branch" and change.params:
+        parts.append("(" + ", ".join(change.params) + ")")
+    if change.estimated:
+        parts.append("[estimated]")
+    return " ".join(parts)
 
 
 # ----- compare -------------------------------------------------------------------------
@@ -360,6 +381,43 @@ def calibrate_command(args: list[str]) -> None:
     posterior.save(out)
     print(posterior.describe())
     print(f"written to {out}")
+# ----- backtest ------------------------------------------------------------------------
+def backtest_command(args: list[str]) -> None:
+    from sim.calibration.backtest import BacktestSettings
+
+    d = BacktestSettings()
+    parser = argparse.ArgumentParser(
+        prog="sim backtest", description="Rolling-origin backtest: at each origin fit the record up to it (ABC-SMC), "
+        "forecast claimed attacks and casualties in the next window, and score the forecasts against persistence and "
+        "a log-linear trend. The last origin (end of 2024) gives the sealed forecast of January-August 2025.")
+    parser.add_argument("--seed", type=int, default=d.seed, help=f"backtest seed (default {d.seed})")
+    parser.add_argument("--particles", type=int, default=d.particles, help=f"particles per generation ({d.particles})")
+    parser.add_argument("--generations", type=int, default=d.generations, help=f"most generations ({d.generations})")
+    parser.add_argument("--max-simulations", type=int, default=d.max_simulations,
+                        help=f"model runs per origin's fit, at most ({d.max_simulations})")
+    parser.add_argument("--replicates", type=int, default=d.replicates, help=f"replicates per forecast ({d.replicates})")
+    parser.add_argument("--workers", type=int, default=d.workers, help="worker processes for the forecasts")
+    parser.add_argument("--out", default=None, help="folder for the results (default outputs/backtest/<date-time>)")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    ns = parser.parse_args(args)
+    settings = BacktestSettings(seed=ns.seed, particles=ns.particles, generations=ns.generations,
+                                max_simulations=ns.max_simulations, replicates=ns.replicates, workers=ns.workers)
+    settings.check()
+    out = Path(ns.out) if ns.out else Path("outputs/backtest") / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    if out.exists() and any(out.iterdir()):
+        fail(f"--out '{out}' already holds files; a backtest writes into a new or empty folder.")
+    from sim.calibration.backtest_report import run_and_write
+
+    table = run_and_write(settings, out, progress=not ns.quiet)
+    import pandas as pd
+
+    columns = ["origin", "quantity", "forecaster", "observed", "median", "q05", "q95", "in_50", "in_90", "crps",
+               "log_score"]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"written to {out}")
+
+
 # ----- explore -------------------------------------------------------------------------
 def explore_command(args: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="sim explore",

@@ -63,14 +63,16 @@ def exceedance_2024(monthly: pd.DataFrame) -> dict[str, float | str]:
 def target_checks(events: pd.DataFrame, indices: list[int], start: str, end: str) -> list[dict]:
     """Observed against simulated for each target window that the horizon covers."""
     checks = []
-    for target in attack_targets():
+    for target in attack_targets(roles=("target", "check")):
         if not (start <= target.start and target.end <= end):
             continue
         counts = window_counts(events, indices, target.start, target.end)
         for name, observed in (("attacks", target.attacks), ("casualties", target.casualties)):
+            if observed is None:
+                continue
             d = distribution(counts[name])
             checks.append({"quantity": f"claimed {name}, Iraq, {target.start} to {target.end}",
-                           "observed": observed, "simulated": d,
+                           "observed": observed, "counter": target.counter, "role": target.role, "simulated": d,
                            "inside_90_interval": bool(d["q05"] <= observed <= d["q95"]),
                            "source": target.source})
     return checks

@@ -1,5 +1,5 @@
-"""Figures of docs/validation.md: fit to the record, the 2025 prediction, stylised facts,
-the posterior and the sensitivity. Each function takes tables and returns a matplotlib Figure."""
+"""Figures of docs/validation.md: fit to the record, the backtest and the sealed 2025 forecast,
+stylised facts, the posterior and the sensitivity. Each function takes tables and returns a matplotlib Figure."""
 
 from __future__ import annotations
 
@@ -38,16 +38,32 @@ def target_fit(simulated: dict[str, pd.DataFrame], targets: list[dict]) -> Figur
     return fig
 
 
-def out_of_sample(simulated: dict[str, pd.DataFrame], reference: dict[str, float]) -> Figure:
-    """Predicted claimed attacks and casualties, January–August 2025, with the 2024 record for scale."""
-    fig = Figure(figsize=(10, 3.8), dpi=100)
-    for ax, name in zip(fig.subplots(1, 2), ("attacks", "casualties"), strict=True):
-        _histograms(ax, {mode: table[name].to_numpy() for mode, table in simulated.items()})
-        ax.axvline(reference[name], color=IRAQ_COLOUR, lw=1.5, ls=":",
-                   label=f"Jan–Aug 2024 record, for scale: {reference[name]:g}")
-        ax.set_title(f"claimed {name}, Iraq, January–August 2025 (conditions_2025)", fontsize=10)
-        ax.set_ylabel("replicates")
-        ax.legend(frameon=False, fontsize=7)
+FORECASTER_COLOURS = {"model": "#4575b4", "persistence": "#969696", "log-linear trend": "#e08214"}
+
+
+def backtest_intervals(table: pd.DataFrame) -> Figure:
+    """One panel per origin and quantity: each forecaster's median, 50% and 90% intervals, and the observed
+    count (none for the sealed forecast)."""
+    panels = table[["origin", "window", "quantity"]].drop_duplicates().to_records(index=False)
+    fig = Figure(figsize=(4.2 * len(panels), 3.2), dpi=100)
+    axes = np.atleast_1d(fig.subplots(1, len(panels)))
+    for ax, (origin, window, quantity) in zip(axes, panels, strict=True):
+        rows = table[(table["origin"] == origin) & (table["quantity"] == quantity)].reset_index(drop=True)
+        for y, row in rows.iterrows():
+            colour = FORECASTER_COLOURS.get(row["forecaster"], "black")
+            ax.hlines(y, row["q05"], row["q95"], color=colour, lw=1.5)
+            ax.hlines(y, row["q25"], row["q75"], color=colour, lw=5)
+            ax.plot(row["median"], y, "o", color="white", mec=colour, ms=6)
+        observed = rows["observed"].iloc[0]
+        if pd.notna(observed):
+            ax.axvline(observed, color=IRAQ_COLOUR, lw=2, ls="--", label=f"observed {observed:g}")
+            ax.legend(frameon=False, fontsize=7, loc="lower right")
+        ax.set_yticks(range(len(rows)), rows["forecaster"], fontsize=8)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        sealed = " (sealed)" if pd.isna(observed) else ""
+        ax.set_title(f"from {origin}: claimed {quantity},\n{window}{sealed}", fontsize=9)
+        ax.set_xlim(left=0)
+        ax.tick_params(axis="x", labelsize=8)
     fig.tight_layout()
     return fig
 

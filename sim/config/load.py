@@ -259,6 +259,23 @@ def _level_comment(path: Path) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class Timeline:
+    """What a scenario changes, and when: the observed history's changes, or a scenario's own (branch
+    levels and later dated changes)."""
+
+    observed_through: str
+    branch_date: str
+    changes: tuple
+
+
+def scenario_timeline(name: str | None) -> Timeline:
+    """The observed history's dated changes (name None), or those a named scenario adds to it."""
+    cfg = compose_run_config(name or BASELINE_SCENARIO)
+    origin = ("history",) if name is None else ("branch", "scenario")
+    return Timeline(cfg.observed_through, cfg.branch_date, tuple(c for c in cfg.changes if c.origin in origin))
+
+
 def list_scenarios() -> list[ScenarioEntry]:
     """Named scenarios with their one-paragraph descriptions."""
     folder = scenario_dir() / "scenario"

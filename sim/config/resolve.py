@@ -174,8 +174,8 @@ def _branch_change(cfg: RunConfig, day: dt.date, end: dt.date) -> list[TimelineC
                           "set branch_date= inside the horizon.")
     words = ", ".join(f"{group} {level}" for group, level in levels.items())
     raw = sorted(p for p in values if p.split(".")[0] not in {GROUP_SECTIONS[g] for g in levels})
-    label = f"scenario {cfg.scenario.name} branches" + (f": {words}" if words else "") + (
-        f"{';' if words else ':'} {', '.join(raw)} set" if raw else "")
+    label = f"{cfg.scenario.name}: " + "; ".join(part for part in (words, ", ".join(raw) + " set" if raw else "")
+                                                  if part)
     return [TimelineChange(date=day.isoformat(), label=label, levels=levels,
                            params=typed_values(values, f"the branch of scenario {cfg.scenario.name}"),
                            source="the scenario's own levels", origin="branch")]

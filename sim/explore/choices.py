@@ -17,9 +17,10 @@ from hydra.core.global_hydra import GlobalHydra
 
 from sim.config.load import DETERMINANTS, PRIMARY_CONFIG, compose_run_config, register_schema, scenario_dir
 from sim.config.schema import RunConfig
+from sim.defaults import BASELINE_SCENARIO
 from sim.explore.explain import level_label
 
-BASELINE = "status_quo_2024"
+BASELINE = BASELINE_SCENARIO
 # Hydra keeps one global state; page sessions compose from several threads, so they take turns.
 _HYDRA = threading.Lock()
 
@@ -80,4 +81,5 @@ def baseline_for(cfg: RunConfig) -> RunConfig:
 
 def same_experiment(a: RunConfig, b: RunConfig) -> bool:
     """True when two configs would compute the same numbers (names and descriptions aside)."""
-    return (a.model, a.start, a.end, a.seed, a.replicates) == (b.model, b.start, b.end, b.seed, b.replicates)
+    return ((a.model, a.changes, a.start, a.end, a.seed, a.replicates)
+            == (b.model, b.changes, b.start, b.end, b.seed, b.replicates))

@@ -15,10 +15,10 @@ import numpy as np
 
 from sim.config.schema import RunConfig
 from sim.explore.narrate import Event, day_events
-from sim.model import InsurgencyModel, ReplicateOutcome
+from sim.model import ReplicateOutcome
 from sim.model.geography import load_geography
 from sim.model.snapshot import ModelSnapshot
-from sim.runs.seeds import replicate_rng
+from sim.runs.replicate import replicate_model
 
 # Events kept for the page's list (the newest); older ones stay in the run's own tables.
 MAX_EVENTS = 500
@@ -65,7 +65,7 @@ class WatchedReplicate:
     def __init__(self, cfg: RunConfig, index: int):
         self.cfg = cfg
         self.index = index
-        self.model = InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
+        self.model = replicate_model(cfg, index)
         self.geography = load_geography()
         self._lock = threading.Lock()
         self._last = self.model.snapshot()

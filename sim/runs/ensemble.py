@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 import tqdm as tqdm_module
 from tqdm import tqdm
 
+from sim.config.posterior import Posterior
 from sim.config.schema import RunConfig
 from sim.model import ReplicateOutcome
 from sim.runs.checkpoints import Checkpoints
@@ -35,8 +36,12 @@ def progress_bar(total: int, desc: str, show: bool, initial: int = 0) -> tqdm:
 def run_ensemble(cfg: RunConfig, indices: Iterable[int] | None = None, workers: int | None = None,
                  progress: bool | None = None,
                  on_result: Callable[[int, ReplicateOutcome], None] | None = None,
-                 checkpoints: Checkpoints | None = None) -> list[ReplicateOutcome]:
-    """Run the replicates (all of them by default) and return outcomes in replicate order."""
+                 checkpoints: Checkpoints | None = None, posterior: Posterior | None = None) -> list[ReplicateOutcome]:
+    """Run the replicates (all of them by default) and return outcomes in replicate order.
+
+    With `posterior`, each replicate draws its calibrated parameters from that sample (the backtest's
+    fits to earlier origins) rather than from the config.
+    """
     wanted = list(range(cfg.replicates)) if indices is None else list(indices)
     workers = cfg.workers if workers is None else workers
     results: dict[int, ReplicateOutcome] = {}
@@ -56,7 +61,7 @@ def run_ensemble(cfg: RunConfig, indices: Iterable[int] | None = None, workers: 
                 on_result(i, outcome)
         bar.update(len(pairs))
 
-    blocks = [Block(None, cfg, b) for b in split(todo, workers)]
+    blocks = [Block(None, cfg, b, posterior) for b in split(todo, workers)]
     try:
         execute(blocks, collect, executor=cfg.executor, workers=workers, scheduler=cfg.scheduler)
     finally:

@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from sim.config.errors import ConfigError
+from sim.config.posterior import Posterior
 from sim.config.schema import EXECUTORS, RunConfig
 from sim.model import ReplicateOutcome
 from sim.runs.replicate import run_replicate
@@ -68,10 +69,11 @@ class Block:
     key: Hashable
     cfg: RunConfig
     indices: tuple[int, ...]
+    posterior: Posterior | None = None     # draw parameters from this sample instead of the config's
 
 
-def run_block(cfg: RunConfig, indices: Sequence[int]) -> BlockResult:
-    return [(i, run_replicate(cfg, i)) for i in indices]
+def run_block(cfg: RunConfig, indices: Sequence[int], posterior: Posterior | None = None) -> BlockResult:
+    return [(i, run_replicate(cfg, i, posterior)) for i in indices]
 
 
 def split(indices: list[int], workers: int) -> list[tuple[int, ...]]:
@@ -107,7 +109,7 @@ def execute(blocks: list[Block], on_done: Callable[[Block, BlockResult], None], 
         raise ConfigError(f"executor is '{executor}'; the executors are: {', '.join(EXECUTORS)}.")
     elif workers <= 1 or len(blocks) == 1:
         for block in blocks:
-            on_done(block, run_block(block.cfg, block.indices))
+            on_done(block, run_block(block.cfg, block.indices, block.posterior))
     else:
         _execute_processes(blocks, on_done, workers)
 
@@ -120,7 +122,7 @@ def _execute_processes(blocks: list[Block], on_done, workers: int) -> None:
             with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
                                      initializer=exit_with_process, initargs=(os.getpid(),)) as pool:
                 try:
-                    futures = {pool.submit(run_block, b.cfg, b.indices): k for k, b in pending.items()}
+                    futures = {pool.submit(run_block, b.cfg, b.indices, b.posterior): k for k, b in pending.items()}
                     for future in as_completed(futures):
                         k = futures[future]
                         on_done(pending[k], future.result())
@@ -202,7 +204,7 @@ def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) ->
             cluster = start_local_cluster(workers)
             client = Client(cluster)
         with client:
-            futures = {client.submit(run_block, b.cfg, b.indices, pure=False, retries=DASK_RETRIES): b
+            futures = {client.submit(run_block, b.cfg, b.indices, b.posterior, pure=False, retries=DASK_RETRIES): b
                        for b in blocks}
             for future in dask_as_completed(futures):
                 on_done(futures[future], future.result())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.calibrated import with_values
-from sim.config.posterior import shipped_posterior
+from sim.config.posterior import Posterior, shipped_posterior
 from sim.config.schema import ModelParams, RunConfig
 from sim.model import InsurgencyModel, ReplicateOutcome
 from sim.runs.seeds import mechanism_sequence, replicate_streams
@@ -30,20 +30,21 @@ def draws_for(seed: int, indices: list[int]) -> list[int]:
     return [draw_index(seed, i, weights) for i in indices]
 
 
-def replicate_params(cfg: RunConfig, index: int) -> ModelParams:
-    """The model parameters replicate `index` starts from (a posterior draw, or the config's)."""
-    if cfg.parameters != "posterior":
+def replicate_params(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> ModelParams:
+    """The model parameters replicate `index` starts from: a draw from `posterior` (the shipped one
+    under parameters=posterior), or the config's own."""
+    if posterior is None and cfg.parameters != "posterior":
         return cfg.model
-    posterior = shipped_posterior()
+    posterior = posterior or shipped_posterior()
     return with_values(cfg.model, posterior.values(draw_index(cfg.seed, index, posterior.weights)))
 
 
-def replicate_model(cfg: RunConfig, index: int) -> InsurgencyModel:
+def replicate_model(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> InsurgencyModel:
     """Replicate `index` of the ensemble `cfg` describes, built but not yet run."""
-    return InsurgencyModel(replicate_params(cfg, index), cfg.start, cfg.end, replicate_streams(cfg.seed, index),
-                           cfg.changes)
+    return InsurgencyModel(replicate_params(cfg, index, posterior), cfg.start, cfg.end,
+                           replicate_streams(cfg.seed, index), cfg.changes)
 
 
-def run_replicate(cfg: RunConfig, index: int) -> ReplicateOutcome:
+def run_replicate(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> ReplicateOutcome:
     """Run replicate `index` of the ensemble that `cfg` describes."""
-    return replicate_model(cfg, index).run()
+    return replicate_model(cfg, index, posterior).run()
