@@ -22,6 +22,7 @@ import textwrap
 from pathlib import Path
 
 from sim.config.errors import ConfigError
+from sim.defaults import COMPARISON_WINDOW
 
 USAGE = __doc__.split("\n\n")[1]
 SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "calibrate", "backtest", "explore")
@@ -220,6 +221,8 @@ def compare_command(args: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="sim compare", description="Compare complete runs side by side.")
     parser.add_argument("runs", nargs="+", help="run directories written by `sim run`")
     parser.add_argument("--out", help="folder for the table and plot (default outputs/compare/<date-time>)")
+    parser.add_argument("--window", default=":".join(COMPARISON_WINDOW),
+                        help="START:END of the paired differences (default: the first full forecast year)")
     ns = parser.parse_args(args)
     import pandas as pd
 
@@ -240,7 +243,34 @@ def compare_command(args: list[str]) -> None:
                                 reference_rate_2024())
     atomic_write_bytes(out / "attack_rate_comparison.png", figure_png(fig))
     atomic_write_text(out / "comparison.csv", csv_text(table))
+    paired = paired_differences(paths, labels, loaded, ns.window)
+    if paired is not None:
+        atomic_write_text(out / "paired_differences.csv", csv_text(paired))
     print(f"\nwritten to {out}")
+
+
+def paired_differences(paths, labels, loaded, window: str):
+    """Each run against the first, replicate by replicate, when they share seed, replicates and start."""
+    import pandas as pd
+
+    from sim.analysis.compare import paired_difference
+
+    records = [rec for rec, _, _ in loaded.values()]
+    first = records[0]
+    if len(records) < 2 or any((r.config.seed, r.config.replicates, r.config.start)
+                               != (first.config.seed, first.config.replicates, first.config.start) for r in records):
+        print("\n(paired differences need runs with the same seed, replicate count and start date)")
+        return None
+    start, _, end = window.partition(":")
+    monthly = {label: pd.read_csv(path / "monthly.csv") for label, path in zip(labels, paths, strict=True)}
+    rows = [{"run": label, "against": labels[0], **paired_difference(monthly[labels[0]], monthly[label], start, end)}
+            for label in labels[1:]]
+    table = pd.DataFrame(rows)
+    print(f"\npaired differences in attacks per month, {start} to {end} (common random numbers):")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table[["run", "difference", "ci95_low", "ci95_high", "share_b_higher", "variance_reduction"]]
+              .to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    return table
 
 
 # ----- reproduce -----------------------------------------------------------------------

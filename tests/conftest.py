@@ -10,21 +10,22 @@ import numpy as np
 import pytest
 
 from sim.api import load_scenario
+from sim.defaults import BASELINE_SCENARIO
 from sim.model import InsurgencyModel
 from sim.runs.record import MANIFEST
-from sim.runs.seeds import replicate_rng
+from sim.runs.replicate import replicate_model
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
-def scenario(name: str = "status_quo_2024", *overrides: str):
+def scenario(name: str = BASELINE_SCENARIO, *overrides: str):
     """A validated RunConfig for a named scenario with overrides."""
     return load_scenario(name, list(overrides))
 
 
 def model_for(cfg, index: int = 0) -> InsurgencyModel:
     """The model of replicate `index` of cfg, built but not yet run."""
-    return InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(cfg.seed, index))
+    return replicate_model(cfg, index)
 
 
 def pooled(outcomes, key: str) -> np.ndarray:
@@ -33,7 +34,7 @@ def pooled(outcomes, key: str) -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def baseline_cfg():
-    return scenario("status_quo_2024", "end=2024-12-31", "replicates=4")
+    return scenario(BASELINE_SCENARIO, "end=2022-12-31", "replicates=4")
 
 
 def manifest_files(record_dir: Path) -> dict[str, str]:

@@ -10,7 +10,7 @@ import pytest
 
 from sim.analysis.summary import by_area, distribution, exceedance_2024
 from sim.analysis.tables import horizon_months, monthly_table, window_counts
-from sim.analysis.targets import attack_targets, reference_rate_2024
+from sim.analysis.targets import ROLES, attack_targets, load_targets, reference_rate_2024, reference_target
 from sim.model.geography import load_geography
 
 
@@ -70,10 +70,22 @@ def test_exceedance_uses_the_last_twelve_months_and_the_2024_record():
 
 
 def test_reference_rate_is_56_claimed_attacks_over_eight_months():
-    target = attack_targets()[0]
+    target = reference_target()
     assert (target.attacks, target.casualties, target.start, target.end) == (56, 107, "2024-01-01", "2024-08-31")
     assert reference_rate_2024() == pytest.approx(56 / (244 / (365.25 / 12)))
     assert horizon_months("2024-01-01", "2024-12-31") == pytest.approx(366 / 30.4375)
+
+
+def test_every_figure_of_the_record_has_exactly_one_role():
+    record = load_targets()
+    figures = [f for section in ("claimed_attacks_iraq", "claimed_attacks_syria", "fighters", "removals_iraq",
+                                 "removals_syria", "detention") for f in record[section]]
+    assert all(f["role"] in ROLES for f in figures)
+    ids = [f["id"] for f in figures]
+    assert len(ids) == len(set(ids))
+    fitted = {t.id for t in attack_targets()}
+    assert fitted == {"claims_2022", "claims_2023", "claims_2024"}
+    assert not fitted & {t.id for t in attack_targets(roles=("check", "context"))}
 
 
 def test_distribution_of_constant_values_has_zero_spread():
