@@ -74,13 +74,12 @@ browser:
 	echo "Installing Debian's chromium for the browser tests"; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
 
-## Remake the README's figures: the baseline run of `make run`, into outputs/readme_baseline,
-## whose fan chart and map are copied unchanged (`sim reproduce outputs/readme_baseline` checks them).
+## Remake the README's figures from the baseline run of `make run`, written to outputs/readme_baseline
+## (the fan chart is copied unchanged; the map with its colours reduced, docs/readme_figures.py).
 readme-figures: $(STAMP)
 	rm -rf outputs/readme_baseline
 	$(BIN)/sim run scenario=status_quo_2024 replicates=200 workers=2 hydra.run.dir=outputs/readme_baseline
-	cp outputs/readme_baseline/monthly_attacks_fan_chart.png docs/figures/baseline_fan_chart.png
-	cp outputs/readme_baseline/attacks_by_area_map.png docs/figures/baseline_attacks_map.png
+	$(BIN)/python docs/readme_figures.py outputs/readme_baseline
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) build *.egg-info

@@ -298,19 +298,19 @@ def governorate_choropleth(by_area: dict[str, dict[str, float]], geo: Geography,
             return SYRIA_FILL
         return matplotlib.colors.to_hex(cmap(norm(totals[g.name]))) if g.name in totals else NOT_MODELLED_FILL
 
-    fig = Figure(figsize=(8.6, 8.4), dpi=110)
-    ax = fig.add_axes((0.08, 0.13, 0.78, 0.78))
+    fig = Figure(figsize=(8.6, 7.9), dpi=110)
+    ax = fig.add_axes((0.08, 0.08, 0.78, 0.85))
     box = iraq_box(geo)
     draw_base_map(ax, box, fill, scale_km=200)
     bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm, cmap), cax=fig.add_axes((0.89, 0.3, 0.02, 0.45)))
-    bar.set_label("mean attacks per month in the governorate", fontsize=8)
+    bar.set_label("mean attacks per month in the governorate over the horizon", fontsize=8)
     bar.ax.tick_params(labelsize=7)
     fig.legend(handles=[Patch(facecolor=NOT_MODELLED_FILL, edgecolor=GOVERNORATE_EDGE,
                               label="no area of operation in the model"),
                         Patch(facecolor=SYRIA_FILL, edgecolor=GOVERNORATE_EDGE,
                               label="Syria (attacks there are not counted)"),
                         Line2D([], [], color=BORDER_COLOUR, lw=2.6, label="Iraq–Syria border")],
-               loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.01))
+               loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
     ax.set_title(title, fontsize=11)
     value_style = {**AREA_LABEL_STYLE, "fontsize": 7.5}
     valued = governorate_labels(box, lambda g: f"{g.name}\n{totals[g.name]:.2f} a month", value_style, rings=6,
