@@ -7,12 +7,14 @@ of governorates written out here, not read from the data.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from sim.analysis import maps
-from sim.analysis.governorates import (area_governorates, attacks_by_governorate, load_governorates,
-                                       outline_segments, shared_segments, Governorate)
+from sim.analysis.governorates import (Governorate, area_governorates, attacks_by_governorate, load_governorates,
+                                       outline_segments, shared_segments)
 from sim.analysis.labels import candidate_boxes, overlapping_pairs, overlaps, place_labels, renderer_of
 from sim.model.geography import load_geography
 
@@ -182,3 +184,15 @@ def test_choropleth_prints_each_governorates_total_without_overlap(by_area):
     assert f"Kirkuk\n{kirkuk:.2f} a month" in texts
     assert "Basra" in texts                         # named, though the model has no area there
     assert fig.axes[0].get_xlabel() == "longitude (degrees east)"
+
+
+def test_the_model_never_reads_the_boundaries():
+    """Polygons are for drawing: nothing under sim/model imports analysis code or opens the boundary data."""
+    import ast
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "sim" / "model").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        imported = [n.module or "" for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names]
+        assert not any(m.startswith(("sim.analysis", "matplotlib")) for m in imported), path.name
+        assert "boundaries" not in source and "governorate" not in source, path.name

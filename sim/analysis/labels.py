@@ -40,9 +40,15 @@ def candidate_boxes(anchor: np.ndarray, size: np.ndarray, clearance: float, step
 
 def overlaps(box: np.ndarray, boxes: np.ndarray, margin: float = 0.0) -> np.ndarray:
     """Which of `boxes` (k, 4) meet `box` when both are grown by `margin` on every side."""
-    boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
-    return ((boxes[:, 0] < box[2] + margin) & (box[0] < boxes[:, 2] + margin)
-            & (boxes[:, 1] < box[3] + margin) & (box[1] < boxes[:, 3] + margin))
+    return overlap_matrix(np.asarray(box, dtype=float).reshape(1, 4), boxes, margin)[0]
+
+
+def overlap_matrix(first: np.ndarray, second: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """(m, k) booleans: whether box i of `first` meets box j of `second`, both grown by `margin`."""
+    a = np.asarray(first, dtype=float).reshape(-1, 1, 4)
+    b = np.asarray(second, dtype=float).reshape(1, -1, 4)
+    return ((b[..., 0] < a[..., 2] + margin) & (a[..., 0] < b[..., 2] + margin)
+            & (b[..., 1] < a[..., 3] + margin) & (a[..., 1] < b[..., 3] + margin))
 
 
 def inside(boxes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -69,11 +75,11 @@ def place_labels(anchors: np.ndarray, sizes: np.ndarray, obstacles: np.ndarray, 
     for i in range(n):
         candidates = candidate_boxes(np.asarray(anchors[i], float), np.asarray(sizes[i], float),
                                      clearance[i], step, int(rings[i]), bool(centred[i]))
-        for k in np.flatnonzero(inside(candidates, bounds)):
-            if not overlaps(candidates[k], taken, margin).any():
-                placed[i], ring_of[i] = candidates[k], k // len(DIRECTIONS)
-                taken = np.vstack([taken, candidates[k]])
-                break
+        free = inside(candidates, bounds) & ~overlap_matrix(candidates, taken, margin).any(axis=1)
+        if free.any():
+            k = int(np.argmax(free))         # the first free spot in the order tried
+            placed[i], ring_of[i] = candidates[k], k // len(DIRECTIONS)
+            taken = np.vstack([taken, candidates[k]])
     return placed, ring_of
 
 

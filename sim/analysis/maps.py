@@ -150,15 +150,24 @@ def governorate_labels(box: tuple[float, float, float, float], text=lambda g: g.
                        rings: int = 3, keep=lambda g: True) -> list[Label]:
     """A label for every governorate seen in `box` (and `keep`), centred on its label point or, when that
     lies outside the box, on the middle of its visible part; it may move only a little."""
-    seen, labels = set(), []
+    by_name = {g.name: g for g in load_governorates()}
+    return [Label(lon, lat, text(by_name[name]), style or NAME_STYLE, rings=rings, centred=True)
+            for name, lon, lat in governorate_label_points(tuple(box)) if keep(by_name[name])]
+
+
+@lru_cache(maxsize=16)
+def governorate_label_points(box: tuple[float, float, float, float]) -> tuple[tuple[str, float, float], ...]:
+    """Name and label point of each governorate seen in `box` (the first polygon of a name that shows);
+    cached, since a map's boxes are few and fixed."""
+    points, seen = [], set()
     for g in load_governorates():
-        if g.name in seen or not keep(g):
+        if g.name in seen:
             continue
         point = (g.label_lon, g.label_lat) if inside_box(g.label_lon, g.label_lat, box) else visible_middle(g, box)
         if point is not None:
             seen.add(g.name)
-            labels.append(Label(*point, text(g), style or NAME_STYLE, rings=rings, centred=True))
-    return labels
+            points.append((g.name, *point))
+    return tuple(points)
 
 
 def visible_middle(governorate: Governorate, box: tuple[float, float, float, float],
