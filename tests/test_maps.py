@@ -187,12 +187,14 @@ def test_choropleth_prints_each_governorates_total_without_overlap(by_area):
 
 
 def test_the_model_never_reads_the_boundaries():
-    """Polygons are for drawing: nothing under sim/model imports analysis code or opens the boundary data."""
+    """Polygons are for drawing: nothing under sim/model imports analysis code, opens the boundary data or
+    reads an area's governorate."""
     import ast
 
     for path in sorted((Path(__file__).resolve().parents[1] / "sim" / "model").glob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        imported = [n.module or "" for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)]
-        imported += [a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         assert not any(m.startswith(("sim.analysis", "matplotlib")) for m in imported), path.name
-        assert "boundaries" not in source and "governorate" not in source, path.name
+        strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        assert not any(s == "governorate" or "boundaries" in s or "geojson" in s for s in strings), path.name

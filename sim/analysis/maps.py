@@ -92,8 +92,8 @@ def default_fill(governorate: Governorate) -> str:
     return IRAQ_FILL if governorate.country == "iraq" else SYRIA_FILL
 
 
-def draw_base_map(ax, box: tuple[float, float, float, float], fill=default_fill, scale_km: float | None = 100,
-                  font_scale: float = 1.0) -> None:
+def draw_base_map(ax, box: tuple[float, float, float, float], fill=default_fill,
+                  scale_km: float | None = 100) -> None:
     """Governorates (coloured by `fill(governorate)`), country outlines and the heavy Iraq–Syria border,
     framed to `box` with degree ticks, an aspect true to the middle latitude and a scale bar."""
     govs = load_governorates()
@@ -105,12 +105,12 @@ def draw_base_map(ax, box: tuple[float, float, float, float], fill=default_fill,
                                          capstyle="round"))
     ax.add_collection(LineCollection(lines["iraq_syria"], colors=BORDER_COLOUR, linewidths=2.6, zorder=0.9,
                                      capstyle="round"))
-    frame(ax, box, font_scale)
+    frame(ax, box)
     if scale_km:
-        add_scale_bar(ax, box, scale_km, font_scale)
+        add_scale_bar(ax, box, scale_km)
 
 
-def frame(ax, box: tuple[float, float, float, float], font_scale: float = 1.0) -> None:
+def frame(ax, box: tuple[float, float, float, float]) -> None:
     """Limits, an aspect that keeps a kilometre the same length both ways at the middle latitude,
     and ticks in degrees."""
     west, east, south, north = box
@@ -120,18 +120,18 @@ def frame(ax, box: tuple[float, float, float, float], font_scale: float = 1.0) -
     ax.set_facecolor(ABROAD_FILL)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}°E"))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}°N"))
-    ax.tick_params(labelsize=7 * font_scale)
-    ax.set_xlabel("longitude (degrees east)", fontsize=8 * font_scale)
-    ax.set_ylabel("latitude (degrees north)", fontsize=8 * font_scale)
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel("longitude (degrees east)", fontsize=8)
+    ax.set_ylabel("latitude (degrees north)", fontsize=8)
 
 
-def add_scale_bar(ax, box: tuple[float, float, float, float], km: float, font_scale: float = 1.0) -> None:
+def add_scale_bar(ax, box: tuple[float, float, float, float], km: float) -> None:
     """A bar `km` long at the map's middle latitude, in the lower right corner."""
     middle = (box[2] + box[3]) / 2
     degrees = km / (KM_PER_DEGREE_LATITUDE * np.cos(np.radians(middle)))
     bar = AnchoredSizeBar(ax.transData, degrees, f"{km:g} km", loc="lower right", pad=0.4, borderpad=0.6,
                           sep=3, frameon=True, size_vertical=(box[3] - box[2]) / 250,
-                          fontproperties={"size": 7 * font_scale})
+                          fontproperties={"size": 7})
     bar.patch.set(facecolor="white", alpha=0.8, edgecolor="none")
     bar.set_gid("scale_bar")
     ax.add_artist(bar)
@@ -229,7 +229,7 @@ def attack_map(by_area: dict[str, dict[str, float]], geo: Geography, title: str)
     hills.set_title("The hills between Kirkuk and Diyala (dotted box), enlarged", fontsize=9)
     fig.suptitle(title, fontsize=12)
     _attack_map_key(fig, rate[geo.in_iraq].max(initial=0.0))
-    note_unlabelled(fig, unlabelled)
+    note_unlabelled(fig, unlabelled, 0.17)
     return fig
 
 
@@ -269,10 +269,11 @@ def label_map(ax, box, geo: Geography, labels: list[Label], area_sizes) -> list:
     return draw_labels(ax, [*labels, *bases, *governorate_labels(box)], obstacles)
 
 
-def note_unlabelled(fig: Figure, names: list[str]) -> None:
-    """Name, under the map, any area whose label found no free spot (none does on the shipped maps)."""
+def note_unlabelled(fig: Figure, names: list[str], height: float) -> None:
+    """Name, under the map at `height` (a share of the figure), any place whose label found no free spot
+    (none does on the shipped maps)."""
     if names:
-        fig.text(0.5, 0.17, "Not labelled for lack of room: " + ", ".join(names), ha="center", fontsize=7)
+        fig.text(0.5, height, "Not labelled for lack of room: " + ", ".join(names), ha="center", fontsize=7)
 
 
 def _attack_map_key(fig: Figure, largest: float) -> None:
@@ -325,5 +326,7 @@ def governorate_choropleth(by_area: dict[str, dict[str, float]], geo: Geography,
     valued = governorate_labels(box, lambda g: f"{g.name}\n{totals[g.name]:.2f} a month", value_style, rings=6,
                                 keep=lambda g: g.name in totals)
     others = governorate_labels(box, keep=lambda g: g.name not in totals)
-    draw_labels(ax, [*valued, *others], fixed_obstacles(ax))
+    drawn = draw_labels(ax, [*valued, *others], fixed_obstacles(ax))
+    note_unlabelled(fig, [lb.text.split("\n")[0] for lb, text in zip(valued, drawn, strict=False) if text is None],
+                    0.04)
     return fig
