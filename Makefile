@@ -8,18 +8,38 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency, direct or not, pinned to the versions the project is tested with; `make lock`
+# writes it. Installing against it rebuilds the same environment on another machine.
+CONSTRAINTS := constraints.txt
+EXTRAS := test,calibrate,explore
+LOCK_VENV := .lock-venv
 # The browser the page tests drive (Debian's package; Playwright downloads none).
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test test-fast bench bench-sweep clean explore browser
+.PHONY: run test test-fast bench bench-sweep clean explore browser lock readme-figures
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer was not found; install it or run 'make PYTHON=/path/to/python3.12'."; exit 2; fi
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,calibrate,explore]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
+
+## Re-resolve every dependency to the newest versions pyproject.toml allows, in a scratch
+## environment, and pin them all in constraints.txt. Run it on purpose, then run the tests.
+lock:
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer was not found; install it or run 'make PYTHON=/path/to/python3.12'."; exit 2; fi
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	{ echo "# Every package of the project's environment, pinned. Written by 'make lock' from pyproject.toml"; \
+	  echo "# (extras: $(EXTRAS)) with $$($(LOCK_VENV)/bin/python -c 'import platform; print("Python", platform.python_version(), "on", platform.system(), platform.machine())')."; \
+	  echo "# The Makefile installs with: pip install -c $(CONSTRAINTS) -e '.[$(EXTRAS)]'"; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable; } > $(CONSTRAINTS).tmp
+	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
+	rm -rf $(LOCK_VENV)
 
 ## Run the baseline scenario ensemble; tables and plots land under outputs/.
 run: $(STAMP)
@@ -54,5 +74,12 @@ browser:
 	echo "Installing Debian's chromium for the browser tests"; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
 
+## Remake the README's figures from the baseline run of `make run`, written to outputs/readme_baseline
+## (the fan chart is copied unchanged; the map with its colours reduced, docs/readme_figures.py).
+readme-figures: $(STAMP)
+	rm -rf outputs/readme_baseline
+	$(BIN)/sim run scenario=status_quo_2024 replicates=200 workers=2 hydra.run.dir=outputs/readme_baseline
+	$(BIN)/python docs/readme_figures.py outputs/readme_baseline
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) build *.egg-info

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis import plots, tables
+from sim.analysis import maps, plots, tables
+from sim.analysis.governorates import area_governorates
 from sim.analysis.summary import summarise
 from sim.analysis.targets import attack_targets, reference_rate_2024
 from sim.config.load import compose_run_config
@@ -93,8 +94,11 @@ class EnsembleResult:
             "monthly_attacks_fan_chart.png": plots.monthly_fan_chart(
                 self.monthly, f"{name}: claimed-style attacks per month in Iraq", attack_targets(),
                 plots.change_markers(self.config.changes, self.config.start), self.config.branch_date),
-            "attacks_by_area_map.png": plots.attack_map(self.summary["by_area"], load_geography(),
-                                                        f"{name}: where attacks happen"),
+            "attacks_by_area_map.png": maps.attack_map(self.summary["by_area"], load_geography(),
+                                                       f"{name}: where attacks happen"),
+            "attacks_by_governorate_map.png": maps.governorate_choropleth(
+                self.summary["by_area"], load_geography(), area_governorates(),
+                f"{name}: attacks by governorate"),
         }
 
     def save(self, run_dir: str | Path) -> Path:

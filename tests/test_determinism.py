@@ -35,7 +35,8 @@ def test_one_and_two_workers_write_identical_files(one_worker_run, tmp_path):
     two = EnsembleResult(cfg, run_ensemble(cfg, progress=False)).save(tmp_path / "run")
     a, b = file_hashes(one_worker_run), file_hashes(two)
     assert set(a) >= {"config.yaml", "replicates.csv", "monthly.csv", "events.csv", "summary.json",
-                      "attack_rate_distribution.png", "monthly_attacks_fan_chart.png", "attacks_by_area_map.png"}
+                      "attack_rate_distribution.png", "monthly_attacks_fan_chart.png", "attacks_by_area_map.png",
+                      "attacks_by_governorate_map.png"}
     assert a == b
 
 

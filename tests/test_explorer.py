@@ -193,7 +193,7 @@ def test_comparison_runs_both_ensembles_describes_them_and_saves_reproducible_ru
     paths = compare.save(result, root=tmp_path, now=dt.datetime(2026, 1, 2, 3, 4, 5))
     assert paths == [tmp_path / "regional_war/2026-01-02_03-04-05", tmp_path / "status_quo_2024/2026-01-02_03-04-05"]
     check = reproduce(paths[0], progress=False)
-    assert check.ok and len(check.matching) == 9
+    assert check.ok and len(check.matching) == 10
     again = compare.save(result, root=tmp_path, now=dt.datetime(2026, 1, 2, 3, 4, 5))
     assert again[0].name == "2026-01-02_03-04-05_2"  # never overwrites a run
 

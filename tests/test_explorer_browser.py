@@ -151,7 +151,7 @@ def test_ensemble_beside_baseline_saved_and_reproduced_while_the_page_stays_resp
     run_dir = workdir / page.locator(".saved-runs li").first.inner_text()
     assert run_dir.parent == workdir / "outputs/explorer/status_quo_2024"
     check = reproduce(run_dir, progress=False)           # what `sim reproduce RUN_DIR` runs
-    assert check.ok and len(check.matching) == 9, check
+    assert check.ok and len(check.matching) == 10, check
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the scenario's run (zip)").click()
     assert download.value.suggested_filename.endswith(".zip")

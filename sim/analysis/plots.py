@@ -14,10 +14,8 @@ from matplotlib.figure import Figure
 
 from sim.analysis.summary import QUANTILES
 from sim.analysis.targets import AttackTarget
-from sim.model.geography import Geography
 
 IRAQ_COLOUR = "#b2182b"
-SYRIA_COLOUR = "#7f7f7f"
 
 
 def attack_rate_histogram(replicates: pd.DataFrame, title: str, reference_rate: float) -> Figure:
@@ -114,35 +112,6 @@ def _draw_markers(ax, markers: list[Marker], months: pd.DatetimeIndex) -> None:
                         textcoords="offset points", va="bottom", ha="left", fontsize=5.5, color="#333333")
         ax.figure.subplots_adjust(bottom=0.14 + 0.021 * half)
         ax.plot([], [], marker="^", ls="none", color="#555555", ms=4, label="one-off event (breakout, leader killed)")
-
-
-def attack_map(by_area: dict[str, dict[str, float]], geo: Geography, title: str) -> Figure:
-    """Schematic map: area centres at their coordinates, linked as the area network, sized by attacks."""
-    fig = Figure(figsize=(7.5, 6.5), dpi=110)
-    ax = fig.subplots()
-    for i, j in zip(*np.nonzero(np.triu(geo.adjacency)), strict=True):
-        ax.plot([geo.lon[i], geo.lon[j]], [geo.lat[i], geo.lat[j]], color="#dddddd", lw=1, zorder=1)
-    for c in geo.crossings:
-        ax.plot([geo.lon[c.iraq_side], geo.lon[c.syria_side]], [geo.lat[c.iraq_side], geo.lat[c.syria_side]],
-                color="#e08214", lw=1.5, ls="--", zorder=1)
-    rate = np.array([by_area.get(a, {}).get("attacks_per_month", 0.0) for a in geo.area_ids])
-    scale = 1500.0 / max(rate.max(), 1e-9)
-    colours = np.where(geo.in_iraq, IRAQ_COLOUR, SYRIA_COLOUR)
-    ax.scatter(geo.lon, geo.lat, s=20 + scale * rate, c=colours, alpha=0.55, edgecolors="black",
-               linewidths=0.5, zorder=2)
-    for k, area in enumerate(geo.area_ids):
-        label = area.replace("_", " ") + (f"\n{rate[k]:.2f}/month" if geo.in_iraq[k] else "")
-        ax.annotate(label, (geo.lon[k], geo.lat[k]), fontsize=6.5, ha="center", va="bottom",
-                    xytext=(0, 6), textcoords="offset points")
-    ax.scatter(geo.base_lon, geo.base_lat, marker="^", s=60, c="#1a9850", zorder=3, label="coalition bases (2024)")
-    ax.plot([], [], color="#e08214", ls="--", label="border crossings and desert routes")
-    ax.set_xlabel("longitude (degrees east)")
-    ax.set_ylabel("latitude (degrees north)")
-    ax.set_title(title + "\n(circle area: mean attacks per month; grey: Syrian side)")
-    ax.set_aspect("equal")
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
-    fig.tight_layout()
-    return fig
 
 
 def compare_distributions(rates: dict[str, np.ndarray], reference_rate: float,

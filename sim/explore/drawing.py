@@ -1,22 +1,24 @@
 """The explorer's pictures: the map of a watched day, its attacks per month, the ensemble against the baseline.
 
 Built on `matplotlib.figure.Figure` (no pyplot state), so page sessions can
-draw at the same time from their own threads. Cells and units are placed
-around their area's centre on a fixed spiral, not at random, so the same day
-always gives the same picture.
+draw at the same time from their own threads. The map lies on the same base
+map as a run's maps (governorates, the Iraq–Syria border, degree ticks and a
+scale bar: sim/analysis/maps.py), with labels that never overlap. Cells and
+units are placed around their area's centre on a fixed spiral, not at
+random, so the same day always gives the same picture.
 """
 
 from __future__ import annotations
-
-import re
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
 
+from sim.analysis.labels import Label
+from sim.analysis.maps import (AREA_LABEL_STYLE, BASE_MARKER_PT2, HILLS_BOX, draw_base_map, inside_box, label_map,
+                               mark_enlarged, short_name)
 from sim.model.geography import Geography
 from sim.model.snapshot import ModelSnapshot
 
@@ -31,11 +33,12 @@ CELL_SPACING_DEG = 0.06
 UNIT_OFFSET = (-0.28, -0.24)       # from the centre, before scaling by the panel's spread
 UNIT_STEP = 0.13
 MAP_MARGIN_DEG = 0.6
+# How far an area's label may move from its circle (rings of 9 pixels) before it is left off.
+AREA_LABEL_RINGS = 30
+CROSSING_LABEL_STYLE = {"fontsize": 6.5, "color": "#8c510a", "zorder": 6,
+                        "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}}
 # Room above the tallest bar of the distribution chart for its legend.
 LEGEND_HEADROOM = 1.45
-# West, east, south, north (degrees) of the enlarged panel: the hideouts the brief names
-# (Wadi al-Shay, Wadi Zghaytun, the Hamrin and Sheikh Younis mountains) lie close together here.
-HILLS_BOX = (43.8, 45.35, 34.3, 35.65)
 # Panel positions in the map figure (left, bottom, width, height, as shares of the figure).
 WHOLE_AXES, HILLS_AXES, COLOURBAR_AXES = (0.05, 0.17, 0.5, 0.72), (0.58, 0.17, 0.3, 0.72), (0.92, 0.25, 0.012, 0.55)
 
@@ -55,33 +58,30 @@ def _cell_positions(snapshot: ModelSnapshot, geo: Geography, spread: float) -> n
     return xy
 
 
-def _draw_network(ax, geo: Geography, snapshot: ModelSnapshot) -> None:
+def _draw_network(ax, geo: Geography, snapshot: ModelSnapshot) -> list[Label]:
+    """The links between areas and the crossings (width: how porous); labels for today's crossers."""
     for i, j in zip(*np.nonzero(np.triu(geo.adjacency)), strict=True):
-        ax.plot([geo.lon[i], geo.lon[j]], [geo.lat[i], geo.lat[j]], color="#e0e0e0", lw=1, zorder=1)
+        ax.plot([geo.lon[i], geo.lon[j]], [geo.lat[i], geo.lat[j]], color="#c8c8c8", lw=1, zorder=1)
+    labels = []
     for k, c in enumerate(geo.crossings):
         xs, ys = [geo.lon[c.iraq_side], geo.lon[c.syria_side]], [geo.lat[c.iraq_side], geo.lat[c.syria_side]]
         ax.plot(xs, ys, color=CROSSING, ls="--", lw=1 + 6 * snapshot.crossing_permeability[k], zorder=2)
         if snapshot.crossing_crossed[k]:
-            ax.annotate(f"{snapshot.crossing_crossed[k]} crossed", (np.mean(xs), np.mean(ys)), fontsize=6.5,
-                        color="#8c510a", ha="center", va="center", zorder=6,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
-
-
-def short_name(name: str) -> str:
-    """The first place of an area's name, for map labels ("Tikrit" for "Tikrit, Samarra and Baiji")."""
-    return re.split(r",| and | \(| around | border areas", name)[0].strip()
+            labels.append(Label(float(np.mean(xs)), float(np.mean(ys)), f"{snapshot.crossing_crossed[k]} crossed",
+                                CROSSING_LABEL_STYLE, rings=6, centred=True))
+    return labels
 
 
 def _draw_areas(ax, geo: Geography, snapshot: ModelSnapshot, size: float, labelled: np.ndarray):
+    """Area circles coloured by coalition coverage; their labels, to be placed once everything is drawn."""
     colours = np.where(geo.in_iraq, snapshot.coalition_cover, np.nan)
     cmap = matplotlib.colormaps[COVER_COLOURS].with_extremes(bad=SYRIA_FILL)
     patches = ax.scatter(geo.lon, geo.lat, s=size, c=colours, cmap=cmap, vmin=0.0, vmax=1.0,
                          alpha=0.45, edgecolors="#555555", linewidths=0.6, zorder=3, plotnonfinite=True)
-    for k in np.flatnonzero(labelled):
-        ax.annotate(short_name(geo.area_names[k]), (geo.lon[k], geo.lat[k]), fontsize=7, ha="center",
-                    va="bottom", xytext=(0, 0.45 * np.sqrt(size)), textcoords="offset points", zorder=7,
-                    color="#333333", bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
-    return patches
+    clearance = np.sqrt(size) / 2 * ax.figure.dpi / 72
+    labels = [Label(geo.lon[k], geo.lat[k], short_name(geo.area_names[k]), AREA_LABEL_STYLE, clearance_px=clearance,
+                    rings=AREA_LABEL_RINGS) for k in np.flatnonzero(labelled)]
+    return patches, labels
 
 
 def _draw_agents(ax, geo: Geography, snapshot: ModelSnapshot, spread: float) -> None:
@@ -97,9 +97,9 @@ def _draw_agents(ax, geo: Geography, snapshot: ModelSnapshot, spread: float) -> 
         ax.scatter(x, y, marker="s", s=14 * snapshot.unit_strength[units], c=UNIT, edgecolors="white",
                    linewidths=0.5, zorder=4)
     open_ = snapshot.base_capacity > 0
-    ax.scatter(geo.base_lon[open_], geo.base_lat[open_], marker="^", s=90, c=BASE_OPEN, edgecolors="black",
+    ax.scatter(geo.base_lon[open_], geo.base_lat[open_], marker="^", s=BASE_MARKER_PT2, c=BASE_OPEN, edgecolors="black",
                linewidths=0.5, zorder=6)
-    ax.scatter(geo.base_lon[~open_], geo.base_lat[~open_], marker="^", s=90, facecolors="none",
+    ax.scatter(geo.base_lon[~open_], geo.base_lat[~open_], marker="^", s=BASE_MARKER_PT2, facecolors="none",
                edgecolors=BASE_CLOSED, linewidths=1.2, zorder=6)
 
 
@@ -118,20 +118,6 @@ def _legend(fig: Figure) -> None:
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
 
 
-def _inside(geo: Geography, box: tuple[float, float, float, float]) -> np.ndarray:
-    west, east, south, north = box
-    return (geo.lon >= west) & (geo.lon <= east) & (geo.lat >= south) & (geo.lat <= north)
-
-
-def _frame(ax, box: tuple[float, float, float, float]) -> None:
-    ax.set_xlim(box[0], box[1])
-    ax.set_ylim(box[2], box[3])
-    ax.set_aspect("equal")
-    ax.set_xlabel("longitude (degrees east)", fontsize=8)
-    ax.set_ylabel("latitude (degrees north)", fontsize=8)
-    ax.tick_params(labelsize=7)
-
-
 def map_figure(snapshot: ModelSnapshot, geo: Geography, total_days: int) -> Figure:
     """The areas of operation on one day: cells, units, coalition coverage, bases and crossings.
 
@@ -141,15 +127,16 @@ def map_figure(snapshot: ModelSnapshot, geo: Geography, total_days: int) -> Figu
     whole, hills = fig.add_axes(WHOLE_AXES), fig.add_axes(HILLS_AXES)
     full_box = (geo.lon.min() - MAP_MARGIN_DEG, geo.lon.max() + MAP_MARGIN_DEG,
                 geo.lat.min() - MAP_MARGIN_DEG, geo.lat.max() + MAP_MARGIN_DEG)
-    in_hills = _inside(geo, HILLS_BOX)
-    for ax, box, size, spread, labelled in ((whole, full_box, 450, 1.0, ~in_hills),
-                                            (hills, HILLS_BOX, 1500, 0.45, in_hills)):
-        _draw_network(ax, geo, snapshot)
-        patches = _draw_areas(ax, geo, snapshot, size, labelled)
+    in_hills = inside_box(geo.lon, geo.lat, HILLS_BOX)
+    for ax, box, size, spread, labelled, scale_km in ((whole, full_box, 450, 1.0, ~in_hills, 100),
+                                                      (hills, HILLS_BOX, 1500, 0.45, in_hills, 20)):
+        draw_base_map(ax, box, scale_km=scale_km)
+        crossers = _draw_network(ax, geo, snapshot)
+        patches, names = _draw_areas(ax, geo, snapshot, size, labelled)
         _draw_agents(ax, geo, snapshot, spread)
-        _frame(ax, box)
-    west, east, south, north = HILLS_BOX
-    whole.add_patch(Rectangle((west, south), east - west, north - south, fill=False, ec="black", lw=0.8, ls=":"))
+        label_map(ax, box, geo, [*names, *crossers], size)
+    mark_enlarged(whole, HILLS_BOX)
+    hills.set_ylabel("")             # the whole map's axis label says it; here it would touch that map
     whole.set_title("Areas of operation in Iraq and eastern Syria", fontsize=9)
     hills.set_title("The hills between Kirkuk and Diyala (dotted box), enlarged", fontsize=9)
     _legend(fig)
