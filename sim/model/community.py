@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.units import DAYS_PER_YEAR
+
 if TYPE_CHECKING:
     from sim.model.model import InsurgencyModel
 
-DAYS_PER_YEAR = 365.25
 
 
 class Community:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.units import DAYS_PER_YEAR, THOUSAND
+
 if TYPE_CHECKING:
     from sim.model.insurgents import CellNetwork
     from sim.model.model import InsurgencyModel
     from sim.model.syria import SyrianArena
 
-DAYS_PER_YEAR = 365.25
-THOUSAND = 1000.0
 
 
 class Detention:
@@ -47,7 +47,7 @@ class Detention:
 
     def step(self, syria: SyrianArena, net: CellNetwork) -> None:
         """Today's chance of a breakout in Syria and of an escape from an Iraqi prison."""
-        rng, p = self.model.streams["syria"], self.p
+        rng, p = self.model.streams["detention"], self.p
         if self.syria_prisons > 0 and rng.random() < p.breakouts_per_year / DAYS_PER_YEAR:
             share = min(1.0, rng.exponential(p.breakout_escape_share))
             self.breakout(int(rng.binomial(self.syria_prisons, share)), syria)
@@ -63,7 +63,7 @@ class Detention:
         """Recruits smuggled out of the camps over `days` days."""
         p = self.p
         rate = p.camp_recruits_per_thousand_per_year * (self.camps / THOUSAND) * (1.0 - p.camp_security)
-        recruits = min(int(self.model.streams["syria"].poisson(rate * days / DAYS_PER_YEAR)), self.camps)
+        recruits = min(int(self.model.streams["detention"].poisson(rate * days / DAYS_PER_YEAR)), self.camps)
         self.camps -= recruits
         self.camp_recruits += recruits
         syria.add_fighters(recruits)

@@ -14,7 +14,8 @@ from importlib import resources
 import numpy as np
 import yaml
 
-EARTH_RADIUS_KM = 6371.0
+from sim.units import EARTH_RADIUS_KM
+
 
 
 @dataclass(frozen=True)

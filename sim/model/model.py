@@ -33,10 +33,11 @@ from sim.model.snapshot import ModelSnapshot, take_snapshot
 from sim.model.syria import SyrianArena
 from sim.config.paths import with_params
 from sim.model.timeline import DatedChange, Schedule, place, starting_params
+from sim.units import DAYS_PER_WEEK
 
 # Money, recruits, arms, community stance and the Syrian reservoir are settled weekly: they change
 # too slowly for the daily rhythm to matter, and settling them daily would cost a third of a run.
-BOOKKEEPING_DAYS = 7
+BOOKKEEPING_DAYS = DAYS_PER_WEEK
 
 # What the model records at the end of each month. States are read as they stand; flows are the
 # change of a running total over the month.

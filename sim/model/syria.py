@@ -91,7 +91,7 @@ class SyrianArena:
         syria_effort = (1.0 - self.iraq_effort) / EVEN_SPLIT
         rate = (p.attack_rate_per_fighter_per_day * self.free_fighters * syria_effort * p.permissiveness
                 * leadership_factor)
-        count = int(self.model.streams["syria"].poisson(rate))
+        count = int(self.model.streams["syria_attacks"].poisson(rate))
         self.attacks += count
         return count
 

@@ -29,7 +29,7 @@ import numpy as np
 # reordering or removing one changes every replicate's numbers.
 MECHANISMS = (
     "start",        # seeding cells, links and leaders at the start
-    "syria",        # the Syrian arena: reservoir, breakouts, camps, its own attacks
+    "syria",        # the Syrian arena: its reservoir of fighters
     "border",       # crossings into Iraq and redeployments out of it
     "cells",        # cells' daily choices: wake, go dormant, move, recruit, desert
     "attacks",      # whether an active cell attacks, where, what type, how many casualties
@@ -39,6 +39,8 @@ MECHANISMS = (
     "leadership",   # delays before killed leaders are replaced
     "community",    # collateral damage and the backlash it causes
     "posterior",    # the posterior particle a replicate draws under parameters=posterior
+    "detention",    # breakouts, escapes from Iraqi prisons and recruits from the camps
+    "syria_attacks",  # IS's attacks in Syria
 )
 
 
