@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
 from sim.config.errors import ConfigError
@@ -11,12 +12,20 @@ from sim.config.schema import EXECUTORS, PARAMETER_MODES, RunConfig
 from sim.model.geography import load_geography
 
 N_ATTACK_TYPES = 5
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(value: str, where: str) -> dt.date:
-    """Parse YYYY-MM-DD, or raise a ConfigError naming the key."""
+    """Parse YYYY-MM-DD, or raise a ConfigError naming the key.
+
+    Only this one form is accepted: Python's parser also takes 20240630 and
+    2024-W26-7, which would be stored as written and then sort wrongly as text.
+    """
+    text = str(value)
     try:
-        return dt.date.fromisoformat(str(value))
+        if not ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise ConfigError(
             f"'{where}' is '{value}', which is not a date; write dates as YYYY-MM-DD, "
