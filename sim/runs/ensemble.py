@@ -62,15 +62,19 @@ def check_memory(cfg: RunConfig) -> None:
         return
     per_replicate = outcome_bytes(run_replicate(cfg, 0)) * MEMORY_OVERHEAD
     need, have = cfg.replicates * per_replicate, available_memory()
-    estimate = (f"{cfg.replicates} replicates from {cfg.start} to {cfg.end} need about {need / GIB:.1f} GiB of "
+    estimate = (f"{cfg.replicates} replicates from {cfg.start} to {cfg.end} need about {_size(need)} of "
                 f"memory at the peak ({per_replicate / 1024:.0f} KiB each, measured on replicate 0), and this "
-                f"machine has {have / GIB:.1f} GiB available")
+                f"machine has {_size(have)} available")
     if need > have:
         raise ConfigError(f"{estimate}. Run fewer replicates (replicates=N), or split the ensemble into runs "
                           "with different seeds, or run it as a sweep (`sim sweep`), which writes each point "
                           "as it finishes.")
     if need > MEMORY_WARN_SHARE * have:
         print(f"warning: {estimate}; other programs may run short.", file=sys.stderr)
+
+
+def _size(count: int) -> str:
+    return f"{count / GIB:.1f} GiB" if count >= GIB else f"{count / 1024 ** 2:.0f} MiB"
 
 
 def progress_bar(total: int, desc: str, show: bool, initial: int = 0) -> tqdm:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fnmatch
 import hashlib
 import json
 import os
@@ -156,11 +157,21 @@ def is_incomplete(run_dir: Path) -> bool:
     return (run_dir / CONFIG).exists() and not (run_dir / MANIFEST).exists()
 
 
-def foreign_entries(folder: Path, own: Iterable[str] = HYDRA_FILES) -> list[str]:
-    """What a folder holds besides its lock and the files named in `own`: someone else's files."""
+def foreign_entries(folder: Path, own: Iterable[str] = HYDRA_FILES, written: Iterable[str] = RUN_FILES) -> list[str]:
+    """What a folder holds besides its lock, the entries named in `own` and the temporary copies of
+    the files a run (or sweep) writes (`written`, as patterns) that a kill left: someone else's files."""
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.name not in (folders.LOCK, *own))
+    ours = {folders.LOCK, *own}
+    top = [pattern for pattern in written if "/" not in pattern]
+    return sorted(p.name for p in folder.iterdir()
+                  if p.name not in ours and not any(_leftover_of(p.name, pattern) for pattern in top))
+
+
+def _leftover_of(name: str, pattern: str) -> bool:
+    """Whether `name` is the temporary copy (`.NAME.tmp-PID`) of a file matching `pattern`."""
+    stem, sep, pid = name.rpartition(".tmp-")
+    return bool(sep) and pid.isdigit() and stem.startswith(".") and fnmatch.fnmatchcase(stem[1:], pattern)
 
 
 def check_run_dir_usable(run_dir: Path, cfg: RunConfig) -> None:
@@ -231,7 +242,7 @@ def remove_temporary_files(folder: Path, patterns: Iterable[str]) -> None:
         where = PurePosixPath(pattern)
         leftover = f".{where.name}.tmp-*"
         for tmp in folder.glob(leftover if where.parent == PurePosixPath(".") else f"{where.parent}/{leftover}"):
-            if tmp.name.rsplit("-", 1)[-1].isdigit() and tmp.is_file() and not tmp.is_symlink():
+            if _leftover_of(tmp.name, where.name) and tmp.is_file() and not tmp.is_symlink():
                 tmp.unlink(missing_ok=True)
 
 

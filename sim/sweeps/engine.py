@@ -64,7 +64,7 @@ def check_sweep_folder(out: Path, text: str, made_with: dict) -> None:
         raise ConfigError(f"'{out}' already holds a finished sweep; sweeps are never overwritten. Choose "
                           "another directory (--out DIR) or remove that one first.")
     if not (out / SWEEP_FILE).exists():
-        if record.foreign_entries(out, own=()):
+        if record.foreign_entries(out, own=(), written=SWEEP_FILES):
             raise ConfigError(f"'{out}' exists and is not a sweep directory; choose a new or empty directory.")
         return
     if (out / SWEEP_FILE).read_text(encoding="utf-8") != text:
