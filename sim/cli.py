@@ -297,6 +297,7 @@ def compare_command(args: list[str]) -> None:
     from sim.analysis.compare import comparison_table, load_run_tables, run_labels
     from sim.analysis.plots import compare_distributions
     from sim.analysis.targets import reference_rate_2024
+    from sim.runs.folders import new_folder
     from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 
     paths = [Path(p) for p in ns.runs]
@@ -305,7 +306,7 @@ def compare_command(args: list[str]) -> None:
     table = comparison_table({label: s for label, (_, _, s) in loaded.items()})
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    out = Path(ns.out) if ns.out else Path("outputs/compare") / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    out = Path(ns.out) if ns.out else new_folder(Path("outputs/compare"))
     out.mkdir(parents=True, exist_ok=True)
     fig = compare_distributions({label: r["attacks_per_month"].to_numpy() for label, (_, r, _) in loaded.items()},
                                 reference_rate_2024())

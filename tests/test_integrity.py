@@ -151,6 +151,26 @@ def test_an_interrupted_run_is_not_resumed_after_its_code_data_or_libraries_chan
     assert tree(tmp_path / "d") == before
 
 
+def test_an_interrupted_sweep_is_not_resumed_after_the_code_changed(tmp_path, monkeypatch):
+    """Finished points' partitions came from the old code; new points would have come from the new."""
+    from sim.sweeps.engine import run_sweep
+
+    spec = sweep_from_dict({"name": "tiny", "replicates": 2, "overrides": ["end=2024-03-31"],
+                            "axes": {"syria": ["contained", "collapse"]},
+                            "window": {"start": "2024-01-01", "end": "2024-03-31"}})
+
+    def stop(point: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(spec, tmp_path / "sweep", progress=False, on_point=stop)
+    before = tree(tmp_path / "sweep")
+    monkeypatch.setattr("sim.runs.fingerprint.source_sha256", lambda: "0" * 64, raising=False)
+    with pytest.raises(ConfigError, match="unfinished sweep .* different fingerprint: the package's source code"):
+        run_sweep(spec, tmp_path / "sweep", progress=False)
+    assert tree(tmp_path / "sweep") == before
+
+
 def test_the_manifest_records_the_code_the_libraries_and_every_data_file_read(tmp_path):
     cfg = scenario("status_quo_2024", *TINY, "parameters=posterior")
     run = EnsembleResult(cfg, run_ensemble(cfg, workers=1, progress=False)).save(tmp_path / "run")

@@ -31,9 +31,10 @@ FINGERPRINT = "fingerprint"
 class Checkpoints:
     """Replicate outcomes saved block by block under `folder`."""
 
-    def __init__(self, folder: Path, fingerprint: dict):
+    def __init__(self, folder: Path, fingerprint: dict, what: str = "run"):
         self.folder = Path(folder)
         self.fingerprint = fingerprint
+        self.what = what
 
     def check(self) -> None:
         """Refuse, naming what changed, if saved replicates here were made under another fingerprint."""
@@ -49,7 +50,7 @@ class Checkpoints:
         changes = (differences(found, self.fingerprint) if isinstance(found, dict)
                    else ["its record of them was written by an earlier version of the simulator"])
         raise ConfigError(
-            f"'{self.folder.parent}' holds an unfinished run whose saved replicates were made under a "
+            f"'{self.folder.parent}' holds an unfinished {self.what} whose saved replicates were made under a "
             f"different fingerprint: {'; '.join(changes)}. They cannot be mixed with replicates made now. To "
             f"start afresh, remove '{self.folder.parent}' or choose another folder; to finish it, run it "
             "again with what it was made with."

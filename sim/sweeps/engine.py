@@ -70,7 +70,7 @@ def check_sweep_folder(out: Path, text: str, made_with: dict) -> None:
     if (out / SWEEP_FILE).read_text(encoding="utf-8") != text:
         raise ConfigError(f"'{out}' holds an unfinished sweep of a different spec (see its {SWEEP_FILE}); "
                           "it can be resumed only with the same sweep. Choose another directory.")
-    Checkpoints(out / record.PARTIAL, made_with).check()
+    Checkpoints(out / record.PARTIAL, made_with, "sweep").check()
 
 
 def start_sweep(out: Path, text: str, made_with: dict) -> Checkpoints:
@@ -82,7 +82,7 @@ def start_sweep(out: Path, text: str, made_with: dict) -> Checkpoints:
     else:
         out.mkdir(parents=True, exist_ok=True)
         record.atomic_write_text(out / SWEEP_FILE, text)
-    return Checkpoints(out / record.PARTIAL, made_with).open()
+    return Checkpoints(out / record.PARTIAL, made_with, "sweep").open()
 
 
 def find_unfinished_sweep(parent: Path, text: str) -> Path | None:
