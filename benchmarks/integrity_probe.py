@@ -61,6 +61,16 @@ def short(text, n=160):
     return ("TRACEBACK " if tb else "") + " ".join(last.split())[:n]
 
 
+def interrupt_after(args, cwd, seconds):
+    """Start `sim ARGS`, press Ctrl-C after `seconds`; its exit status, stdout and stderr."""
+    p = subprocess.Popen([PY, "-m", "sim", *args], cwd=cwd, env=env_for(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(seconds)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    return p.returncode, out, err
+
+
 def fresh(name):
     d = WORK / name
     if d.exists():
@@ -324,12 +334,8 @@ def case_5():
 def case_5e():
     d = fresh("c5e")
     make_run(d, extra=["replicates=120", "end=2025-12-31", "plots=false"])
-    p = subprocess.Popen([PY, "-m", "sim", "reproduce", "run"], cwd=d, env=env_for(), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    time.sleep(5)
-    p.send_signal(signal.SIGINT)
-    o = p.communicate(timeout=60)
-    report("5e Ctrl-C reproduce", f"exit {p.returncode}; {short(o[1])}")
+    code, _, err = interrupt_after(["reproduce", "run"], d, 5)
+    report("5e Ctrl-C reproduce", f"exit {code}; {short(err)}")
 
 
 def case_5f():
@@ -436,12 +442,8 @@ def case_7b():
     d = fresh("c7b")
     (d / "big.yaml").write_text("name: big\naxes:\n  model.insurgents.attack_rate_per_day: {range: [0.001, 0.01], steps: 100}\n"
                                 "  model.syria.breakouts_per_year: {range: [0.0, 2.0], steps: 100}\nreplicates: 2\n")
-    p = subprocess.Popen([PY, "-m", "sim", "sweep", "big.yaml"], cwd=d, env=env_for(), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    time.sleep(20)
-    p.send_signal(signal.SIGINT)
-    o = p.communicate(timeout=60)
-    report("7b 10,000-point sweep, Ctrl-C after 20 s", f"exit {p.returncode}; stdout {short(o[0])!r}; stderr {short(o[1])!r}")
+    code, out, err = interrupt_after(["sweep", "big.yaml"], d, 20)
+    report("7b 10,000-point sweep, Ctrl-C after 20 s", f"exit {code}; stdout {short(out)!r}; stderr {short(err)!r}")
     (d / "abs.yaml").write_text(f"name: {d}/elsewhere\naxes:\n  syria: [contained, collapse]\nreplicates: 2\n"
                                 "overrides: [end=2024-12-31]\nwindow: {start: 2024-01-01, end: 2024-12-31}\n")
     code, out, err, _ = sim(["sweep", "abs.yaml"], d)
