@@ -305,7 +305,7 @@ result.save("same")
 
 def test_two_saves_to_one_folder_leave_one_whole_run(tmp_path):
     """Both used to report success, and the folder mixed the two configs' files."""
-    start = time.time() + 10          # both processes have imported and run their ensembles by then
+    start = time.time() + 6           # both processes have imported and run their ensembles by then
     saves = [subprocess.Popen([sys.executable, "-c", SAVE, str(seed), str(start)], cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
     results = [finish(p) for p in saves]

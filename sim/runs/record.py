@@ -4,6 +4,11 @@ A run directory holds the resolved config, the tables, summary.json and the
 plots, each written to a temporary name and renamed into place; manifest.json
 is written last and lists the sha256 of every file, so a directory without a
 readable manifest is an incomplete run and every command treats it as one.
+
+A run is written only into a new (or empty) folder or into its own unfinished
+run, while this process holds the folder's lock (`sim.runs.folders`), and is
+resumed only under the fingerprint it was started with (`sim.runs.fingerprint`),
+which the manifest records.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import to_run_config
 from sim.config.schema import RunConfig
 from sim.runs import folders
-from sim.runs.fingerprint import DEPENDENCIES, fingerprint, git_commit, package_versions  # noqa: F401 (re-exported)
+from sim.runs.fingerprint import DEPENDENCIES, fingerprint  # noqa: F401 (DEPENDENCIES is re-exported)
 
 MANIFEST = "manifest.json"
 # Checkpoints of finished replicates while a run is under way; removed once it is sealed.
