@@ -13,7 +13,8 @@ The full-disk and read-only cases need small file systems that only root can
 mount; give their folders in PROBE_FULL_DISK (a 2 MB tmpfs) and
 PROBE_READ_ONLY (a read-only one), or those cases are skipped:
 
-    mount -t tmpfs -o size=2m tmpfs /tmp/full; mount -t tmpfs -o ro,size=1m tmpfs /tmp/ro
+    mkdir full ro; mount -t tmpfs -o size=2m tmpfs full; mount -t tmpfs -o ro,size=1m tmpfs ro
+    PROBE_FULL_DISK=$PWD/full PROBE_READ_ONLY=$PWD/ro python benchmarks/integrity_probe.py . probe-after
 """
 
 import json
