@@ -13,25 +13,29 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import numbers
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from sim.analysis import maps, plots, tables
 from sim.analysis.governorates import area_governorates
 from sim.analysis.summary import summarise
 from sim.analysis.targets import attack_targets, reference_rate_2024
-from sim.config.load import compose_run_config
+from sim.config.errors import ConfigError
+from sim.config.load import compose_run_config, describe_config_error, to_run_config
 from sim.config.schema import RunConfig
-from sim.config.validate import validate
 from sim.model import ReplicateOutcome
 from sim.model.geography import load_geography
 from sim.runs import record
-from sim.runs.ensemble import run_ensemble, run_replicate
-from sim.runs.replicate import draws_for
 from sim.defaults import BASELINE_SCENARIO
+from sim.runs.checkpoints import Checkpoints
+from sim.runs.ensemble import check_memory, run_ensemble, run_replicate
+from sim.runs.replicate import draws_for
 
 __all__ = ["EnsembleResult", "load_scenario", "run", "run_replicate", "list_scenarios"]
 
@@ -102,16 +106,42 @@ class EnsembleResult:
         }
 
     def save(self, run_dir: str | Path) -> Path:
-        """Write a new run directory: config first, then tables, summary, plots, and the manifest last."""
+        """Write a new run directory: config first, then tables, summary, plots, and the manifest last.
+
+        The folder must be new (or empty), or hold an unfinished run of the same fingerprint; it is
+        locked while it is written, so another process saving there is refused, not mixed in.
+        """
+        checked_config(self.config)
+        self._check_whole()
         path = Path(run_dir)
-        path.mkdir(parents=True, exist_ok=True)
-        record.check_new_run_dir(path)
-        record.atomic_write_text(path / record.CONFIG, record.config_yaml(self.config))
-        return self.complete(path)
+        with record.claimed_run_dir(path, self.config):
+            if not record.is_incomplete(path):
+                record.atomic_write_text(path / record.CONFIG, record.config_yaml(self.config))
+            self.complete(path)
+            if (path / record.PARTIAL).exists():          # checkpoints of an interrupted run finished here
+                Checkpoints(path / record.PARTIAL, {}).remove()
+        return path
+
+    def _check_whole(self) -> None:
+        """Only a whole ensemble makes a run record: one outcome per replicate the config asks for."""
+        outcomes = self.outcomes
+        if (not isinstance(outcomes, list) or len(outcomes) != self.config.replicates
+                or not all(isinstance(o, ReplicateOutcome) for o in outcomes)):
+            count = len(outcomes) if isinstance(outcomes, list) else type(outcomes).__name__
+            raise ConfigError(
+                f"This EnsembleResult holds {count} outcomes but its config asks for {self.config.replicates} "
+                "replicates; only a whole ensemble (a list of one ReplicateOutcome per replicate, as run(cfg) "
+                "returns) can be saved as a run."
+            )
 
     def complete(self, run_dir: str | Path) -> Path:
         """Write the tables, summary and plots into a started run directory and seal it with the manifest."""
         path = Path(run_dir)
+        self._check_whole()
+        if not record.is_incomplete(path) or (path / record.CONFIG).read_text("utf-8") != record.config_yaml(
+                self.config):
+            raise ConfigError(f"'{path}' is not a started run of this config (its {record.CONFIG} is missing or "
+                              "another, or it is already complete); save() starts a run directory.")
         texts = {
             "replicates.csv": record.csv_text(self.replicates),
             "monthly.csv": record.csv_text(self.monthly),
@@ -130,9 +160,33 @@ class EnsembleResult:
         return path
 
 
+def whole_number(value, key: str) -> int:
+    """An int, or a numpy integer, as an int; anything else (2.5, True, '7') is refused as on the command line."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    raise ConfigError(f"'{key}' is {value!r} ({type(value).__name__}); it must be a whole number, such as "
+                      f"{key}=7 (an int, or a numpy integer).")
+
+
+def checked_config(cfg: RunConfig) -> RunConfig:
+    """`cfg` checked as strictly as the command line checks overrides: every value of its declared type,
+    every range and rule; the checked copy is returned."""
+    if not isinstance(cfg, RunConfig):
+        raise TypeError(f"expected a RunConfig (from load_scenario), got {type(cfg).__name__}")
+    try:
+        plain = OmegaConf.create(dataclasses.asdict(cfg))
+    except OmegaConfBaseException as err:
+        raise ConfigError(describe_config_error(err)) from None
+    return to_run_config(plain)
+
+
 def run(cfg: RunConfig, *, replicates: int | None = None, seed: int | None = None, workers: int | None = None,
         progress: bool = False) -> EnsembleResult:
     """Run an ensemble of `cfg` (optionally with another replicate count, seed or worker count)."""
-    changes = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("workers", workers)) if v is not None}
-    cfg = validate(dataclasses.replace(cfg, **changes, progress=progress))
+    changes = {k: whole_number(v, k) for k, v in (("replicates", replicates), ("seed", seed), ("workers", workers))
+               if v is not None}
+    if not isinstance(progress, bool):
+        raise ConfigError(f"'progress' is {progress!r}; it must be True or False.")
+    cfg = checked_config(dataclasses.replace(cfg, **changes, progress=progress))
+    check_memory(cfg)
     return EnsembleResult(cfg, run_ensemble(cfg))

@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> None:
             fail(f"unknown command '{command}'; the commands are: {', '.join(SUBCOMMANDS)}.")
     except ConfigError as err:
         fail(str(err))
+    except OSError as err:
+        from sim.runs.folders import describe_os_error
+
+        fail(describe_os_error(err))
     except KeyboardInterrupt:
         print("interrupted. A run or sweep keeps the replicates it finished and is not marked complete; "
               "the same command finishes it.", file=sys.stderr)
@@ -78,25 +82,128 @@ def main(argv: list[str] | None = None) -> None:
 
 # ----- run -----------------------------------------------------------------------------
 def run_command(overrides: list[str]) -> None:
-    """Validate first (so bad input writes nothing), then hand over to Hydra."""
-    from sim.config.load import PRIMARY_CONFIG, compose_overrides, register_schema, scenario_dir
+    """Validate first (so bad input writes nothing), claim the run's folder, then hand over to Hydra."""
+    from sim.config.load import compose_overrides
+    from sim.runs.ensemble import check_memory
+    from sim.runs.record import claimed_run_dir
 
     if not any(arg in HYDRA_FLAGS for arg in overrides):
         cfg = compose_overrides(_model_overrides(overrides))
-        _check_run_dir(overrides, cfg)
-        overrides = _resume_default_run_dir(overrides, cfg)
-    elif any(arg in MULTIRUN_FLAGS for arg in overrides):
+        check_memory(cfg)
+        run_dir = _run_dir(overrides, cfg)
+        overrides = [*(o for o in overrides if _setting_key(o) != "hydra.run.dir"),
+                     hydra_override("hydra.run.dir", run_dir)]
+        with claimed_run_dir(run_dir, cfg):
+            _launch_hydra(overrides)
+        return
+    if any(arg in MULTIRUN_FLAGS for arg in overrides):
         _check_multirun_jobs([arg for arg in overrides if arg not in MULTIRUN_FLAGS])
+        overrides = _unique_multirun_dir(overrides)
+    _launch_hydra(overrides)
+
+
+def _launch_hydra(overrides: list[str]) -> None:
+    """Run the Hydra app with these arguments; its errors reach `main` as exceptions, not as printed traces."""
+    import os
+
     import hydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config.load import PRIMARY_CONFIG, describe_config_error, register_schema, scenario_dir
 
     register_schema()
     app = hydra.main(version_base="1.3", config_path=str(scenario_dir()), config_name=PRIMARY_CONFIG)(_hydra_task)
-    saved = sys.argv
+    saved, saved_full_error = sys.argv, os.environ.get("HYDRA_FULL_ERROR")
     sys.argv = [saved[0], *overrides]
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         app()
+    except (HydraException, OmegaConfBaseException) as err:
+        raise ConfigError(describe_config_error(err)) from None
     finally:
         sys.argv = saved
+        if saved_full_error is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = saved_full_error
+
+
+def _setting_key(override: str) -> str:
+    return override.lstrip("+~").partition("=")[0]
+
+
+def hydra_setting(overrides: list[str], key: str):
+    """The value Hydra will read for setting `key` (quotes and escapes undone), or None if not given."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    from sim.config.load import describe_config_error
+
+    given = [o for o in overrides if _setting_key(o) == key]
+    try:
+        parsed = OverridesParser.create().parse_overrides(given)
+    except HydraException as err:
+        raise ConfigError(describe_config_error(err)) from None
+    if not parsed:
+        return None
+    value = parsed[-1].value()
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"'{parsed[-1].input_line}' must name one folder; quote a path that holds spaces, "
+                          f"commas or brackets: {key}='my runs/run 1'.")
+    return value
+
+
+def hydra_override(key: str, path: Path) -> str:
+    """`key=PATH` quoted so that Hydra reads back exactly `path`, whatever characters it holds."""
+    text = str(path)
+    quoted = "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${") + "'"
+    override = f"{key}={quoted}"
+    if hydra_setting([override], key) != text:
+        raise ConfigError(f"The folder name '{text}' cannot be passed to Hydra unchanged; choose a plainer name.")
+    return override
+
+
+def _run_dir(overrides: list[str], cfg) -> Path:
+    """The folder given with hydra.run.dir; else this config's unfinished run to resume; else a new folder."""
+    from sim.runs.folders import new_folder, plain_name
+    from sim.runs.record import find_incomplete_run
+
+    given = hydra_setting(overrides, "hydra.run.dir")
+    if given is not None:
+        return Path(_resolve_interpolations(given, cfg))
+    parent = Path("outputs") / plain_name(cfg.scenario.name, "The scenario name (scenario.name)")
+    unfinished = find_incomplete_run(parent, cfg)
+    if unfinished is not None:
+        print(f"found an unfinished run of the same configuration in {unfinished}; resuming it")
+        return unfinished
+    return new_folder(parent)
+
+
+def _resolve_interpolations(value: str, cfg) -> str:
+    """A folder given as `outputs/${scenario.name}/${now:%H-%M}` resolved as Hydra would resolve it."""
+    if "${" not in value:
+        return value
+    import dataclasses
+
+    from hydra.core.utils import setup_globals
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    setup_globals()
+    try:
+        return str(OmegaConf.create({**dataclasses.asdict(cfg), "folder": value}).folder)
+    except OmegaConfBaseException as err:
+        raise ConfigError(f"hydra.run.dir '{value}' cannot be resolved: {' '.join(str(err).split())}") from None
+
+
+def _unique_multirun_dir(overrides: list[str]) -> list[str]:
+    """Without hydra.sweep.dir, a multirun gets a new folder of its own, never another one's."""
+    from sim.runs.folders import new_folder
+
+    if hydra_setting(overrides, "hydra.sweep.dir") is not None:
+        return overrides
+    return [*overrides, hydra_override("hydra.sweep.dir", new_folder(Path("outputs/multirun")))]
 
 
 def _model_overrides(overrides: list[str]) -> list[str]:
@@ -121,52 +228,37 @@ def _check_multirun_jobs(arguments: list[str]) -> None:
                  name=lambda k, job: f"Multirun job {k} of {len(jobs)} ({' '.join(job) or 'no overrides'})")
 
 
-def _check_run_dir(overrides: list[str], cfg) -> None:
-    """A complete run is never overwritten; an unfinished one is resumed only with the same config."""
-    from sim.runs.record import check_run_dir_usable
-
-    for override in overrides:
-        if override.startswith("hydra.run.dir="):
-            check_run_dir_usable(Path(override.split("=", 1)[1]), cfg)
-
-
-def _resume_default_run_dir(overrides: list[str], cfg) -> list[str]:
-    """Without an explicit run directory, the same command picks up its own unfinished run."""
-    from sim.runs.record import find_incomplete_run
-
-    if any(o.startswith("hydra.run.dir=") for o in overrides):
-        return overrides
-    unfinished = find_incomplete_run(Path("outputs") / cfg.scenario.name, cfg)
-    if unfinished is None:
-        return overrides
-    print(f"found an unfinished run of the same configuration in {unfinished}; resuming it")
-    return [*overrides, f"hydra.run.dir={unfinished}"]
-
-
 def _hydra_task(cfg) -> None:
     import logging
 
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from sim.api import EnsembleResult
     from sim.config.load import to_run_config
-    from sim.runs.ensemble import run_ensemble
-    from sim.runs.record import start_run
+    from sim.runs.ensemble import check_memory, run_ensemble
+    from sim.runs.folders import describe_os_error
+    from sim.runs.record import claimed_run_dir, start_run
 
     # Hydra logs at INFO; Mesa logs every step at INFO, which would flood the log and cost time.
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         run_cfg = to_run_config(cfg)
         out = Path(HydraConfig.get().runtime.output_dir)
-        checkpoints = start_run(out, run_cfg)
-        saved = checkpoints.completed_count()
-        if saved:
-            print(f"resuming the unfinished run in {out}: {saved} replicates already done")
-        result = EnsembleResult(run_cfg, run_ensemble(run_cfg, checkpoints=checkpoints))
-        result.complete(out)
-        checkpoints.remove()
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            check_memory(run_cfg)           # a single run was checked before its folder was made
+        with claimed_run_dir(out, run_cfg):
+            checkpoints = start_run(out, run_cfg)
+            saved = checkpoints.completed_count()
+            if saved:
+                print(f"resuming the unfinished run in {out}: {saved} replicates already done")
+            result = EnsembleResult(run_cfg, run_ensemble(run_cfg, checkpoints=checkpoints))
+            result.complete(out)
+            checkpoints.remove()
     except ConfigError as err:
         fail(str(err))
+    except OSError as err:
+        fail(describe_os_error(err))
     s = result.summary
     a, c = s["attacks_per_month"], s["casualties_per_month"]
     print(f"{run_cfg.scenario.name}: {run_cfg.replicates} replicates, {run_cfg.start} to {run_cfg.end}, "
@@ -229,6 +321,7 @@ def compare_command(args: list[str]) -> None:
     from sim.analysis.compare import comparison_table, load_run_tables, run_labels
     from sim.analysis.plots import compare_distributions
     from sim.analysis.targets import reference_rate_2024
+    from sim.runs.folders import new_folder
     from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 
     paths = [Path(p) for p in ns.runs]
@@ -237,7 +330,7 @@ def compare_command(args: list[str]) -> None:
     table = comparison_table({label: s for label, (_, _, s) in loaded.items()})
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    out = Path(ns.out) if ns.out else Path("outputs/compare") / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    out = Path(ns.out) if ns.out else new_folder(Path("outputs/compare"))
     out.mkdir(parents=True, exist_ok=True)
     fig = compare_distributions({label: r["attacks_per_month"].to_numpy() for label, (_, r, _) in loaded.items()},
                                 reference_rate_2024())
@@ -282,17 +375,35 @@ def reproduce_command(args: list[str]) -> None:
     ns = parser.parse_args(args)
     if ns.workers < 1:
         fail(f"--workers is {ns.workers}; it must be 1 or more.")
-    from sim.runs.reproduce import reproduce
+    from sim.runs.reproduce import rerun, verify_record
 
-    result = reproduce(ns.run, workers=ns.workers)
+    rec, result = verify_record(ns.run)
     for problem in result.problems:
         print(f"record problem: {problem}")
-    for name in result.differing:
-        print(f"DIFFERS: {name}")
+    for change in result.changes:
+        print(f"changed since the run: {change}")
+    if not result.config_matches:
+        print(f"not re-run: {rec.path / 'config.yaml'} is not the config the run was made with (see above), so "
+              "a re-run could only differ from the record.")
+        raise SystemExit(1)
+    try:
+        rerun(rec, result, workers=ns.workers)
+    except KeyboardInterrupt:
+        print(f"interrupted: the re-run was stopped and its scratch files removed; the run in {rec.path} was not "
+              "touched. `sim reproduce` starts the check again from the beginning.", file=sys.stderr)
+        raise SystemExit(130) from None
+    for name in result.differing_data:
+        print(f"DIFFERS (data): {name}")
+    for name in result.differing_figures:
+        print(f"DIFFERS (figure): {name}")
     for name in result.missing:
         print(f"NOT PRODUCED: {name}")
-    print(f"{len(result.matching)} of {len(result.matching) + len(result.differing) + len(result.missing)} "
-          "files reproduced bit for bit")
+    total = len(result.matching) + len(result.differing) + len(result.missing)
+    print(f"{len(result.matching)} of {total} files reproduced bit for bit")
+    if result.differing and result.changes:
+        print("the differences may come from what changed since the run (listed above)")
+    elif result.differing_figures and not result.differing_data:
+        print("only rendered figures differ; their bytes also depend on the plotting library and its fonts")
     if not result.ok:
         raise SystemExit(1)
     print("reproduced: every file identical")
@@ -336,7 +447,12 @@ def sweep_command(args: list[str]) -> None:
     if not ns.sweep and not ns.axis:
         fail("give a sweep (a name under scenarios/sweeps/ or a YAML file) or at least one --axis KEY=V1,V2.")
     spec = spec_from_options(ns.sweep, ns.axis, ns.scenario, ns.replicates, ns.seed, ns.overrides, ns.window)
-    points = sweep_points(spec)
+    try:
+        points = sweep_points(spec)
+    except KeyboardInterrupt:
+        print("interrupted while composing the sweep's points; nothing was run and nothing was written.",
+              file=sys.stderr)
+        raise SystemExit(130) from None
     out = sweep_folder(ns.out, Path("outputs/sweeps") / spec.name, sweep_yaml(spec, points))
     print(f"sweep {spec.name}: {len(points)} points x {spec.replicates} replicates into {out}")
     run_sweep(spec, out, executor=ns.executor, workers=ns.workers, scheduler=ns.scheduler, points=points)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -63,8 +65,9 @@ def exceedance_2024(monthly: pd.DataFrame) -> dict[str, float | str]:
 def target_checks(events: pd.DataFrame, indices: list[int], start: str, end: str) -> list[dict]:
     """Observed against simulated for each target window that the horizon covers."""
     checks = []
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     for target in attack_targets(roles=("target", "check")):
-        if not (start <= target.start and target.end <= end):
+        if not (first <= dt.date.fromisoformat(target.start) and dt.date.fromisoformat(target.end) <= last):
             continue
         counts = window_counts(events, indices, target.start, target.end)
         for name, observed in (("attacks", target.attacks), ("casualties", target.casualties)):

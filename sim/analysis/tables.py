@@ -94,7 +94,11 @@ def replicates_table(outcomes: list[ReplicateOutcome], indices: list[int], start
 
 
 def window_counts(events: pd.DataFrame, indices: list[int], start: str, end: str) -> pd.DataFrame:
-    """Attacks and casualties per replicate within [start, end] (dates as YYYY-MM-DD)."""
+    """Attacks and casualties per replicate within [start, end] (dates as YYYY-MM-DD).
+
+    The bounds are read as dates and written back in the one form the event dates have, so that
+    comparing the text compares the dates."""
+    start, end = (dt.date.fromisoformat(str(d)).isoformat() for d in (start, end))
     inside = events[(events["date"] >= start) & (events["date"] <= end)]
     grouped = inside.groupby("replicate").agg(attacks=("killed", "size"), killed=("killed", "sum"),
                                               wounded=("wounded", "sum"))

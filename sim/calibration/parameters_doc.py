@@ -14,8 +14,8 @@ from importlib import resources
 
 import yaml
 
-from sim.calibration.posterior import shipped_posterior
-from sim.calibration.priors import CALIBRATED
+from sim.config.calibrated import CALIBRATED
+from sim.config.posterior import shipped_posterior
 from sim.config.load import DETERMINANTS, compose_run_config, scenario_dir
 from sim.config.schema import ModelParams
 

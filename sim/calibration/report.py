@@ -26,8 +26,8 @@ from sim.analysis import stylised, validation_plots
 from sim.analysis.targets import attack_targets, load_targets
 from sim.api import load_scenario, run
 from sim.calibration import summary_statistics as calib_stats
-from sim.calibration.posterior import shipped_posterior
-from sim.calibration.priors import Z90
+from sim.config.calibrated import Z90
+from sim.config.posterior import shipped_posterior
 from sim.config.errors import ConfigError
 from sim.runs.record import atomic_write_bytes, atomic_write_text, figure_png
 

@@ -20,8 +20,9 @@ import pandas as pd
 
 from sim.analysis.tables import window_counts
 from sim.api import load_scenario, run
-from sim.calibration.posterior import Posterior
-from sim.calibration.priors import CALIBRATED, read
+from sim.config.calibrated import CALIBRATED
+from sim.config.paths import read
+from sim.config.posterior import Posterior
 from sim.config.schema import ModelParams
 from sim.sweeps.sensitivity import parameter_field
 

@@ -39,15 +39,19 @@ NO_CHANGE = "as_observed"
 
 
 def parse_date(value: str, where: str) -> dt.date:
-    """Parse YYYY-MM-DD (and nothing else), or raise a ConfigError naming the key."""
+    """Parse YYYY-MM-DD, or raise a ConfigError naming the key.
+
+    Only this one form is accepted: Python's parser also takes 20240630 and 2024-W26-7, which
+    would be stored as written and then sort wrongly as text.
+    """
     text = str(value)
     try:
         parsed = dt.date.fromisoformat(text)
     except ValueError:
         parsed = None
     if parsed is None or len(text) != 10 or parsed.isoformat() != text:
-        raise ConfigError(f"'{where}' is '{value}', which is not a date written YYYY-MM-DD; write dates like "
-                          f"2024-01-31.")
+        raise ConfigError(f"'{where}' is '{value}', which is not a date; write dates as YYYY-MM-DD, "
+                          f"for example {where}=2024-01-01.")
     return parsed
 
 

@@ -21,6 +21,7 @@ from sim.config.schema import RunConfig
 from sim.explore.choices import same_experiment
 from sim.explore.drawing import comparison_figure
 from sim.runs.ensemble import run_ensemble
+from sim.runs.folders import new_folder, plain_name
 
 EXPLORER_OUTPUTS = Path("outputs/explorer")
 
@@ -95,17 +96,12 @@ def figure(c: Comparison) -> Figure:
     return comparison_figure(rates, reference_rate_2024())
 
 
-def _free_run_dir(root: Path, name: str, now: dt.datetime) -> Path:
-    stamp = now.strftime("%Y-%m-%d_%H-%M-%S")
-    path, n = root / name / stamp, 1
-    while path.exists():
-        n += 1
-        path = root / name / f"{stamp}_{n}"
-    return path
-
-
 def save(c: Comparison, root: Path = EXPLORER_OUTPUTS, now: dt.datetime | None = None) -> list[Path]:
-    """Write the scenario's run directory (and the baseline's, when it differs); return their paths."""
+    """Write the scenario's run directory (and the baseline's, when it differs); return their paths.
+
+    Each goes into a folder named by the date and time that this call creates, so two saves in the
+    same second, from two pages or two processes, never share one.
+    """
     now = now or dt.datetime.now()
     results = [c.scenario] if c.same_as_baseline else [c.scenario, c.baseline]
-    return [r.save(_free_run_dir(root, r.config.scenario.name, now)) for r in results]
+    return [r.save(new_folder(root / plain_name(r.config.scenario.name, "The scenario name"), now)) for r in results]

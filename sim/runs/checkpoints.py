@@ -3,8 +3,9 @@
 Each finished block of replicates is saved as one `.npz` file (plain arrays,
 no pickles), written to a temporary name and renamed, so a kill at any moment
 leaves either the whole block or nothing of it. The folder also records the
-fingerprint (the hash of the resolved config) of the run it belongs to; a
-restart with a different config is refused rather than mixed in.
+fingerprint of the run it belongs to (its config, code, libraries and data
+files: `sim.runs.fingerprint`); a restart under any other fingerprint is
+refused, naming what changed, rather than mixed in.
 
 Re-running a replicate gives the same bytes, so the files finished from
 checkpoints are identical to those of an uninterrupted run.
@@ -13,6 +14,7 @@ checkpoints are identical to those of an uninterrupted run.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from sim.config.errors import ConfigError
 from sim.model import ReplicateOutcome
+from sim.runs.fingerprint import differences
 from sim.runs.record import atomic_write_bytes, atomic_write_text
 
 FINGERPRINT = "fingerprint"
@@ -28,25 +31,38 @@ FINGERPRINT = "fingerprint"
 class Checkpoints:
     """Replicate outcomes saved block by block under `folder`."""
 
-    def __init__(self, folder: Path, fingerprint: str):
+    def __init__(self, folder: Path, fingerprint: dict, what: str = "run"):
         self.folder = Path(folder)
         self.fingerprint = fingerprint
+        self.what = what
+
+    def check(self) -> None:
+        """Refuse, naming what changed, if saved replicates here were made under another fingerprint."""
+        marker = self.folder / FINGERPRINT
+        if not marker.exists():
+            return
+        try:
+            found = json.loads(marker.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            found = None
+        if found == self.fingerprint:
+            return
+        changes = (differences(found, self.fingerprint) if isinstance(found, dict)
+                   else ["its record of them was written by an earlier version of the simulator"])
+        raise ConfigError(
+            f"'{self.folder.parent}' holds an unfinished {self.what} whose saved replicates were made under a "
+            f"different fingerprint: {'; '.join(changes)}. They cannot be mixed with replicates made now. To "
+            f"start afresh, remove '{self.folder.parent}' or choose another folder; to finish it, run it "
+            "again with what it was made with."
+        )
 
     def open(self) -> Checkpoints:
         """Create the folder, or check that an existing one belongs to the same run."""
+        self.check()
         marker = self.folder / FINGERPRINT
-        if marker.exists():
-            found = marker.read_text(encoding="utf-8").strip()
-            if found != self.fingerprint:
-                raise ConfigError(
-                    f"'{self.folder.parent}' holds an unfinished run of a different configuration "
-                    "(its saved replicates were made with another config), so it cannot be resumed "
-                    "with this one. Run with the original settings to finish it, or choose another "
-                    "output directory."
-                )
-        else:
+        if not marker.exists():
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(marker, self.fingerprint + "\n")
+            atomic_write_text(marker, json.dumps(self.fingerprint, sort_keys=True, indent=1) + "\n")
         return self
 
     def completed(self) -> dict[int, ReplicateOutcome]:

@@ -5,6 +5,10 @@ the order in which replicates finish: replicate i draws only from the
 generator its seed gives (`sim.runs.seeds`), and results are filed by index.
 With checkpoints, finished blocks are saved as they come in and a restart
 runs only the replicates that are missing.
+
+The whole ensemble is held in memory until its tables are written, so a large
+one is checked first: one replicate is run, its size measured, and the peak
+for all of them estimated against the memory the machine has available.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Callable, Iterable
 import tqdm as tqdm_module
 from tqdm import tqdm
 
+from sim.config.errors import ConfigError
 from sim.config.posterior import Posterior
 from sim.config.schema import RunConfig
 from sim.model import ReplicateOutcome
@@ -25,6 +30,52 @@ __all__ = ["run_ensemble", "run_replicate", "worker_context"]
 
 # The bar needs no monitor thread.
 tqdm_module.tqdm.monitor_interval = 0
+# Peak memory of the main process per replicate, as a multiple of the replicate's outcome arrays:
+# the outcomes held, then the events, monthly and replicate tables and their CSV text. Measured
+# with benchmarks/bench_memory.py (docs/performance.md): 13.6 over the default horizon, 215 KiB
+# a replicate at the peak against 15.8 KiB of arrays.
+MEMORY_OVERHEAD = 14
+# Smaller ensembles are not checked: they stay far below any machine's memory, and the check
+# costs one replicate.
+MEMORY_CHECK_FROM = 1_000
+# Above this share of the available memory the run goes ahead with a warning.
+MEMORY_WARN_SHARE = 0.5
+GIB = 1024 ** 3
+
+
+def outcome_bytes(outcome: ReplicateOutcome) -> int:
+    """Bytes of one replicate's outcome arrays: what the ensemble holds per replicate, before overheads."""
+    arrays = [*outcome.attacks.values(), *outcome.monthly_state.values()]
+    return sum(a.nbytes for a in arrays) + sum(len(m) for m in outcome.month_starts)
+
+
+def available_memory() -> int:
+    """Bytes the machine can give this process now without swapping."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def check_memory(cfg: RunConfig) -> None:
+    """Refuse an ensemble whose estimated peak memory exceeds what the machine has available, and
+    warn above half of it. The estimate runs replicate 0 and scales its measured size."""
+    if cfg.replicates < MEMORY_CHECK_FROM:
+        return
+    per_replicate = outcome_bytes(run_replicate(cfg, 0)) * MEMORY_OVERHEAD
+    need, have = cfg.replicates * per_replicate, available_memory()
+    estimate = (f"{cfg.replicates} replicates from {cfg.start} to {cfg.end} need about {_size(need)} of "
+                f"memory at the peak ({per_replicate / 1024:.0f} KiB each, measured on replicate 0), and this "
+                f"machine has {_size(have)} available")
+    if need > have:
+        raise ConfigError(f"{estimate}. Run fewer replicates (replicates=N), or split the ensemble into runs "
+                          "with different seeds, or run it as a sweep (`sim sweep`), which writes each point "
+                          "as it finishes.")
+    if need > MEMORY_WARN_SHARE * have:
+        print(f"warning: {estimate}; other programs may run short.", file=sys.stderr)
+
+
+def _size(count: int) -> str:
+    return f"{count / GIB:.1f} GiB" if count >= GIB else f"{count / 1024 ** 2:.0f} MiB"
 
 
 def progress_bar(total: int, desc: str, show: bool, initial: int = 0) -> tqdm:

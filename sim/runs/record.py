@@ -4,21 +4,27 @@ A run directory holds the resolved config, the tables, summary.json and the
 plots, each written to a temporary name and renamed into place; manifest.json
 is written last and lists the sha256 of every file, so a directory without a
 readable manifest is an incomplete run and every command treats it as one.
+
+A run is written only into a new (or empty) folder or into its own unfinished
+run, while this process holds the folder's lock (`sim.runs.folders`), and is
+resumed only under the fingerprint it was started with (`sim.runs.fingerprint`),
+which the manifest records.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fnmatch
 import hashlib
-import importlib.metadata
 import json
 import os
-import platform
-import subprocess
+import stat
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 import yaml
@@ -28,17 +34,24 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config.errors import ConfigError
 from sim.config.load import to_run_config
 from sim.config.schema import RunConfig
+from sim.runs import folders
+from sim.runs.fingerprint import DEPENDENCIES, fingerprint  # noqa: F401 (DEPENDENCIES is re-exported)
 
 MANIFEST = "manifest.json"
 # Checkpoints of finished replicates while a run is under way; removed once it is sealed.
 PARTIAL = ".partial"
 CONFIG = "config.yaml"
+SWEEP_FILE = "sweep.yaml"
 FORMAT = "iraq-insurgency-sim run record"
 FORMAT_VERSION = 1
+# What Hydra writes into a run folder before the run itself starts: a folder holding only these
+# (and the lock) is still a new folder.
+HYDRA_FILES = (".hydra", "cli.log")
+# The files a run writes, as patterns: only their cut-short temporary copies are ever cleared.
+RUN_FILES = (CONFIG, MANIFEST, "*.csv", "*.json", "*.png", f"{PARTIAL}/block-*.npz", f"{PARTIAL}/fingerprint")
 # Settings that change how a run executes but never what it computes; kept out
 # of config.yaml so that the same experiment gives the same file with any workers.
 EXECUTION_KEYS = ("workers", "executor", "scheduler", "progress")
-DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyyaml")
 
 
 def sha256_file(path: Path) -> str:
@@ -50,13 +63,26 @@ def sha256_file(path: Path) -> str:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, flush to disk, then rename into place."""
+    """Write to a temporary file beside `path`, flush to disk, then rename into place.
+
+    If the write fails (a full disk, a lost permission) the temporary file is removed, so
+    nothing half-written stays behind, and the error goes on to the caller.
+    """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        if err.filename is None:        # a failed write names no file; say which one it was
+            raise type(err)(err.errno, err.strerror, str(path)) from None
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -88,33 +114,8 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def package_versions(names=DEPENDENCIES) -> dict[str, str]:
-    out = {}
-    for name in ("iraq-insurgency-sim", *names):
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def git_commit() -> str | None:
-    """The project's commit when run from a git checkout, with '-dirty' if it has changes."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / ".git").exists():
-        return None
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return commit + ("-dirty" if dirty else "")
-
-
 def write_manifest(run_dir: Path, cfg: RunConfig, files: list[str]) -> dict:
-    """Seal the run: hash every file and write manifest.json last."""
+    """Seal the run: hash every file and write manifest.json last, with the run's whole fingerprint."""
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -124,9 +125,7 @@ def write_manifest(run_dir: Path, cfg: RunConfig, files: list[str]) -> dict:
         "start": cfg.start,
         "end": cfg.end,
         "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "versions": package_versions(),
-        "python": platform.python_version(),
-        "git_commit": git_commit(),
+        **run_fingerprint(cfg),
         "config_sha256": sha256_file(run_dir / CONFIG),
         "execution": {"workers": cfg.workers, "command": sys.argv},
         "files": {name: sha256_file(run_dir / name) for name in sorted(files)},
@@ -144,6 +143,11 @@ class RunRecord:
     config: RunConfig
 
 
+def run_fingerprint(cfg: RunConfig) -> dict:
+    """What decides the numbers of a run of `cfg` (see `sim.runs.fingerprint`)."""
+    return fingerprint(cfg, config_yaml(cfg))
+
+
 def check_new_run_dir(run_dir: Path) -> None:
     """Refuse to write into a directory that already holds a run (complete or not)."""
     if (run_dir / MANIFEST).exists() or (run_dir / CONFIG).exists():
@@ -158,55 +162,102 @@ def is_incomplete(run_dir: Path) -> bool:
     return (run_dir / CONFIG).exists() and not (run_dir / MANIFEST).exists()
 
 
+def foreign_entries(folder: Path, own: Iterable[str] = HYDRA_FILES, written: Iterable[str] = RUN_FILES) -> list[str]:
+    """What a folder holds besides its lock, the entries named in `own` and the temporary copies of
+    the files a run (or sweep) writes (`written`, as patterns) that a kill left: someone else's files."""
+    if not folder.is_dir():
+        return []
+    ours = {folders.LOCK, *own}
+    top = [pattern for pattern in written if "/" not in pattern]
+    return sorted(p.name for p in folder.iterdir()
+                  if p.name not in ours and not any(_leftover_of(p.name, pattern) for pattern in top))
+
+
+def _leftover_of(name: str, pattern: str) -> bool:
+    """Whether `name` is the temporary copy (`.NAME.tmp-PID`) of a file matching `pattern`."""
+    stem, sep, pid = name.rpartition(".tmp-")
+    return bool(sep) and pid.isdigit() and stem.startswith(".") and fnmatch.fnmatchcase(stem[1:], pattern)
+
+
 def check_run_dir_usable(run_dir: Path, cfg: RunConfig) -> None:
-    """A run may go into a new directory, or resume an unfinished run of the very same config."""
+    """A run may go into a new (or empty) directory, or resume an unfinished run of the very same
+    fingerprint: the same config, code, libraries and data. Anything else is refused."""
+    folders.check_not_dangling(run_dir)
     blocking = next((p for p in (run_dir, *run_dir.parents) if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise ConfigError(f"The run directory '{run_dir}' cannot be created: '{blocking}' is a file. Choose a "
                           "directory path for the run (hydra.run.dir=PATH).")
     if (run_dir / MANIFEST).exists():
         check_new_run_dir(run_dir)
-    if is_incomplete(run_dir) and (run_dir / CONFIG).read_text(encoding="utf-8") != config_yaml(cfg):
+    if not is_incomplete(run_dir):
+        _check_no_foreign_files(run_dir, "run", "hydra.run.dir=PATH")
+        return
+    if (run_dir / CONFIG).read_text(encoding="utf-8") != config_yaml(cfg):
         raise ConfigError(
             f"'{run_dir}' holds an unfinished run of a different configuration; it can be resumed "
             f"only with the same settings (see its {CONFIG}). Choose another directory "
             "(hydra.run.dir=PATH) for this run."
         )
+    from sim.runs.checkpoints import Checkpoints
+
+    Checkpoints(run_dir / PARTIAL, run_fingerprint(cfg)).check()
+
+
+def _check_no_foreign_files(folder: Path, what: str, choose: str) -> None:
+    foreign = foreign_entries(folder)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise ConfigError(
+            f"'{folder}' exists and holds files that are not a {what}'s ({shown}); a {what} writes only into a "
+            f"new or empty folder, or finishes its own unfinished {what} there. Choose another folder ({choose})."
+        )
+
+
+@contextmanager
+def claimed_run_dir(run_dir: Path, cfg: RunConfig) -> Iterator[Path]:
+    """Hold `run_dir` for a run of `cfg`: checked usable, created, locked against other processes."""
+    with folders.claim(run_dir, "run", lambda path: check_run_dir_usable(path, cfg)) as path:
+        yield path
 
 
 def start_run(run_dir: Path, cfg: RunConfig):
-    """Begin a run in `run_dir`, or pick up an interrupted run of the same config there.
+    """Begin a run in `run_dir`, or pick up an interrupted run of the same fingerprint there.
 
     The config is written first, so an interrupted directory says what it was
     running; replicates finished before the interruption are kept as
-    checkpoints and only the missing ones are run again. A complete run, or an
-    unfinished one of another config, is never touched.
+    checkpoints and only the missing ones are run again. A complete run, an
+    unfinished one of another fingerprint and a folder of other files are never
+    touched. The caller holds the folder (`claimed_run_dir`).
     """
     from sim.runs.checkpoints import Checkpoints
 
-    text = config_yaml(cfg)
     check_run_dir_usable(run_dir, cfg)
     if not is_incomplete(run_dir):
         run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / CONFIG, text)
-    remove_temporary_files(run_dir)
-    return Checkpoints(run_dir / PARTIAL, sha256_text(text)).open()
+        atomic_write_text(run_dir / CONFIG, config_yaml(cfg))
+    remove_temporary_files(run_dir, RUN_FILES)
+    return Checkpoints(run_dir / PARTIAL, run_fingerprint(cfg)).open()
 
 
-def remove_temporary_files(run_dir: Path) -> None:
-    """Leftovers of writes cut short by a kill, in any folder of a run or sweep (a sweep writes
-    partitions and checkpoint blocks in subfolders); the files they were meant for are written again."""
-    for tmp in run_dir.rglob(".*.tmp-*"):
-        tmp.unlink(missing_ok=True)
+def remove_temporary_files(folder: Path, patterns: Iterable[str]) -> None:
+    """Leftovers of writes cut short by a kill: `.NAME.tmp-PID` beside a file that matches one of
+    `patterns` (paths relative to `folder`, with wildcards). Only such leftovers of the files a run
+    or sweep writes are removed; the files they were meant for are written again."""
+    for pattern in patterns:
+        where = PurePosixPath(pattern)
+        leftover = f".{where.name}.tmp-*"
+        for tmp in folder.glob(leftover if where.parent == PurePosixPath(".") else f"{where.parent}/{leftover}"):
+            if _leftover_of(tmp.name, where.name) and tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
 
 
 def find_incomplete_run(parent: Path, cfg: RunConfig) -> Path | None:
-    """The newest unfinished run of exactly this config under `parent`, if there is one."""
+    """The newest unfinished run of exactly this config under `parent` that no other process is writing."""
     text = config_yaml(cfg)
     candidates = sorted((p for p in parent.glob("*") if p.is_dir() and is_incomplete(p)), reverse=True)
     for path in candidates:
         try:
-            if (path / CONFIG).read_text(encoding="utf-8") == text:
+            if (path / CONFIG).read_text(encoding="utf-8") == text and not folders.in_use(path):
                 return path
         except OSError:
             continue
@@ -218,6 +269,12 @@ def load_run(run_dir: str | Path) -> RunRecord:
     path = Path(run_dir)
     if not path.is_dir():
         raise ConfigError(f"Run directory '{path}' does not exist (or is not a directory).")
+    if (path / SWEEP_FILE).exists():
+        raise ConfigError(
+            f"'{path}' is a sweep (it has {SWEEP_FILE}), not a single run; this command reads runs written by "
+            "`sim run`. A sweep point is an ordinary run: `sim run` with the point's overrides and seed (listed "
+            f"in {SWEEP_FILE}) re-runs it into a run folder that `sim reproduce` verifies."
+        )
     manifest_path = path / MANIFEST
     if not manifest_path.exists():
         if (path / CONFIG).exists():
@@ -231,6 +288,8 @@ def load_run(run_dir: str | Path) -> RunRecord:
             "written by `sim run`, such as outputs/<scenario>/<date-time>."
         )
     manifest = _read_manifest(manifest_path)
+    for name in manifest["files"]:
+        check_listed_file(path, name)
     config_path = path / CONFIG
     if not config_path.exists():
         raise ConfigError(f"'{path}' has a manifest but no {CONFIG}; the run record is damaged.")
@@ -267,3 +326,30 @@ def _read_manifest(path: Path) -> dict:
             f"{FORMAT_VERSION} only."
         )
     return manifest
+
+
+def check_listed_file(run_dir: Path, name: str) -> None:
+    """A manifest may list only plain relative paths to regular files inside the run; anything else
+    (an absolute path, '..', a folder, a link, a device) is refused before it is opened."""
+    parts = PurePosixPath(name).parts
+    plain = (name and "\\" not in name and "\0" not in name and not PurePosixPath(name).is_absolute()
+             and "/".join(parts) == name and not any(p in (".", "..") for p in parts))
+    full = run_dir / name
+    problem = None if plain else "is not a plain relative path inside the run"
+    if problem is None and os.path.lexists(full):
+        mode = os.lstat(full).st_mode
+        if not stat.S_ISREG(mode):
+            problem = f"is not a regular file but {_kind(mode)}"
+        elif not full.resolve().is_relative_to(run_dir.resolve()):
+            problem = "lies outside the run folder"
+    if problem:
+        raise ConfigError(
+            f"'{run_dir / MANIFEST}' lists '{name}', which {problem}; a run's manifest lists only the run's own "
+            "files (such as events.csv). The record is damaged or was edited, so it cannot be verified."
+        )
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a pipe"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    return next((label for test, label in kinds if test(mode)), "not a file")

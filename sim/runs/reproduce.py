@@ -1,4 +1,12 @@
-"""Re-run a recorded run from its config and seed, and compare every file's hash."""
+"""Re-run a recorded run from its config and seed, and compare every file's hash.
+
+Before anything is re-run, the record is checked against itself (the config,
+seed and files against the manifest) and against the present (the code,
+libraries and data files against the fingerprint the manifest recorded), so
+that a difference is reported with its likely cause. The re-run happens only
+when the config is the one the run was made with: with any other, it could
+only ever differ.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +15,36 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.runs import record
+from sim.runs import fingerprint, record
+
+FIGURE_SUFFIX = ".png"
 
 
 @dataclass
 class Verification:
-    """What `sim reproduce` found: files that match, differ, or are missing, and record problems."""
+    """What `sim reproduce` found: record problems, what changed since the run, and file by file results."""
 
     matching: list[str] = field(default_factory=list)
     differing: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    config_matches: bool = True
+    rerun: bool = False
 
     @property
     def ok(self) -> bool:
-        return not (self.differing or self.missing or self.problems)
+        return self.rerun and not (self.differing or self.missing or self.problems)
+
+    @property
+    def differing_data(self) -> list[str]:
+        """Tables and summary: these hold the numbers."""
+        return [n for n in self.differing if not n.endswith(FIGURE_SUFFIX)]
+
+    @property
+    def differing_figures(self) -> list[str]:
+        """Rendered plots: their bytes also depend on the plotting library and fonts."""
+        return [n for n in self.differing if n.endswith(FIGURE_SUFFIX)]
 
 
 def check_record(rec: record.RunRecord) -> list[str]:
@@ -45,13 +68,30 @@ def check_record(rec: record.RunRecord) -> list[str]:
     return problems
 
 
-def reproduce(run_dir: str | Path, workers: int = 1, progress: bool = True) -> Verification:
+def environment_changes(rec: record.RunRecord) -> list[str]:
+    """What decides the numbers and is not the same now as when the run was made: the code, each
+    library whose version differs, each data file whose hash differs (the config is checked apart)."""
+    now = record.run_fingerprint(rec.config)
+    now.pop("config_sha256")
+    then = {part: rec.manifest[part] for part in now if part in rec.manifest}
+    return fingerprint.differences(then, now)
+
+
+def verify_record(run_dir: str | Path) -> tuple[record.RunRecord, Verification]:
+    """Check the record and compare its fingerprint with the present one, without re-running anything."""
+    rec = record.load_run(run_dir)
+    problems = check_record(rec)
+    matches = (record.sha256_file(rec.path / record.CONFIG) == rec.manifest["config_sha256"]
+               and rec.manifest["seed"] == rec.config.seed and rec.manifest["replicates"] == rec.config.replicates)
+    return rec, Verification(problems=problems, changes=environment_changes(rec), config_matches=matches)
+
+
+def rerun(rec: record.RunRecord, result: Verification, workers: int = 1, progress: bool = True) -> Verification:
     """Re-run the recorded experiment into a scratch folder and compare file by file."""
     from sim.api import EnsembleResult
-    from sim.runs.ensemble import run_ensemble
+    from sim.runs.ensemble import check_memory, run_ensemble
 
-    rec = record.load_run(run_dir)
-    result = Verification(problems=check_record(rec))
+    check_memory(rec.config)
     scratch = Path(tempfile.mkdtemp(prefix="sim-reproduce-"))
     try:
         outcomes = run_ensemble(rec.config, workers=workers, progress=progress)
@@ -66,4 +106,11 @@ def reproduce(run_dir: str | Path, workers: int = 1, progress: bool = True) -> V
                 result.differing.append(name)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    result.rerun = True
     return result
+
+
+def reproduce(run_dir: str | Path, workers: int = 1, progress: bool = True) -> Verification:
+    """Check the record, then re-run it and compare every file, if its config is the one it was run with."""
+    rec, result = verify_record(run_dir)
+    return rerun(rec, result, workers, progress) if result.config_matches else result

@@ -21,7 +21,6 @@ from sim.analysis import tables
 from sim.model import ReplicateOutcome
 from sim.model.geography import load_geography
 from sim.runs.record import atomic_write_bytes
-from sim.runs.seeds import replicate_seed
 from sim.sweeps.spec import SweepPoint, Window
 
 DATASETS = ("replicates", "monthly")
@@ -41,16 +40,14 @@ def point_tables(point: SweepPoint, outcomes: list[ReplicateOutcome], window: Wi
     """The replicate and monthly rows of one finished point, with its axis values as columns."""
     cfg = point.config
     indices = list(range(len(outcomes)))
-    seeds = [replicate_seed(cfg.seed, i) for i in indices]
     geo = load_geography()
     events = tables.events_table(outcomes, indices, cfg.start, geo)
-    reps = tables.replicates_table(outcomes, indices, seeds, cfg.start, cfg.end)
+    reps = tables.replicates_table(outcomes, indices, cfg.start, cfg.end)
     inside = tables.window_counts(events, indices, window.start, window.end)
     months = tables.horizon_months(window.start, window.end)
     reps["window_attacks_per_month"] = inside["attacks"].to_numpy() / months
     reps["window_casualties_per_month"] = inside["casualties"].to_numpy() / months
     reps["exceeds_2024_rate"] = reps["window_attacks_per_month"] > reference_rate
-    reps["seed"] = reps["seed"].astype("uint64")     # 64-bit seeds: one type in every partition
     monthly = (tables.monthly_table(events, indices, outcomes[0].month_starts, geo)
                .groupby(["replicate", "month"], sort=True)[["attacks", "killed", "wounded"]].sum().reset_index())
     out = {}

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.calibration.priors import CALIBRATED, read
+from sim.config.calibrated import CALIBRATED
+from sim.config.paths import numeric_field, read
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.schema import ModelParams, RunConfig
@@ -52,15 +53,7 @@ OUTPUTS = {"attack_rate": "mean attacks per month in the window",
 
 def parameter_field(path: str) -> dataclasses.Field:
     """The schema field for 'group.name' under `model`, if it is a numeric scalar."""
-    group, _, name = path.partition(".")
-    groups = {f.name: f.type for f in dataclasses.fields(ModelParams)}
-    params = {f.name: f for f in dataclasses.fields(getattr(ModelParams(), group))} if group in groups else {}
-    f = params.get(name)
-    if f is None or f.type not in ("float", "int", float, int):
-        numeric = [f"{g}.{p.name}" for g in groups for p in dataclasses.fields(getattr(ModelParams(), g))
-                   if p.type in ("float", "int", float, int)]
-        raise ConfigError(f"'{path}' is not a numeric model parameter; choose from: {', '.join(numeric)}.")
-    return f
+    return numeric_field(path)
 
 
 @dataclass(frozen=True)
