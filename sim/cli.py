@@ -8,6 +8,7 @@
     sim sensitivity [options]       Morris screening or Sobol indices of the attack rate
     sim calibrate [OPTIONS]         fit the estimated parameters to the record (ABC-SMC)
     sim backtest [OPTIONS]          fit at past origins, forecast the next window, score against baselines
+    sim validate REPORT [OPTIONS]   re-make one table and figure of docs/validation.md
     sim explore [--port N]          the scenario explorer page in a browser
 
 Bad input exits with status 2 and one paragraph on stderr, and writes nothing.
@@ -25,7 +26,8 @@ from sim.config.errors import ConfigError
 from sim.defaults import COMPARISON_WINDOW
 
 USAGE = __doc__.split("\n\n")[1]
-SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "calibrate", "backtest", "explore")
+SUBCOMMANDS = ("run", "list", "compare", "reproduce", "sweep", "sensitivity", "calibrate", "backtest", "validate",
+               "explore")
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                "--config-dir", "-cd", "--shell-completion", "-sc", "--run", "-r")
@@ -62,6 +64,10 @@ def main(argv: list[str] | None = None) -> None:
             calibrate_command(argv[1:])
         elif command == "backtest":
             backtest_command(argv[1:])
+        elif command == "validate":
+            from sim.calibration.report import main as validate_main
+
+            validate_main(argv[1:])
         elif command == "explore":
             explore_command(argv[1:])
         elif "=" in command or command.startswith("-"):

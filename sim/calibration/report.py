@@ -1,11 +1,11 @@
 """The tables and figures of docs/validation.md, one command each.
 
-    python -m sim.calibration.report targets         observed against simulated, every target
-    python -m sim.calibration.report forecast-2025   out-of-sample prediction for January-August 2025
-    python -m sim.calibration.report stylised        stylised facts on pooled replicates
-    python -m sim.calibration.report posterior       prior against posterior
-    python -m sim.calibration.report sensitivity     one-at-a-time sensitivity of the 2026 attack rate
-    python -m sim.calibration.report parameters      regenerate docs/parameters.md
+    sim validate targets         observed against simulated, every figure of the record
+    sim validate stylised        stylised facts and self-excitation on pooled replicates
+    sim validate posterior       prior against posterior
+    sim validate scenarios       every named scenario's forecast and its paired difference from the baseline
+    sim validate sensitivity     one-at-a-time sensitivity of the forecast attack rate
+    sim validate parameters      regenerate docs/parameters.md
 
 Each prints its table as Markdown and writes its figure under --figures
 (default docs/figures). Seeds and replicate counts are options with stated
@@ -233,7 +233,7 @@ REPORTS = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m sim.calibration.report",
+    parser = argparse.ArgumentParser(prog="sim validate",
                                      description="Re-make one table and figure of docs/validation.md.")
     parser.add_argument("report", choices=list(REPORTS))
     parser.add_argument("--replicates", type=int, default=None, help="replicates per run (default depends on the report)")
