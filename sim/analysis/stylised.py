@@ -46,6 +46,19 @@ def overdispersion(monthly: pd.DataFrame) -> dict[str, float]:
             "p_value_poisson": float(stats.chi2.sf(statistic, dof))}
 
 
+def weekly_dispersion(events: pd.DataFrame, start: str, end: str, replicates: int) -> float:
+    """Variance over mean of weekly attack counts, pooled over replicates (1 for a Poisson process)."""
+    days = (pd.to_datetime(events["date"]) - pd.Timestamp(start)).dt.days.to_numpy()
+    weeks = ((pd.Timestamp(end) - pd.Timestamp(start)).days + 1) // 7
+    keep = days < weeks * 7
+    index = events["replicate"].to_numpy()[keep] * weeks + days[keep] // 7
+    counts = np.bincount(index, minlength=replicates * weeks).reshape(replicates, weeks)
+    mean = counts.mean(axis=1)
+    variance = counts.var(axis=1, ddof=1)
+    used = mean > 0
+    return float(variance[used].sum() / mean[used].sum()) if used.any() else float("nan")
+
+
 def close_pairs(days: np.ndarray, areas: np.ndarray, window_days: int) -> int:
     """Pairs of attacks in the same area at most `window_days` apart."""
     same_area = areas[:, None] == areas[None, :]

@@ -22,18 +22,23 @@ def _histograms(ax, samples: dict[str, np.ndarray], bins: int = 30) -> None:
                 label=f"{mode}: median {mid:.0f}, 90% {lo:.0f}–{hi:.0f}")
 
 
-def target_fit(simulated: dict[str, pd.DataFrame], targets: list[dict]) -> Figure:
-    """One panel per target: simulated distributions (point, posterior) against the observed value or range."""
-    fig = Figure(figsize=(12, 3.8), dpi=100)
-    for ax, target in zip(fig.subplots(1, len(targets)), targets, strict=True):
-        _histograms(ax, {mode: table[target["name"]].to_numpy() for mode, table in simulated.items()})
-        if target.get("low") is not None:
-            ax.axvspan(target["low"], target["high"], color=IRAQ_COLOUR, alpha=0.15,
-                       label=f"estimate {target['low']}–{target['high']}")
-        ax.axvline(target["observed"], color=IRAQ_COLOUR, lw=2, ls="--", label=f"observed {target['observed']:g}")
-        ax.set_title(target["label"], fontsize=10)
-        ax.set_ylabel("replicates")
-        ax.legend(frameon=False, fontsize=7)
+def target_fit(simulated: dict[str, pd.DataFrame], stats) -> Figure:
+    """One panel per fitted figure: simulated distributions (point, posterior) against the observed value
+    (and the half-width the fit allows it, shaded)."""
+    columns = 4
+    rows = (len(stats) + columns - 1) // columns
+    fig = Figure(figsize=(4.0 * columns, 2.9 * rows), dpi=100)
+    axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
+    for ax, s in zip(axes, stats, strict=False):
+        _histograms(ax, {mode: table[s.id].to_numpy() for mode, table in simulated.items()})
+        ax.axvspan(s.observed - s.scale, s.observed + s.scale, color=IRAQ_COLOUR, alpha=0.12,
+                   label=f"observed ± scale ({s.scale:.0f})")
+        ax.axvline(s.observed, color=IRAQ_COLOUR, lw=2, ls="--", label=f"observed {s.observed:g}")
+        ax.set_title(f"{s.id}\n{s.start} to {s.end}", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(frameon=False, fontsize=6)
+    for ax in axes[len(stats):]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig
 
@@ -64,6 +69,25 @@ def backtest_intervals(table: pd.DataFrame) -> Figure:
         ax.set_title(f"from {origin}: claimed {quantity},\n{window}{sealed}", fontsize=9)
         ax.set_xlim(left=0)
         ax.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def scenario_differences(table: pd.DataFrame, title: str) -> Figure:
+    """Each scenario's paired difference from the baseline, with its 95% interval."""
+    rows = table[table["scenario"] != table["scenario"].iloc[0]].iloc[::-1].reset_index(drop=True)
+    fig = Figure(figsize=(8, 0.42 * len(rows) + 1.6), dpi=100)
+    ax = fig.subplots()
+    lows = [float(ci.split(" to ")[0]) for ci in rows["95% CI"]]
+    highs = [float(ci.split(" to ")[1]) for ci in rows["95% CI"]]
+    for y, (d, lo, hi) in enumerate(zip(rows["difference from baseline"], lows, highs, strict=True)):
+        colour = IRAQ_COLOUR if lo > 0 else "#4575b4" if hi < 0 else "#969696"
+        ax.hlines(y, lo, hi, color=colour, lw=2)
+        ax.plot(d, y, "o", color=colour)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(range(len(rows)), rows["scenario"], fontsize=8)
+    ax.set_xlabel("difference from the baseline, attacks per month (95% interval)")
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -104,22 +128,34 @@ def stylised_facts(monthly: pd.DataFrame, knox: pd.DataFrame, casualties: np.nda
     return fig
 
 
-def posterior_marginals(priors: list[dict], posterior: pd.DataFrame, weights: np.ndarray) -> Figure:
-    """Prior density against the weighted posterior histogram, one panel per calibrated parameter."""
-    fig = Figure(figsize=(3.2 * len(priors), 3.4), dpi=100)
-    for ax, prior in zip(fig.subplots(1, len(priors)), priors, strict=True):
-        values = posterior[prior["name"]].to_numpy()
-        ax.hist(values, bins=20, weights=weights, density=True, color="#4575b4", alpha=0.6, label="posterior")
-        if prior["kind"] == "scale":
-            dist = stats.lognorm(s=np.log(prior["spread"]) / stats.norm.ppf(0.95), scale=prior["point"])
+def posterior_marginals(posterior: pd.DataFrame, weights: np.ndarray) -> Figure:
+    """Prior density against the weighted posterior histogram, one panel per calibrated quantity."""
+    from sim.config.calibrated import CALIBRATED
+
+    columns = 3
+    rows = (len(CALIBRATED) + columns - 1) // columns
+    fig = Figure(figsize=(3.8 * columns, 3.0 * rows), dpi=100)
+    axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
+    for ax, p in zip(axes, CALIBRATED, strict=False):
+        values = posterior[p.name].to_numpy()
+        z = stats.norm(p.prior_location(), p.prior_scale())
+        if p.kind in ("scale", "observation"):
+            grid = np.exp(np.linspace(z.ppf(0.005), z.ppf(0.995), 200))
+            density = z.pdf(np.log(grid)) / grid
+        elif p.kind == "share":
+            grid = np.linspace(0.002, 0.998, 200)
+            density = z.pdf(np.log(grid / (1 - grid))) / (grid * (1 - grid))
         else:
-            dist = stats.norm(0.0, prior["spread"])
-        grid = np.linspace(dist.ppf(0.005), dist.ppf(0.995), 200)
-        ax.plot(grid, dist.pdf(grid), color="black", lw=1.2, label="prior")
-        ax.axvline(prior["point"], color="#969696", ls=":", label="point estimate")
-        ax.set_title(prior["name"], fontsize=9)
+            grid = np.linspace(z.ppf(0.005), z.ppf(0.995), 200)
+            density = z.pdf(grid)
+        ax.hist(values, bins=20, weights=weights, density=True, color="#4575b4", alpha=0.6, label="posterior")
+        ax.plot(grid, density, color="black", lw=1.2, label="prior")
+        ax.set_title(p.name, fontsize=9)
         ax.set_yticks([])
+        ax.tick_params(labelsize=7)
         ax.legend(frameon=False, fontsize=7)
+    for ax in axes[len(CALIBRATED):]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig
 

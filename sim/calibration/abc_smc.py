@@ -133,7 +133,7 @@ def calibrate(settings: CalibrationSettings, progress: bool = False) -> Posterio
                           "pip install -e '.[calibrate]' (make test-fast installs it).") from None
     base, stats = base_config(settings)
     prior = pyabc.Distribution(**{
-        p.prior_name: pyabc.RV("norm", p.prior_location(base.model), p.prior_scale()) for p in CALIBRATED})
+        p.prior_name: pyabc.RV("norm", p.prior_location(), p.prior_scale()) for p in CALIBRATED})
     sampler = pyabc.sampler.SingleCoreSampler()
     sampler.show_progress = progress
     abc = pyabc.ABCSMC(simulator(base, settings.seed, stats), prior,
@@ -191,7 +191,7 @@ def metadata(settings: CalibrationSettings, base, stats: tuple, generations: lis
         "wall_time_s": round(wall_s, 1),
         "run": {"scenario": settings.scenario, "start": base.start, "end": base.end},
         "base_config_sha256": base_config_digest(base.model),
-        "priors": [{"name": p.name, "path": p.path, "kind": p.kind, "point": p.point_value(base.model),
+        "priors": [{"name": p.name, "path": p.path, "kind": p.kind, "prior_median": p.prior_median,
                     "spread": p.spread, "reason": p.reason} for p in CALIBRATED],
         "statistics": [asdict(s) for s in stats],
         "distance": "sqrt(sum(((simulated - observed) / scale)^2)) over the statistics",

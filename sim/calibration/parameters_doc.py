@@ -92,16 +92,17 @@ def _value(value) -> str:
 
 def _calibrated_cells() -> dict[str, str]:
     posterior = shipped_posterior()
-    priors = {p["name"]: p for p in posterior.metadata["priors"]}
     out = {}
     for p in CALIBRATED:
-        prior = priors[p.name]
         lo, mid, hi = posterior.quantiles(p.name)
         if p.kind == "scale":
-            out[p.path] = (f"prior log-normal, median {prior['point']:g}, 90% ÷/× {prior['spread']:g}; "
+            out[p.path] = (f"prior log-normal, median {p.prior_median:g}, 90% ÷/× {p.spread:g}; "
                            f"posterior median {mid:.3g} (90% {lo:.3g}–{hi:.3g})")
-        else:
-            out[p.path] = (f"prior: every entry shifted by N(0, {prior['spread']:g}); posterior shift median "
+        elif p.kind == "share":
+            out[p.path] = (f"prior logit-normal, median {p.prior_median:g}, logit sd {p.spread:g}; "
+                           f"posterior median {mid:.3g} (90% {lo:.3g}–{hi:.3g})")
+        elif p.kind == "shift":
+            out[p.path] = (f"prior: every entry shifted by N(0, {p.spread:g}); posterior shift median "
                            f"{mid:+.2f} (90% {lo:+.2f} to {hi:+.2f})")
     return out
 

@@ -17,18 +17,21 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis import stylised, validation_plots
-from sim.analysis.targets import attack_targets, load_targets
 from sim.api import load_scenario, run
-from sim.calibration import summary_statistics as calib_stats
+from sim.calibration import statistics as calib_stats
 from sim.config.calibrated import Z90
-from sim.config.posterior import shipped_posterior
+from sim.config.calibrated import CALIBRATED
+from sim.config.posterior import read_posterior, shipped_posterior
 from sim.config.errors import ConfigError
+from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
 from sim.runs.record import atomic_write_bytes, atomic_write_text, figure_png
 
 MODES = ("point", "posterior")
@@ -61,117 +64,135 @@ def ensemble(scenario: str, overrides: list[str], mode: str, replicates: int, se
     return run(cfg, replicates=replicates, seed=seed, workers=workers)
 
 
-def target_statistics(result) -> pd.DataFrame:
-    """Per replicate: the calibration statistics, and the figures checked but not fitted."""
-    rows = []
-    for o in result.outcomes:
-        both = np.asarray(o.monthly_state["fighters_iraq"]) + np.asarray(o.monthly_state["syria_free_fighters"])
-        directed = o.attacks["directed"]
-        rows.append({**calib_stats.replicate_statistics(o, result.config.start),
-                     "fighters_both_2024_07": float(both[o.month_starts.index("2024-07")]),
-                     "fighters_both_2025_08": float(both[o.month_starts.index("2025-08")]),
-                     "directed_share": float(directed.mean()) if directed.size else 0.0})
-    return pd.DataFrame(rows)
+def removal_factors(result) -> np.ndarray:
+    """Each replicate's reporting factor for Central Command's removals (its posterior draw's, or 1)."""
+    if result.config.parameters != "posterior":
+        return np.ones(len(result.outcomes))
+    table = shipped_posterior().table
+    return table["removals_reported"].to_numpy()[result.replicates["posterior_draw"].to_numpy()]
 
 
-def checked_list() -> list[dict]:
-    """Figures in data/targets.yaml that the model produces but calibration did not use."""
-    data = load_targets()
-    un = next(f for f in data["fighters"] if f["area"] == "iraq_and_syria")
-    centcom = data["forces_and_detainees"]["fighters_iraq_and_syria"]
-    directed = data["finance_and_organisation"]["centrally_directed_share_of_operations"]
+def statistic_table(result, stats) -> pd.DataFrame:
+    """Per replicate: the simulated value of each statistic."""
+    factors = removal_factors(result)
+    return pd.DataFrame([calib_stats.replicate_statistics(o, result.config.start, stats, float(f))
+                         for o, f in zip(result.outcomes, factors, strict=True)])
+
+
+@dataclass(frozen=True)
+class Check:
+    """A figure of the record compared with the model after fitting, never fitted."""
+
+    id: str
+    label: str
+    observed: str
+    low: float | None
+    high: float | None
+    value: Callable
+
+
+def _month_value(name: str, month: str, extra: str | None = None):
+    def value(o) -> float:
+        k = o.month_starts.index(month)
+        return float(o.monthly_state[name][k] + (o.monthly_state[extra][k] if extra else 0))
+    return value
+
+
+def _window_attacks(start: str, end: str, casualties: bool = False):
+    def value(o) -> float:
+        first = (pd.Timestamp(start) - pd.Timestamp("2022-01-01")).days
+        last = (pd.Timestamp(end) - pd.Timestamp("2022-01-01")).days
+        inside = (o.attacks["day"] >= first) & (o.attacks["day"] <= last)
+        if casualties:
+            return float(o.attacks["killed"][inside].sum() + o.attacks["wounded"][inside].sum())
+        return float(inside.sum())
+    return value
+
+
+def checks() -> list[Check]:
+    """Every figure of the record with the role 'check' that the model produces."""
     return [
-        {"name": "fighters_both_2024_07", "label": "IS fighters at large in Iraq and Syria, July 2024",
-         "observed": f"about {centcom['value']:,}", "upper": None, "source": centcom["source"]},
-        {"name": "fighters_both_2025_08", "label": "IS fighters in Iraq and Syria, 2025 (end of August)",
-         "observed": f"up to {un['high']:,}", "upper": un["high"], "source": un["source"]},
-        {"name": "directed_share", "label": "share of attacks directed by the centre, Jan 2024 to Aug 2025",
-         "observed": f"under {directed['high']:.0%}", "upper": directed["high"], "source": directed["source"]},
+        Check("claims_2022_itic", "claimed attacks, Iraq, 2022 (Meir Amit ITIC's count)", "484", 484, 484,
+              _window_attacks("2022-01-01", "2022-12-31")),
+        Check("claims_2022_itic_casualties", "claimed killed and wounded, Iraq, 2022 (ITIC)", "833", 833, 833,
+              _window_attacks("2022-01-01", "2022-12-31", casualties=True)),
+        Check("fighters_iraq_syria_2023_07", "IS in Iraq and Syria, July 2023 (UN: members and supporters)",
+              "5,000-7,000", 5000, 7000, _month_value("fighters_iraq", "2023-07", "syria_free_fighters")),
+        Check("fighters_iraq_2024_09", "IS fighters in Iraq, September 2024 (Joint Operations Command)",
+              "fewer than 500", None, 500, _month_value("fighters_iraq", "2024-09")),
+        Check("camps_2024", "people in al-Hol and Roj, July 2024 (CENTCOM)", "more than 43,000", 43000, None,
+              _month_value("camp_population", "2024-07")),
+        Check("detainees_syria_2024", "IS detainees in north-east Syria, July 2024 (CENTCOM)", "more than 9,000",
+              9000, None, _month_value("detainees", "2024-07")),
+        Check("directed_share", "share of attacks directed by the centre, 2022 to August 2025 (Al-Batakoshi)",
+              "under 15%", None, 0.15,
+              lambda o: float(o.attacks["directed"].mean()) if o.attacks["directed"].size else 0.0),
     ]
 
 
-def targets_list() -> list[dict]:
-    window, fighters = attack_targets()[0], calib_stats.fighter_target()
-    period = f"{window.start} to {window.end}"
-    return [
-        {"name": "attacks", "label": f"claimed attacks, Iraq, {period}", "observed": window.attacks,
-         "source": window.source},
-        {"name": "casualties", "label": f"claimed killed and wounded, Iraq, {period}", "observed": window.casualties,
-         "source": window.source},
-        {"name": "fighters_aug_2025", "label": f"IS fighters in Iraq, end of {fighters.month}",
-         "observed": fighters.midpoint, "low": fighters.low, "high": fighters.high, "source": fighters.source},
-    ]
+def inside(x: np.ndarray, low: float | None, high: float | None) -> str:
+    """Whether the observed figure (or range) meets the simulated 90% interval."""
+    lo, hi = np.quantile(x, [0.05, 0.95])
+    low = -np.inf if low is None else low
+    high = np.inf if high is None else high
+    return "yes" if low <= hi and high >= lo else "no"
 
 
 def targets_report(ns) -> tuple[str, object]:
-    simulated = {mode: target_statistics(ensemble("status_quo_2024", [f"end={calib_stats.calibration_end()}"],
-                                                  mode, ns.replicates, ns.seed, ns.workers)) for mode in MODES}
+    """Every fitted figure and every check: observed against the simulated distribution (point and posterior)."""
+    stats = calib_stats.statistics()
+    end = calib_stats.last_day(stats)
+    results = {mode: ensemble(BASELINE_SCENARIO, [f"end={end}"], mode, ns.replicates, ns.seed, ns.workers)
+               for mode in MODES}
+    simulated = {mode: statistic_table(r, stats) for mode, r in results.items()}
     rows = []
-    for t in targets_list():
-        row = {"target": t["label"],
-               "observed": f"{t['low']}–{t['high']}" if "low" in t else f"{t['observed']:g}"}
+    for s in stats:
+        row = {"fitted figure": s.id, "window": f"{s.start} to {s.end}", "observed": f"{s.observed:g}"}
         for mode, table in simulated.items():
-            x = table[t["name"]].to_numpy()
-            lo, hi = np.quantile(x, [0.05, 0.95])
+            x = table[s.id].to_numpy()
             row[f"{mode}: median (90%)"] = interval(x)
-            row[f"{mode}: inside 90%"] = "yes" if lo <= t["observed"] <= hi else "no"
-            row[f"{mode}: percentile of observed"] = f"{percentile_of(t['observed'], x):.0f}"
+            row[f"{mode}: inside 90%"] = inside(x, s.observed - (s.scale if s.is_stock else 0),
+                                                s.observed + (s.scale if s.is_stock else 0))
+            row[f"{mode}: percentile"] = f"{percentile_of(s.observed, x):.0f}"
         rows.append(row)
     checked = []
-    for c in checked_list():
-        row = {"checked, not fitted": c["label"], "observed": c["observed"]}
-        for mode, table in simulated.items():
-            x = table[c["name"]].to_numpy()
-            share = None if c["upper"] is None else float((x <= c["upper"]).mean())
+    for c in checks():
+        row = {"checked, not fitted": c.label, "observed": c.observed}
+        for mode, result in results.items():
+            x = np.array([c.value(o) for o in result.outcomes])
             row[f"{mode}: median (90%)"] = (f"{np.median(x):.1%} ({np.quantile(x, 0.05):.1%}–{np.quantile(x, 0.95):.1%})"
-                                            if c["name"] == "directed_share" else interval(x))
-            row[f"{mode}: share of replicates within the bound"] = "" if share is None else f"{share:.2f}"
+                                            if c.id == "directed_share" else interval(x))
+            row[f"{mode}: meets the figure"] = inside(x, c.low, c.high)
         checked.append(row)
     text = markdown(pd.DataFrame(rows)) + "\n\n" + markdown(pd.DataFrame(checked))
-    return text, validation_plots.target_fit(simulated, targets_list())
-
-
-def forecast_report(ns) -> tuple[str, object]:
-    window = attack_targets()[0]
-    simulated = {}
-    for mode in MODES:
-        result = ensemble("conditions_2025", ["end=2025-08-31"], mode, ns.replicates, ns.seed, ns.workers)
-        simulated[mode] = result.replicates[["attacks", "casualties", "fighters_end"]]
-    rows = []
-    for name, label in (("attacks", "claimed attacks"), ("casualties", "claimed killed and wounded"),
-                        ("fighters_end", "fighters in Iraq, 2025-08-31")):
-        row = {"quantity (Iraq, 2025-01-01 to 2025-08-31)": label}
-        for mode, table in simulated.items():
-            x = table[name].to_numpy()
-            row[f"{mode}: median (90%)"] = interval(x)
-            row[f"{mode}: mean"] = f"{x.mean():.1f}"
-        rows.append(row)
-    row = {"quantity (Iraq, 2025-01-01 to 2025-08-31)": f"share of replicates with fewer attacks than the "
-           f"{window.attacks} of January-August 2024"}
-    for mode, table in simulated.items():
-        row[f"{mode}: median (90%)"] = f"{(table['attacks'] < window.attacks).mean():.2f}"
-    rows.append(row)
-    reference = {"attacks": window.attacks, "casualties": window.casualties}
-    return markdown(pd.DataFrame(rows).fillna("")), validation_plots.out_of_sample(simulated, reference)
+    return text, validation_plots.target_fit(simulated, stats)
 
 
 def stylised_report(ns) -> tuple[str, object]:
+    """Overdispersion, space-time clustering, the casualty tail, and self-excitation fitted as a Hawkes process."""
     rows, figure = [], None
     for mode in MODES:
-        result = ensemble("status_quo_2024", [f"end={ns.stylised_end}"], mode, ns.replicates, ns.seed, ns.workers)
+        result = ensemble(BASELINE_SCENARIO, [f"end={ns.stylised_end}"], mode, ns.replicates, ns.seed, ns.workers)
         rng = np.random.default_rng(np.random.SeedSequence(ns.seed, spawn_key=(KNOX_STREAM,)))
         dispersion = stylised.overdispersion(result.monthly)
+        weekly = stylised.weekly_dispersion(result.events, result.config.start, result.config.end, len(result.outcomes))
         knox = stylised.knox_test(result.events, rng)
         tail = stylised.casualty_tail(result.events)
+        fit = hawkes_fit(result)
         rows += [
             {"run": mode, "fact": "monthly attacks overdispersed",
              "measure": f"variance/mean {dispersion['dispersion_index']:.2f} (Poisson 1); chi-square p = "
                         f"{dispersion['p_value_poisson']:.2g}; {dispersion['replicates']} replicates x "
-                        f"{dispersion['months']} months, mean {dispersion['mean_per_month']:.1f} a month"},
+                        f"{dispersion['months']} months, mean {dispersion['mean_per_month']:.1f} a month; weekly "
+                        f"counts variance/mean {weekly:.2f}"},
             {"run": mode, "fact": "space-time clustering",
              "measure": f"Knox ratio {knox['knox_ratio']:.2f} (same area, within {knox['window_days']} days; "
                         f"{knox['observed_pairs']} pairs against {knox['expected_pairs']:.0f} expected); "
                         f"permutation p = {knox['p_value']:.2g}"},
+            {"run": mode, "fact": "self-excitation (Hawkes, exponential kernel, yearly background)",
+             "measure": f"branching ratio {fit.branching_ratio:.2f}, time scale {fit.time_scale_days:.0f} days, "
+                        f"{fit.events} events of {min(len(result.outcomes), HAWKES_REPLICATES)} replicates, "
+                        f"{HAWKES_WINDOW[0]} to {HAWKES_WINDOW[1]} (Lewis et al. 2012: 0.37-0.50, two to six weeks)"},
             {"run": mode, "fact": "heavy right tail of casualties per attack",
              "measure": f"{tail['attacks']} attacks; mean {tail['mean']:.2f}, variance/mean "
                         f"{tail['variance_to_mean']:.1f}, median {tail['median']:.0f}, 99th percentile "
@@ -190,17 +211,76 @@ def stylised_report(ns) -> tuple[str, object]:
     return markdown(pd.DataFrame(rows)), figure
 
 
-def posterior_report(ns) -> tuple[str, object]:
-    posterior = shipped_posterior()
+# The Hawkes fit uses the observed history's later years (steadier than 2022) and the first forecast years.
+HAWKES_WINDOW = ("2023-01-01", "2027-12-31")
+HAWKES_REPLICATES = 40
+
+
+def hawkes_fit(result):
+    """The Hawkes process fitted jointly to the attacks of the first replicates, within HAWKES_WINDOW."""
+    from sim.analysis import hawkes
+
+    origin = pd.Timestamp(result.config.start)
+    first = (pd.Timestamp(HAWKES_WINDOW[0]) - origin).days
+    last = (pd.Timestamp(HAWKES_WINDOW[1]) - origin).days + 1
+    years = pd.date_range(HAWKES_WINDOW[0], HAWKES_WINDOW[1], freq="YS")
+    edges = np.array([*((years - pd.Timestamp(HAWKES_WINDOW[0])).days, last - first)], dtype=float)
+    sequences = []
+    for out in result.outcomes[:HAWKES_REPLICATES]:
+        days = out.attacks["day"]
+        inside = days[(days >= first) & (days < last)] - first
+        sequences.append(hawkes.event_times(inside))
+    return hawkes.fit(sequences, float(last - first), edges)
+
+
+def scenarios_report(ns) -> tuple[str, object]:
+    """Every named scenario: attacks per month in the comparison window, and the paired difference from the
+    baseline (the same seed: common random numbers)."""
+    from sim.analysis.compare import paired_difference
+    from sim.config.load import list_scenarios
+
+    start, end = COMPARISON_WINDOW
+    names = [BASELINE_SCENARIO, *(e.name for e in list_scenarios() if e.name != BASELINE_SCENARIO)]
+    monthly = {}
+    for name in names:
+        result = ensemble(name, [f"end={end}"], ns.mode, ns.replicates, ns.seed, ns.workers)
+        monthly[name] = result.monthly
     rows = []
-    for prior in posterior.metadata["priors"]:
-        lo, mid, hi = posterior.quantiles(prior["name"])
-        rows.append({"parameter": prior["name"], "prior median": prior["point"],
-                     "prior 90%": (f"÷/× {prior['spread']:g}" if prior["kind"] == "scale"
-                                   else f"± {Z90 * prior['spread']:.2f}"),
-                     "posterior median": mid, "posterior 90%": f"{lo:.3g} to {hi:.3g}"})
-    figure = validation_plots.posterior_marginals(posterior.metadata["priors"], posterior.table, posterior.weights)
-    return markdown(pd.DataFrame(rows)) + "\n\n" + posterior.describe(), figure
+    for name in names:
+        d = paired_difference(monthly[BASELINE_SCENARIO], monthly[name], start, end)
+        from sim.analysis.compare import window_rates
+
+        rates = window_rates(monthly[name], start, end).to_numpy()
+        rows.append({"scenario": name, "attacks/month median": float(np.median(rates)),
+                     "90% interval": f"{np.quantile(rates, 0.05):.1f}–{np.quantile(rates, 0.95):.1f}",
+                     "difference from baseline": d["difference"], "95% CI": f"{d['ci95_low']:+.2f} to {d['ci95_high']:+.2f}",
+                     "share of replicates higher": d["share_b_higher"],
+                     "variance reduction (pairing)": d["variance_reduction"]})
+    table = pd.DataFrame(rows)
+    title = (f"attacks per month in Iraq, {start} to {end}: difference from the baseline "
+             f"({ns.replicates} paired replicates, {ns.mode} parameters, seed {ns.seed})")
+    return markdown(table), validation_plots.scenario_differences(table, title)
+
+
+def posterior_report(ns) -> tuple[str, object]:
+    posterior = shipped_posterior() if not ns.posterior else read_posterior(ns.posterior)
+    rows = []
+    others = [read_posterior(path) for path in ns.compare_posterior]
+    for p in CALIBRATED:
+        lo, mid, hi = posterior.quantiles(p.name)
+        row = {"parameter": p.name, "prior median": 1.0 if p.kind == "observation" else p.prior_median,
+               "prior 90%": (f"÷/× {p.spread:g}" if p.kind in ("scale", "observation")
+                             else f"logit ± {Z90 * p.spread:.2f}" if p.kind == "share" else f"± {Z90 * p.spread:.2f}"),
+               "posterior median": mid, "posterior 90%": f"{lo:.3g} to {hi:.3g}"}
+        for k, other in enumerate(others, start=2):
+            o_lo, o_mid, o_hi = other.quantiles(p.name)
+            row[f"fit {k}: median (90%)"] = f"{o_mid:.3g} ({o_lo:.3g} to {o_hi:.3g})"
+        rows.append(row)
+    ess = [posterior.metadata.get("effective_sample_size")] + [o.metadata.get("effective_sample_size") for o in others]
+    footer = (f"\n\nEffective sample size of the final generation: {', '.join(str(e) for e in ess)} of "
+              f"{len(posterior.table)} particles.")
+    figure = validation_plots.posterior_marginals(posterior.table, posterior.weights)
+    return markdown(pd.DataFrame(rows)) + footer + "\n\n" + posterior.describe(), figure
 
 
 def sensitivity_report(ns) -> tuple[str, object]:
@@ -224,10 +304,10 @@ def parameters_report(ns) -> tuple[str, object]:
 
 REPORTS = {
     "targets": (targets_report, "targets.png", 200),
-    "forecast-2025": (forecast_report, "out_of_sample_2025.png", 200),
     "stylised": (stylised_report, "stylised_facts.png", 40),
     "posterior": (posterior_report, "posterior.png", 0),
-    "sensitivity": (sensitivity_report, "sensitivity_2026.png", 30),
+    "scenarios": (scenarios_report, "scenario_differences.png", 100),
+    "sensitivity": (sensitivity_report, "sensitivity_2027.png", 30),
     "parameters": (parameters_report, None, 0),
 }
 
@@ -239,9 +319,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--replicates", type=int, default=None, help="replicates per run (default depends on the report)")
     parser.add_argument("--seed", type=int, default=2024, help="root seed of every run (default 2024)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (results do not depend on it)")
-    parser.add_argument("--scenario", default="accelerated_2025", help="scenario of the sensitivity sweep")
-    parser.add_argument("--stylised-end", default="2026-12-31", help="last day of the stylised-facts runs")
+    parser.add_argument("--scenario", default=BASELINE_SCENARIO, help="scenario of the sensitivity sweep")
+    parser.add_argument("--mode", choices=MODES, default="posterior", help="parameters of the scenarios report")
+    parser.add_argument("--stylised-end", default=HAWKES_WINDOW[1], help="last day of the stylised-facts runs")
     parser.add_argument("--figures", default="docs/figures", help="folder for the figure")
+    parser.add_argument("--posterior", default="", help="posterior folder to report (default: the shipped one)")
+    parser.add_argument("--compare-posterior", action="append", default=[], metavar="DIR",
+                        help="another fit (another seed) to set beside it (repeatable)")
     parser.add_argument("--parameters-doc", default="docs/parameters.md", help="where `parameters` writes")
     ns = parser.parse_args(argv)
     make, figure_name, default_replicates = REPORTS[ns.report]

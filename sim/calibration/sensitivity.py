@@ -1,4 +1,4 @@
-"""One-at-a-time sensitivity of the 2026 attack rate to the estimated parameters.
+"""One-at-a-time sensitivity of the forecast attack rate (the first full forecast year) to the estimated parameters.
 
 Each factor is moved to the low and then the high end of its range with every
 other parameter at its point estimate; every setting runs the same replicate
@@ -23,14 +23,15 @@ from sim.api import load_scenario, run
 from sim.config.calibrated import CALIBRATED
 from sim.config.paths import read
 from sim.config.posterior import Posterior
+from sim.defaults import COMPARISON_WINDOW
 from sim.config.schema import ModelParams
 from sim.sweeps.sensitivity import parameter_field
 
 # Influential estimated parameters outside the calibration; each declares its plausible range.
 UNCALIBRATED = ("insurgents.activation_rate_per_day", "insurgents.dormancy_rate_per_day",
-                "insurgents.initial_fighters_iraq", "iraqi_forces.isr_detection_gain",
-                "iraqi_forces.raids_per_day", "iraqi_forces.intel_to_locate")
-YEAR = "2026"
+                "iraqi_forces.isr_detection_gain", "iraqi_forces.raids_per_day", "iraqi_forces.intel_to_locate",
+                "syria.crossing_attempt_rate_per_day", "insurgents.income_per_member_usd_per_day")
+YEAR = COMPARISON_WINDOW[0][:4]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Factor:
 
 def factors(model: ModelParams, posterior: Posterior) -> list[Factor]:
     out = []
-    for p in CALIBRATED:
+    for p in (p for p in CALIBRATED if p.kind != "observation"):
         lo, _, hi = posterior.quantiles(p.name)
         out.append(Factor(p.name, p.path, lo, hi, "posterior 90% interval"))
     for path in UNCALIBRATED:

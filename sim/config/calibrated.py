@@ -33,15 +33,19 @@ KINDS = ("scale", "shift", "share", "observation")
 class CalibratedParameter:
     """One estimated quantity: where it lives, its prior, and why the prior is that wide.
 
-    kind 'scale': a positive rate with a log-normal prior whose median is `median`
-    (the point value) and whose 90% interval runs from median / spread to
-    median x spread; a draw replaces the value.
+    kind 'scale': a positive rate with a log-normal prior whose median is
+    `prior_median` and whose 90% interval runs from median / spread to median x
+    spread; a draw replaces the value.
     kind 'shift': a normal prior with mean 0 and standard deviation `spread`; a
     draw is added to every entry of a list-valued parameter.
-    kind 'share': a share in (0, 1) with a logit-normal prior centred on the point
-    value, `spread` the standard deviation on the logit scale.
+    kind 'share': a share in (0, 1) with a logit-normal prior centred on
+    `prior_median`, `spread` the standard deviation on the logit scale.
     kind 'observation': a log-normal factor of the observation model (median 1,
     90% interval ÷/× spread); no model parameter, `path` is empty.
+
+    The prior is stated here once; the value a point-estimate run uses is the
+    schema's (or the history file's), which after calibration is the posterior
+    median, so point runs are calibrated runs.
     """
 
     name: str
@@ -49,6 +53,7 @@ class CalibratedParameter:
     kind: str
     spread: float
     reason: str
+    prior_median: float = 0.0
 
     @property
     def prior_name(self) -> str:
@@ -57,16 +62,15 @@ class CalibratedParameter:
                 "share": f"logit_{self.name}"}.get(self.kind, self.name)
 
     def point_value(self, model: ModelParams) -> float:
-        """The value a point-estimate run uses (the prior median)."""
+        """The value a point-estimate run uses."""
         if self.kind == "observation":
             return 1.0
         return float(read(model, self.path)) if self.kind != "shift" else 0.0
 
-    def prior_location(self, model: ModelParams) -> float:
-        point = self.point_value(model)
-        if self.kind in ("scale", "observation"):
-            return math.log(point)
-        return math.log(point / (1.0 - point)) if self.kind == "share" else 0.0
+    def prior_location(self) -> float:
+        if self.kind == "scale":
+            return math.log(self.prior_median)
+        return math.log(self.prior_median / (1.0 - self.prior_median)) if self.kind == "share" else 0.0
 
     def prior_scale(self) -> float:
         return math.log(self.spread) / Z90 if self.kind in ("scale", "observation") else self.spread
@@ -84,17 +88,20 @@ CALIBRATED: tuple[CalibratedParameter, ...] = (
         "No source gives fighters in Iraq alone for January 2022. The UN gave 6,000-10,000 in Iraq and "
         "Syria together (February 2022), members and supporters counted; in earlier years the UN found "
         "them roughly equally split, and most of them were not armed fighters in cells. A median of "
-        "1,200 within a factor of two (600-2,400) spans a small share of the UN's half for Iraq."),
+        "1,200 within a factor of two (600-2,400) spans a small share of the UN's half for Iraq.",
+        prior_median=1200),
     CalibratedParameter(
         "syria_fighters_2022", "syria.free_fighters", "scale", 2.0,
         "IS fighters at large in Syria on 1 January 2022 are not reported apart from Iraq's. The UN's "
         "6,000-10,000 in both countries (February 2022) counts members and supporters; CENTCOM counted "
-        "about 2,500 fighters in both in 2024. A median of 3,000 within a factor of two."),
+        "about 2,500 fighters in both in 2024. A median of 3,000 within a factor of two.",
+        prior_median=3000),
     CalibratedParameter(
         "attack_rate_per_day", "insurgents.attack_rate_per_day", "scale", 3.0,
         "An active cell of mean size, armed and funded, carries out 'sporadic low-intensity attacks' "
         "(Qashta 2025): between about one a month and one a year. A median of one in about 100 days "
-        "(0.01 a day) and a factor of three either way covers that span."),
+        "(0.01 a day) and a factor of three either way covers that span.",
+        prior_median=0.01),
     CalibratedParameter(
         "severity_log_shift", "attacks.severity_log_mean", "shift", 0.3,
         "The ordering of casualties by attack type is estimated; their common level is not known. A "
@@ -104,23 +111,27 @@ CALIBRATED: tuple[CalibratedParameter, ...] = (
         "detection_rate_per_day", "iraqi_forces.detection_rate_per_day", "scale", 3.0,
         "A unit of ground forces in open terrain detecting an active cell of mean size about once in "
         "two months (0.015 a day) describes the capable intelligence bank Qashta (2025) credits Iraq "
-        "with; nothing measures it, hence a factor of three either way."),
+        "with; nothing measures it, hence a factor of three either way.",
+        prior_median=0.015),
     CalibratedParameter(
         "recruit_rate_per_member_per_day", "insurgents.recruit_rate_per_member_per_day", "scale", 3.0,
         "Sources say IS fails to recruit (Hassan 2023) and that recruitment is money-driven "
         "(Al-Batakoshi 2025) but give no rate. A median of 0.001 a day per member where the community "
-        "supports IS fully (about 4% a year at today's hostile stance) within a factor of three."),
+        "supports IS fully (about 4% a year at today's hostile stance) within a factor of three.",
+        prior_median=0.001),
     CalibratedParameter(
         "leaderless_share", "insurgents.leaderless_share", "share", 1.0,
         "How much a cell's activity depends on its leaders is unknown: loss of experienced commanders "
         "is named among the causes of decline (Bakhtiari & Taheri 2025), while most operations are not "
         "directed by the centre (Al-Batakoshi 2025). A logit-normal prior centred on 0.4 with sd 1 puts "
-        "90% of its weight between about 0.12 and 0.76."),
+        "90% of its weight between about 0.12 and 0.76.",
+        prior_median=0.4),
     CalibratedParameter(
         "syria_attack_rate", "syria.attack_rate_per_fighter_per_day", "scale", 3.0,
         "IS in Syria operates as a larger, looser force than its Iraqi cells: about one attack per ten "
         "fighters a year with full room and all its effort there (0.0003 a day), within a factor of "
-        "three."),
+        "three.",
+        prior_median=0.0003),
     CalibratedParameter(
         "removals_reported", "", "observation", 3.0,
         "US Central Command reports removals from partnered operations only (fewer than the model's "

@@ -56,7 +56,7 @@ class Posterior:
 
     def describe(self) -> str:
         """Prior median against posterior median and 90% interval, one line per parameter."""
-        points = {p["name"]: p["point"] for p in self.metadata.get("priors", [])}
+        points = {p["name"]: p.get("prior_median") for p in self.metadata.get("priors", [])}
         lines = [f"{'parameter':34s} {'prior median':>13s} {'posterior median':>17s}   90% interval"]
         for p in CALIBRATED:
             lo, mid, hi = self.quantiles(p.name)
@@ -128,27 +128,35 @@ def shipped_posterior() -> Posterior:
 
 
 def check_usable(cfg: RunConfig) -> None:
-    """Refuse parameters=posterior when the config has set a calibrated rate itself.
+    """Refuse parameters=posterior when the config sets a calibrated parameter itself.
 
-    The posterior replaces these rates; a value set on the command line or in a
-    scenario would be silently overridden, so it is an error instead. (A shift
-    is added to whatever the config holds, so it needs no such check.)
+    The posterior replaces these parameters; a value set on the command line or in a scenario would
+    be silently overridden, so it is an error instead. "Set" means different from the value the
+    baseline scenario composes to. (A shift is added to whatever the config holds, so it needs no
+    such check.)
     """
-    posterior = shipped_posterior()
-    points = {p["name"]: p["point"] for p in posterior.metadata.get("priors", [])}
+    defaults = baseline_model()
     for p in (p for p in CALIBRATED if p.kind in ("scale", "share")):
-        value, expected = read(cfg.model, p.path), points.get(p.name)
+        value, expected = read(cfg.model, p.path), read(defaults, p.path)
         if value != expected:
             raise ConfigError(
                 f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but this config sets "
-                f"it to {value} (the calibration's point estimate is {expected}). Remove that setting, or use "
+                f"it to {value} (the baseline's value is {expected}). Remove that setting, or use "
                 "parameters=point to run with your own value.")
     for change in cfg.changes:
-        for p in (p for p in CALIBRATED if p.path in change.params):
+        for p in (p for p in CALIBRATED if p.path and p.path in change.params):
             raise ConfigError(
                 f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but the change "
                 f"'{change.label}' ({change.date}) sets it; a posterior draw would be overridden on that date. Remove "
                 "the change, or use parameters=point.")
+
+
+@lru_cache(maxsize=1)
+def baseline_model() -> ModelParams:
+    """The model parameters the baseline scenario composes to, without any override."""
+    from sim.config.load import compose_run_config
+
+    return compose_run_config().model
 
 
 def base_config_digest(model: ModelParams) -> str:

@@ -10,10 +10,19 @@ window, and the share of replicates whose rate exceeds the 2024 record.
 
 A parameter's range is the one given with --range; else, around the value the
 scenario uses, the calibration prior's 90% interval for a calibrated
-parameter, or the plausible range the schema declares (`uncertainty`); else
-the value ±50% (RELATIVE_RANGE). Every range is clipped to the parameter's
-bounds, which are what the model accepts, far wider than what is plausible.
-Each range is written with its basis beside the indices.
+parameter, or the plausible range the schema declares (`uncertainty`); else a
+factor set by the certainty its source gives it (CERTAINTY_FACTORS: a low-
+certainty estimate within a factor of two, a sourced figure within 25%). Every
+range is clipped to the parameter's bounds, which are what the model accepts,
+far wider than what is plausible. Each range is written with its basis beside
+the indices.
+
+`--params all` screens every numeric parameter and every determinant group.
+A determinant group is one factor whose value picks one of its levels in their
+declared order (scenarios/orderings.yaml), from best to worst for Iraq; like a
+determinant parameter (one the observed history sets by date), it takes effect
+on the branch date, so the screen asks how much each matters for the forecast.
+A behavioural parameter holds from the start.
 """
 
 from __future__ import annotations
@@ -63,16 +72,60 @@ class ParameterRange:
     basis: str
 
 
+# Plausible factor by stated certainty (sim/data/parameter_sources.yaml), where the schema declares none.
+CERTAINTY_FACTORS = {"low": 2.0, "medium": 1.5, "high": 1.25}
+GROUP_PREFIX = "group:"
+
+
 def default_range(path: str, value: float) -> tuple[float, float, str]:
     """The plausible range around `value` and where it comes from (see the module docstring)."""
+    if path.startswith(GROUP_PREFIX):
+        return 0.0, 1.0, "the group's levels in their declared order"
     prior = next((p for p in CALIBRATED if p.path == path and p.kind == "scale"), None)
     if prior is not None:
         return value / prior.spread, value * prior.spread, f"calibration prior, 90% interval (÷/× {prior.spread:g})"
     factor = parameter_field(path).metadata.get("uncertainty")
     if factor:
         return value / factor, value * factor, f"declared plausible range (÷/× {factor:g})"
+    certainty = parameter_certainty(path)
+    if certainty in CERTAINTY_FACTORS:
+        factor = CERTAINTY_FACTORS[certainty]
+        return value / factor, value * factor, f"{certainty} certainty (÷/× {factor:g})"
     return (value * (1 - RELATIVE_RANGE), value * (1 + RELATIVE_RANGE),
             f"no declared range: value ±{RELATIVE_RANGE:.0%}")
+
+
+def parameter_certainty(path: str) -> str:
+    from sim.calibration.parameters_doc import provenance
+
+    return str(provenance()["parameters"].get(path, {}).get("certainty", ""))
+
+
+def all_factors() -> list[str]:
+    """Every determinant group, and every numeric model parameter that no determinant level sets (lists
+    and the open bases aside): a parameter a level sets moves with its group's factor."""
+    from sim.config.load import scenario_dir
+    from sim.config.paths import NUMERIC_TYPES, all_fields
+    from sim.config.resolve import GROUP_SECTIONS, level_values
+
+    root = scenario_dir()
+    by_levels = {path for group in GROUP_SECTIONS for level in (root / group).glob("*.yaml")
+                 for path in level_values(group, level.stem, root)}
+    return [*(f"{GROUP_PREFIX}{g}" for g in GROUP_SECTIONS),
+            *(p for p, f in all_fields().items() if f.type in NUMERIC_TYPES and p not in by_levels)]
+
+
+def group_levels(group: str) -> list[str]:
+    """A determinant group's levels from best to worst for Iraq (scenarios/orderings.yaml)."""
+    import yaml
+
+    from sim.config.load import scenario_dir
+
+    orderings = yaml.safe_load((scenario_dir() / "orderings.yaml").read_text(encoding="utf-8"))
+    for section in orderings.values():
+        if group in section:
+            return list(section[group])
+    raise ConfigError(f"the determinant group '{group}' has no declared order in scenarios/orderings.yaml.")
 
 
 def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
@@ -82,6 +135,10 @@ def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
     model = ModelParams() if model is None else model
     out = {}
     for path in paths:
+        if path.startswith(GROUP_PREFIX):
+            group_levels(path.removeprefix(GROUP_PREFIX))
+            out[path] = ParameterRange(0.0, 1.0, "the group's levels in their declared order")
+            continue
         f = parameter_field(path)
         lo_bound, hi_bound = f.metadata["bounds"]
         if path in ranges:
@@ -100,14 +157,32 @@ def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
 
 
 def with_parameters(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
-    """`cfg` with some model parameters replaced (integers rounded), validated."""
-    model = cfg.model
+    """`cfg` with some factors set, validated: a behavioural parameter from the start (integers rounded);
+    a determinant parameter (one a dated change of the config sets) or a group's level from the branch date."""
+    from sim.config.resolve import GROUP_SECTIONS, level_values
+    from sim.config.schema import TimelineChange
+    from sim.config.load import scenario_dir
+    from sim.config.paths import with_params
+
+    dated = {path for change in cfg.changes for path in change.params}
+    start_values, branch_values, levels = {}, {}, {}
     for path, value in values.items():
-        group, name = path.split(".")
-        sub = getattr(model, group)
+        if path.startswith(GROUP_PREFIX):
+            group = path.removeprefix(GROUP_PREFIX)
+            names = group_levels(group)
+            level = names[min(int(value * len(names)), len(names) - 1)]
+            levels[group] = level
+            branch_values.update(level_values(group, level, scenario_dir()) if level != "as_observed" else {})
+            continue
         typed = int(round(value)) if parameter_field(path).type in ("int", int) else float(value)
-        model = dataclasses.replace(model, **{group: dataclasses.replace(sub, **{name: typed})})
-    return validate(dataclasses.replace(cfg, model=model))
+        (branch_values if path in dated else start_values)[path] = typed
+    model = with_params(cfg.model, start_values)
+    changes = list(cfg.changes)
+    if branch_values:
+        branch = TimelineChange(date=cfg.branch_date, label="sensitivity sample", levels=levels,
+                                params=branch_values, origin="branch")
+        changes = sorted([*changes, branch], key=lambda c: c.date)
+    return validate(dataclasses.replace(cfg, model=model, changes=changes))
 
 
 def sample(method: str, problem: dict, samples: int, seed: int) -> np.ndarray:
@@ -177,7 +252,7 @@ def run_sensitivity_command(ns) -> None:
     from sim.analysis.targets import reference_rate_2024
     from sim.sweeps.engine import run_sweep, sweep_folder, sweep_yaml
 
-    names = [p.strip() for p in ns.params.split(",") if p.strip()]
+    names = all_factors() if ns.params.strip() == "all" else [p.strip() for p in ns.params.split(",") if p.strip()]
     ranges = {}
     for text in ns.ranges:
         path, _, span = text.partition("=")
