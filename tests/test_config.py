@@ -104,7 +104,7 @@ def test_old_names_keep_working_with_a_warning_for_one_release():
     ("end=2021-12-31", ["ends", "before it starts"]),
     ("parameters=magic", ["parameters", "point"]),
     ("model.attacks.type_weights=[1,2]", ["type_weights", "5"]),
-    ("model.coalition.bases={atlantis: 1.0}", ["unknown base", "atlantis"]),
+    ("branch.coalition.bases={atlantis: 1.0}", ["unknown base", "atlantis"]),
     ("branch.regional.force_diversion=0.95", ["force_diversion", "0.9", "scenario baseline"]),
     ("branch.syria.free_fighters=10", ["free_fighters"]),
     ("model.iraqi_forces.readiness=0.5", ["readiness", "first day", "branch.iraqi_forces.readiness"]),

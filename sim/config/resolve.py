@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
+from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode, StringNode
 
 from sim.config.errors import ConfigError
 from sim.config.paths import field_of, read
-from sim.config.schema import IMPULSE_KINDS, BranchParams, ModelParams, RunConfig, TimelineChange
+from sim.config.schema import IMPULSE_KINDS, BranchParams, Impulse, ModelParams, RunConfig, TimelineChange
 
 # Which section of `model` each determinant group's levels set.
 GROUP_SECTIONS = {"drawdown": "coalition", "syria": "syria", "relations": "relations", "regional": "regional",
@@ -74,8 +74,9 @@ def level_values(group: str, level: str, root: Path) -> dict[str, Any]:
 
 def typed_values(values: dict[str, Any], where: str) -> dict[str, Any]:
     """Check that each 'section.name' is a parameter a dated change may set, and convert its value to the
-    parameter's type; raise a ConfigError naming `where` otherwise."""
-    typed_node = OmegaConf.structured(ModelParams)
+    parameter's type (OmegaConf's own value nodes, as composition converts them); raise a ConfigError
+    naming `where` otherwise."""
+    out = {}
     for path, value in values.items():
         try:
             f = field_of(path)
@@ -86,13 +87,30 @@ def typed_values(values: dict[str, Any], where: str) -> dict[str, Any]:
                               "on a date; a one-off event (an impulse) changes the state instead, or set it for the "
                               f"start with model.{path}=VALUE.")
         try:
-            # Replace, never merge: a dict value (the open bases) is the whole new value.
-            OmegaConf.update(typed_node, path, value, merge=False)
-        except OmegaConfBaseException as err:
-            reason = str(err).strip().splitlines()[0]
+            out[path] = _converted(f.type, value)
+        except (OmegaConfBaseException, TypeError, ValueError) as err:
+            reason = (str(err).strip().splitlines()[0] if isinstance(err, TypeError)
+                      else f"it must be of type {f.type}")
             raise ConfigError(f"{where} sets '{path}' to {value!r}, a value of the wrong type: {reason}.") from None
-    typed = OmegaConf.to_object(typed_node)
-    return {path: read(typed, path) for path in values}
+    return out
+
+
+_NODES = {"float": FloatNode, "int": IntegerNode, "bool": BooleanNode, "str": StringNode}
+
+
+def _converted(annotation: str, value: Any) -> Any:
+    """A value converted to the schema type written as `annotation` (float, int, list[float], dict[str, float])."""
+    if annotation in _NODES:
+        return _NODES[annotation](value)._value()
+    if annotation == "list[float]":
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"expected a list of numbers, got {type(value).__name__}")
+        return [FloatNode(v)._value() for v in value]
+    if annotation == "dict[str, float]":
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a mapping of names to numbers, got {type(value).__name__}")
+        return {str(k): FloatNode(v)._value() for k, v in value.items()}
+    raise TypeError(f"parameters of type {annotation} cannot change on a date")
 
 
 def branch_values(branch: BranchParams) -> dict[str, Any]:
@@ -116,12 +134,14 @@ def resolve(cfg: RunConfig, root: Callable[[], Path]) -> RunConfig:
         raise ConfigError(f"The horizon ends ({cfg.end}) before it starts ({cfg.start}); 'end' must be on or after "
                           "'start'.")
     branch_day = _branch_day(cfg, start)
-    history = [_expanded(c, f"history change {i} ({c.date}, {c.label or 'no label'})", root, "history")
-               for i, c in enumerate(cfg.history_changes)]
+    if cfg.resolved:
+        return dataclasses.replace(cfg, changes=_typed_resolved(cfg.changes))
+    history = [_expanded(parse_change(c, f"history change {i}"), f"history change {i}", root, "history")
+               for i, c in enumerate(history_events(cfg.history, root))]
     _check_order(history, "the observed history")
     history = [c for c in history if parse_date(c.date, "date") < branch_day]
     branch = _branch_change(cfg, branch_day, end)
-    timeline = [_expanded(c, f"scenario change {i} ({c.date}, {c.label or 'no label'})", root, "scenario")
+    timeline = [_expanded(parse_change(c, f"scenario change {i}"), f"scenario change {i}", root, "scenario")
                 for i, c in enumerate(cfg.timeline)]
     _check_order(timeline, f"scenario {cfg.scenario.name}'s timeline")
     for c in timeline:
@@ -133,13 +153,74 @@ def resolve(cfg: RunConfig, root: Callable[[], Path]) -> RunConfig:
         if day > end:
             raise ConfigError(f"Scenario {cfg.scenario.name} changes '{c.label}' on {c.date}, after the run ends "
                               f"({cfg.end}), so the run would not show it; extend end=, or choose another scenario.")
-    changes = [*cfg.changes, *history, *branch, *timeline]
+    changes = [*_typed_resolved(cfg.changes), *history, *branch, *timeline]
     for c in changes:
         _check_impulses(c)
     changes.sort(key=lambda c: c.date)
     _check_not_overwritten(cfg.model, changes, start)
-    return dataclasses.replace(cfg, history_changes=[], branch=BranchParams(), branch_levels={}, timeline=[],
-                               changes=changes, branch_date=branch_day.isoformat())
+    return dataclasses.replace(cfg, branch=BranchParams(), branch_levels={}, timeline=[], changes=changes,
+                               branch_date=branch_day.isoformat(), resolved=True)
+
+
+def _typed_resolved(changes: list) -> list[TimelineChange]:
+    out = []
+    for i, c in enumerate(changes):
+        change = parse_change(c, f"change {i}")
+        out.append(dataclasses.replace(change, params=typed_values(change.params, f"change {i} ({change.date})")))
+    return out
+
+
+def history_events(name: str, root: Callable[[], Path]) -> list:
+    """The dated changes of the named history (scenarios/events/NAME.yaml); none for 'none'."""
+    if name == "none":
+        return []
+    path = root() / "events" / f"{name}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError:
+        raise ConfigError(f"The history '{name}' has no events file '{path}'; a history names one in "
+                          "scenarios/events/ (or use history=none).") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"The events file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
+    changes = data.get("changes") if isinstance(data, dict) else None
+    if not isinstance(changes, list):
+        raise ConfigError(f"The events file '{path}' must hold a list under 'changes'.")
+    return changes
+
+
+CHANGE_KEYS = {f.name for f in dataclasses.fields(TimelineChange)}
+IMPULSE_KEYS = {f.name for f in dataclasses.fields(Impulse)}
+
+
+def parse_change(data: Any, where: str) -> TimelineChange:
+    """A dated change from its mapping (as YAML or a stored config gives it), checked key by key."""
+    if isinstance(data, TimelineChange):
+        return data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} is {data!r}; a dated change is a mapping such as "
+                          "{date: 2027-03-01, label: ..., levels: {syria: collapse}}.")
+    unknown = sorted(set(data) - CHANGE_KEYS)
+    if unknown or "date" not in data:
+        problem = f"has unknown key(s) {unknown}" if unknown else "has no date"
+        raise ConfigError(f"{where} {problem}; a change has: {', '.join(sorted(CHANGE_KEYS))}.")
+    where = f"{where} ({data.get('date')}, {data.get('label') or 'no label'})"
+    for key, kind in (("levels", dict), ("params", dict), ("impulses", list)):
+        if not isinstance(data.get(key, kind()), kind):
+            raise ConfigError(f"{where}: '{key}' must be a {'mapping' if kind is dict else 'list'}.")
+    impulses = []
+    for item in data.get("impulses", []):
+        if not isinstance(item, dict) or set(item) - IMPULSE_KEYS:
+            raise ConfigError(f"{where}: an impulse is a mapping with {', '.join(sorted(IMPULSE_KEYS))}; got {item!r}.")
+        try:
+            impulses.append(Impulse(kind=str(item.get("kind", "")), amount=float(item.get("amount", 0.0)),
+                                    target=str(item.get("target", ""))))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: an impulse's amount must be a number; got {item.get('amount')!r}.") from None
+    return TimelineChange(
+        date=str(data["date"]), label=str(data.get("label", "")),
+        levels={str(g): str(lvl) for g, lvl in data.get("levels", {}).items()},
+        params=dict(data.get("params", {})), impulses=impulses, source=" ".join(str(data.get("source", "")).split()),
+        estimated=bool(data.get("estimated", False)), origin=str(data.get("origin", "")))
 
 
 def _branch_day(cfg: RunConfig, start: dt.date) -> dt.date:

@@ -438,11 +438,11 @@ class RunConfig:
     """A run: a scenario's model parameters, its dated changes, and how to run the ensemble.
 
     `model` holds the parameters in force on the start date. The observed history
-    (`history_changes`, up to `observed_through`) changes them on its dates; the
-    scenario's branch levels (`branch`, section -> {name: value}) take effect on
-    `branch_date` (empty: the last date the history covers), and its own dated
-    changes (`timeline`) after that. Resolving a config merges all three into
-    `changes`, the one list the model reads, and empties the inputs, so a
+    (`history`: its dated changes up to `observed_through`) changes them on its
+    dates; the scenario's branch levels (`branch`, section -> {name: value}) take
+    effect on `branch_date` (empty: the day after the history ends), and its own
+    dated changes (`timeline`) after that. Resolving a config merges all three
+    into `changes`, the one list the model reads, and marks it `resolved`, so a
     resolved config (as a run directory stores it) resolves to itself.
     """
 
@@ -458,16 +458,19 @@ class RunConfig:
         "'point': the stated point estimates; 'posterior': each replicate draws the calibrated parameters")
     progress: bool = param(True, "", None, "show a progress bar on a terminal")
     plots: bool = param(True, "", None, "draw the plots into the run directory")
-    history: str = param("none", "", None, "the observed history the run follows ('none': no dated history)")
+    history: str = param("none", "", None,
+        "the observed history the run follows, its dated changes in scenarios/events/NAME.yaml ('none': no history)")
     observed_through: str = param("", "date", None, "the last date the observed history covers")
-    history_changes: list[TimelineChange] = param([], "", None, "the observed history's dated changes")
     branch_date: str = param("", "date", None,
         "the day the scenario's own levels take effect (empty: the last date the history covers)")
     branch_levels: dict[str, str] = param({}, "", None, "the scenario's determinant levels by group (names)")
     branch: BranchParams = field(default_factory=BranchParams, metadata={
         "help": "what the scenario's levels set from the branch date: section -> {parameter: value}"})
-    timeline: list[TimelineChange] = param([], "", None, "the scenario's own dated changes, after the branch date")
-    changes: list[TimelineChange] = param([], "", None, "every dated change, resolved: what the model reads")
+    # Dated changes are kept as plain mappings while a config is composed (structured nodes for dozens of
+    # changes would make composing several times slower); resolving checks each and makes it a TimelineChange.
+    timeline: list[Any] = param([], "", None, "the scenario's own dated changes, after the branch date")
+    changes: list[Any] = param([], "", None, "every dated change, resolved (TimelineChange): what the model reads")
+    resolved: bool = param(False, "", None, "true once `changes` holds the history, the branch and the timeline")
     model: ModelParams = field(default_factory=ModelParams)
 
 
