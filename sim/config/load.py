@@ -6,6 +6,7 @@ share `to_run_config`, so both reject the same mistakes with the same words.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
@@ -94,11 +95,28 @@ def to_run_config(cfg: DictConfig, choices: dict[str, str] | None = None) -> Run
         choices = dict(choices or {})
         if OmegaConf.get_type(cfg) is not RunConfig:       # a stored record, not a composition on the schema
             cfg = OmegaConf.merge(OmegaConf.structured(RunConfig), OmegaConf.to_container(cfg, resolve=True))
+        reject_unknown_keys(cfg, "")
         run_cfg = OmegaConf.to_object(cfg)
     except (OmegaConfBaseException, HydraException, TypeError) as err:
         raise ConfigError(describe_config_error(err)) from None
     run_cfg.branch_levels = {group: str(choices[group]) for group in DETERMINANTS if choices.get(group)}
     return validate(resolve(run_cfg, scenario_dir))
+
+
+def reject_unknown_keys(node: DictConfig, prefix: str) -> None:
+    """Refuse keys the schema does not declare (Hydra's `+key=value` adds them even to a typed config)."""
+    schema = OmegaConf.get_type(node)
+    if dataclasses.is_dataclass(schema):
+        known = {f.name for f in dataclasses.fields(schema)}
+        unknown = [k for k in node.keys() if k not in known]
+        if unknown:
+            raise ConfigError(f"Invalid configuration: '{prefix}{unknown[0]}' is not a setting of the simulator "
+                              f"(the settings of '{prefix.rstrip('.') or 'the run'}' are: {', '.join(sorted(known))}). "
+                              "Parameters are listed with units and ranges in docs/parameters.md.")
+    for key in node.keys():
+        child = node._get_node(key)
+        if isinstance(child, DictConfig) and dataclasses.is_dataclass(OmegaConf.get_type(child)):
+            reject_unknown_keys(child, f"{prefix}{key}.")
 
 
 def rename_deprecated(overrides: list[str]) -> list[str]:
@@ -214,6 +232,12 @@ def _compose(overrides: list[str]) -> DictConfig:
     except (ValueError, TypeError, AssertionError) as err:
         # Hydra raises these bare when a config group is given a number, a list or null.
         raise ConfigError(describe_group_misuse(overrides, err)) from None
+    except AttributeError:
+        # OmegaConf cannot merge into a mapping that is unset: the branch's open bases.
+        raise ConfigError(
+            f"Invalid override in {' '.join(overrides)}: the branch's coalition bases cannot be set item by item on "
+            "the command line; choose a posture with drawdown=LEVEL (`sim list` shows them), or give the bases "
+            "in a scenario's timeline.") from None
 
 
 def multirun_jobs(overrides: list[str]) -> list[list[str]]:
