@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 from sim.config.errors import ConfigError
@@ -39,8 +40,14 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def note_warning(message, category, filename, lineno, file=None, line=None) -> str:
+    """Warnings for people at a terminal: one line, no source location."""
+    return f"note: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.formatwarning = note_warning
     try:
         if not argv:
             print(USAGE)
@@ -89,10 +96,11 @@ def main(argv: list[str] | None = None) -> None:
 # ----- run -----------------------------------------------------------------------------
 def run_command(overrides: list[str]) -> None:
     """Validate first (so bad input writes nothing), claim the run's folder, then hand over to Hydra."""
-    from sim.config.load import compose_overrides
+    from sim.config.load import compose_overrides, rename_deprecated
     from sim.runs.ensemble import check_memory
     from sim.runs.record import claimed_run_dir
 
+    overrides = rename_deprecated(overrides)
     if not any(arg in HYDRA_FLAGS for arg in overrides):
         cfg = compose_overrides(_model_overrides(overrides))
         check_memory(cfg)

@@ -15,7 +15,7 @@ from sim.runs.ensemble import run_ensemble
 
 from conftest import scenario
 
-SMALL = ("end=2024-09-30", "replicates=6", "seed=424242")
+SMALL = ("end=2022-09-30", "replicates=6", "seed=424242")
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -25,13 +25,13 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def one_worker_run(tmp_path_factory):
-    cfg = scenario("status_quo_2024", *SMALL)
+    cfg = scenario("baseline", *SMALL)
     return EnsembleResult(cfg, run_ensemble(cfg, workers=1, progress=False)).save(
         tmp_path_factory.mktemp("w1") / "run")
 
 
 def test_one_and_two_workers_write_identical_files(one_worker_run, tmp_path):
-    cfg = scenario("status_quo_2024", *SMALL, "workers=2")
+    cfg = scenario("baseline", *SMALL, "workers=2")
     two = EnsembleResult(cfg, run_ensemble(cfg, progress=False)).save(tmp_path / "run")
     a, b = file_hashes(one_worker_run), file_hashes(two)
     assert set(a) >= {"config.yaml", "replicates.csv", "monthly.csv", "events.csv", "summary.json",
@@ -41,13 +41,13 @@ def test_one_and_two_workers_write_identical_files(one_worker_run, tmp_path):
 
 
 def test_different_seeds_give_different_results():
-    a = run_ensemble(scenario("status_quo_2024", *SMALL), progress=False)
-    b = run_ensemble(scenario("status_quo_2024", *SMALL[:-1], "seed=424243"), progress=False)
+    a = run_ensemble(scenario("baseline", *SMALL), progress=False)
+    b = run_ensemble(scenario("baseline", *SMALL[:-1], "seed=424243"), progress=False)
     assert any(x.attacks["day"].tolist() != y.attacks["day"].tolist() for x, y in zip(a, b, strict=True))
 
 
 def test_a_replicate_does_not_depend_on_which_others_ran():
-    cfg = scenario("status_quo_2024", *SMALL)
+    cfg = scenario("baseline", *SMALL)
     everything = run_ensemble(cfg, progress=False)
     alone = run_ensemble(cfg, indices=[4], progress=False)[0]
     for key in everything[4].attacks:
@@ -57,7 +57,7 @@ def test_a_replicate_does_not_depend_on_which_others_ran():
 
 def test_two_fresh_processes_with_different_hash_seeds_agree():
     code = ("import hashlib, logging; from sim.api import load_scenario; from sim.runs.ensemble import run_replicate;"
-            "cfg = load_scenario('status_quo_2024', ['end=2024-06-30']);"
+            "cfg = load_scenario('baseline', ['end=2022-06-30']);"
             "o = run_replicate(cfg, 3); h = hashlib.sha256();"
             "[h.update(o.attacks[k].tobytes()) for k in sorted(o.attacks)]; print(h.hexdigest())")
     digests = set()

@@ -5,7 +5,7 @@ For each adjacent pair, every replicate runs twice with the same seed, once at e
 start where the level takes effect; the worse level must not give fewer attacks in Iraq (or, for
 Syria, fewer fighters crossing into Iraq) over the following year. The test fails when the paired
 mean difference is below zero by more than 3.1 standard errors (one-sided, alpha 0.001, so that the
-22 pairs together fail by chance less than 3% of the time when every true effect is zero or
+16 pairs together fail by chance less than 2% of the time when every true effect is zero or
 positive). With 40 replicates the paired standard error is about 0.15-0.4 attacks a month (printed
 with -s), so a reversal of about one attack a month is caught with probability above 0.9.
 """

@@ -225,6 +225,8 @@ def _compose(overrides: list[str]) -> DictConfig:
     try:
         return compose(config_name=PRIMARY_CONFIG, overrides=rename_deprecated(list(overrides)),
                        return_hydra_config=True)
+    except ConfigError:
+        raise
     except yaml.YAMLError as err:
         raise ConfigError(describe_yaml_error(err)) from None
     except (HydraException, OmegaConfBaseException) as err:

@@ -285,8 +285,10 @@ def _check_impulses(change: TimelineChange) -> None:
                               f"{', '.join(IMPULSE_KINDS)}.")
         if impulse.kind == "leader_killed" and impulse.target not in posts:
             raise ConfigError(f"{where} kills the leader of '{impulse.target}'; the posts are: {', '.join(posts)}.")
-        if impulse.kind == "arrivals" and impulse.target not in geo.area_ids:
-            raise ConfigError(f"{where} places arrivals in '{impulse.target}'; the areas are: {', '.join(geo.area_ids)}.")
+        iraqi_areas = [a for a, inside in zip(geo.area_ids, geo.in_iraq, strict=True) if inside]
+        if impulse.kind == "arrivals" and impulse.target not in iraqi_areas:
+            raise ConfigError(f"{where} places arrivals in '{impulse.target}'; arrivals enter one of Iraq's areas: "
+                              f"{', '.join(iraqi_areas)}.")
         if impulse.kind != "reserves" and not impulse.amount >= 0:
             raise ConfigError(f"{where} has a {impulse.kind} of {impulse.amount}; it must be 0 or more.")
 

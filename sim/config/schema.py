@@ -186,8 +186,8 @@ class IraqiForceParams:
     detection_rate_per_day: float = param(0.015, "1/day", UNIT_INTERVAL,
         "chance per day that ground forces of unit strength detect an active cell in open terrain")
     cells_followed_per_area: float = param(20.0, "cells", (1.0, 10000.0),
-        "cells in one area that its intelligence network can follow at full attention; beyond it each "
-        "cell gets proportionally less")
+        "cells in one area at which its intelligence network gives each half the attention it gives a lone "
+        "cell (attention per cell: 1 / (1 + cells / this))")
     neighbour_presence_share: float = param(0.25, "share", UNIT_INTERVAL,
         "share of a unit's presence felt in adjacent areas")
     pmf_strength: float = param(1.0, "multiplier", (0.0, 5.0),

@@ -97,6 +97,11 @@ def _check_model(model: ModelParams, when: str) -> None:
     if sum(attacks.type_weights) <= 0:
         raise ConfigError(f"'model.attacks.type_weights' must have a positive sum{when}.")
     ins = model.insurgents
+    if ins.min_cell_size > ins.max_cell_size:
+        raise ConfigError(
+            f"'model.insurgents.min_cell_size' ({ins.min_cell_size}) is above 'max_cell_size' "
+            f"({ins.max_cell_size}){when}; remnants would regroup into cells that must split at once."
+        )
     if ins.max_cell_size < ins.mean_cell_size:
         raise ConfigError(
             f"'model.insurgents.max_cell_size' ({ins.max_cell_size}) is below "

@@ -37,7 +37,8 @@ class Detention:
         # Iraq's prisons for IS convicts sit near Baghdad and in the south; escapees surface near Baghdad.
         self.escape_area = model.geography.index("baghdad_belt")
         self.breakouts = 0
-        self.escaped = 0
+        self.escaped = 0                 # freed from north-east Syrian prisons
+        self.prison_escapes = 0          # freed from Iraqi prisons
         self.camp_recruits = 0
         self.configure()
 
@@ -55,7 +56,7 @@ class Detention:
             share = min(1.0, rng.exponential(self.iraq_p.prison_break_escape_share))
             freed = int(rng.binomial(self.iraq_prisons, share))
             self.iraq_prisons -= freed
-            self.escaped += freed
+            self.prison_escapes += freed
             if freed:
                 net.form_cells(self.escape_area, freed, 0.0)
 

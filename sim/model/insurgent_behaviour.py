@@ -48,6 +48,13 @@ class CellDay:
                    np.minimum(net.intel[:n] * (1.0 / cond.intel_to_locate), 1.0),
                    streams["cells"].random((2, n)), streams["attacks"].random(n))
 
+    @classmethod
+    def without_draws(cls, net: CellNetwork, cond: DailyConditions) -> CellDay:
+        """The same view for the weekly settlement, whose rules draw their own numbers."""
+        n = net.n
+        return cls(n, net.area[:n], net.members[:n], net.active[:n],
+                   np.minimum(net.intel[:n] * (1.0 / cond.intel_to_locate), 1.0), np.empty((2, 0)), np.empty(0))
+
 
 def earn_and_spend(net: CellNetwork, cond: DailyConditions, day: CellDay, days: int) -> None:
     """Extortion and smuggling income, upkeep, central transfers; broke cells shed members.

@@ -91,8 +91,12 @@ class Leadership:
             self.kill(int(post))
 
     def kill(self, post: int) -> None:
-        """The leader of `post` is killed (a vacant post stays vacant); a successor is due later."""
+        """The leader of `post` is killed; a successor is due later. Killing a post the model holds vacant
+        (a dated kill of the history, when the model has not yet appointed the successor the record says
+        was in post) restarts the wait for the next one."""
         if not self.alive[post]:
+            self.killed += 1
+            self._schedule_replacement(post)
             return
         self.alive[post] = False
         self.exposure[post] = 0.0

@@ -236,7 +236,7 @@ class InsurgencyModel(mesa.Model):
         cond.stance = self.community.settle(BOOKKEEPING_DAYS)
         self.planner.restage(cond.stance)
         self._refresh_conditions(cond)
-        cells = behaviour.CellDay.of(net, cond)
+        cells = behaviour.CellDay.without_draws(net, cond)
         behaviour.earn_and_spend(net, cond, cells, BOOKKEEPING_DAYS)
         behaviour.recruit(net, cond, cells, BOOKKEEPING_DAYS)
         behaviour.arm(net, cells, BOOKKEEPING_DAYS)
@@ -244,18 +244,23 @@ class InsurgencyModel(mesa.Model):
         behaviour.choose_refuges(net, cond, self.forces.base_presence)
 
     def _hit_located(self, net: CellNetwork, located: np.ndarray) -> None:
-        """Located cells: coalition strikes, then Iraqi strikes, then raids on those still standing.
+        """Located cells: coalition strikes, then Iraqi strikes, then raids on those still located.
 
-        Strikes and raids in settled areas may harm civilians, and the backlash raises stance there.
+        A strike or raid resets the file on the cell it hits, so a cell is hit once a day at most.
+        Strikes anywhere, and raids in settled areas, may harm civilians, and the backlash raises
+        stance there.
         """
         p, geo, community = self.params, self.geography, self.community
         struck = self.coalition.strike_located_cells(net, located)
         community.collateral(struck, p.coalition.strike_collateral_chance)
-        located = located[net.members[located] > 0]
+        located = self._still_located(net, located)
         struck = self.forces.strike_located_cells(net, located)
         community.collateral(struck, p.iraqi_forces.own_strike_collateral_chance)
-        raided = self.forces.raid_located_cells(net, located[net.members[located] > 0])
+        raided = self.forces.raid_located_cells(net, self._still_located(net, located))
         community.collateral(raided[~geo.hideout[raided]], p.iraqi_forces.raid_collateral_chance)
+
+    def _still_located(self, net: CellNetwork, slots: np.ndarray) -> np.ndarray:
+        return slots[(net.members[slots] > 0) & (net.intel[slots] >= self.cond.intel_to_locate)]
 
     def _target_leaders(self, net: CellNetwork) -> None:
         leadership, wilaya = net.leadership, self.geography.wilaya
@@ -299,6 +304,7 @@ class InsurgencyModel(mesa.Model):
             "strikes": coalition.strikes, "removed_by_strikes": coalition.removed_by_strikes,
             "iraqi_strikes": forces.strikes, "removed_by_iraqi_strikes": forces.removed_by_strikes,
             "breakouts": detention.breakouts, "escaped": detention.escaped,
+            "iraqi_prison_escapes": detention.prison_escapes,
             "crossed": self.border.crossed, "left_for_syria": self.border.left,
             "attacks_syria": self.syria.attacks,
             "leaders_killed": net.leadership.killed,

@@ -12,8 +12,11 @@ Iraq relaxes towards
     target = w * room_iraq / (w * room_iraq + (1 - w) * room_syria)
 
 with `w` the symbolic weight IS gives Iraq (it keeps calling Iraq its symbolic
-centre, Qashta 2025), `room_syria` the Syrian determinant's permissiveness and
-`room_iraq` one minus the security pressure Iraqi forces put on it. So a
+centre, Qashta 2025), `room_iraq` one minus the security pressure Iraqi forces
+put on it, and `room_syria` the Syrian determinant's permissiveness, shared by
+the force already there (times K / (K + fighters in Syria), K = `room_fighters`,
+over the even split: a force of K fighters finds as much room per head as the
+permissiveness says). So a
 collapse in Syria can pull effort out of Iraq for a time (after December 2024
 IS's activity grew in Syria, Qashta 2025) and a hostile Syria (in the
 coalition, with joint operations) pushes it towards Iraq. The share steers
