@@ -44,7 +44,7 @@ def test_run_writes_every_output_and_a_manifest_of_their_hashes(run_a):
         assert key in summary
     assert set(summary["attacks_per_month"]) == {"mean", "sd", "q05", "q25", "q50", "q75", "q95"}
     replicates = (run_a / "replicates.csv").read_text().splitlines()
-    assert replicates[0].startswith("replicate,seed,attacks,") and len(replicates) == 5
+    assert replicates[0].startswith("replicate,attacks,") and len(replicates) == 5
 
 
 def test_reproduce_verifies_every_file(run_a, workdir):
