@@ -1,5 +1,6 @@
 """The tables and figures of docs/validation.md, one command each.
 
+    sim validate record          every figure of the observed record and its one role
     sim validate targets         observed against simulated, every figure of the record
     sim validate stylised        stylised facts and self-excitation on pooled replicates
     sim validate posterior       prior against posterior
@@ -136,6 +137,28 @@ def inside(x: np.ndarray, low: float | None, high: float | None) -> str:
     low = -np.inf if low is None else low
     high = np.inf if high is None else high
     return "yes" if low <= hi and high >= lo else "no"
+
+
+def record_report(ns) -> tuple[str, object]:
+    """Every figure of the observed record, its role, and (for targets) the scale the fit allows it."""
+    from sim.analysis.targets import load_targets
+
+    scales = {s.id: s for s in calib_stats.statistics()}
+    rows = []
+    record = load_targets()
+    for section in ("claimed_attacks_iraq", "claimed_attacks_syria", "fighters", "removals_iraq", "removals_syria",
+                    "detention"):
+        for f in record[section]:
+            when = (f"{f['window']['start']} to {f['window']['end']}" if "window" in f else str(f.get("date", "")))
+            values = {k: v for k, v in f.items() if k not in ("id", "window", "date", "role", "source", "counter",
+                                                                "area", "note")}
+            fitted = [s for s in (scales.get(f["id"]), scales.get(f"{f['id']}_casualties")) if s]
+            rows.append({"figure": f["id"], "when": when,
+                         "value": ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in values.items()),
+                         "role": f["role"],
+                         "scale in the fit": ", ".join(f"{s.scale:.0f}" for s in fitted),
+                         "source": " ".join(str(f["source"]).split())[:110]})
+    return markdown(pd.DataFrame(rows)), None
 
 
 def targets_report(ns) -> tuple[str, object]:
@@ -303,6 +326,7 @@ def parameters_report(ns) -> tuple[str, object]:
 
 
 REPORTS = {
+    "record": (record_report, None, 0),
     "targets": (targets_report, "targets.png", 200),
     "stylised": (stylised_report, "stylised_facts.png", 40),
     "posterior": (posterior_report, "posterior.png", 0),
