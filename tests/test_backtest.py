@@ -72,6 +72,10 @@ def test_the_backtest_table_is_reproduced_bit_for_bit_from_its_seed(tmp_path):
         run_and_write(settings, tmp_path / name)
     for name in ("backtest.csv", "forecasts.csv", "origin-2023-12-31/posterior.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    parallel = BacktestSettings(seed=5, particles=4, generations=1, max_simulations=10, replicates=4, workers=2)
+    run_and_write(parallel, tmp_path / "p")
+    for name in ("backtest.csv", "forecasts.csv"):
+        assert (tmp_path / "p" / name).read_bytes() == (tmp_path / "a" / name).read_bytes(), name
     other = BacktestSettings(seed=6, particles=4, generations=1, max_simulations=10, replicates=4)
     run_and_write(other, tmp_path / "c")
     assert (tmp_path / "c" / "forecasts.csv").read_bytes() != (tmp_path / "a" / "forecasts.csv").read_bytes()

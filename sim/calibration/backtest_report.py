@@ -20,13 +20,9 @@ from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, fig
 
 def run_and_write(settings: BacktestSettings, out: Path, progress: bool = False) -> pd.DataFrame:
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    for k, origin in enumerate(origins()):
-        if progress:
-            print(f"origin {origin.date}: fitting the record up to it, then forecasting {origin.start} to {origin.end}")
-        result = run_origin(settings, k, progress=progress)
-        result.posterior.save(out / f"origin-{origin.date}")
-        results.append(result)
+    results = run_origins(settings, progress)
+    for result in results:
+        result.posterior.save(out / f"origin-{result.origin.date}")
     table = score_table(results)
     forecasts = pd.concat([r.forecast.assign(origin=r.origin.date) for r in results], ignore_index=True)
     atomic_write_text(out / "forecasts.csv", csv_text(forecasts[["origin", "replicate", "attacks", "casualties"]]))
@@ -36,6 +32,24 @@ def run_and_write(settings: BacktestSettings, out: Path, progress: bool = False)
             "origins": [dataclasses.asdict(o) for o in origins()]}
     atomic_write_text(out / "settings.yaml", yaml.safe_dump(meta, sort_keys=False))
     return table
+
+
+def run_origins(settings: BacktestSettings, progress: bool) -> list:
+    """Every origin's fit and forecast. The origins are independent (each has its own seeds), so with
+    several workers they run side by side, one process each, with the same results as one after another."""
+    count = len(origins())
+    for origin in origins():
+        if progress:
+            print(f"origin {origin.date}: fitting the record up to it, then forecasting {origin.start} to {origin.end}")
+    if settings.workers <= 1:
+        return [run_origin(settings, k, progress=progress) for k in range(count)]
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.runs.executors import worker_context
+
+    alone = dataclasses.replace(settings, workers=1)
+    with ProcessPoolExecutor(max_workers=min(settings.workers, count), mp_context=worker_context()) as pool:
+        return list(pool.map(run_origin, [alone] * count, range(count)))
 
 
 def command_line(settings: BacktestSettings) -> str:
