@@ -1,7 +1,7 @@
 """The Python API: load a scenario, run an ensemble, get tables, write a run directory.
 
     from sim.api import load_scenario, run
-    cfg = load_scenario("accelerated_2025", ["syria=collapse", "replicates=50"])
+    cfg = load_scenario("full_exit", ["syria=collapse", "replicates=50"])
     result = run(cfg, workers=2)
     result.replicates.head(); result.summary["attacks_per_month"]
     result.save("outputs/my_run")
@@ -22,10 +22,9 @@ import pandas as pd
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.analysis import maps, plots, tables
-from sim.analysis.governorates import area_governorates
+from sim.analysis import tables
+from sim.analysis.run_figures import RUN_FIGURES, run_figures
 from sim.analysis.summary import summarise
-from sim.analysis.targets import attack_targets, reference_rate_2024
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config, describe_config_error, to_run_config
 from sim.config.schema import RunConfig
@@ -41,11 +40,7 @@ __all__ = ["EnsembleResult", "load_scenario", "run", "run_replicate", "list_scen
 
 from sim.config.load import list_scenarios  # noqa: E402  (re-exported)
 
-PLOTS = {
-    "attack_rate_distribution.png": "attack-rate distribution",
-    "monthly_attacks_fan_chart.png": "monthly fan chart",
-    "attacks_by_area_map.png": "map of attacks by area",
-}
+PLOTS = RUN_FIGURES
 
 
 def load_scenario(name: str = BASELINE_SCENARIO, overrides: list[str] | None = None) -> RunConfig:
@@ -90,20 +85,8 @@ class EnsembleResult:
                          self.replicates, self.monthly, self.events)
 
     def figures(self) -> dict:
-        name = self.config.scenario.name
-        return {
-            "attack_rate_distribution.png": plots.attack_rate_histogram(
-                self.replicates, f"{name}: attacks per month, {len(self.indices)} replicates",
-                reference_rate_2024()),
-            "monthly_attacks_fan_chart.png": plots.monthly_fan_chart(
-                self.monthly, f"{name}: claimed-style attacks per month in Iraq", attack_targets(),
-                plots.change_markers(self.config.changes, self.config.start), self.config.branch_date),
-            "attacks_by_area_map.png": maps.attack_map(self.summary["by_area"], load_geography(),
-                                                       f"{name}: where attacks happen"),
-            "attacks_by_governorate_map.png": maps.governorate_choropleth(
-                self.summary["by_area"], load_geography(), area_governorates(),
-                f"{name}: attacks by governorate"),
-        }
+        """Every figure of the run by its file name."""
+        return run_figures(self.config, self.replicates, self.monthly, self.summary)
 
     def save(self, run_dir: str | Path) -> Path:
         """Write a new run directory: config first, then tables, summary, plots, and the manifest last.
