@@ -15,14 +15,20 @@ def load_run_tables(run_dir: str | Path) -> tuple[record.RunRecord, pd.DataFrame
     """A complete run's replicates table and summary, checked against the manifest's hashes."""
     rec = record.load_run(run_dir)
     for name in ("replicates.csv", "monthly.csv", "summary.json"):
-        expected = rec.manifest["files"].get(name)
-        path = rec.path / name
-        if expected is None or not path.exists() or record.sha256_file(path) != expected:
-            raise ConfigError(f"'{path}' is missing or differs from the run's manifest; the run cannot be "
-                              "compared until it is reproduced (`sim reproduce`).")
+        checked_file(rec, name)
     replicates = pd.read_csv(rec.path / "replicates.csv")
     summary = json.loads((rec.path / "summary.json").read_text(encoding="utf-8"))
     return rec, replicates, summary
+
+
+def checked_file(rec: record.RunRecord, name: str) -> Path:
+    """The path of a file of the run, once its sha256 is found equal to the manifest's."""
+    expected = rec.manifest["files"].get(name)
+    path = rec.path / name
+    if expected is None or not path.exists() or record.sha256_file(path) != expected:
+        raise ConfigError(f"'{path}' is missing or differs from the run's manifest; the run cannot be "
+                          "compared until it is reproduced (`sim reproduce`).")
+    return path
 
 
 def comparison_table(summaries: dict[str, dict]) -> pd.DataFrame:
