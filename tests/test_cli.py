@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-QUICK = ["replicates=4", "end=2024-06-30", "seed=99", "progress=false"]
+QUICK = ["replicates=4", "end=2022-12-31", "seed=99", "progress=false"]
 
 
 def sim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -24,7 +24,7 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def run_a(workdir) -> Path:
-    out = sim("run", "scenario=status_quo_2024", *QUICK, "workers=2", "hydra.run.dir=runs/a", cwd=workdir)
+    out = sim("run", "scenario=baseline", *QUICK, "workers=2", "out=runs/a", cwd=workdir)
     assert out.returncode == 0, out.stderr
     assert "attacks per month" in out.stdout
     return workdir / "runs/a"
@@ -44,7 +44,7 @@ def test_run_writes_every_output_and_a_manifest_of_their_hashes(run_a):
         assert key in summary
     assert set(summary["attacks_per_month"]) == {"mean", "sd", "q05", "q25", "q50", "q75", "q95"}
     replicates = (run_a / "replicates.csv").read_text().splitlines()
-    assert replicates[0].startswith("replicate,seed,attacks,") and len(replicates) == 5
+    assert replicates[0].startswith("replicate,attacks,") and len(replicates) == 5
 
 
 def test_reproduce_verifies_every_file(run_a, workdir):
@@ -77,11 +77,12 @@ def test_reproduce_detects_a_changed_seed(run_a, workdir, tmp_path):
 
 
 def test_compare_prints_a_table_and_writes_a_plot(run_a, workdir):
-    b = sim("run", "scenario=full_exit", *QUICK, "hydra.run.dir=runs/b", cwd=workdir)
+    b = sim("run", "scenario=full_exit", *QUICK, "branch_date=2022-07-01", "hydra.run.dir=runs/b", cwd=workdir)
     assert b.returncode == 0, b.stderr
-    out = sim("compare", str(run_a), str(workdir / "runs/b"), "--out", "cmp", cwd=workdir)
+    out = sim("compare", str(run_a), str(workdir / "runs/b"), "out=cmp", "window=2022-07-01:2022-12-31", cwd=workdir)
     assert out.returncode == 0, out.stderr
-    assert "status_quo_2024" in out.stdout and "full_exit" in out.stdout
+    assert "baseline" in out.stdout and "full_exit" in out.stdout
+    assert "paired differences in attacks per month, 2022-07-01 to 2022-12-31" in out.stdout
     assert (workdir / "cmp/attack_rate_comparison.png").stat().st_size > 10_000
     assert (workdir / "cmp/comparison.csv").read_text().count("\n") == 3
 
@@ -89,7 +90,7 @@ def test_compare_prints_a_table_and_writes_a_plot(run_a, workdir):
 def test_list_shows_scenarios_and_levels(workdir):
     out = sim("list", cwd=workdir)
     assert out.returncode == 0
-    for name in ("status_quo_2024", "worst_case", "conditions_2025", "drawdown", "iraqi_forces", "with_substitutes"):
+    for name in ("baseline", "worst_case", "syria_collapse_2027", "drawdown", "iraqi_forces", "with_substitutes"):
         assert name in out.stdout
 
 
