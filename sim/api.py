@@ -28,17 +28,17 @@ from sim.analysis.summary import summarise
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config, describe_config_error, to_run_config
 from sim.config.schema import RunConfig
+from sim.defaults import BASELINE_SCENARIO
 from sim.model import ReplicateOutcome
 from sim.model.geography import load_geography
 from sim.runs import record
-from sim.defaults import BASELINE_SCENARIO
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.ensemble import check_memory, run_ensemble, run_replicate
 from sim.runs.replicate import draws_for
 
-__all__ = ["EnsembleResult", "load_scenario", "run", "run_replicate", "list_scenarios"]
+__all__ = ["EnsembleResult", "list_scenarios", "load_scenario", "run", "run_replicate"]
 
-from sim.config.load import list_scenarios  # noqa: E402  (re-exported)
+from sim.config.load import list_scenarios
 
 PLOTS = RUN_FIGURES
 
@@ -57,22 +57,27 @@ class EnsembleResult:
 
     @cached_property
     def indices(self) -> list[int]:
+        """The replicate numbers."""
         return list(range(len(self.outcomes)))
 
     @cached_property
     def events(self) -> pd.DataFrame:
+        """One row per attack of every replicate."""
         return tables.events_table(self.outcomes, self.indices, self.config.start, load_geography())
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
+        """Attacks and casualties per replicate, month and area."""
         return tables.monthly_table(self.events, self.indices, self.outcomes[0].month_starts, load_geography())
 
     @cached_property
     def monthly_state(self) -> pd.DataFrame:
+        """The state at each month's end, per replicate."""
         return tables.monthly_state_table(self.outcomes, self.indices)
 
     @cached_property
     def replicates(self) -> pd.DataFrame:
+        """One row per replicate: totals, rates and the end state."""
         table = tables.replicates_table(self.outcomes, self.indices, self.config.start, self.config.end)
         if self.config.parameters == "posterior":
             table.insert(1, "posterior_draw", draws_for(self.config.seed, self.indices))
@@ -80,6 +85,7 @@ class EnsembleResult:
 
     @cached_property
     def summary(self) -> dict:
+        """What summary.json holds: distributions over replicates of the headline numbers."""
         c = self.config
         return summarise(c.scenario.name, c.scenario.description, c.seed, c.start, c.end,
                          self.replicates, self.monthly, self.events)

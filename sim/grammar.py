@@ -68,7 +68,7 @@ class Parsed:
         return next(s for s in self.settings if isinstance(s, cls))
 
 
-def setting(default, help: str, **kwargs):  # noqa: A002  (the field's help text)
+def setting(default, help: str, **kwargs):
     """A dataclass field for a command setting, with the help text the command's help prints."""
     if isinstance(default, list | dict):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata={"help": help}, **kwargs)

@@ -70,7 +70,8 @@ def differences(expected, actual, where: str = "") -> list[str]:
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
             return [f"{where}: {len(actual)} entries instead of {len(expected)}"]
-        return [d for k, (e, a) in enumerate(zip(expected, actual, strict=True)) for d in differences(e, a, f"{where}[{k}]")]
+        pairs = enumerate(zip(expected, actual, strict=True))
+        return [d for k, (e, a) in pairs for d in differences(e, a, f"{where}[{k}]")]
     if isinstance(expected, float) or isinstance(actual, float):
         same = isinstance(actual, int | float) and math.isclose(expected, actual, rel_tol=RELATIVE_TOLERANCE,
                                                                abs_tol=0.0)

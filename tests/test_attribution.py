@@ -10,12 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.analysis.attribution import attribute, dividends, shapley_values
 from sim.analysis import tables
+from sim.analysis.attribution import attribute, dividends, shapley_values
 from sim.api import run
 from sim.config.errors import ConfigError
-from sim.sweeps.attribution import (ABSENT, PRESENT, AttributionSettings, load_attribution, plan,
-                                    run_attribution, what_runs)
+from sim.sweeps.attribution import (
+    ABSENT,
+    PRESENT,
+    AttributionSettings,
+    load_attribution,
+    plan,
+    run_attribution,
+    what_runs,
+)
 from sim.sweeps.dataset import read_dataset
 from sim.sweeps.engine import Execution
 
@@ -78,7 +85,8 @@ def test_the_attribution_splits_the_difference_and_shows_the_interactions():
     assert shares.loc["right", "from_interactions"] == pytest.approx(2 / 3, abs=0.1)
     assert shares.loc["right", "shapley_low"] < shares.loc["right", "shapley"] < shares.loc["right", "shapley_high"]
     pairs = result.interactions.set_index("players")["interaction"]
-    assert pairs["left 1 + right"] == pytest.approx(1.0, abs=0.1) and pairs["left 1 + left 2"] == pytest.approx(0, abs=0.1)
+    assert pairs["left 1 + right"] == pytest.approx(1.0, abs=0.1)
+    assert pairs["left 1 + left 2"] == pytest.approx(0, abs=0.1)
     assert result.orders["total"].sum() + shares["alone"].sum() == pytest.approx(result.difference[0])
 
 

@@ -31,6 +31,7 @@ def test_results_match_the_pinned_baseline(pinned):
 def test_the_comparison_catches_a_change_in_a_count_or_a_rate():
     expected = {"a": [{"attacks": 10, "attacks_per_month": 1.25}]}
     assert differences(expected, {"a": [{"attacks": 10, "attacks_per_month": 1.25}]}) == []
-    assert differences(expected, {"a": [{"attacks": 11, "attacks_per_month": 1.25}]}) == ["/a[0]/attacks: 11 instead of 10"]
+    changed = {"a": [{"attacks": 11, "attacks_per_month": 1.25}]}
+    assert differences(expected, changed) == ["/a[0]/attacks: 11 instead of 10"]
     assert differences(expected, {"a": [{"attacks": 10, "attacks_per_month": 1.25 * (1 + 1e-9)}]})
     assert differences(expected, {"a": []}) == ["/a: 0 entries instead of 1"]

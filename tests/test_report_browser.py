@@ -21,7 +21,7 @@ RENDERED = """Array.from(document.images).map(img => ({
     complete: img.complete, width: img.naturalWidth, shown: img.getBoundingClientRect().width}))"""
 
 
-def test_every_figure_renders_in_chromium_with_no_network(report):
+def test_every_figure_renders_in_chromium_with_no_network(report):  # noqa: F811  (the imported fixture)
     requested = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -256,8 +256,9 @@ def test_the_default_sensitivity_parameters_all_have_a_declared_range():
 
 def test_sensitivity_parameter_replacement():
     cfg = with_parameters(scenario(), {"insurgents.initial_fighters_iraq": 612.6,
-                                                        "coalition.strike_rate_per_day": 0.03})
-    assert cfg.model.insurgents.initial_fighters_iraq == 613 and isinstance(cfg.model.insurgents.initial_fighters_iraq, int)
+                                       "coalition.strike_rate_per_day": 0.03})
+    fighters = cfg.model.insurgents.initial_fighters_iraq
+    assert fighters == 613 and isinstance(fighters, int)
     assert cfg.model.coalition.strike_rate_per_day == 0.03
     with pytest.raises(ConfigError, match="not a numeric model parameter"):
         parameter_ranges(["insurgents.no_such_thing"], {})

@@ -77,7 +77,7 @@ def shapley_values(values: np.ndarray) -> np.ndarray:
 
 
 def player_count(combinations: int) -> int:
-    """k from 2^k combinations, or a ValueError when the count is not a power of 2."""
+    """K from 2^k combinations, or a ValueError when the count is not a power of 2."""
     k = int(combinations).bit_length() - 1
     if combinations < 2 or 2 ** k != combinations:
         raise ValueError(f"{combinations} combinations: expected 2^k for k >= 1 players")

@@ -23,11 +23,9 @@ OUT = "out"
 
 def run_command(overrides: list[str]) -> None:
     """Validate first (so bad input writes nothing), claim the run's folder, then hand over to Hydra."""
-    from sim.config.load import compose_overrides
+    from sim.config.load import compose_overrides, rename_deprecated
     from sim.runs.ensemble import check_memory
     from sim.runs.record import claimed_run_dir
-
-    from sim.config.load import rename_deprecated
 
     # Old scenario and level names are renamed (with a warning) before Hydra, which knows only the new files.
     overrides = rename_deprecated(out_as_hydra_dir(overrides))
@@ -54,9 +52,8 @@ def _launch_hydra(overrides: list[str]) -> None:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.config.load import PRIMARY_CONFIG, describe_config_error, register_schema, scenario_dir
-
     from sim.cli import hydra_task
+    from sim.config.load import PRIMARY_CONFIG, describe_config_error, register_schema, scenario_dir
 
     register_schema()
     app = hydra.main(version_base="1.3", config_path=str(scenario_dir()), config_name=PRIMARY_CONFIG)(hydra_task)

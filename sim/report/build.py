@@ -18,8 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.compare import (checked_file, comparison_table, load_run_tables, paired_difference, run_labels,
-                                  window_rates)
+from sim.analysis.compare import (
+    checked_file,
+    comparison_table,
+    load_run_tables,
+    paired_difference,
+    run_labels,
+    window_rates,
+)
 from sim.analysis.run_figures import RUN_FIGURES, run_figures
 from sim.analysis.targets import reference_rate_2024
 from sim.config.errors import ConfigError

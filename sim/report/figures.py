@@ -20,7 +20,8 @@ def exceedance_curves(rates: dict[str, np.ndarray], reference_rate: float, windo
         x = np.sort(np.asarray(values, dtype=float))
         share_above = 1.0 - np.arange(1, x.size + 1) / x.size
         ax.step(x, share_above, where="post", label=label, lw=1.6)
-    ax.axvline(reference_rate, color=IRAQ_COLOUR, ls="--", lw=1.2, label=f"claimed in Jan–Aug 2024: {reference_rate:.1f}")
+    ax.axvline(reference_rate, color=IRAQ_COLOUR, ls="--", lw=1.2,
+               label=f"claimed in Jan–Aug 2024: {reference_rate:.1f}")
     ax.set_xlabel(f"attacks per month, {window}")
     ax.set_ylabel("share of replicates above")
     ax.set_ylim(0, 1.02)

@@ -16,7 +16,7 @@ from sim.analysis.plots import compare_distributions
 from sim.analysis.run_figures import RUN_FIGURES
 from sim.calibration.parameters_doc import provenance, schema_paths
 from sim.cli import COMMANDS
-from sim.report.build import (RunInput, manifest_sha256, paired_rows, png_uri, reference_rate, run_figure_pngs)
+from sim.report.build import RunInput, manifest_sha256, paired_rows, png_uri, reference_rate, run_figure_pngs
 from sim.report.figures import exceedance_curves, paired_differences_figure
 from sim.runs import record
 from sim.sweeps.attribution import AttributionRecord, reproducing_command

@@ -125,7 +125,8 @@ def combination_config(base: RunConfig, players: list[Player], mask: int) -> Run
         if player.setting_b == PRESENT:
             changes.append(dataclasses.replace(player.change))
         else:
-            changes = [c for c in changes if not (c.origin == "scenario" and change_key(c) == change_key(player.change))]
+            gone = change_key(player.change)
+            changes = [c for c in changes if not (c.origin == "scenario" and change_key(c) == gone)]
     changes.sort(key=lambda c: c.date)
     return dataclasses.replace(base, changes=changes)
 
@@ -168,7 +169,9 @@ def plan(scenario_a: str, scenario_b: str, settings: AttributionSettings, overri
     lists = [[f"scenario={scenario_a}", *shared,
               *(f"{p.group}={p.setting_b}" for i, p in enumerate(players) if p.group and mask >> i & 1)]
              for mask in masks]
-    composed = compose_many(lists, name=lambda k, _: f"Combination {k} ({', '.join(combination_players(k, [p.name for p in players])) or 'none'})")
+    names = [p.name for p in players]
+    composed = compose_many(lists, name=lambda k, _: f"Combination {k} "
+                                                     f"({', '.join(combination_players(k, names)) or 'none'})")
     configs = [combination_config(cfg, players, mask) for mask, cfg in zip(masks, composed, strict=True)]
     if what_runs(configs[-1]) != what_runs(b):
         raise ConfigError(f"{scenario_b} differs from {scenario_a} in more than determinant levels and dated changes "

@@ -28,9 +28,9 @@ from sim.config.errors import ConfigError
 from sim.model import ReplicateOutcome
 from sim.runs import folders, record
 from sim.runs.checkpoints import Checkpoints
-from sim.runs.fingerprint import data_hashes, fingerprint
 from sim.runs.ensemble import progress_bar
 from sim.runs.executors import Block, execute, split
+from sim.runs.fingerprint import data_hashes, fingerprint
 from sim.sweeps import dataset
 from sim.sweeps.spec import SweepPoint, SweepSpec, sweep_points
 

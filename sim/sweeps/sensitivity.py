@@ -63,6 +63,8 @@ def parameter_field(path: str) -> dataclasses.Field:
 
 @dataclass(frozen=True)
 class ParameterRange:
+    """The range a parameter is sampled over and where it comes from."""
+
     low: float
     high: float
     basis: str
@@ -110,12 +112,13 @@ def with_parameters(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
     for path, value in values.items():
         group, name = path.split(".")
         sub = getattr(model, group)
-        typed = int(round(value)) if parameter_field(path).type in ("int", int) else float(value)
+        typed = round(value) if parameter_field(path).type in ("int", int) else float(value)
         model = dataclasses.replace(model, **{group: dataclasses.replace(sub, **{name: typed})})
     return validate(dataclasses.replace(cfg, model=model))
 
 
 def sample(method: str, problem: dict, samples: int, seed: int) -> np.ndarray:
+    """The parameter samples of the method (SALib), seeded."""
     if method == "morris":
         from SALib.sample import morris
 
@@ -143,6 +146,7 @@ def analyse(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int)
 
 
 def sensitivity_points(base: RunConfig, names: list[str], x: np.ndarray, seed: int) -> list[SweepPoint]:
+    """Each sample as a sweep point: the base config with the sample's values, and a seed of its own."""
     points = []
     for k, row in enumerate(x):
         values = dict(zip(names, row.tolist(), strict=True))
@@ -152,6 +156,7 @@ def sensitivity_points(base: RunConfig, names: list[str], x: np.ndarray, seed: i
 
 
 def outputs_per_point(reps: pd.DataFrame, n_points: int) -> dict[str, np.ndarray]:
+    """The analysed outputs of every sample: the mean window attack rate and the share above 2024's."""
     grouped = reps.groupby("point", sort=True)
     rate = grouped["window_attacks_per_month"].mean().reindex(range(n_points)).to_numpy()
     exceed = grouped["exceeds_2024_rate"].mean().reindex(range(n_points)).to_numpy()

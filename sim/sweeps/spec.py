@@ -45,6 +45,8 @@ class Window:
 
 @dataclass
 class SweepPoint:
+    """One point of a sweep: its axis values, its seed and its composed config."""
+
     index: int
     values: dict[str, str]          # axis -> value, as written in overrides
     seed: int
@@ -52,11 +54,14 @@ class SweepPoint:
 
     @property
     def label(self) -> str:
+        """The point's values as people read them."""
         return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in self.values.items())
 
 
 @dataclass
 class SweepSpec:
+    """A sweep as declared: base scenario, fixed overrides, axes, replicates, seed and window."""
+
     name: str
     description: str
     scenario: str
@@ -67,6 +72,7 @@ class SweepSpec:
     window: Window
 
     def as_dict(self) -> dict:
+        """The spec as plain data, as sweep.yaml writes it."""
         return {"name": self.name, "description": self.description, "scenario": self.scenario,
                 "overrides": list(self.overrides), "axes": {k: list(v) for k, v in self.axes.items()},
                 "replicates": self.replicates, "seed": self.seed,
@@ -108,6 +114,7 @@ def read_sweep_file(name_or_path: str) -> dict:
 
 
 def load_sweep(name_or_path: str) -> SweepSpec:
+    """A sweep file, by name or path, checked."""
     return sweep_from_dict(read_sweep_file(name_or_path), where=str(sweep_path(name_or_path)))
 
 
@@ -175,7 +182,8 @@ def sweep_points(spec: SweepSpec, progress: bool = True) -> list[SweepPoint]:
     combos = [dict(zip(spec.axes, combo, strict=True)) for combo in itertools.product(*spec.axes.values())]
     seeds = [point_seed(spec.seed, k) for k in range(len(combos))]
     override_lists = [[f"scenario={spec.scenario}", *spec.overrides, *(f"{k}={v}" for k, v in values.items()),
-                       f"replicates={spec.replicates}", f"seed={seed}"] for values, seed in zip(combos, seeds, strict=True)]
+                       f"replicates={spec.replicates}", f"seed={seed}"]
+                      for values, seed in zip(combos, seeds, strict=True)]
     configs = compose_points(override_lists, progress)
     window_start, window_end = (dt.date.fromisoformat(d) for d in (spec.window.start, spec.window.end))
     points = []
