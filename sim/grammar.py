@@ -62,10 +62,17 @@ class Parsed:
     positional: list[str]
     settings: list
     overrides: list[str]
+    # How the person wrote each setting given in the previous release's form (workers -> --workers), so
+    # that a message about it uses their words.
+    spelling: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def setting(self, cls: type):
         """The settings of class `cls`."""
         return next(s for s in self.settings if isinstance(s, cls))
+
+    def written(self, key: str) -> str:
+        """A setting's name as the person wrote it: `--workers` for the old form, else `workers`."""
+        return self.spelling.get(key, key)
 
 
 def setting(default, help: str, **kwargs):
@@ -89,6 +96,7 @@ def parse(command: Command, args: list[str]) -> Parsed:
     if wants_help(args):
         print(help_text(command))
         raise SystemExit(0)
+    spelling = {key: flag for flag, key in command.flags.items() if key and flag in args}
     args = translate_flags(command, args)
     own = {f.name: cls for cls in command.settings for f in dataclasses.fields(cls)}
     positional, overrides = [], []
@@ -106,7 +114,7 @@ def parse(command: Command, args: list[str]) -> Parsed:
         else:
             raise ConfigError(f"`sim {command.name}` has no setting '{pair[0]}'; its settings are: "
                               f"{', '.join(own) or 'none'}. Write them as KEY=VALUE.")
-    return Parsed(positional, [typed(cls, given[cls], command) for cls in command.settings], overrides)
+    return Parsed(positional, [typed(cls, given[cls], command) for cls in command.settings], overrides, spelling)
 
 
 def typed(cls: type, values: dict[str, str], command: Command):

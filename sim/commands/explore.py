@@ -30,7 +30,7 @@ def explore_command(args: list[str]) -> None:
     if parsed.positional:
         raise ConfigError(f"`sim explore` takes no names; {EXPLORE.usage}")
     if settings.workers is not None and settings.workers < 1:
-        raise ConfigError(f"workers={settings.workers}; it must be 1 or more.")
+        raise ConfigError(f"{parsed.written('workers')} is {settings.workers}; it must be 1 or more.")
     from sim.explore.serve import serve
 
     serve(settings.host, settings.port, settings.workers, settings.open)

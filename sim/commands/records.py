@@ -98,7 +98,7 @@ def reproduce_command(args: list[str]) -> None:
     if len(parsed.positional) != 1:
         raise ConfigError(f"give one run folder: {REPRODUCE.usage}")
     if workers < 1:
-        raise ConfigError(f"workers={workers}; it must be 1 or more.")
+        raise ConfigError(f"{parsed.written('workers')} is {workers}; it must be 1 or more.")
     from sim.runs.reproduce import rerun, verify_record
 
     rec, result = verify_record(parsed.positional[0])
