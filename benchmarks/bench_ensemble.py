@@ -20,6 +20,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from sim.api import load_scenario
+from sim.defaults import BASELINE_SCENARIO
 from sim.model import InsurgencyModel
 from sim.runs.ensemble import run_ensemble, run_replicate, worker_context
 from sim.runs.seeds import replicate_rng
@@ -63,7 +64,7 @@ def _peak_after_replicates(cfg, indices) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", default="status_quo_2024")
+    parser.add_argument("--scenario", default=BASELINE_SCENARIO)
     parser.add_argument("--replicates", type=int, default=200, help="ensemble size for the 1- and 2-worker timings")
     parser.add_argument("--single", type=int, default=10, help="single-replicate timings to take")
     args = parser.parse_args()

@@ -15,6 +15,7 @@ import logging
 import time
 
 from sim.api import load_scenario
+from sim.defaults import BASELINE_SCENARIO
 from sim.runs.ensemble import run_replicate
 
 
@@ -32,13 +33,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    run_replicate(load_scenario("status_quo_2024"), 0)          # warm-up
+    run_replicate(load_scenario(), 0)          # warm-up
     print("horizon from 2024-01-01   seconds per replicate")
     for end in ("2024-12-31", "2025-12-31", "2026-12-31", "2027-12-31"):
-        print(f"  to {end}             {fastest(load_scenario('status_quo_2024', [f'end={end}']), args.repeats):.3f}")
+        print(f"  to {end}             {fastest(load_scenario(BASELINE_SCENARIO, [f'end={end}']), args.repeats):.3f}")
     print("starting fighters (cells)   seconds per replicate, to 2027-12-31")
     for fighters in (400, 800, 1600, 3200):
-        cfg = load_scenario("status_quo_2024", [f"model.insurgents.initial_fighters_iraq={fighters}"])
+        cfg = load_scenario(BASELINE_SCENARIO, [f"model.insurgents.initial_fighters_iraq={fighters}"])
         cells = fighters / cfg.model.insurgents.mean_cell_size
         print(f"  {fighters:5d} (about {cells:4.0f})        {fastest(cfg, args.repeats):.3f}")
 

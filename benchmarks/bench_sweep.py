@@ -33,8 +33,8 @@ from sim.sweeps.engine import run_sweep
 from sim.sweeps.spec import sweep_from_dict, sweep_points
 
 GRID = {
-    "drawdown": ["status_quo_2024", "agreed_timetable", "accelerated_2025", "full_exit"],
-    "syria": ["contained", "fragile_2024", "collapse"],
+    "drawdown": ["posture_2024", "training_only", "erbil_and_gulf", "complete_exit"],
+    "syria": ["contained", "post_assad_chaos", "collapse"],
 }
 
 
@@ -74,9 +74,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="alternate 2-worker local and Dask sweeps N times")
     args = parser.parse_args()
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    spec = sweep_from_dict({"name": "bench", "scenario": "status_quo_2024", "axes": GRID,
-                            "replicates": args.replicates, "seed": 1, "window": {"start": "2026-01-01",
-                                                                                  "end": "2026-12-31"}})
+    spec = sweep_from_dict({"name": "bench", "axes": GRID, "replicates": args.replicates, "seed": 1})
     points = sweep_points(spec)
     runs = len(points) * spec.replicates
     print(f"sweep of {len(points)} points x {spec.replicates} replicates = {runs} runs, "
