@@ -126,8 +126,9 @@ def typed(cls: type, values: dict[str, str], command: Command):
     except OmegaConfBaseException as err:
         key = getattr(err, "full_key", "") or "a setting"
         reason = " ".join(str(err).strip().splitlines()[0].split())
-        raise ConfigError(f"`sim {command.name}`: {key}={values.get(key, '')!s} is not allowed ({reason}). "
-                          f"{settings_help(command)}") from None
+        kind = next((str(f.type).split("|")[0].strip() for f in dataclasses.fields(cls) if f.name == key), "")
+        raise ConfigError(f"`sim {command.name}`: {key}={values.get(key, '')!s} is an invalid {kind} value "
+                          f"({reason}). {settings_help(command)}") from None
 
 
 def translate_flags(command: Command, args: list[str]) -> list[str]:
