@@ -18,6 +18,7 @@ from sim.sweeps.attribution import (
     ABSENT,
     PRESENT,
     AttributionSettings,
+    find_players,
     load_attribution,
     plan,
     run_attribution,
@@ -96,24 +97,23 @@ def test_identical_replicates_give_intervals_of_no_width():
 
 
 def test_the_players_are_the_groups_and_dated_changes_that_differ():
+    baseline, worst = (scenario(name, "history=none", "end=2027-12-31") for name in ("baseline", "worst_case"))
+    assert [p.name for p in find_players(baseline, worst)] == ["drawdown", "syria", "relations", "regional",
+                                                                "insurgents", "iraqi_forces"]
     settings = AttributionSettings(replicates=2, window="2027-01-01:2027-12-31")
-    groups = plan("baseline", "worst_case", settings, [])
-    assert [p.name for p in groups.players] == ["drawdown", "syria", "relations", "regional", "insurgents",
-                                                "iraqi_forces"]
-    assert len(groups.configs) == 64
-    assert what_runs(groups.configs[0]) == what_runs(scenario("baseline", "end=2027-12-31", "replicates=2"))
-    dated = plan("agreed_exit", "syria_collapse_2027", settings, [])
+    dated = plan("agreed_exit", "syria_collapse_2027", settings, ["history=none"])
     assert [(p.setting_a, p.setting_b) for p in dated.players] == [(PRESENT, ABSENT), (ABSENT, PRESENT)]
     assert [p.name.split()[0] for p in dated.players] == ["2026-09-30", "2027-03-01"]
-    # the first combination is A; the last holds B's change and not A's
-    last = [c.date for c in dated.configs[-1].changes if c.origin == "scenario"]
-    assert [c.date for c in dated.configs[0].changes if c.origin == "scenario"] == ["2026-09-30"]
-    assert last == ["2027-03-01"]
+    # the first combination is A itself; the last holds B's change and not A's, and is B apart from its name
+    first = scenario("agreed_exit", "history=none", "end=2027-12-31", "replicates=2")
+    assert what_runs(dated.configs[0]) == what_runs(first)
+    assert [c.date for c in dated.configs[-1].changes if c.origin == "scenario"] == ["2027-03-01"]
+    assert [c.date for c in dated.configs[1].changes if c.origin == "scenario"] == []
 
 
 def test_scenarios_that_do_not_differ_are_refused():
     with pytest.raises(ConfigError, match="no difference to attribute"):
-        plan("full_exit", "full_exit", AttributionSettings(replicates=2), [])
+        plan("full_exit", "full_exit", AttributionSettings(replicates=2), ["history=none"])
     with pytest.raises(ConfigError, match="outcome=fighters"):
         AttributionSettings(outcome="fighters").check()
 
