@@ -17,7 +17,7 @@ LOCK_VENV := .lock-venv
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test test-fast bench bench-sweep clean explore browser lock readme-figures
+.PHONY: run test test-fast lint bench bench-sweep clean explore browser lock readme-figures baseline-update
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer was not found; install it or run 'make PYTHON=/path/to/python3.12'."; exit 2; fi
@@ -41,17 +41,28 @@ lock:
 	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
 	rm -rf $(LOCK_VENV)
 
-## Run the baseline scenario ensemble; tables and plots land under outputs/.
+## Run the baseline scenario ensemble into outputs/make_run/<date-time>/ (tables, maps, plots, manifest),
+## then write its report beside it: outputs/make_run/<date-time>.html.
 run: $(STAMP)
-	$(BIN)/sim run scenario=status_quo_2024 replicates=200 workers=2
+	@run_dir=outputs/make_run/$$(date +%Y-%m-%d_%H-%M-%S); \
+	$(BIN)/sim run replicates=200 workers=2 out=$$run_dir && $(BIN)/sim report $$run_dir
 
-## Run the whole test suite (statistical checks included).
-test: $(STAMP) browser
+## Lint with ruff (the rules are in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## Lint, then run the whole test suite (statistical checks included).
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
 
-## The suite without the slow statistical checks.
-test-fast: $(STAMP) browser
+## Lint, then the suite without the slow statistical checks.
+test-fast: $(STAMP) browser lint
 	$(BIN)/python -m pytest -m 'not slow'
+
+## Re-pin the regression baseline (tests/baseline/regression.json) to the results of the code as it is.
+## Only on purpose: the commit that does it says why the numbers moved.
+baseline-update: $(STAMP)
+	$(BIN)/python -m sim.regression write tests/baseline/regression.json
 
 ## Print speed figures for the baseline scenario.
 bench: $(STAMP)
@@ -78,7 +89,7 @@ browser:
 ## (the fan chart is copied unchanged; the map with its colours reduced, docs/readme_figures.py).
 readme-figures: $(STAMP)
 	rm -rf outputs/readme_baseline
-	$(BIN)/sim run scenario=status_quo_2024 replicates=200 workers=2 hydra.run.dir=outputs/readme_baseline
+	$(BIN)/sim run replicates=200 workers=2 out=outputs/readme_baseline
 	$(BIN)/python docs/readme_figures.py outputs/readme_baseline
 
 clean:

@@ -23,9 +23,10 @@ import psutil
 from pathlib import Path
 logging.getLogger("MESA").setLevel(logging.WARNING)
 from sim.api import EnsembleResult, load_scenario
+from sim.defaults import BASELINE_SCENARIO
 from sim.runs.ensemble import outcome_bytes, run_ensemble
 n, end, workers = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-cfg = load_scenario("status_quo_2024", [f"end={end}", f"replicates={n}", "plots=false"])
+cfg = load_scenario(BASELINE_SCENARIO, [f"end={end}", f"replicates={n}", "plots=false"])
 me = psutil.Process()
 before = me.memory_info().rss
 outcomes = run_ensemble(cfg, workers=workers, progress=False)

@@ -1,7 +1,7 @@
 """The Python API: load a scenario, run an ensemble, get tables, write a run directory.
 
     from sim.api import load_scenario, run
-    cfg = load_scenario("accelerated_2025", ["syria=collapse", "replicates=50"])
+    cfg = load_scenario("full_exit", ["syria=collapse", "replicates=50"])
     result = run(cfg, workers=2)
     result.replicates.head(); result.summary["attacks_per_month"]
     result.save("outputs/my_run")
@@ -22,30 +22,25 @@ import pandas as pd
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.analysis import maps, plots, tables
-from sim.analysis.governorates import area_governorates
+from sim.analysis import tables
+from sim.analysis.run_figures import RUN_FIGURES, run_figures
 from sim.analysis.summary import summarise
-from sim.analysis.targets import attack_targets, reference_rate_2024
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config, describe_config_error, to_run_config
 from sim.config.schema import RunConfig
+from sim.defaults import BASELINE_SCENARIO
 from sim.model import ReplicateOutcome
 from sim.model.geography import load_geography
 from sim.runs import record
-from sim.defaults import BASELINE_SCENARIO
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.ensemble import check_memory, run_ensemble, run_replicate
 from sim.runs.replicate import draws_for
 
-__all__ = ["EnsembleResult", "load_scenario", "run", "run_replicate", "list_scenarios"]
+__all__ = ["EnsembleResult", "list_scenarios", "load_scenario", "run", "run_replicate"]
 
-from sim.config.load import list_scenarios  # noqa: E402  (re-exported)
+from sim.config.load import list_scenarios
 
-PLOTS = {
-    "attack_rate_distribution.png": "attack-rate distribution",
-    "monthly_attacks_fan_chart.png": "monthly fan chart",
-    "attacks_by_area_map.png": "map of attacks by area",
-}
+PLOTS = RUN_FIGURES
 
 
 def load_scenario(name: str = BASELINE_SCENARIO, overrides: list[str] | None = None) -> RunConfig:
@@ -62,22 +57,27 @@ class EnsembleResult:
 
     @cached_property
     def indices(self) -> list[int]:
+        """The replicate numbers."""
         return list(range(len(self.outcomes)))
 
     @cached_property
     def events(self) -> pd.DataFrame:
+        """One row per attack of every replicate."""
         return tables.events_table(self.outcomes, self.indices, self.config.start, load_geography())
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
+        """Attacks and casualties per replicate, month and area."""
         return tables.monthly_table(self.events, self.indices, self.outcomes[0].month_starts, load_geography())
 
     @cached_property
     def monthly_state(self) -> pd.DataFrame:
+        """The state at each month's end, per replicate."""
         return tables.monthly_state_table(self.outcomes, self.indices)
 
     @cached_property
     def replicates(self) -> pd.DataFrame:
+        """One row per replicate: totals, rates and the end state."""
         table = tables.replicates_table(self.outcomes, self.indices, self.config.start, self.config.end)
         if self.config.parameters == "posterior":
             table.insert(1, "posterior_draw", draws_for(self.config.seed, self.indices))
@@ -85,25 +85,14 @@ class EnsembleResult:
 
     @cached_property
     def summary(self) -> dict:
+        """What summary.json holds: distributions over replicates of the headline numbers."""
         c = self.config
         return summarise(c.scenario.name, c.scenario.description, c.seed, c.start, c.end,
                          self.replicates, self.monthly, self.events)
 
     def figures(self) -> dict:
-        name = self.config.scenario.name
-        return {
-            "attack_rate_distribution.png": plots.attack_rate_histogram(
-                self.replicates, f"{name}: attacks per month, {len(self.indices)} replicates",
-                reference_rate_2024()),
-            "monthly_attacks_fan_chart.png": plots.monthly_fan_chart(
-                self.monthly, f"{name}: claimed-style attacks per month in Iraq", attack_targets(),
-                plots.change_markers(self.config.changes, self.config.start), self.config.branch_date),
-            "attacks_by_area_map.png": maps.attack_map(self.summary["by_area"], load_geography(),
-                                                       f"{name}: where attacks happen"),
-            "attacks_by_governorate_map.png": maps.governorate_choropleth(
-                self.summary["by_area"], load_geography(), area_governorates(),
-                f"{name}: attacks by governorate"),
-        }
+        """Every figure of the run by its file name."""
+        return run_figures(self.config, self.replicates, self.monthly, self.summary)
 
     def save(self, run_dir: str | Path) -> Path:
         """Write a new run directory: config first, then tables, summary, plots, and the manifest last.

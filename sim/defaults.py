@@ -14,3 +14,8 @@ DEFAULT_SEED = 20240101
 # The first full calendar year of forecast after the observed record ends (31 July 2026):
 # the window in which scenarios are compared by default.
 COMPARISON_WINDOW = ("2027-01-01", "2027-12-31")
+# Replicates per combination of an attribution (`sim attribute`): 2^k combinations run, so fewer
+# than a single run's; the bootstrap intervals say whether they were enough.
+ATTRIBUTION_REPLICATES = 40
+# The outcome an attribution splits when none is named.
+ATTRIBUTION_OUTCOME = "attacks_per_month"

@@ -24,11 +24,11 @@ from sim.sweeps.spec import load_sweep, point_seed, sweep_from_dict, sweep_point
 from conftest import manifest_files, scenario
 
 SMALL = {
-    "name": "small", "scenario": "status_quo_2024", "replicates": 5, "seed": 7,
-    "overrides": ["end=2024-06-30"],
-    "axes": {"drawdown": ["status_quo_2024", "full_exit"],
+    "name": "small", "scenario": "baseline", "replicates": 5, "seed": 7,
+    "overrides": ["history=none", "end=2022-06-30"],
+    "axes": {"drawdown": ["posture_2024", "complete_exit"],
              "model.iraqi_forces.substitute_isr_coverage": {"range": [0.0, 0.4], "steps": 2}},
-    "window": {"start": "2024-03-01", "end": "2024-06-30"},
+    "window": {"start": "2022-03-01", "end": "2022-06-30"},
 }
 
 
@@ -65,14 +65,14 @@ def test_a_malformed_sweep_file_is_named_on_the_command_line(tmp_path, monkeypat
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(SystemExit) as stop:
-        cli.main(["sweep", str(path), "--replicates", "2"])
+        cli.main(["sweep", str(path), "replicates=2"])
     err = " ".join(capsys.readouterr().err.split())
     assert stop.value.code == 2 and str(path) in err and words in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]        # nothing written
 
 
 @pytest.mark.parametrize("axes, words", [
-    ({"syria": ["contained", "nowhere"]}, ["Sweep point 1 (scenario=status_quo_2024", "syria=nowhere",
+    ({"syria": ["contained", "nowhere"]}, ["Sweep point 1 (scenario=baseline", "syria=nowhere",
                                            "Unknown syria 'nowhere'", "collapse"]),
     ({"model.insurgents.attack_rate_per_day": [0.01, 2.0]}, ["point 1", "attack_rate_per_day", "[0.0, 1.0]"]),
 ])
@@ -93,10 +93,10 @@ def test_shipped_sweeps_compose():
 def test_grid_order_and_range_values(small_spec):
     points = sweep_points(small_spec)
     assert [p.values for p in points] == [
-        {"drawdown": "status_quo_2024", "model.iraqi_forces.substitute_isr_coverage": "0.0"},
-        {"drawdown": "status_quo_2024", "model.iraqi_forces.substitute_isr_coverage": "0.4"},
-        {"drawdown": "full_exit", "model.iraqi_forces.substitute_isr_coverage": "0.0"},
-        {"drawdown": "full_exit", "model.iraqi_forces.substitute_isr_coverage": "0.4"},
+        {"drawdown": "posture_2024", "model.iraqi_forces.substitute_isr_coverage": "0.0"},
+        {"drawdown": "posture_2024", "model.iraqi_forces.substitute_isr_coverage": "0.4"},
+        {"drawdown": "complete_exit", "model.iraqi_forces.substitute_isr_coverage": "0.0"},
+        {"drawdown": "complete_exit", "model.iraqi_forces.substitute_isr_coverage": "0.4"},
     ]
     assert points[3].config.model.iraqi_forces.substitute_isr_coverage == pytest.approx(0.4)
 
@@ -108,7 +108,7 @@ def test_point_seeds_come_from_the_sweep_seed_and_the_point_alone():
 
 def test_a_sweep_point_is_the_ensemble_sim_run_gives_with_its_overrides_and_seed(small_spec, serial_sweep):
     point = sweep_points(small_spec)[3]
-    cfg = scenario("status_quo_2024", "end=2024-06-30", "drawdown=full_exit",
+    cfg = scenario("baseline", "history=none", "end=2022-06-30", "drawdown=complete_exit",
                    "model.iraqi_forces.substitute_isr_coverage=0.4", f"seed={point.seed}", "replicates=5")
     direct = run(cfg).replicates
     rows = dataset.read_dataset(serial_sweep).query("point == 3").reset_index(drop=True)
@@ -118,10 +118,10 @@ def test_a_sweep_point_is_the_ensemble_sim_run_gives_with_its_overrides_and_seed
 def test_the_dataset_is_one_table_partitioned_by_point(serial_sweep):
     reps = pd.read_parquet(serial_sweep / "replicates")
     assert len(reps) == 4 * 5 and sorted(reps["point"].astype(int).unique()) == [0, 1, 2, 3]
-    assert {"drawdown", "substitute_isr_coverage", "replicate", "seed", "window_attacks_per_month",
+    assert {"drawdown", "substitute_isr_coverage", "replicate", "window_attacks_per_month",
             "exceeds_2024_rate"} <= set(reps.columns)
     monthly = dataset.read_dataset(serial_sweep, "monthly")
-    assert sorted(monthly["month"].unique()) == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    assert sorted(monthly["month"].unique()) == ["2022-01", "2022-02", "2022-03", "2022-04", "2022-05", "2022-06"]
     # Monthly rows add up to each replicate's total attacks.
     totals = monthly.groupby(["point", "replicate"])["attacks"].sum().to_numpy()
     assert np.array_equal(totals, dataset.read_dataset(serial_sweep)["attacks"].to_numpy())
@@ -226,7 +226,7 @@ def test_point_summary_and_heat_table_on_a_hand_made_table():
 
 
 def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
-    model = scenario("status_quo_2024").model
+    model = scenario().model
     paths = ["insurgents.attack_rate_per_day", "insurgents.activation_rate_per_day",
              "insurgents.hideout_crowding", "insurgents.initial_active_share"]
     ranges = parameter_ranges(paths, {"insurgents.initial_active_share": (0.2, 1.4)}, model)
@@ -243,26 +243,27 @@ def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
     share = ranges["insurgents.initial_active_share"]
     assert (share.low, share.high) == (0.2, 1.0) and "clipped" in share.basis
     # centred on the value the scenario sets: Syria's collapse level sets 0.0012 crossing attempts a day
-    collapse = scenario("status_quo_2024", "syria=collapse").model
+    collapse = scenario("baseline", "syria=collapse").model
     path = "syria.crossing_attempt_rate_per_day"
     crossing = parameter_ranges([path], {}, collapse)[path]
     assert (crossing.low, crossing.high) == pytest.approx((0.0006, 0.0024))
 
 
 def test_the_default_sensitivity_parameters_all_have_a_declared_range():
-    ranges = parameter_ranges(list(DEFAULT_PARAMETERS), {}, scenario("status_quo_2024").model)
+    ranges = parameter_ranges(list(DEFAULT_PARAMETERS), {}, scenario().model)
     assert all("no declared range" not in r.basis for r in ranges.values())
 
 
 def test_sensitivity_parameter_replacement():
-    cfg = with_parameters(scenario("status_quo_2024"), {"insurgents.initial_fighters_iraq": 612.6,
-                                                        "coalition.strike_rate_per_day": 0.03})
-    assert cfg.model.insurgents.initial_fighters_iraq == 613 and isinstance(cfg.model.insurgents.initial_fighters_iraq, int)
+    cfg = with_parameters(scenario(), {"insurgents.initial_fighters_iraq": 612.6,
+                                       "coalition.strike_rate_per_day": 0.03})
+    fighters = cfg.model.insurgents.initial_fighters_iraq
+    assert fighters == 613 and isinstance(fighters, int)
     assert cfg.model.coalition.strike_rate_per_day == 0.03
     with pytest.raises(ConfigError, match="not a numeric model parameter"):
         parameter_ranges(["insurgents.no_such_thing"], {})
     with pytest.raises(ConfigError, match="attack_rate_per_day"):
-        with_parameters(scenario("status_quo_2024"), {"insurgents.attack_rate_per_day": 3.0})
+        with_parameters(scenario(), {"insurgents.attack_rate_per_day": 3.0})
 
 
 @pytest.mark.slow
@@ -270,10 +271,9 @@ def test_morris_screening_ranks_the_attack_hazard_above_the_breakout_escape_shar
     """Within Jan-Jun 2024 the attack hazard drives the attack rate directly, while prison breakouts
     (0.2 a year) rarely happen at all: mu* of the first must exceed the second's confidence band."""
     out = tmp_path / "morris"
-    cmd = [sys.executable, "-m", "sim", "sensitivity", "--method", "morris",
-           "--params", "insurgents.attack_rate_per_day,syria.breakout_escape_share",
-           "--samples", "6", "--replicates", "4", "--window", "2024-01-01:2024-06-30", "--seed", "5",
-           "--workers", "2", "--out", str(out)]
+    cmd = [sys.executable, "-m", "sim", "sensitivity", "method=morris",
+           "params=insurgents.attack_rate_per_day,syria.breakout_escape_share",
+           "samples=6", "replicates=4", "window=2024-01-01:2024-06-30", "seed=5", "workers=2", f"out={out}"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out / "indices.csv").set_index(["output", "parameter"])

@@ -14,15 +14,21 @@ from sim.runs import record
 def load_run_tables(run_dir: str | Path) -> tuple[record.RunRecord, pd.DataFrame, dict]:
     """A complete run's replicates table and summary, checked against the manifest's hashes."""
     rec = record.load_run(run_dir)
-    for name in ("replicates.csv", "summary.json"):
-        expected = rec.manifest["files"].get(name)
-        path = rec.path / name
-        if expected is None or not path.exists() or record.sha256_file(path) != expected:
-            raise ConfigError(f"'{path}' is missing or differs from the run's manifest; the run cannot be "
-                              "compared until it is reproduced (`sim reproduce`).")
+    for name in ("replicates.csv", "monthly.csv", "summary.json"):
+        checked_file(rec, name)
     replicates = pd.read_csv(rec.path / "replicates.csv")
     summary = json.loads((rec.path / "summary.json").read_text(encoding="utf-8"))
     return rec, replicates, summary
+
+
+def checked_file(rec: record.RunRecord, name: str) -> Path:
+    """The path of a file of the run, once its sha256 is found equal to the manifest's."""
+    expected = rec.manifest["files"].get(name)
+    path = rec.path / name
+    if expected is None or not path.exists() or record.sha256_file(path) != expected:
+        raise ConfigError(f"'{path}' is missing or differs from the run's manifest; the run cannot be "
+                          "compared until it is reproduced (`sim reproduce`).")
+    return path
 
 
 def comparison_table(summaries: dict[str, dict]) -> pd.DataFrame:
@@ -82,3 +88,21 @@ def paired_difference(monthly_a: pd.DataFrame, monthly_b: pd.DataFrame, start: s
             "difference": mean, "ci95_low": mean - half, "ci95_high": mean + half,
             "share_b_higher": float((diff > 0).mean()),
             "variance_reduction": unpaired_var / paired_sd ** 2 if paired_sd > 0 else float("inf")}
+
+
+def pairable(records: list[record.RunRecord]) -> bool:
+    """Whether runs can be paired replicate by replicate: the same seed, replicate count and start date."""
+    first = records[0].config
+    return len(records) > 1 and all((r.config.seed, r.config.replicates, r.config.start)
+                                    == (first.seed, first.replicates, first.start) for r in records)
+
+
+def paired_table(paths: list[Path], labels: list[str], records: list[record.RunRecord], start: str,
+                 end: str) -> pd.DataFrame | None:
+    """Each run against the first, replicate by replicate (None when the runs cannot be paired)."""
+    if not pairable(records):
+        return None
+    monthly = {label: pd.read_csv(path / "monthly.csv") for label, path in zip(labels, paths, strict=True)}
+    rows = [{"run": label, "against": labels[0], **paired_difference(monthly[labels[0]], monthly[label], start, end)}
+            for label in labels[1:]]
+    return pd.DataFrame(rows)

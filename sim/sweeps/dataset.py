@@ -28,10 +28,12 @@ PART = "part-0.parquet"
 
 
 def partition(root: Path, dataset: str, point: int) -> Path:
+    """The file of one point's partition of a dataset."""
     return root / dataset / f"point={point:04d}" / PART
 
 
 def point_done(root: Path, point: int) -> bool:
+    """Whether a point is finished: every dataset's partition is written (they are written only whole)."""
     return all(partition(root, d, point).exists() for d in DATASETS)
 
 
@@ -65,6 +67,7 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def write_point(root: Path, point: int, frames: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write a finished point's partitions, each atomically, and return their paths."""
     written = []
     for name in DATASETS:
         path = partition(root, name, point)

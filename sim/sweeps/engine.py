@@ -17,6 +17,7 @@ import json
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -27,9 +28,9 @@ from sim.config.errors import ConfigError
 from sim.model import ReplicateOutcome
 from sim.runs import folders, record
 from sim.runs.checkpoints import Checkpoints
-from sim.runs.fingerprint import data_hashes, fingerprint
 from sim.runs.ensemble import progress_bar
 from sim.runs.executors import Block, execute, split
+from sim.runs.fingerprint import data_hashes, fingerprint
 from sim.sweeps import dataset
 from sim.sweeps.spec import SweepPoint, SweepSpec, sweep_points
 
@@ -41,6 +42,27 @@ DEPENDENCIES = (*record.DEPENDENCIES, "pyarrow", "dask", "distributed", "SALib")
 SWEEP_FILES = (SWEEP_FILE, record.MANIFEST, "*.csv", "*.png", f"{record.PARTIAL}/fingerprint",
                f"{record.PARTIAL}/point=*/block-*.npz", f"{record.PARTIAL}/point=*/fingerprint",
                *(f"{name}/point=*/{dataset.PART}" for name in dataset.DATASETS))
+
+
+@dataclass
+class Execution:
+    """Where and how a sweep's replicates run, and where it is written; its numbers depend on none of it."""
+
+    workers: int = field(default=1, metadata={"help": "local worker processes, or Dask workers to start"})
+    executor: str = field(default="local", metadata={"help": "local processes, or dask (results are identical)"})
+    scheduler: str = field(default="", metadata={"help": "Dask scheduler address; empty starts a local cluster"})
+    out: str = field(default="", metadata={"help": "the folder written (default: a new one under outputs/)"})
+
+    def check(self) -> None:
+        """Refuse settings that cannot run, naming the setting."""
+        from sim.config.schema import EXECUTORS
+
+        if self.workers < 1:
+            raise ConfigError(f"workers={self.workers}; it must be 1 or more.")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"executor={self.executor}; choose one of: {', '.join(EXECUTORS)}.")
+        if self.scheduler and self.executor != "dask":
+            raise ConfigError("scheduler= is used only with executor=dask.")
 
 
 def sweep_yaml(spec: SweepSpec, points: list[SweepPoint]) -> str:
@@ -62,7 +84,7 @@ def check_sweep_folder(out: Path, text: str, made_with: dict) -> None:
     """A sweep goes into a new or empty folder, or resumes an unfinished sweep of the same fingerprint."""
     if (out / record.MANIFEST).exists():
         raise ConfigError(f"'{out}' already holds a finished sweep; sweeps are never overwritten. Choose "
-                          "another directory (--out DIR) or remove that one first.")
+                          "another directory (out=DIR) or remove that one first.")
     if not (out / SWEEP_FILE).exists():
         if record.foreign_entries(out, own=(), written=SWEEP_FILES):
             raise ConfigError(f"'{out}' exists and is not a sweep directory; choose a new or empty directory.")

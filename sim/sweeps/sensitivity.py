@@ -8,7 +8,7 @@ resumable, executor-independent engine as any sweep, so the indices can be
 reproduced by seed. Two outputs are analysed: the mean attack rate in the
 window, and the share of replicates whose rate exceeds the 2024 record.
 
-A parameter's range is the one given with --range; else, around the value the
+A parameter's range is the one given with `range.PARAM=LOW:HIGH`; else, around the value the
 scenario uses, the calibration prior's 90% interval for a calibrated
 parameter, or the plausible range the schema declares (`uncertainty`); else a
 factor set by the certainty its source gives it (CERTAINTY_FACTORS: a low-
@@ -28,7 +28,7 @@ A behavioural parameter holds from the start.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +36,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.config.calibrated import CALIBRATED
-from sim.config.paths import numeric_field, read
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
+from sim.config.paths import numeric_field, read
 from sim.config.schema import ModelParams, RunConfig
 from sim.config.validate import validate
+from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW, DEFAULT_SEED
 from sim.runs import record
-from sim.sweeps.spec import SweepPoint, SweepSpec, Window, parse_window, point_seed
+from sim.sweeps.engine import Execution
+from sim.sweeps.spec import SweepPoint, SweepSpec, parse_window, point_seed
 
 # The estimated parameters most likely to move the attack rate (docs/model.md says how each was set).
 DEFAULT_PARAMETERS = (
@@ -56,6 +58,9 @@ DEFAULT_PARAMETERS = (
     "syria.crossing_attempt_rate_per_day",
 )
 RELATIVE_RANGE = 0.5
+METHODS = ("morris", "sobol")
+# The setting that gives a parameter's range: range.insurgents.attack_rate_per_day=0.005:0.02
+RANGE_PREFIX = "range."
 OUTPUTS = {"attack_rate": "mean attacks per month in the window",
            "p_exceeds_2024": "share of replicates above the 2024 attack rate"}
 
@@ -67,6 +72,8 @@ def parameter_field(path: str) -> dataclasses.Field:
 
 @dataclass(frozen=True)
 class ParameterRange:
+    """The range a parameter is sampled over and where it comes from."""
+
     low: float
     high: float
     basis: str
@@ -143,7 +150,7 @@ def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
         lo_bound, hi_bound = f.metadata["bounds"]
         if path in ranges:
             lo, hi = ranges[path]
-            basis = "given with --range"
+            basis = "given with range.PARAM="
         else:
             lo, hi, basis = default_range(path, float(read(model, path)))
         if lo < lo_bound or hi > hi_bound:
@@ -151,7 +158,7 @@ def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
             basis += f", clipped to the bounds [{lo_bound:g}, {hi_bound:g}]"
         if not lo < hi:
             raise ConfigError(f"the range of '{path}' is empty after clipping to its bounds "
-                              f"[{lo_bound}, {hi_bound}]; give one with --range {path}=LOW:HIGH.")
+                              f"[{lo_bound}, {hi_bound}]; give one with {RANGE_PREFIX}{path}=LOW:HIGH.")
         out[path] = ParameterRange(float(lo), float(hi), basis)
     return out
 
@@ -186,6 +193,7 @@ def with_parameters(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
 
 
 def sample(method: str, problem: dict, samples: int, seed: int) -> np.ndarray:
+    """The parameter samples of the method (SALib), seeded."""
     if method == "morris":
         from SALib.sample import morris
 
@@ -193,7 +201,7 @@ def sample(method: str, problem: dict, samples: int, seed: int) -> np.ndarray:
     from SALib.sample import sobol
 
     if samples < 2 or samples & (samples - 1):
-        raise ConfigError(f"--samples is {samples}; Sobol sampling needs a power of 2 (8, 16, 32, ...).")
+        raise ConfigError(f"samples={samples}; Sobol sampling needs a power of 2 (8, 16, 32, ...).")
     return sobol.sample(problem, samples, calc_second_order=False, seed=seed)
 
 
@@ -213,6 +221,7 @@ def analyse(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int)
 
 
 def sensitivity_points(base: RunConfig, names: list[str], x: np.ndarray, seed: int) -> list[SweepPoint]:
+    """Each sample as a sweep point: the base config with the sample's values, and a seed of its own."""
     points = []
     for k, row in enumerate(x):
         values = dict(zip(names, row.tolist(), strict=True))
@@ -222,6 +231,7 @@ def sensitivity_points(base: RunConfig, names: list[str], x: np.ndarray, seed: i
 
 
 def outputs_per_point(reps: pd.DataFrame, n_points: int) -> dict[str, np.ndarray]:
+    """The analysed outputs of every sample: the mean window attack rate and the share above 2024's."""
     grouped = reps.groupby("point", sort=True)
     rate = grouped["window_attacks_per_month"].mean().reindex(range(n_points)).to_numpy()
     exceed = grouped["exceeds_2024_rate"].mean().reindex(range(n_points)).to_numpy()
@@ -247,57 +257,89 @@ def indices_figure(table: pd.DataFrame, method: str, title: str) -> Figure:
     return fig
 
 
-def run_sensitivity_command(ns) -> None:
-    """`sim sensitivity`: sample, run every sample as a sweep point, analyse, write, print."""
-    from sim.analysis.targets import reference_rate_2024
-    from sim.sweeps.engine import run_sweep, sweep_folder, sweep_yaml
+@dataclass
+class SensitivitySettings:
+    """What a sensitivity analysis samples and how many runs it makes; every field decides its numbers."""
 
-    names = all_factors() if ns.params.strip() == "all" else [p.strip() for p in ns.params.split(",") if p.strip()]
+    method: str = field(default="morris", metadata={"help": "morris (screening) or sobol (variance shares)"})
+    scenario: str = field(default=BASELINE_SCENARIO, metadata={"help": "the scenario whose parameters vary"})
+    params: str = field(default=",".join(DEFAULT_PARAMETERS),
+                        metadata={"help": "comma-separated parameter paths (e.g. insurgents.attack_rate_per_day), "
+                                          "group:NAME for a determinant group, or all"})
+    samples: int = field(default=8, metadata={"help": "Morris trajectories, or the Sobol base sample (a power of 2)"})
+    replicates: int = field(default=10, metadata={"help": "replicates per parameter sample"})
+    window: str = field(default=":".join(COMPARISON_WINDOW), metadata={"help": "START:END of the attack rate"})
+    seed: int = field(default=DEFAULT_SEED, metadata={"help": "the analysis seed (samples and point seeds)"})
+
+    def names(self) -> list[str]:
+        """The factors, in the order given; `all` is every determinant group and unlevelled numeric parameter."""
+        if self.params.strip() == "all":
+            return all_factors()
+        return [p.strip() for p in self.params.split(",") if p.strip()]
+
+    def check(self) -> None:
+        """Refuse settings that cannot give indices, naming the setting."""
+        if self.method not in METHODS:
+            raise ConfigError(f"method={self.method}; choose one of: {', '.join(METHODS)}.")
+        if self.samples < 2 or self.replicates < 1:
+            raise ConfigError("samples must be at least 2 and replicates at least 1.")
+
+
+def parse_ranges(texts: dict[str, str], names: list[str]) -> dict[str, tuple[float, float]]:
+    """Ranges given as PARAM -> 'LOW:HIGH' text, as numbers; each must name a chosen parameter."""
     ranges = {}
-    for text in ns.ranges:
-        path, _, span = text.partition("=")
+    for path, span in texts.items():
         lo, sep, hi = span.partition(":")
         try:
             ranges[path] = (float(lo), float(hi))
         except ValueError:
-            raise ConfigError(f"--range '{text}' must look like PARAM=LOW:HIGH with numbers.") from None
+            raise ConfigError(f"{RANGE_PREFIX}{path}={span} must look like {RANGE_PREFIX}PARAM=LOW:HIGH with "
+                              "numbers.") from None
         if not sep or path not in names:
-            raise ConfigError(f"--range '{text}' must name one of the chosen parameters as PARAM=LOW:HIGH.")
-    if ns.samples < 2 or ns.replicates < 1:
-        raise ConfigError("--samples must be at least 2 and --replicates at least 1.")
-    window = Window(**parse_window(ns.window))
-    base = compose_run_config(ns.scenario, [*ns.overrides, f"end={window.end}", f"replicates={ns.replicates}"])
+            raise ConfigError(f"{RANGE_PREFIX}{path}={span} must name one of the chosen parameters "
+                              f"({', '.join(names)}) as {RANGE_PREFIX}PARAM=LOW:HIGH.")
+    return ranges
+
+
+def run_sensitivity(settings: SensitivitySettings, execution: Execution, ranges: dict[str, tuple[float, float]],
+                    overrides: list[str]) -> Path:
+    """Sample, run every sample as a sweep point, analyse, write; returns the folder written."""
+    from sim.analysis.targets import reference_rate_2024
+    from sim.sweeps.engine import run_sweep, sweep_folder, sweep_yaml
+
+    settings.check()
+    execution.check()
+    method, scenario, names = settings.method, settings.scenario, settings.names()
+    window = parse_window(settings.window)
+    base = compose_run_config(scenario, [*overrides, f"end={window.end}", f"replicates={settings.replicates}"])
     bounds = parameter_ranges(names, ranges, base.model)
     problem = {"num_vars": len(names), "names": names, "bounds": [[bounds[n].low, bounds[n].high] for n in names]}
-    x = sample(ns.method, problem, ns.samples, ns.seed)
-    points = sensitivity_points(base, names, x, ns.seed)
-    spec = SweepSpec(name=f"{ns.method}_{ns.scenario}", description=f"{ns.method} sensitivity of {ns.scenario}",
-                     scenario=ns.scenario, overrides=[*ns.overrides, f"end={window.end}"],
+    x = sample(method, problem, settings.samples, settings.seed)
+    points = sensitivity_points(base, names, x, settings.seed)
+    spec = SweepSpec(name=f"{method}_{scenario}", description=f"{method} sensitivity of {scenario}",
+                     scenario=scenario, overrides=[*overrides, f"end={window.end}"],
                      axes={n: [f"{r.low}:{r.high}"] for n, r in bounds.items()},
-                     replicates=ns.replicates, seed=ns.seed, window=window)
-    out = sweep_folder(ns.out, Path("outputs/sensitivity") / spec.name, sweep_yaml(spec, points))
-    print(f"{ns.method}: {len(names)} parameters, {len(points)} samples x {ns.replicates} replicates "
-          f"= {len(points) * ns.replicates} runs, into {out}")
+                     replicates=settings.replicates, seed=settings.seed, window=window)
+    out = sweep_folder(execution.out, Path("outputs/sensitivity") / spec.name, sweep_yaml(spec, points))
+    print(f"{method}: {len(names)} parameters, {len(points)} samples x {settings.replicates} replicates "
+          f"= {len(points) * settings.replicates} runs, into {out}")
     for name, r in bounds.items():
         print(f"  {name}: {r.low:.4g} to {r.high:.4g} ({r.basis})")
 
     def analysis(reps: pd.DataFrame) -> dict[str, bytes]:
         y = outputs_per_point(reps, len(points))
-        table = pd.concat([analyse(ns.method, problem, x, y[o], ns.seed).assign(output=o) for o in OUTPUTS])
+        table = pd.concat([analyse(method, problem, x, y[o], settings.seed).assign(output=o) for o in OUTPUTS])
         table = table[["output", *[c for c in table.columns if c != "output"]]]
         samples = pd.DataFrame(x, columns=names).assign(**{o: y[o] for o in OUTPUTS})
         samples.insert(0, "point", range(len(points)))
-        title = (f"{ns.method} sensitivity, {ns.scenario}, attacks {window.start} to {window.end} "
+        title = (f"{method} sensitivity, {scenario}, attacks {window.start} to {window.end} "
                  f"(2024 rate {reference_rate_2024():.1f}/month)")
         spans = pd.DataFrame([{"parameter": n, "low": r.low, "high": r.high, "basis": r.basis}
                               for n, r in bounds.items()])
         return {"indices.csv": record.csv_text(table).encode(), "samples.csv": record.csv_text(samples).encode(),
                 "ranges.csv": record.csv_text(spans).encode(),
-                "sensitivity.png": record.figure_png(indices_figure(table, ns.method, title))}
+                "sensitivity.png": record.figure_png(indices_figure(table, method, title))}
 
-    run_sweep(spec, out, executor=ns.executor, workers=ns.workers, scheduler=ns.scheduler, points=points,
-              analysis=analysis)
-    table = pd.read_csv(out / "indices.csv")
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print(f"written to {out}")
+    run_sweep(spec, out, executor=execution.executor, workers=execution.workers, scheduler=execution.scheduler,
+              points=points, analysis=analysis)
+    return out

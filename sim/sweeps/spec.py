@@ -22,6 +22,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import compose_many, scenario_dir
 from sim.config.schema import RunConfig
 from sim.config.validate import parse_date
+from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW, DEFAULT_SEED
 from sim.runs.ensemble import progress_bar
 from sim.runs.folders import plain_name
 
@@ -44,6 +45,8 @@ class Window:
 
 @dataclass
 class SweepPoint:
+    """One point of a sweep: its axis values, its seed and its composed config."""
+
     index: int
     values: dict[str, str]          # axis -> value, as written in overrides
     seed: int
@@ -51,11 +54,14 @@ class SweepPoint:
 
     @property
     def label(self) -> str:
+        """The point's values as people read them."""
         return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in self.values.items())
 
 
 @dataclass
 class SweepSpec:
+    """A sweep as declared: base scenario, fixed overrides, axes, replicates, seed and window."""
+
     name: str
     description: str
     scenario: str
@@ -66,6 +72,7 @@ class SweepSpec:
     window: Window
 
     def as_dict(self) -> dict:
+        """The spec as plain data, as sweep.yaml writes it."""
         return {"name": self.name, "description": self.description, "scenario": self.scenario,
                 "overrides": list(self.overrides), "axes": {k: list(v) for k, v in self.axes.items()},
                 "replicates": self.replicates, "seed": self.seed,
@@ -107,6 +114,7 @@ def read_sweep_file(name_or_path: str) -> dict:
 
 
 def load_sweep(name_or_path: str) -> SweepSpec:
+    """A sweep file, by name or path, checked."""
     return sweep_from_dict(read_sweep_file(name_or_path), where=str(sweep_path(name_or_path)))
 
 
@@ -118,7 +126,7 @@ def sweep_from_dict(data: dict, where: str = "sweep") -> SweepSpec:
     axes_in = data.get("axes")
     if not isinstance(axes_in, dict) or not axes_in:
         raise ConfigError(f"{where}: 'axes' must map at least one config key or determinant to its values, "
-                          "for example axes: {drawdown: [status_quo_2024, full_exit]}.")
+                          "for example axes: {drawdown: [posture_2024, complete_exit]}.")
     axes = {str(k): _axis_values(str(k), v, where) for k, v in axes_in.items()}
     fixed = sorted(set(axes) & NOT_AXES)
     if fixed:
@@ -127,7 +135,7 @@ def sweep_from_dict(data: dict, where: str = "sweep") -> SweepSpec:
     short = [k.split(".")[-1] for k in axes]
     if len(set(short)) != len(short):
         raise ConfigError(f"{where}: two axes end in the same name ({short}); the dataset's columns would clash.")
-    window = data.get("window") or {"start": "2026-01-01", "end": "2026-12-31"}
+    window = data.get("window") or dict(zip(("start", "end"), COMPARISON_WINDOW, strict=True))
     if not isinstance(window, dict) or set(window) != {"start", "end"}:
         raise ConfigError(f"{where}: 'window' must have 'start' and 'end' dates (YYYY-MM-DD).")
     start, end = (parse_date(window[k], f"window.{k}") for k in ("start", "end"))
@@ -138,9 +146,9 @@ def sweep_from_dict(data: dict, where: str = "sweep") -> SweepSpec:
         raise ConfigError(f"{where}: 'overrides' must be a list of key=value strings.")
     name = plain_name(str(data.get("name", "sweep")), f"{where}: the sweep's name")
     return SweepSpec(name=name, description=" ".join(str(data.get("description", "")).split()),
-                     scenario=str(data.get("scenario", "status_quo_2024")), overrides=overrides, axes=axes,
+                     scenario=str(data.get("scenario", BASELINE_SCENARIO)), overrides=overrides, axes=axes,
                      replicates=_positive_int(data.get("replicates", 100), "replicates", where),
-                     seed=_positive_int(data.get("seed", 20240101), "seed", where, minimum=0),
+                     seed=_positive_int(data.get("seed", DEFAULT_SEED), "seed", where, minimum=0),
                      window=Window(str(start), str(end)))
 
 
@@ -174,7 +182,8 @@ def sweep_points(spec: SweepSpec, progress: bool = True) -> list[SweepPoint]:
     combos = [dict(zip(spec.axes, combo, strict=True)) for combo in itertools.product(*spec.axes.values())]
     seeds = [point_seed(spec.seed, k) for k in range(len(combos))]
     override_lists = [[f"scenario={spec.scenario}", *spec.overrides, *(f"{k}={v}" for k, v in values.items()),
-                       f"replicates={spec.replicates}", f"seed={seed}"] for values, seed in zip(combos, seeds, strict=True)]
+                       f"replicates={spec.replicates}", f"seed={seed}"]
+                      for values, seed in zip(combos, seeds, strict=True)]
     configs = compose_points(override_lists, progress)
     window_start, window_end = (dt.date.fromisoformat(d) for d in (spec.window.start, spec.window.end))
     points = []
@@ -207,32 +216,54 @@ def compose_points(override_lists: list[list[str]], progress: bool = True) -> li
     return configs
 
 
-def spec_from_options(name_or_path: str | None, axes: list[str], scenario: str | None, replicates: int | None,
-                      seed: int | None, overrides: list[str], window: str | None = None) -> SweepSpec:
+def spec_from_options(name_or_path: str | None, axes: dict[str, list[str]], scenario: str | None,
+                      replicates: int | None, seed: int | None, overrides: list[str],
+                      window: Window | None = None) -> SweepSpec:
     """A sweep from a file, from command-line axes, or a file with some of its settings replaced."""
     data = read_sweep_file(name_or_path) if name_or_path else {}
     if not name_or_path:
         data["name"] = "command_line"
     if axes:
-        parsed = {}
-        for axis in axes:
-            key, sep, values = axis.partition("=")
-            if not sep or not key or not values:
-                raise ConfigError(f"--axis '{axis}' must look like KEY=V1,V2 (for example --axis syria=contained,collapse).")
-            parsed[key] = values.split(",")
-        data["axes"] = parsed
+        data["axes"] = dict(axes)
     for key, value in (("scenario", scenario), ("replicates", replicates), ("seed", seed)):
         if value is not None:
             data[key] = value
     data["overrides"] = [*(data.get("overrides") or []), *overrides]
     if window is not None:
-        data["window"] = parse_window(window)
+        data["window"] = {"start": window.start, "end": window.end}
     return sweep_from_dict(data, where=name_or_path or "the command line")
 
 
-def parse_window(text: str) -> dict[str, str]:
-    """START:END as given on the command line."""
-    start, sep, end = text.partition(":")
+def axes_and_fixed(overrides: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Split command-line overrides into axes (Hydra's sweep lists, `syria=contained,collapse`, and ranges,
+    `seed=range(1,4)`) and overrides fixed for every point, as `sim -m` reads them."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    from sim.config.load import describe_config_error
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as err:
+        raise ConfigError(describe_config_error(err)) from None
+    axes, fixed = {}, []
+    for override, text in zip(parsed, overrides, strict=True):
+        if not override.is_sweep_override():
+            fixed.append(text)
+        elif override.is_discrete_sweep():
+            axes[override.get_key_element()] = list(override.sweep_string_iterator())
+        else:
+            raise ConfigError(f"'{text}' is an interval, which a sweep cannot enumerate; give the values as a list "
+                              "(a,b,c) or a range (range(start,stop,step)), or a {range, steps} axis in a sweep file.")
+    return axes, fixed
+
+
+def parse_window(text: str, name: str = "window") -> Window:
+    """START:END as given on the command line, checked; a ConfigError names the setting."""
+    start, sep, end = str(text).partition(":")
     if not sep:
-        raise ConfigError(f"window '{text}' must look like START:END, for example 2026-01-01:2026-12-31.")
-    return {"start": start, "end": end}
+        raise ConfigError(f"{name}={text} must look like START:END, for example {name}=2027-01-01:2027-12-31.")
+    first, last = parse_date(start, f"{name} start"), parse_date(end, f"{name} end")
+    if last < first:
+        raise ConfigError(f"{name}={text} ends before it starts.")
+    return Window(first.isoformat(), last.isoformat())

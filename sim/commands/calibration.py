@@ -1,0 +1,93 @@
+"""Commands that fit the model and check it: `sim calibrate`, `sim backtest`, `sim validate`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.config.errors import ConfigError
+from sim.grammar import Command, key_value, parse
+
+FIT_FLAGS = {"--seed": "seed", "--particles": "particles", "--generations": "generations",
+             "--min-epsilon": "min_epsilon", "--epsilon-quantile": "epsilon_quantile",
+             "--max-simulations": "max_simulations", "--out": "out"}
+
+
+@dataclass
+class OutputSettings:
+    """Where a fit writes, and whether it reports progress."""
+
+    out: str = field(default="", metadata={"help": "the folder written (default outputs/<command>/<date-time>)"})
+    quiet: bool = field(default=False, metadata={"help": "no progress output"})
+
+
+def calibrate_command(args: list[str]) -> None:
+    """`sim calibrate`: fit the estimated parameters to the record and write the posterior."""
+    from sim.calibration.abc_smc import CalibrationSettings, calibrate
+
+    command = Command("calibrate", "sim calibrate [KEY=VALUE...]",
+                      "Fit the estimated parameters to the observed record with ABC-SMC and write posterior.csv and "
+                      "posterior.yaml (the shipped posterior is in sim/data). origin=YYYY-MM-DD fits only the "
+                      "figures complete by that date.", (CalibrationSettings, OutputSettings),
+                      flags={**FIT_FLAGS, "--origin": "origin"}, switches={"--quiet": "quiet"})
+    parsed = _no_names(parse(command, args), command)
+    settings, output = parsed.setting(CalibrationSettings), parsed.setting(OutputSettings)
+    settings.check()
+    out = Path(output.out) if output.out else Path("outputs/calibration") / _now()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"out={out} is a file; give a folder for posterior.csv and posterior.yaml.")
+    posterior = calibrate(settings, progress=not output.quiet)
+    posterior.save(out)
+    print(posterior.describe())
+    print(f"written to {out}")
+
+
+def backtest_command(args: list[str]) -> None:
+    """`sim backtest`: fit at past origins, forecast the next window, score against baselines."""
+    from sim.calibration.backtest import BacktestSettings
+    from sim.calibration.backtest_report import run_and_write
+
+    command = Command("backtest", "sim backtest [KEY=VALUE...]",
+                      "Rolling-origin backtest: at each origin fit the record up to it (ABC-SMC), forecast claimed "
+                      "attacks and casualties in the next window, and score the forecasts against persistence and "
+                      "a log-linear trend.", (BacktestSettings, OutputSettings),
+                      flags={**FIT_FLAGS, "--replicates": "replicates", "--workers": "workers"},
+                      switches={"--quiet": "quiet"})
+    parsed = _no_names(parse(command, args), command)
+    settings, output = parsed.setting(BacktestSettings), parsed.setting(OutputSettings)
+    settings.check()
+    out = Path(output.out) if output.out else Path("outputs/backtest") / _now()
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"out={out} already holds files; a backtest writes into a new or empty folder.")
+    table = run_and_write(settings, out, progress=not output.quiet)
+    import pandas as pd
+
+    columns = ["origin", "quantity", "forecaster", "observed", "median", "q05", "q95", "in_50", "in_90", "crps",
+               "log_score"]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"written to {out}")
+
+
+def validate_command(args: list[str]) -> None:
+    """`sim validate REPORT [KEY=VALUE...]`: the validation reports, whose options are written KEY=VALUE as
+    everywhere else and handed to the report maker as its options (key_name=V as --key-name V)."""
+    from sim.calibration.report import main as validate_main
+
+    options = []
+    for argument in args:
+        pair = key_value(argument)
+        options += [argument] if pair is None else [f"--{pair[0].replace('_', '-')}", pair[1]]
+    validate_main(options)
+
+
+def _no_names(parsed, command: Command):
+    if parsed.positional:
+        raise ConfigError(f"`sim {command.name}` takes no names ({' '.join(parsed.positional)}); write settings as "
+                          f"KEY=VALUE: {command.usage}.")
+    return parsed
+
+
+def _now() -> str:
+    return dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")

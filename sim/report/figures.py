@@ -1,0 +1,48 @@
+"""The report's own figures: exceedance curves and paired differences between runs.
+
+They take the per-replicate rates the report computes from the runs' monthly
+tables; the other figures are the runs' and attributions' own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.analysis.plots import IRAQ_COLOUR
+
+
+def exceedance_curves(rates: dict[str, np.ndarray], reference_rate: float, window: str) -> Figure:
+    """P(attack rate in the window > x) against x for each run, with the 2024 rate marked."""
+    fig = Figure(figsize=(7.5, 4.3), dpi=110)
+    ax = fig.subplots()
+    for label, values in rates.items():
+        x = np.sort(np.asarray(values, dtype=float))
+        share_above = 1.0 - np.arange(1, x.size + 1) / x.size
+        ax.step(x, share_above, where="post", label=label, lw=1.6)
+    ax.axvline(reference_rate, color=IRAQ_COLOUR, ls="--", lw=1.2,
+               label=f"claimed in Jan–Aug 2024: {reference_rate:.1f}")
+    ax.set_xlabel(f"attacks per month, {window}")
+    ax.set_ylabel("share of replicates above")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Exceedance: how likely each attack rate is to be exceeded")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def paired_differences_figure(differences: dict[str, np.ndarray], against: str, window: str) -> Figure:
+    """Each run minus the first, replicate by replicate: the spread of the differences and their mean."""
+    labels = list(differences)
+    fig = Figure(figsize=(7.5, 0.6 * len(labels) + 2.0), dpi=110)
+    ax = fig.subplots()
+    data = [np.asarray(differences[k], dtype=float) for k in labels]
+    ax.boxplot(data, orientation="horizontal", tick_labels=labels, showmeans=True, widths=0.5,
+               meanprops={"marker": "D", "markerfacecolor": "black", "markeredgecolor": "black", "markersize": 4})
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(f"run minus {against}: attacks per month, {window}")
+    ax.set_title("Paired differences (common random numbers): box 25–75%, whiskers 1.5 IQR, diamond the mean",
+                 fontsize=9)
+    ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    return fig
