@@ -21,7 +21,6 @@ from concurrent.futures import ProcessPoolExecutor
 
 from sim.api import load_scenario
 from sim.defaults import BASELINE_SCENARIO
-from sim.model import InsurgencyModel
 from sim.runs.ensemble import run_ensemble, run_replicate, worker_context
 from sim.runs.replicate import replicate_model
 

@@ -108,12 +108,12 @@ def reject_unknown_keys(node: DictConfig, prefix: str) -> None:
     schema = OmegaConf.get_type(node)
     if dataclasses.is_dataclass(schema):
         known = {f.name for f in dataclasses.fields(schema)}
-        unknown = [k for k in node.keys() if k not in known]
+        unknown = [k for k in node if k not in known]
         if unknown:
             raise ConfigError(f"Invalid configuration: '{prefix}{unknown[0]}' is not a setting of the simulator "
                               f"(the settings of '{prefix.rstrip('.') or 'the run'}' are: {', '.join(sorted(known))}). "
                               "Parameters are listed with units and ranges in docs/parameters.md.")
-    for key in node.keys():
+    for key in node:
         child = node._get_node(key)
         if isinstance(child, DictConfig) and dataclasses.is_dataclass(OmegaConf.get_type(child)):
             reject_unknown_keys(child, f"{prefix}{key}.")

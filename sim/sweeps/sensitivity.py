@@ -103,6 +103,7 @@ def default_range(path: str, value: float) -> tuple[float, float, str]:
 
 
 def parameter_certainty(path: str) -> str:
+    """The certainty sim/data/parameter_sources.yaml gives a parameter's value ('' when it gives none)."""
     from sim.calibration.parameters_doc import provenance
 
     return str(provenance()["parameters"].get(path, {}).get("certainty", ""))
@@ -166,10 +167,10 @@ def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
 def with_parameters(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
     """`cfg` with some factors set, validated: a behavioural parameter from the start (integers rounded);
     a determinant parameter (one a dated change of the config sets) or a group's level from the branch date."""
-    from sim.config.resolve import GROUP_SECTIONS, level_values
-    from sim.config.schema import TimelineChange
     from sim.config.load import scenario_dir
     from sim.config.paths import with_params
+    from sim.config.resolve import level_values
+    from sim.config.schema import TimelineChange
 
     dated = {path for change in cfg.changes for path in change.params}
     start_values, branch_values, levels = {}, {}, {}
@@ -181,7 +182,7 @@ def with_parameters(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
             levels[group] = level
             branch_values.update(level_values(group, level, scenario_dir()) if level != "as_observed" else {})
             continue
-        typed = int(round(value)) if parameter_field(path).type in ("int", int) else float(value)
+        typed = int(np.rint(value)) if parameter_field(path).type in ("int", int) else float(value)
         (branch_values if path in dated else start_values)[path] = typed
     model = with_params(cfg.model, start_values)
     changes = list(cfg.changes)
