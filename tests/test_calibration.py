@@ -1,9 +1,10 @@
-"""Calibration: reproducible by seed, posterior draws per replicate, the shipped posterior,
-the out-of-sample scenario, parameter provenance and the stylised-fact measures."""
+"""Calibration: the fitted statistics, reproducibility by seed, posterior draws per replicate, the shipped
+posterior and the point values it sets, parameter provenance and the stylised-fact measures."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -11,24 +12,90 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from sim.analysis import stylised
+from sim.analysis.targets import load_targets
 from sim.api import load_scenario, run
-from sim.calibration import summary_statistics as calib_stats
+from sim.calibration import statistics as calib_stats
 from sim.calibration.abc_smc import CalibrationSettings, calibrate
 from sim.calibration.parameters_doc import levels_setting, parameters_markdown, provenance, schema_paths
-from sim.calibration.posterior import (CSV_NAME, META_NAME, base_config_digest, draw_index, draws_for,
-                                       parse_posterior, read_posterior, replicate_params, shipped_posterior)
-from sim.calibration.priors import CALIBRATED, read, with_values
 from sim.cli import main as cli_main
 from sim.config import ConfigError
-from sim.model import InsurgencyModel
-from sim.runs.ensemble import run_replicate
-from sim.runs.seeds import replicate_rng
+from sim.config.calibrated import CALIBRATED, with_values
+from sim.config.paths import read
+from sim.config.posterior import CSV_NAME, META_NAME, base_config_digest, parse_posterior, read_posterior, \
+    shipped_posterior
+from sim.model import InsurgencyModel, ReplicateOutcome
+from sim.runs.replicate import draw_index, draws_for, replicate_params, run_replicate
+from sim.runs.seeds import replicate_streams
 
 ROOT = Path(__file__).resolve().parents[1]
 # Two generations, so that the second proposes from the first (the perturbation that draws from the library).
-TINY = CalibrationSettings(seed=11, particles=4, generations=2, max_simulations=200)
+# Fitted to the figures of 2022 only, so that each simulation covers one year.
+TINY = CalibrationSettings(seed=11, particles=4, generations=2, max_simulations=200, origin="2022-12-31")
+
+
+# ----- the fitted statistics -----------------------------------------------------------
+def test_every_target_figure_of_the_record_is_fitted_once_and_no_other():
+    record = load_targets()
+    targets = [t["id"] for section in ("claimed_attacks_iraq", "claimed_attacks_syria", "fighters", "removals_iraq")
+               for t in record[section] if t["role"] == "target"]
+    others = [t["id"] for section in ("claimed_attacks_iraq", "claimed_attacks_syria", "fighters", "removals_iraq")
+              for t in record[section] if t["role"] != "target"]
+    fitted = [s.id for s in calib_stats.statistics()]
+    # A claims figure with casualties gives a second statistic, '<id>_casualties'.
+    assert sorted(s for s in fitted if not s.endswith("_casualties")) == sorted(targets)
+    assert not set(fitted) & set(others)
+    assert len(fitted) == len(set(fitted))
+
+
+def test_scales_follow_their_stated_formulas():
+    by_id = {s.id: s for s in calib_stats.statistics()}
+    count = next(s for s in by_id.values() if s.quantity == "attacks_iraq")
+    # Poisson counting noise plus a counter known to 15% of itself.
+    assert count.scale == pytest.approx(math.sqrt(count.observed + (0.15 * count.observed) ** 2))
+    fighters = next(s for s in by_id.values() if s.quantity == "fighters_iraq")
+    entry = next(t for t in load_targets()["fighters"] if t["id"] == fighters.id)
+    assert fighters.observed == (entry["low"] + entry["high"]) / 2
+    assert fighters.scale == (entry["high"] - entry["low"]) / 2
+
+
+def test_a_fit_up_to_an_origin_uses_only_the_figures_complete_by_then():
+    early = calib_stats.up_to("2022-12-31")
+    assert early and all(s.end <= "2022-12-31" for s in early)
+    assert {s.id for s in early} < {s.id for s in calib_stats.statistics()}
+    assert calib_stats.last_day(early) == "2022-12-31"
+
+
+def test_distance_is_zero_at_the_observed_values_and_one_at_one_scale_off():
+    stats = calib_stats.statistics()
+    observed = calib_stats.observed(stats)
+    assert calib_stats.distance(observed, stats) == 0.0
+    first = stats[0]
+    off = dict(observed, **{first.id: first.observed + first.scale})
+    assert calib_stats.distance(off, stats) == pytest.approx(1.0)
+    two = dict(off, **{stats[1].id: stats[1].observed - stats[1].scale})
+    assert calib_stats.distance(two, stats) == pytest.approx(math.sqrt(2))
+
+
+def test_replicate_statistics_count_a_hand_made_replicate():
+    """Attacks on 2022-01-01 (day 0), 2022-12-31 (day 364) and 2023-01-01 (day 365): two fall in 2022.
+    Stocks are read at the end of the month; flows summed over the window's months."""
+    months = [f"{y}-{m:02d}" for y in (2022, 2023) for m in range(1, 13)]
+    state = {"fighters_iraq": np.arange(24.0) * 10, "syria_free_fighters": np.full(24, 1000.0),
+             "attacks_syria": np.ones(24), "removed_iraq": np.full(24, 2.0)}
+    outcome = ReplicateOutcome(attacks={"day": np.array([0, 364, 365]), "killed": np.array([1, 2, 4]),
+                                        "wounded": np.array([0, 1, 0])},
+                               monthly_state=state, month_starts=months, counters={})
+    stats = (calib_stats.Statistic("a", "attacks_iraq", "2022-01-01", "2022-12-31", 0, 1, ""),
+             calib_stats.Statistic("c", "casualties_iraq", "2022-01-01", "2022-12-31", 0, 1, ""),
+             calib_stats.Statistic("f", "fighters_iraq", "2023-03-01", "2023-03-31", 0, 1, ""),
+             calib_stats.Statistic("g", "fighters_iraq_syria", "2022-02-01", "2022-02-28", 0, 1, ""),
+             calib_stats.Statistic("s", "attacks_syria", "2022-01-01", "2022-06-30", 0, 1, ""),
+             calib_stats.Statistic("r", "removals_iraq", "2023-01-01", "2023-12-31", 0, 1, ""))
+    values = calib_stats.replicate_statistics(outcome, "2022-01-01", stats, removals_reported=0.5)
+    assert values == {"a": 2.0, "c": 4.0, "f": 140.0, "g": 1010.0, "s": 6.0, "r": 12.0}
 
 
 # ----- calibration is a function of its seed -------------------------------------------
@@ -48,14 +115,17 @@ def test_short_calibration_with_the_same_seed_gives_an_identical_posterior(tiny_
 
 def test_a_different_calibration_seed_gives_a_different_posterior(tiny_posterior):
     other = calibrate(dataclasses.replace(TINY, seed=12, generations=1))
-    assert not tiny_posterior.table[[p.name for p in CALIBRATED]].equals(other.table[[p.name for p in CALIBRATED]])
+    names = [p.name for p in CALIBRATED]
+    assert not tiny_posterior.table[names].equals(other.table[names])
 
 
 def test_posterior_table_has_weights_summing_to_one_and_a_sealed_record(tiny_posterior, tmp_path):
     table = tiny_posterior.table
     assert len(table) == TINY.particles
     assert table["weight"].sum() == pytest.approx(1.0)
-    assert {"sim_attacks", "sim_casualties", "sim_fighters_aug_2025", "distance"} <= set(table.columns)
+    fitted = {f"sim_{s.id}" for s in calib_stats.up_to(TINY.origin)}
+    assert fitted <= set(table.columns) and "distance" in table.columns
+    assert tiny_posterior.metadata["run"]["end"] == "2022-12-31"
     tiny_posterior.save(tmp_path)
     back = read_posterior(tmp_path)
     assert back.metadata["settings"]["seed"] == 11 and "pyabc" in back.metadata["library"]
@@ -68,16 +138,20 @@ def test_posterior_table_has_weights_summing_to_one_and_a_sealed_record(tiny_pos
 def test_prior_interval_constant_is_the_normal_95_percent_quantile():
     from scipy import stats
 
-    from sim.calibration.priors import Z90
+    from sim.config.calibrated import Z90
     assert Z90 == stats.norm.ppf(0.95)
 
 
-def test_distance_is_zero_at_the_observed_values_and_one_at_one_scale_off():
-    observed = calib_stats.observed()
-    assert calib_stats.distance(observed) == 0.0
-    off = dict(observed, attacks=observed["attacks"] + np.sqrt(56))
-    assert calib_stats.distance(off) == pytest.approx(1.0)
-    assert observed == {"attacks": 56, "casualties": 107, "fighters_aug_2025": 450}
+def test_priors_have_their_stated_medians_and_intervals():
+    """A scale prior's 5% and 95% quantiles are median ÷ spread and median × spread."""
+    from scipy import stats
+
+    for p in (p for p in CALIBRATED if p.kind == "scale"):
+        lo, mid, hi = (p.to_value(stats.norm.ppf(q, p.prior_location(), p.prior_scale())) for q in (0.05, 0.5, 0.95))
+        assert mid == pytest.approx(p.prior_median)
+        assert lo == pytest.approx(p.prior_median / p.spread) and hi == pytest.approx(p.prior_median * p.spread)
+    share = next(p for p in CALIBRATED if p.kind == "share")
+    assert share.to_value(share.prior_location()) == pytest.approx(share.prior_median)
 
 
 # ----- parameters=posterior ------------------------------------------------------------
@@ -86,18 +160,18 @@ def test_posterior_draws_are_reproducible_follow_the_weights_and_differ_across_r
     draws = [draw_index(7, i, weights) for i in range(200)]
     assert draws == [draw_index(7, i, weights) for i in range(200)]
     assert set(draws) == {1, 3}
-    # 200 fair coin flips: 3 is drawn 100 +/- 3.3 sd times; allow 70-130.
+    # 200 fair coin flips: 3 is drawn 100 +/- 7.1 sd times; allow 70-130 (beyond 4 sd).
     assert 70 <= draws.count(3) <= 130
     assert draws != [draw_index(8, i, weights) for i in range(200)]
 
 
-def test_a_posterior_replicate_uses_its_draw_and_the_unchanged_model_stream():
-    cfg = load_scenario("status_quo_2024", ["end=2024-03-31", "parameters=posterior", "seed=5"])
+def test_a_posterior_replicate_uses_its_draw_and_the_unchanged_streams():
+    cfg = load_scenario("baseline", ["end=2022-03-31", "parameters=posterior", "seed=5"])
     posterior = shipped_posterior()
     for index in (0, 3):
         values = posterior.values(draw_index(5, index, posterior.weights))
         expected = InsurgencyModel(with_values(cfg.model, values), cfg.start, cfg.end,
-                                   replicate_rng(5, index)).run()
+                                   replicate_streams(5, index), cfg.changes).run()
         got = run_replicate(cfg, index)
         assert all(np.array_equal(got.attacks[k], expected.attacks[k]) for k in expected.attacks)
     rates = {read(replicate_params(cfg, i), "insurgents.attack_rate_per_day") for i in range(20)}
@@ -105,80 +179,66 @@ def test_a_posterior_replicate_uses_its_draw_and_the_unchanged_model_stream():
 
 
 def test_point_runs_are_untouched_by_the_posterior_hook():
-    cfg = load_scenario("status_quo_2024", ["end=2024-03-31", "seed=5"])
-    expected = InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_rng(5, 2)).run()
+    cfg = load_scenario("baseline", ["end=2022-03-31", "seed=5"])
+    expected = InsurgencyModel(cfg.model, cfg.start, cfg.end, replicate_streams(5, 2), cfg.changes).run()
     got = run_replicate(cfg, 2)
     assert all(np.array_equal(got.attacks[k], expected.attacks[k]) for k in expected.attacks)
 
 
 def test_replicate_table_records_the_posterior_draw():
-    result = run(load_scenario("status_quo_2024", ["end=2024-02-29", "parameters=posterior"]), replicates=3, seed=9)
+    result = run(load_scenario("baseline", ["end=2022-02-28", "parameters=posterior"]), replicates=3, seed=9)
     assert result.replicates["posterior_draw"].tolist() == draws_for(9, [0, 1, 2])
-    point = run(load_scenario("status_quo_2024", ["end=2024-02-29"]), replicates=2, seed=9)
+    point = run(load_scenario("baseline", ["end=2022-02-28"]), replicates=2, seed=9)
     assert "posterior_draw" not in point.replicates.columns
 
 
 def test_parameters_mode_is_validated():
     with pytest.raises(ConfigError, match="allowed: point, posterior"):
-        load_scenario("status_quo_2024", ["parameters=bootstrap"])
+        load_scenario("baseline", ["parameters=bootstrap"])
     with pytest.raises(ConfigError, match="model.insurgents.attack_rate_per_day"):
-        load_scenario("status_quo_2024", ["parameters=posterior", "model.insurgents.attack_rate_per_day=0.01"])
+        load_scenario("baseline", ["parameters=posterior", "model.insurgents.attack_rate_per_day=0.02"])
 
 
-# ----- the shipped posterior -----------------------------------------------------------
+# ----- the shipped posterior and the point values --------------------------------------
 def test_shipped_posterior_was_made_from_the_current_baseline_and_records_how():
     posterior = shipped_posterior()
     meta = posterior.metadata
-    base = load_scenario("status_quo_2024", [f"end={calib_stats.calibration_end()}"])
+    base = load_scenario("baseline", [f"end={calib_stats.last_day(calib_stats.statistics())}"])
     assert meta["base_config_sha256"] == base_config_digest(base.model), \
-        "the baseline changed since calibration: re-run `sim calibrate --out sim/data`"
+        "the baseline changed since calibration: re-run `sim calibrate out=sim/data`"
     for prior in meta["priors"]:
         p = next(c for c in CALIBRATED if c.name == prior["name"])
-        assert prior["point"] == pytest.approx(p.point_value(base.model))
+        assert (prior["prior_median"], prior["spread"], prior["kind"]) == (p.prior_median, p.spread, p.kind)
+    assert [s["id"] for s in meta["statistics"]] == [s.id for s in calib_stats.statistics()]
     assert {"seed", "particles", "generations", "min_epsilon"} <= set(meta["settings"])
-    assert meta["library"]["pyabc"] and meta["date"] and meta["statistics"] and meta["generations"]
+    assert meta["library"]["pyabc"] and meta["date"] and meta["generations"]
     assert len(posterior.table) == meta["settings"]["particles"]
+    assert meta["effective_sample_size"] >= 0.5 * len(posterior.table)
 
 
-def test_no_scenario_level_sets_a_calibrated_parameter():
-    """Otherwise parameters=posterior would override a determinant the scenario chose."""
+def test_point_runs_use_the_posterior_medians():
+    """The value a point-estimate run uses for each calibrated parameter is the weighted posterior median
+    (rounded for a count), and the severity shift is already folded into the log-means."""
+    posterior = shipped_posterior()
+    model = load_scenario("baseline").model
+    for p in (p for p in CALIBRATED if p.kind in ("scale", "share")):
+        median = posterior.quantiles(p.name, (0.5,))[0]
+        value = read(model, p.path)
+        if isinstance(value, int):
+            assert value == round(median), p.name
+        else:
+            assert value == pytest.approx(median, rel=0.005), p.name
+
+
+def test_no_determinant_level_or_dated_change_sets_a_calibrated_parameter():
+    """Otherwise parameters=posterior would override a determinant the scenario chose, or a dated change
+    would override the draw."""
     levels = levels_setting()
     assert not [p.path for p in CALIBRATED if p.path in levels]
-
-
-# ----- conditions_2025 -----------------------------------------------------------------
-def flatten(obj, prefix: str = "") -> dict[str, object]:
-    out = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if dataclasses.is_dataclass(value):
-            out.update(flatten(value, f"{prefix}{f.name}."))
-        else:
-            out[f"{prefix}{f.name}"] = value
-    return out
-
-
-# The declared 2025 inputs: the start date, the coalition posture of 2025 (the August move),
-# and IS as the brief describes it in 2025 (fighters, leadership losses, dismantled financing).
-CONDITIONS_2025_INPUTS = {
-    "scenario.name", "scenario.description", "start",
-    "model.coalition.phases",
-    "model.insurgents.initial_fighters_iraq", "model.insurgents.leadership_intact",
-    "model.insurgents.central_reserves_usd", "model.insurgents.initial_funds_per_member_usd",
-}
-
-
-def test_conditions_2025_differs_from_the_baseline_only_in_the_declared_inputs():
-    base, cond = flatten(load_scenario("status_quo_2024")), flatten(load_scenario("conditions_2025"))
-    assert base.keys() == cond.keys()
-    assert {k for k in base if base[k] != cond[k]} == CONDITIONS_2025_INPUTS
-    assert cond["start"] == "2025-01-01"
-    assert 400 <= cond["model.insurgents.initial_fighters_iraq"] <= 500
-    assert cond["model.insurgents.leadership_intact"] < base["model.insurgents.leadership_intact"]
-    assert cond["model.insurgents.central_reserves_usd"] < base["model.insurgents.central_reserves_usd"]
-    assert cond["model.insurgents.initial_funds_per_member_usd"] < base["model.insurgents.initial_funds_per_member_usd"]
-    moves = [p.start for p in cond["model.coalition.phases"]]
-    assert "2025-08-15" in moves and cond["model.coalition.phases"][0].bases == base["model.coalition.phases"][0].bases
+    for name in (path.stem for path in (ROOT / "scenarios/scenario").glob("*.yaml")):
+        cfg = load_scenario(name)
+        changed = {key for change in cfg.changes if change.date > cfg.start for key in change.params}
+        assert not [p.path for p in CALIBRATED if p.path in changed], name
 
 
 # ----- parameters.md -------------------------------------------------------------------
@@ -196,7 +256,7 @@ def test_every_parameter_has_a_source_or_basis_and_a_certainty():
 
 def test_parameters_doc_is_current():
     assert (ROOT / "docs/parameters.md").read_text() == parameters_markdown(), \
-        "regenerate with `python -m sim.calibration.report parameters`"
+        "regenerate with `sim validate parameters`"
 
 
 # ----- stylised-fact measures on hand-made tables --------------------------------------
@@ -241,40 +301,48 @@ def sim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--particles", "1", "--epsilon-quantile", "1.5"], ["at least 2 particles", "strictly between 0 and 1"]),
-    (["--generations", "many"], ["invalid int value"]),
+    (["particles=1", "epsilon_quantile=1.5"], ["particles=1", "at least 2 particles", "strictly between 0 and 1"]),
+    (["generations=many"], ["generations", "invalid int value"]),
+    (["origin=2021-06-30"], ["origin=2021-06-30", "before every fitted figure"]),
 ])
-def test_calibrate_rejects_bad_options_with_exit_2(tmp_path, capsys, args, message):
+def test_calibrate_rejects_bad_settings_with_exit_2(tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_:
-        cli_main(["calibrate", *args, "--out", str(tmp_path / "p")])
+        cli_main(["calibrate", *args, f"out={tmp_path / 'p'}"])
     stderr = " ".join(capsys.readouterr().err.split())
     assert exit_.value.code == 2 and all(m in stderr for m in message), stderr
     assert not (tmp_path / "p").exists()
 
 
 def test_calibrate_writes_a_posterior_and_shows_progress(tmp_path):
-    out = sim("calibrate", "--particles", "2", "--generations", "1", "--seed", "4", "--out", "post", cwd=tmp_path)
+    out = sim("calibrate", "particles=2", "generations=1", "seed=4", "origin=2022-12-31", "out=post", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "t: 0" in out.stderr and "attack_rate_per_day" in out.stdout
     posterior = read_posterior(tmp_path / "post")
-    assert len(posterior.table) == 2 and posterior.metadata["command"] == "sim calibrate --seed 4 --particles 2 --generations 1"
+    assert len(posterior.table) == 2
+    assert posterior.metadata["command"] == "sim calibrate seed=4 particles=2 generations=1 origin=2022-12-31"
+    assert yaml.safe_load((tmp_path / "post" / META_NAME).read_text())["settings"]["origin"] == "2022-12-31"
 
 
 # ----- coverage of the targets (slow) --------------------------------------------------
 @pytest.fixture(scope="module")
-def coverage_runs():
-    end = calib_stats.calibration_end()
-    return {mode: run(load_scenario("status_quo_2024", [f"end={end}", f"parameters={mode}"]),
-                      replicates=100, seed=2025, workers=2) for mode in ("point", "posterior")}
+def coverage_table():
+    stats = calib_stats.statistics()
+    cfg = load_scenario("baseline", [f"end={calib_stats.last_day(stats)}", "parameters=posterior"])
+    result = run(cfg, replicates=100, seed=2025, workers=2)
+    posterior = shipped_posterior()
+    factors = posterior.table["removals_reported"].to_numpy()[result.replicates["posterior_draw"].to_numpy()]
+    return pd.DataFrame([calib_stats.replicate_statistics(o, cfg.start, stats, f)
+                         for o, f in zip(result.outcomes, factors, strict=True)])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", ["point", "posterior"])
-def test_every_target_inside_the_simulated_90_interval(coverage_runs, mode):
-    """100 replicates, seed 2025, run to the end of August 2025: each observed figure (the midpoint
-    of the 400-500 fighter estimate) inside the 5-95% range of the simulated statistic."""
-    result = coverage_runs[mode]
-    table = pd.DataFrame([calib_stats.replicate_statistics(o, result.config.start) for o in result.outcomes])
-    for name, observed in calib_stats.observed().items():
-        lo, hi = np.quantile(table[name], [0.05, 0.95])
-        assert lo <= observed <= hi, (mode, name, lo, observed, hi)
+def test_the_fitted_figures_lie_inside_the_posterior_predictive_range(coverage_table):
+    """100 replicates under parameters=posterior, seed 2025, run to the last fitted figure: each observed
+    figure inside the 1-99% range of its simulated statistic (a figure outside it would be a misfit the
+    posterior could not absorb)."""
+    misses = []
+    for s in calib_stats.statistics():
+        lo, hi = np.quantile(coverage_table[s.id], [0.01, 0.99])
+        if not lo <= s.observed <= hi:
+            misses.append((s.id, lo, s.observed, hi))
+    assert not misses

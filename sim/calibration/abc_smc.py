@@ -66,21 +66,21 @@ class CalibrationSettings:
     def check(self) -> None:
         problems = []
         if self.particles < 2:
-            problems.append(f"--particles is {self.particles}; ABC-SMC needs at least 2 particles per generation")
+            problems.append(f"particles={self.particles}; ABC-SMC needs at least 2 particles per generation")
         if self.generations < 1:
-            problems.append(f"--generations is {self.generations}; at least 1 is needed")
+            problems.append(f"generations={self.generations}; at least 1 is needed")
         if not self.min_epsilon >= 0:
-            problems.append(f"--min-epsilon is {self.min_epsilon}; it must be 0 or more")
+            problems.append(f"min_epsilon={self.min_epsilon}; it must be 0 or more")
         if not 0 < self.epsilon_quantile < 1:
-            problems.append(f"--epsilon-quantile is {self.epsilon_quantile}; it must lie strictly between 0 and 1")
+            problems.append(f"epsilon_quantile={self.epsilon_quantile}; it must lie strictly between 0 and 1")
         if self.max_simulations < self.particles:
-            problems.append(f"--max-simulations ({self.max_simulations}) is below --particles ({self.particles})")
+            problems.append(f"max_simulations={self.max_simulations} is below particles={self.particles}")
         if not 0 <= self.seed < 2**63:
-            problems.append(f"--seed is {self.seed}; it must be a non-negative integer below 2^63")
+            problems.append(f"seed={self.seed}; it must be a non-negative integer below 2^63")
         if self.origin:
-            parse_date(self.origin, "--origin")
+            parse_date(self.origin, "origin")
             if not stats_module.up_to(self.origin):
-                problems.append(f"--origin {self.origin} comes before every fitted figure; the first ends "
+                problems.append(f"origin={self.origin} comes before every fitted figure; the first ends "
                                 f"{stats_module.statistics()[0].end}")
         if problems:
             raise ConfigError("; ".join(problems) + ".")
@@ -202,5 +202,5 @@ def metadata(settings: CalibrationSettings, base, stats: tuple, generations: lis
 
 def command_line(settings: CalibrationSettings) -> str:
     default = CalibrationSettings()
-    flags = [f"--{k.replace('_', '-')} {v}" for k, v in asdict(settings).items() if getattr(default, k) != v]
+    flags = [f"{k}={v}" for k, v in asdict(settings).items() if getattr(default, k) != v]
     return " ".join(["sim calibrate", *flags])

@@ -81,9 +81,9 @@ class BacktestSettings:
 
     def check(self) -> None:
         if self.replicates < 2:
-            raise ConfigError(f"--replicates is {self.replicates}; a forecast needs at least 2 replicates.")
+            raise ConfigError(f"replicates={self.replicates}; a forecast needs at least 2 replicates.")
         if self.workers < 1:
-            raise ConfigError(f"--workers is {self.workers}; it must be 1 or more.")
+            raise ConfigError(f"workers={self.workers}; it must be 1 or more.")
         self.calibration(origins()[0], 0).check()
 
     def calibration(self, origin: Origin, k: int) -> CalibrationSettings:

@@ -54,6 +54,6 @@ def run_origins(settings: BacktestSettings, progress: bool) -> list:
 
 def command_line(settings: BacktestSettings) -> str:
     default = BacktestSettings()
-    flags = [f"--{k.replace('_', '-')} {v}" for k, v in dataclasses.asdict(settings).items()
+    flags = [f"{k}={v}" for k, v in dataclasses.asdict(settings).items()
              if getattr(default, k) != v and k != "workers"]
     return " ".join(["sim backtest", *flags])

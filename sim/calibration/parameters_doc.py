@@ -1,9 +1,10 @@
 """docs/parameters.md, generated so that it cannot drift from the schema, the scenarios or the posterior.
 
-Values and meanings come from the schema and the status_quo_2024 scenario;
+Values are those the baseline scenario starts from on its first day (the schema's,
+or the observed history's where it sets one); meanings come from the schema;
 sources, bases and certainty from sim/data/parameter_sources.yaml; priors and
-posterior intervals from the shipped posterior; the levels that set a value
-from the scenario files.
+posterior intervals from the shipped posterior; the determinant levels and the
+dated changes of the observed history that set a value from the scenario files.
 """
 
 from __future__ import annotations
@@ -17,16 +18,21 @@ import yaml
 from sim.config.calibrated import CALIBRATED
 from sim.config.posterior import shipped_posterior
 from sim.config.load import DETERMINANTS, compose_run_config, scenario_dir
+from sim.config.resolve import NO_CHANGE, level_values
+from sim.defaults import BASELINE_SCENARIO
 from sim.config.schema import ModelParams
 
 HEADER = """# Parameters
 
-Every model parameter: its value in the baseline scenario `status_quo_2024`, unit, allowed range, meaning,
+Every model parameter: its value on the first day (2022-01-01) of the baseline scenario, unit, allowed range, meaning,
 where the value comes from, and how sure we are of it. The calibrated parameters give their prior and
 posterior instead of a single value. How each parameter acts is described in [model.md](model.md); how
 scenario levels set them in [scenarios.md](scenarios.md); the calibration in [validation.md](validation.md).
 
-This page is generated (`python -m sim.calibration.report parameters`) from `sim/config/schema.py`, the
+Where the observed history (`scenarios/events/observed.yaml`) changes a value on a date, or a determinant
+level sets it from the branch date, the basis says so; [scenarios.md](scenarios.md) lists the changes.
+
+This page is generated (`sim validate parameters`) from `sim/config/schema.py`, the
 scenario files, the shipped posterior (`sim/data/posterior.csv`) and `sim/data/parameter_sources.yaml`,
 which holds the source or basis of every parameter; a test checks that it is current.
 
@@ -38,8 +44,9 @@ says how sure).
 **Range**: the values the model accepts, usually far wider than what is credible. Where it adds
 "plausible ÷/× f", the value is believed to lie within a factor f of the one used: a stated judgement,
 1.5 where the calibration to 2024 or a source constrains the value indirectly, 2 where nothing does.
-Sensitivity analyses (`sim sensitivity`, validation.md section 6) take their ranges from it, and from
-the priors for the calibrated parameters.
+Where no factor is declared, the sensitivity screen takes one from the certainty (low ÷/× 2, medium
+÷/× 1.5, high ÷/× 1.25). Sensitivity analyses (`sim sensitivity`, [validation.md](validation.md)) take
+their ranges from these, and from the priors for the calibrated parameters.
 
 ## Sources
 
@@ -76,10 +83,20 @@ def levels_setting() -> dict[str, list[str]]:
     root = scenario_dir()
     for group in DETERMINANTS:
         for path in sorted((root / group).glob("*.yaml")):
-            header = path.read_text().splitlines()[0]
-            section = header.split("model.")[-1].strip() if "@package model." in header else None
-            for key in (yaml.safe_load(path.read_text()) or {}) if section else ():
-                out.setdefault(f"{section}.{key}", []).append(f"{group}/{path.stem}")
+            if path.stem == NO_CHANGE:
+                continue
+            for key in level_values(group, path.stem, root):
+                out.setdefault(key, []).append(f"{group}/{path.stem}")
+    return out
+
+
+def history_setting() -> dict[str, list[str]]:
+    """Which dated changes of the observed history set each parameter: path -> ['YYYY-MM-DD', ...]."""
+    out: dict[str, list[str]] = {}
+    for change in compose_run_config(BASELINE_SCENARIO).changes:
+        if change.origin == "history":
+            for key in change.params:
+                out.setdefault(key, []).append(change.date)
     return out
 
 
@@ -109,8 +126,9 @@ def _calibrated_cells() -> dict[str, str]:
 
 def parameters_markdown() -> str:
     sources, entries = provenance()["sources"], provenance()["parameters"]
-    model = compose_run_config("status_quo_2024").model
-    calibrated, levels = _calibrated_cells(), levels_setting()
+    baseline = compose_run_config(BASELINE_SCENARIO)
+    model = baseline.model
+    calibrated, levels, dated = _calibrated_cells(), levels_setting(), history_setting()
     parts = [HEADER]
     parts += [f"- `{key}`: {' '.join(text.split())}" for key, text in sources.items()]
     section = None
@@ -131,6 +149,9 @@ def parameters_markdown() -> str:
             rng += f"; plausible ÷/× {f.metadata['uncertainty']:g}"
         source = "estimated" if entry["source"] == "estimated" else f"`{entry['source']}`"
         basis = " ".join(entry["basis"].split())
+        if path in dated:
+            later = sorted({d for d in dated[path] if d != baseline.start})
+            basis += " Set by the observed history" + (f", which changes it on {', '.join(later)}." if later else ".")
         if path in levels:
             basis += f" Set by levels: {', '.join(levels[path])}."
         parts.append(f"| `{f.name}` | {value} | {f.metadata['unit']} | {rng} | {f.metadata['help']} | "

@@ -109,7 +109,7 @@ def read_posterior(folder: str | Path) -> Posterior:
     try:
         csv_text, meta_text = (path / CSV_NAME).read_text(), (path / META_NAME).read_text()
     except OSError as err:
-        raise ConfigError(f"No posterior at '{path}' ({err.strerror}); run `sim calibrate --out {path}`.") from None
+        raise ConfigError(f"No posterior at '{path}' ({err.strerror}); run `sim calibrate out={path}`.") from None
     return parse_posterior(csv_text, meta_text, str(path))
 
 
@@ -123,7 +123,7 @@ def shipped_posterior() -> Posterior:
     except FileNotFoundError:
         raise ConfigError(
             "parameters=posterior needs the posterior sample shipped in sim/data, which is missing; "
-            "run `sim calibrate --out sim/data` or use parameters=point.") from None
+            "run `sim calibrate out=sim/data` or use parameters=point.") from None
     return parse_posterior(csv_text, meta_text, "sim/data")
 
 
