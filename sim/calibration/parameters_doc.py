@@ -101,6 +101,8 @@ def history_setting() -> dict[str, list[str]]:
 
 
 def _value(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:g}" for k, v in value.items()) or "none"
     if isinstance(value, list):
         return "set by the drawdown level" if value and dataclasses.is_dataclass(value[0]) else \
             ", ".join(f"{v:g}" for v in value)

@@ -68,7 +68,7 @@ class CalibratedParameter:
         return float(read(model, self.path)) if self.kind != "shift" else 0.0
 
     def prior_location(self) -> float:
-        if self.kind == "scale":
+        if self.kind in ("scale", "observation"):
             return math.log(self.prior_median)
         return math.log(self.prior_median / (1.0 - self.prior_median)) if self.kind == "share" else 0.0
 
@@ -136,7 +136,8 @@ CALIBRATED: tuple[CalibratedParameter, ...] = (
         "removals_reported", "", "observation", 3.0,
         "US Central Command reports removals from partnered operations only (fewer than the model's "
         "removals) and counts supporters as well as fighters (more): the factor between the two is "
-        "unknown, so a median of 1 within a factor of three."),
+        "unknown, so a median of 1 within a factor of three.",
+        prior_median=1.0),
 )
 
 

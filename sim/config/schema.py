@@ -84,7 +84,7 @@ class InsurgentParams:
         "experience of a newly appointed leader relative to a seasoned one")
     wali_coordination_share: float = param(0.5, "share", UNIT_INTERVAL,
         "share of a cell's coordination that comes from its wali; the rest comes from the centre")
-    leaderless_share: float = param(0.4, "share", UNIT_INTERVAL,
+    leaderless_share: float = param(0.5316, "share", UNIT_INTERVAL,
         "share of its waking and attacking a cell keeps with no coordination at all")
     leader_exposure_per_capture: float = param(0.15, "probability", UNIT_INTERVAL,
         "chance that each member captured in a raid exposes the wilaya leader to targeting")
@@ -100,7 +100,7 @@ class InsurgentParams:
         "how much being tracked by intelligence raises the chance of going dormant")
     wake_pressure_limit: float = param(0.5, "share of locating intelligence", UNIT_INTERVAL,
         "a dormant cell tracked this closely (intelligence held on it over what locates it) does not wake")
-    attack_rate_per_day: float = param(0.01, "1/day", UNIT_INTERVAL,
+    attack_rate_per_day: float = param(0.01719, "1/day", UNIT_INTERVAL,
         "attack hazard of an active cell of mean size, armed and funded")
     attack_excitation: float = param(0.3, "multiplier per attack", (0.0, 20.0),
         "rise in the attack hazard of the wilaya's active cells after each attack there (then fading)")
@@ -108,7 +108,7 @@ class InsurgentParams:
         "time constant over which the excitation after an attack fades")
     hideout_staging_share: float = param(0.85, "share", UNIT_INTERVAL,
         "share of attacks by hideout cells carried out in a neighbouring settled area")
-    recruit_rate_per_member_per_day: float = param(0.001, "1/day", UNIT_INTERVAL,
+    recruit_rate_per_member_per_day: float = param(0.001056, "1/day", UNIT_INTERVAL,
         "recruits per member per day with a fully supportive community and ample money")
     desertion_rate_per_day: float = param(0.002, "1/day", UNIT_INTERVAL,
         "chance per member per day of leaving a cell that has run out of money")
@@ -167,7 +167,7 @@ class AttackParams:
         "a cell needs at least this many members to mount a complex attack")
     directed_complex_gain: float = param(4.0, "multiplier", (1.0, 100.0),
         "how much likelier a complex attack is when the centre directs the attack")
-    severity_log_mean: list[float] = param([0.25, 0.7, -0.15, 0.5, 1.55], "log casualties",
+    severity_log_mean: list[float] = param([0.2413, 0.6913, -0.1587, 0.4913, 1.5413], "log casualties",
         (-5.0, 5.0), "log-scale mean casualties by type, before capability")
     severity_log_sd: float = param(0.85, "log casualties", (0.0, 3.0),
         "spread of the lognormal severity: sets how heavy the tail is")
@@ -183,7 +183,7 @@ class IraqiForceParams:
 
     readiness: float = param(0.7, "share", UNIT_INTERVAL,
         "trained, equipped and motivated share of nominal strength")
-    detection_rate_per_day: float = param(0.015, "1/day", UNIT_INTERVAL,
+    detection_rate_per_day: float = param(0.01743, "1/day", UNIT_INTERVAL,
         "chance per day that ground forces of unit strength detect an active cell in open terrain")
     cells_followed_per_area: float = param(20.0, "cells", (1.0, 10000.0),
         "cells in one area at which its intelligence network gives each half the attention it gives a lone "
@@ -343,7 +343,7 @@ class SyriaParams:
         "removal of free fighters in Syria by coalition and Syrian operations")
     recruitment_rate_per_day: float = param(0.0003, "1/day", UNIT_INTERVAL,
         "growth of the Syrian reservoir per fighter per day, where IS has full room")
-    attack_rate_per_fighter_per_day: float = param(0.0003, "1/day", UNIT_INTERVAL,
+    attack_rate_per_fighter_per_day: float = param(0.0003836, "1/day", UNIT_INTERVAL,
         "attacks in Syria per free fighter per day, where IS has full room and all its effort there")
     arrival_funds_per_member_usd: float = param(1000.0, "USD", (0.0, 1e6),
         "cash a fighter brings across from IS's Syrian network")
