@@ -285,19 +285,25 @@ def scenarios_report(ns) -> tuple[str, object]:
     return markdown(table), validation_plots.scenario_differences(table, title)
 
 
+def _number(value: float) -> str:
+    """Three significant figures, whole numbers of 100 or more with thousands separators."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def posterior_report(ns) -> tuple[str, object]:
     posterior = shipped_posterior() if not ns.posterior else read_posterior(ns.posterior)
     rows = []
     others = [read_posterior(path) for path in ns.compare_posterior]
     for p in CALIBRATED:
         lo, mid, hi = posterior.quantiles(p.name)
-        row = {"parameter": p.name, "prior median": 1.0 if p.kind == "observation" else p.prior_median,
+        row = {"parameter": p.name, "prior median": _number(p.prior_median),
                "prior 90%": (f"÷/× {p.spread:g}" if p.kind in ("scale", "observation")
                              else f"logit ± {Z90 * p.spread:.2f}" if p.kind == "share" else f"± {Z90 * p.spread:.2f}"),
-               "posterior median": mid, "posterior 90%": f"{lo:.3g} to {hi:.3g}"}
-        for k, other in enumerate(others, start=2):
+               "posterior median": _number(mid), "posterior 90%": f"{_number(lo)} to {_number(hi)}"}
+        for other in others:
             o_lo, o_mid, o_hi = other.quantiles(p.name)
-            row[f"fit {k}: median (90%)"] = f"{o_mid:.3g} ({o_lo:.3g} to {o_hi:.3g})"
+            row[f"seed {other.metadata['settings']['seed']}: median (90%)"] = \
+                f"{_number(o_mid)} ({_number(o_lo)} to {_number(o_hi)})"
         rows.append(row)
     ess = [posterior.metadata.get("effective_sample_size")] + [o.metadata.get("effective_sample_size") for o in others]
     footer = (f"\n\nEffective sample size of the final generation: {', '.join(str(e) for e in ess)} of "
