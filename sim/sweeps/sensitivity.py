@@ -222,11 +222,17 @@ def analyse(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int)
 
 
 def sensitivity_points(base: RunConfig, names: list[str], x: np.ndarray, seed: int) -> list[SweepPoint]:
-    """Each sample as a sweep point: the base config with the sample's values, and a seed of its own."""
+    """Each sample as a sweep point: the base config with the sample's values.
+
+    Every point runs with the same seed (common random numbers): replicate i of each point draws each
+    mechanism's chance events from the same stream, so the difference between two points is the
+    parameters' effect and not two independent draws of chance. With a few replicates per point this
+    removes most of the noise from the elementary effects and the variance shares."""
     points = []
+    common = point_seed(seed, 0)
     for k, row in enumerate(x):
         values = dict(zip(names, row.tolist(), strict=True))
-        cfg = with_parameters(dataclasses.replace(base, seed=point_seed(seed, k)), values)
+        cfg = with_parameters(dataclasses.replace(base, seed=common), values)
         points.append(SweepPoint(k, {n: repr(v) for n, v in values.items()}, cfg.seed, cfg))
     return points
 
