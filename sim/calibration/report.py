@@ -247,7 +247,7 @@ def hawkes_fit(result):
     first = (pd.Timestamp(HAWKES_WINDOW[0]) - origin).days
     last = (pd.Timestamp(HAWKES_WINDOW[1]) - origin).days + 1
     years = pd.date_range(HAWKES_WINDOW[0], HAWKES_WINDOW[1], freq="YS")
-    edges = np.array([*((years - pd.Timestamp(HAWKES_WINDOW[0])).days, last - first)], dtype=float)
+    edges = np.array([*(years - pd.Timestamp(HAWKES_WINDOW[0])).days, last - first], dtype=float)
     sequences = []
     for out in result.outcomes[:HAWKES_REPLICATES]:
         days = out.attacks["day"]
