@@ -31,10 +31,11 @@ def power(mean: float, variance: float, change: float = CHANGE) -> float:
     return worst
 
 
-def check_count(observed: float, mean: float, variance: float, what: str) -> None:
-    """The observed count of a rule against its predicted mean and variance."""
-    achieved = power(mean, variance)
-    assert achieved >= MIN_POWER, (f"{what}: the design detects a {CHANGE:.0%} change with probability "
+def check_count(observed: float, mean: float, variance: float, what: str, change: float = CHANGE) -> None:
+    """The observed count of a rule against its predicted mean and variance; the design must detect a
+    relative `change` of the rule with at least MIN_POWER."""
+    achieved = power(mean, variance, change)
+    assert achieved >= MIN_POWER, (f"{what}: the design detects a {change:.0%} change with probability "
                                    f"{achieved:.2f} only; draw more events")
     z = (observed - mean) / np.sqrt(variance)
     assert abs(z) < Z, f"{what}: observed {observed}, the rule predicts {mean:.1f} (z = {z:+.1f})"
@@ -46,8 +47,8 @@ def check_bernoulli(hits: np.ndarray, chances: np.ndarray, what: str) -> None:
     check_count(float(np.sum(hits)), float(chances.sum()), float((chances * (1 - chances)).sum()), what)
 
 
-def check_binomial(hits: int, trials: int, chance: float, what: str) -> None:
-    check_count(hits, trials * chance, trials * chance * (1 - chance), what)
+def check_binomial(hits: int, trials: int, chance: float, what: str, change: float = CHANGE) -> None:
+    check_count(hits, trials * chance, trials * chance * (1 - chance), what, change)
 
 
 def check_poisson(count: float, mean: float, what: str) -> None:
