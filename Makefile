@@ -17,7 +17,7 @@ LOCK_VENV := .lock-venv
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test test-fast bench bench-sweep clean explore browser lock readme-figures
+.PHONY: run test test-fast bench bench-sweep clean explore browser lock readme-figures mutation
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer was not found; install it or run 'make PYTHON=/path/to/python3.12'."; exit 2; fi
@@ -52,6 +52,12 @@ test: $(STAMP) browser
 ## The suite without the slow statistical checks.
 test-fast: $(STAMP) browser
 	$(BIN)/python -m pytest -m 'not slow'
+
+## Mutation testing (outside CI: about an hour on two cores): apply each mutant of tools/mutants.py and
+## each generated rate mutant to a copy of the project, run the tests that guard it (the slow tier too
+## for those the fast tier misses), and write outputs/mutation/results.json.
+mutation: $(STAMP)
+	nice -n 15 $(BIN)/python tools/mutation.py --workers 2 --slow
 
 ## Print speed figures for the baseline scenario.
 bench: $(STAMP)

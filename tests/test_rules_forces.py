@@ -251,6 +251,9 @@ def test_exposed_leaders_are_killed_by_coalition_and_iraqi_strikes_at_their_comb
     best_cover[-1], best_own[-1] = model.coalition.cover.max(), model.forces.own_isr.max()
     coalition = 0.5 * best_cover
     iraq = 0.5 * model.forces.readiness * best_own
+    np.testing.assert_allclose(model.coalition.leader_kill_chance(posts, GEO.wilaya), coalition, rtol=1e-12)
+    np.testing.assert_allclose(model.forces.leader_kill_chance(posts, GEO.wilaya), iraq, rtol=1e-12)
+    assert coalition[-1] > 0 and iraq[-1] > 0            # the centre is reached from anywhere in Iraq
     chance = 1 - (1 - coalition) * (1 - iraq)
     assert len(set(np.round(chance, 6))) >= 3
     kills, rounds = np.zeros(posts), 500

@@ -1,6 +1,6 @@
 """Mutation testing: apply each mutant to a copy of the project, run the tests that guard it, report.
 
-    .venv/bin/python tools/mutation.py [--workers 2] [--slow] [--only TEXT] [--list]
+    .venv/bin/python tools/mutation.py [--workers 2] [--slow] [--only TEXT ...] [--list]
 
 The mutants are the curated set of tools/mutants.py plus generated rate mutants: every read, in
 sim/model/, of a parameter whose unit is per day or per year or in days (a rate or a time constant),
@@ -198,10 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--slow", action="store_true", help="run the slow tier on the fast tier's survivors")
-    parser.add_argument("--only", default="", help="only mutants whose name contains this text")
+    parser.add_argument("--only", action="append", default=[],
+                        help="only mutants whose name contains this text (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     args = parser.parse_args(argv)
-    mutants = [m for m in curated() + generated() if args.only in m.name]
+    mutants = [m for m in curated() + generated() if not args.only or any(text in m.name for text in args.only)]
     for m in mutants:
         m.apply((ROOT / m.file).read_text())          # every curated edit still matches the code
     if args.list:
