@@ -357,3 +357,25 @@ def test_collateral_chances_by_operation_and_raids_in_hideouts_harm_no_one():
     raided_areas = calls[2][0]
     assert raided_areas.size and not GEO.hideout[raided_areas].any()
     assert model.forces.raids > raided_areas.size          # the raids in the Hamrin mountains are left out
+
+
+def test_cells_struck_today_are_not_raided_the_same_day():
+    """Every located cell in Mosul (full coalition cover) is struck; none is left for the raids."""
+    model = frozen_model("model.coalition.strike_rate_per_day=1", "model.iraqi_forces.raids_per_day=50")
+    net = only_cells(model, (MOSUL, 30), members=10)
+    assert model.coalition.cover[MOSUL] == 1.0
+    net.intel[: net.n] = 5.0
+    model._hit_located(net, np.arange(net.n))
+    assert model.coalition.strikes == 30 and model.forces.raids == 0
+
+
+def test_monthly_removals_count_raids_and_both_kinds_of_strike():
+    """docs/model.md section 9: removed_iraq is what raids, Iraqi strikes and coalition strikes removed."""
+    model = frozen_model("model.coalition.strike_rate_per_day=0.5", "model.iraqi_forces.own_strike_rate_per_day=0.5",
+                         "model.iraqi_forces.detection_rate_per_day=0.2", "model.iraqi_forces.raids_per_day=2")
+    for _ in range(91):                              # January to March 2024
+        model.step()
+    counters = model.counters()
+    parts = [counters["removed_by_raids"], counters["removed_by_strikes"], counters["removed_by_iraqi_strikes"]]
+    assert all(part > 0 for part in parts)
+    assert model._monthly["removed_iraq"][:3].sum() == sum(parts)
