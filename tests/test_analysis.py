@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.summary import by_area, by_year, distribution, exceedance_2024, summarise
+from sim.analysis.summary import by_area, by_year, distribution, exceedance_2024, summarise, target_checks
 from sim.analysis.tables import horizon_months, monthly_table, window_counts
 from sim.analysis.targets import ROLES, attack_targets, load_targets, reference_rate_2024, reference_target
 from sim.model.geography import load_geography
@@ -118,3 +118,14 @@ def test_summary_gives_type_shares_and_the_directed_share_of_all_attacks():
     assert out["directed_share_of_attacks"] == 0.25
     assert out["territorial_control_probability"] == 0.5
     assert out["fighters_end"]["mean"] == 600
+
+
+def test_a_target_is_inside_the_simulated_90_percent_interval_not_the_50_percent_one():
+    """Twenty replicates with 50, 52, ..., 88 attacks in January-August 2024: the record's 56 lies above
+    the 5% quantile (51.9) and below the 25% one (59.5), so it is inside the 90% interval."""
+    rows = [(r, "2024-03-01", "kirkuk", r, "ied", 1, 1, False) for r in range(20) for _ in range(50 + 2 * r)]
+    checks = target_checks(events(rows), list(range(20)), "2024-01-01", "2024-08-31")
+    [attacks] = [c for c in checks if c["quantity"] == "claimed attacks, Iraq, 2024-01-01 to 2024-08-31"]
+    assert attacks["observed"] == 56
+    assert attacks["simulated"]["q05"] == pytest.approx(51.9) and attacks["simulated"]["q25"] == pytest.approx(59.5)
+    assert attacks["inside_90_interval"] is True
