@@ -359,14 +359,21 @@ def test_collateral_chances_by_operation_and_raids_in_hideouts_harm_no_one():
     assert model.forces.raids > raided_areas.size          # the raids in the Hamrin mountains are left out
 
 
-def test_cells_struck_today_are_not_raided_the_same_day():
-    """Every located cell in Mosul (full coalition cover) is struck; none is left for the raids."""
-    model = frozen_model("model.coalition.strike_rate_per_day=1", "model.iraqi_forces.raids_per_day=50")
+@pytest.mark.parametrize("striker", ["coalition", "iraq"])
+def test_cells_struck_today_are_not_raided_the_same_day(striker):
+    """Every located cell in Mosul is struck, by the coalition (full cover) or by Iraq (full readiness and
+    own ISR, no coalition strike): none is left for the raids."""
+    if striker == "coalition":
+        model = frozen_model("model.coalition.strike_rate_per_day=1", "model.iraqi_forces.raids_per_day=50")
+    else:
+        model = frozen_model("model.coalition.strike_rate_per_day=0", "model.iraqi_forces.own_strike_rate_per_day=1",
+                             "model.iraqi_forces.readiness=1", "model.iraqi_forces.own_isr_coverage=1",
+                             "model.iraqi_forces.raids_per_day=50")
     net = only_cells(model, (MOSUL, 30), members=10)
     assert model.coalition.cover[MOSUL] == 1.0
     net.intel[: net.n] = 5.0
     model._hit_located(net, np.arange(net.n))
-    assert model.coalition.strikes == 30 and model.forces.raids == 0
+    assert model.coalition.strikes + model.forces.strikes == 30 and model.forces.raids == 0
 
 
 def test_monthly_removals_count_raids_and_both_kinds_of_strike():
