@@ -203,7 +203,8 @@ def test_captured_members_give_up_linked_cells_and_sometimes_their_leaders():
 
 # ----- 4.12 coalition ----------------------------------------------------------------------------
 def test_coalition_cover_falls_with_distance_from_each_open_base_and_iraq_gets_its_shared_part():
-    model = frozen_model("model.coalition.bases={ain_al_asad: 0, erbil: 0.3, victoria: 0.4, harir: 0}", "model.coalition.over_the_horizon_isr=0.1",
+    model = frozen_model("model.coalition.bases={ain_al_asad: 0, erbil: 0.3, victoria: 0.4, harir: 0}",
+                         "model.coalition.over_the_horizon_isr=0.1",
                          "model.regional.coalition_diversion=0.2", "model.relations.intelligence_sharing=0.6",
                          "model.coalition.isr_radius_km=400")
     coalition = model.coalition
@@ -240,7 +241,8 @@ def test_coalition_strikes_on_located_cells_scale_with_cover_and_intelligence_sh
 def test_exposed_leaders_are_killed_by_coalition_and_iraqi_strikes_at_their_combined_chance():
     """coalition = rate * best cover over the wilaya's areas (over Iraq for the centre);
     Iraq = own rate * readiness * best own ISR; together 1 - (1 - coalition) (1 - Iraq)."""
-    model = frozen_model("model.coalition.bases={ain_al_asad: 0, erbil: 0.5, victoria: 0, harir: 0}", "model.coalition.leader_strike_rate_per_day=0.5",
+    model = frozen_model("model.coalition.bases={ain_al_asad: 0, erbil: 0.5, victoria: 0, harir: 0}",
+                         "model.coalition.leader_strike_rate_per_day=0.5",
                          "model.iraqi_forces.own_leader_strike_rate_per_day=0.5")
     leadership, p = model.cells.leadership, model.params
     posts = leadership.alive.size
@@ -265,7 +267,8 @@ def test_exposed_leaders_are_killed_by_coalition_and_iraqi_strikes_at_their_comb
         kills += ~leadership.alive
     assert kills[0] == 0
     # A sum of binomials, one per post, tested as one count.
-    check_count(kills[1:].sum(), rounds * chance[1:].sum(), rounds * (chance * (1 - chance))[1:].sum(), "leaders killed")
+    check_count(kills[1:].sum(), rounds * chance[1:].sum(), rounds * (chance * (1 - chance))[1:].sum(),
+                "leaders killed")
     assert p.coalition.leader_strike_rate_per_day == 0.5
 
 

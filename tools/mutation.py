@@ -107,7 +107,7 @@ def generated() -> list[Mutant]:
             segment = line[node.col_offset: node.end_col_offset]
             mutated = line[: node.col_offset] + f"({segment} * 2)" + line[node.end_col_offset:]
             rel = str(path.relative_to(ROOT))
-            out.append(Mutant(f"{node.attr} doubled ({path.name}:{node.lineno})", "rate", rel,
+            out.append(Mutant(f"{node.attr} doubled ({path.name}:{node.lineno}:{node.col_offset})", "rate", rel,
                               [(_unique_context(lines, node.lineno - 1, line), _unique_context(lines, node.lineno - 1,
                                                                                                mutated))]))
     return [m for m in out if _applies(m)]
