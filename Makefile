@@ -17,7 +17,7 @@ LOCK_VENV := .lock-venv
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test test-fast lint bench bench-sweep clean explore browser lock readme-figures baseline-update
+.PHONY: run test test-fast lint bench bench-sweep clean explore browser lock readme-figures baseline-update mutation
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer was not found; install it or run 'make PYTHON=/path/to/python3.12'."; exit 2; fi
@@ -63,6 +63,12 @@ test-fast: $(STAMP) browser lint
 ## Only on purpose: the commit that does it says why the numbers moved.
 baseline-update: $(STAMP)
 	$(BIN)/python -m sim.regression write tests/baseline/regression.json
+
+## Mutation testing (outside CI: about an hour on two cores): apply each mutant of tools/mutants.py and
+## each generated rate mutant to a copy of the project, run the tests that guard it (the slow tier too
+## for those the fast tier misses), and write outputs/mutation/results.json.
+mutation: $(STAMP)
+	nice -n 15 $(BIN)/python tools/mutation.py --workers 2 --slow
 
 ## Print speed figures for the baseline scenario.
 bench: $(STAMP)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.summary import by_area, distribution, exceedance_2024
+from sim.analysis.summary import by_area, by_year, distribution, exceedance_2024, summarise, target_checks
 from sim.analysis.tables import horizon_months, monthly_table, window_counts
 from sim.analysis.targets import ROLES, attack_targets, load_targets, reference_rate_2024, reference_target
 from sim.model.geography import load_geography
@@ -91,3 +91,41 @@ def test_every_figure_of_the_record_has_exactly_one_role():
 def test_distribution_of_constant_values_has_zero_spread():
     d = distribution(np.full(7, 2.5))
     assert d["sd"] == 0 and d["q05"] == d["q95"] == 2.5
+
+
+def test_by_year_averages_the_months_of_each_year_per_replicate():
+    """Replicate 0: 2 and 4 attacks in the two months of 2024 (mean 3), 10 in the one month of 2025;
+    replicate 1: 6 and 0 (mean 3), 20. So 2024's mean is 3 with no spread, 2025's is 15."""
+    monthly = pd.DataFrame({"replicate": [0, 0, 0, 1, 1, 1], "month": ["2024-11", "2024-12", "2025-01"] * 2,
+                            "area": "kirkuk", "attacks": [2, 4, 10, 6, 0, 20], "killed": [1, 1, 0, 0, 0, 4],
+                            "wounded": [0, 2, 0, 3, 0, 0]})
+    out = by_year(monthly)
+    assert set(out) == {"2024", "2025"}
+    assert out["2024"]["attacks_per_month"]["mean"] == 3 and out["2024"]["attacks_per_month"]["sd"] == 0
+    assert out["2025"]["attacks_per_month"]["mean"] == 15
+    assert out["2024"]["casualties_per_month"]["mean"] == pytest.approx((1 + 3 + 3 + 0) / 4)
+
+
+def test_summary_gives_type_shares_and_the_directed_share_of_all_attacks():
+    ev = events([(0, "2024-01-05", "kirkuk", 1, 0, 1, 2, True), (0, "2024-01-20", "kirkuk", 1, 0, 0, 1, False),
+                 (1, "2024-02-02", "diyala", 2, 4, 3, 0, False), (1, "2024-02-09", "diyala", 2, 1, 3, 0, False)])
+    monthly = pd.DataFrame({"replicate": [0, 0, 1, 1], "month": ["2024-01", "2024-02"] * 2, "area": "kirkuk",
+                            "attacks": [2, 0, 0, 2], "killed": [1, 0, 0, 6], "wounded": [3, 0, 0, 0]})
+    replicates = pd.DataFrame({"replicate": [0, 1], "attacks_per_month": [1.0, 1.0], "casualties_per_month": [2.0, 3.0],
+                               "fighters_end": [500, 700], "territorial": [0, 1]})
+    out = summarise("s", "d", 1, "2024-01-01", "2024-02-29", replicates, monthly, ev)
+    assert out["by_type"] == {0: 0.5, 1: 0.25, 4: 0.25}
+    assert out["directed_share_of_attacks"] == 0.25
+    assert out["territorial_control_probability"] == 0.5
+    assert out["fighters_end"]["mean"] == 600
+
+
+def test_a_target_is_inside_the_simulated_90_percent_interval_not_the_50_percent_one():
+    """Twenty replicates with 50, 52, ..., 88 attacks in January-August 2024: the record's 56 lies above
+    the 5% quantile (51.9) and below the 25% one (59.5), so it is inside the 90% interval."""
+    rows = [(r, "2024-03-01", "kirkuk", r, "ied", 1, 1, False) for r in range(20) for _ in range(50 + 2 * r)]
+    checks = target_checks(events(rows), list(range(20)), "2024-01-01", "2024-08-31")
+    [attacks] = [c for c in checks if c["quantity"] == "claimed attacks, Iraq, 2024-01-01 to 2024-08-31"]
+    assert attacks["observed"] == 56
+    assert attacks["simulated"]["q05"] == pytest.approx(51.9) and attacks["simulated"]["q25"] == pytest.approx(59.5)
+    assert attacks["inside_90_interval"] is True

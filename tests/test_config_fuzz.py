@@ -11,10 +11,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 
-import pytest
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config.errors import ConfigError
@@ -92,42 +89,17 @@ def outcome(override_list: list[str]) -> RunConfig | ConfigError:
 
 # Inputs the search found that made the loader raise Hydra's bare ValueError,
 # TypeError or AssertionError: a config group given a number, a boolean,
-# null, a list of numbers, or an interpolation that resolves to one of these; a fix in sim.config.load was reported.
-# While the gap is open the search steps around that one shape of input (and
-# test_known_crashes marks itself an expected failure); once it is closed the
-# search covers it too.
+# null, a list of numbers, or an interpolation that resolves to one of these. sim.config.load now turns
+# them into one paragraph; test_known_crashes fails if that gap reopens, and the search covers them too.
 KNOWN_CRASHES = [["drawdown=0"], ["syria=7.118226612342694e-26"], ["drawdown=true"], ["=5"], ["+drawdown=1"],
                  ["~drawdown=5"], ["drawdown=null"], ["relations=${oc.decode:'[1,2]'}"], ["+relations=[0.0]"],
                  ["relations=[a,1]"]]
-GROUPS = {*DETERMINANTS, "scenario", ""}
-PARSER = OverridesParser.create()
 
 
-def crashes(override_list: list[str]) -> bool:
-    try:
-        outcome(override_list)
-    except Exception:
-        return True
-    return False
 
-
-GAP_OPEN = any(crashes(c) for c in KNOWN_CRASHES)
-
-
-def gives_a_group_a_non_string(override: str) -> bool:
-    try:
-        parsed = PARSER.parse_override(override)
-    except HydraException:
-        return False
-    value = parsed.value()
-    odd_list = isinstance(value, list) and not all(isinstance(v, str) for v in value)
-    return parsed.key_or_group in GROUPS and (not isinstance(value, str | list | dict) or odd_list
-                                              or "${" in str(value))
 
 
 def test_known_crashes():
-    if GAP_OPEN:
-        pytest.xfail("Hydra's error for a group given a non-string escapes sim.config.load")
     for override_list in KNOWN_CRASHES:
         result = outcome(override_list)
         assert isinstance(result, ConfigError) and "\n" not in str(result).strip(), override_list
@@ -137,8 +109,6 @@ def test_known_crashes():
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(overrides)
 def test_random_overrides_give_a_valid_config_or_one_clear_paragraph(override_list):
-    if GAP_OPEN:
-        assume(not any(gives_a_group_a_non_string(o) for o in override_list))
     result = outcome(override_list)
     if isinstance(result, ConfigError):
         message = str(result)

@@ -16,6 +16,7 @@ from sim.model.geography import load_geography
 from sim.runs.ensemble import run_ensemble
 
 from conftest import model_for, pooled, scenario
+from rates import check_binomial
 
 # Mechanisms are checked without the observed history: the schema's starting state, levels from day 0.
 BARE = ("history=none", "start=2024-01-01")
@@ -33,21 +34,6 @@ def run_days(model, days: int) -> None:
 
 
 # ----- coalition air cover and detection ------------------------------------------------
-def test_detection_chance_falls_where_coalition_isr_is_withdrawn():
-    """Detection = rate * presence * (1 + gain * ISR) * ...: less ISR, less detection, by that ratio."""
-    with_cover = model_for(bare("end=2024-01-31"))
-    without = model_for(bare("end=2024-01-31", NO_COALITION))
-    geo = load_geography()
-    gain = with_cover.forces.p.isr_detection_gain
-    a = with_cover.forces.detection_by_area(with_cover.cond)
-    b = without.forces.detection_by_area(without.cond)
-    iraq = geo.in_iraq
-    assert (b[iraq] < a[iraq]).all()
-    expected = (1 + gain * without.cond.isr) / (1 + gain * with_cover.cond.isr)
-    np.testing.assert_allclose(b[iraq] / a[iraq], expected[iraq], rtol=1e-12)
-    assert np.all(without.cond.isr[iraq] == pytest.approx(with_cover.forces.p.own_isr_coverage))
-
-
 def test_without_coalition_cover_fewer_insurgents_are_removed():
     """Fixed seeds, 16 replicates of one year; one-sided Mann-Whitney at the 1% level."""
     covered = bare("end=2024-12-31", "replicates=16")
@@ -126,15 +112,17 @@ def test_dormant_cells_do_not_attack():
     assert model_for(cfg).run().attacks["day"].size == 0
 
 
-def test_centrally_directed_attacks_stay_below_fifteen_percent():
-    """Al-Batakoshi (2025): fewer than 15% of operations are directed by the centre."""
-    outcomes = run_ensemble(bare("end=2024-12-31", "replicates=8"), workers=2, progress=False)
-    directed = pooled(outcomes, "directed")
-    share = directed.mean()
-    assert directed.size > 200
-    # Binomial 99.9% bound around the declared 10% share, times the time the centre is alive (<= 1).
-    assert share < 0.15
-    assert share > 0.10 - 3.3 * np.sqrt(0.1 * 0.9 / directed.size) - 0.05
+def test_centrally_directed_attacks_are_the_declared_share_below_fifteen_percent():
+    """Al-Batakoshi (2025): fewer than 15% of operations are directed by the centre. With no leader
+    strikes the centre stays in post, so every attack is directed with chance 0.10: a two-sided binomial
+    test at the 1e-4 level on the pooled attacks of 8 one-year replicates, designed to detect a halving
+    (or a rise by half) with probability at least 0.9."""
+    cfg = bare("end=2024-12-31", "replicates=8", "model.coalition.leader_strike_rate_per_day=0",
+               "model.iraqi_forces.own_leader_strike_rate_per_day=0")
+    directed = pooled(run_ensemble(cfg, workers=2, progress=False), "directed")
+    assert directed.mean() < 0.15
+    check_binomial(int(directed.sum()), directed.size, cfg.model.insurgents.central_direction_share,
+                   "directed attacks", change=0.5)
 
 
 def test_network_exposure_gives_intelligence_on_linked_cells():

@@ -48,23 +48,9 @@ ORPHAN_GRACE_SECONDS = 15
 PROCESS_TIMEOUT = 300
 
 
-def loader_crashes_on(overrides: list[str]) -> bool:
-    """Whether the config loader lets something other than a ConfigError escape for these overrides."""
-    try:
-        compose_overrides(overrides)
-    except ConfigError:
-        return False
-    except Exception:
-        return True
-    return False
-
-
-# Known gaps of sim.config.load, reported with a fix; the tests below mark
-# themselves as expected failures while a gap is there and pass once it is closed.
-GROUP_NUMBER_GAP = ("Hydra raises a bare ValueError for a config group given a number, a boolean or null "
-                    "(drawdown=0); sim.config.load does not turn it into a ConfigError")
-YAML_WHERE_GAP = "sim.config.load reports a YAML error without the file and line"
-RELATIVE_DIR_GAP = "a relative SIM_SCENARIO_DIR reaches Hydra unresolved, and Hydra demands an absolute path"
+# Gaps of sim.config.load that were closed (a group given a number, a boolean or null made Hydra raise a
+# bare ValueError; a YAML error did not name its file and line; a relative SIM_SCENARIO_DIR reached
+# Hydra unresolved): the tests below fail if one reopens.
 
 
 def sha256(path: Path) -> str:
@@ -132,8 +118,6 @@ BAD_RUN_OVERRIDES = [
 @pytest.mark.parametrize("overrides, words", BAD_RUN_OVERRIDES)
 def test_bad_run_overrides_are_refused_in_one_paragraph(overrides, words, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    if loader_crashes_on(overrides):
-        pytest.xfail(GROUP_NUMBER_GAP)
     code, _, err = call_cli(["run", *overrides], capsys)
     assert_refused(code, err, *words)
     assert list(tmp_path.iterdir()) == []
@@ -221,9 +205,7 @@ def test_malformed_yaml_message_names_the_file_and_line(scenario_copy, tmp_path,
     monkeypatch.setenv("SIM_SCENARIO_DIR", str(folder))
     with pytest.raises(ConfigError) as info:
         compose_overrides(["syria=collapse"])
-    if "collapse.yaml" not in str(info.value):
-        pytest.xfail(YAML_WHERE_GAP)
-    assert "line 3" in str(info.value)
+    assert "collapse.yaml" in str(info.value) and "line 3" in str(info.value)
 
 
 def test_a_missing_scenario_folder_is_refused(tmp_path, monkeypatch, capsys):
@@ -238,8 +220,6 @@ def test_a_relative_scenario_folder_works(scenario_copy, tmp_path, monkeypatch):
     shutil.copytree(scenario_copy, tmp_path / "mine")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SIM_SCENARIO_DIR", "mine")
-    if loader_crashes_on(["replicates=2"]):
-        pytest.xfail(RELATIVE_DIR_GAP)
     assert compose_overrides(["replicates=2"]).replicates == 2
 
 

@@ -107,9 +107,26 @@ def _check_model(model: ModelParams, when: str) -> None:
             f"'model.insurgents.max_cell_size' ({ins.max_cell_size}) is below "
             f"'mean_cell_size' ({ins.mean_cell_size}){when}; cells would split at once."
         )
+    _check_starting_areas(ins, load_geography(), when)
     unknown = sorted(set(model.coalition.bases) - set(load_geography().base_ids))
     if unknown:
         raise ConfigError(
             f"'model.coalition.bases' names unknown base(s) {unknown}{when}; known bases: "
             f"{', '.join(load_geography().base_ids)}."
+        )
+
+
+def _check_starting_areas(ins, geo, when: str) -> None:
+    """Cells that do not start in a hideout start in a settled Iraqi area below the population limit:
+    there must be one."""
+    if ins.initial_fighters_iraq == 0 or ins.hideout_start_share >= 1:
+        return
+    settled = geo.in_iraq & ~geo.hideout & (geo.population_k < ins.no_start_cells_above_population_k)
+    if not settled.any():
+        smallest = float(geo.population_k[geo.in_iraq & ~geo.hideout].min())
+        raise ConfigError(
+            f"'model.insurgents.no_start_cells_above_population_k' ({ins.no_start_cells_above_population_k:g}) "
+            f"leaves no settled Iraqi area for the cells that start outside the hideouts{when} "
+            f"('hideout_start_share' is {ins.hideout_start_share:g}); the smallest settled area has "
+            f"{smallest:g} thousand people, so set it above that, or set hideout_start_share=1."
         )
