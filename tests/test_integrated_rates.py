@@ -17,6 +17,8 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
+from frozen import GEO
+from rates import check_count
 
 from sim.model import insurgent_behaviour as behaviour
 from sim.model.border import Border
@@ -25,9 +27,7 @@ from sim.model.forces import IraqiForces
 from sim.model.syria import SyrianArena
 from sim.runs.replicate import replicate_model
 
-from frozen import GEO
 from conftest import scenario
-from rates import check_count
 
 REPLICATES = 6
 CONFIG = ("history=none", "start=2024-01-01", "end=2025-12-31", "seed=8")

@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from rates import check_binomial
 from scipy import stats
 
 from sim.model import insurgent_behaviour as behaviour
@@ -16,7 +17,6 @@ from sim.model.geography import load_geography
 from sim.runs.ensemble import run_ensemble
 
 from conftest import model_for, pooled, scenario
-from rates import check_binomial
 
 # Mechanisms are checked without the observed history: the schema's starting state, levels from day 0.
 BARE = ("history=none", "start=2024-01-01")

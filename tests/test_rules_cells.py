@@ -9,16 +9,17 @@ probability at least 0.9 (the check refuses a design with less).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from frozen import GEO, area, frozen_model, only_cells
+from rates import check_bernoulli, check_binomial, check_count, check_poisson
 from scipy import stats
 
 from sim.model import insurgent_behaviour as behaviour
 from sim.model.attacks import ATTACK_TYPES, COMPLEX
 from sim.model.conditions import refuge_areas
-
-from frozen import GEO, area, frozen_model, only_cells
-from rates import check_bernoulli, check_binomial, check_count, check_poisson
 
 KIRKUK, HAMRIN, MOSUL, ZGHAYTUN = area("kirkuk"), area("hamrin_mountains"), area("mosul"), area("wadi_zghaytun")
 
@@ -65,7 +66,7 @@ def test_dormant_cells_wake_at_their_assessed_chance_unless_tracked_to_the_limit
 
 
 def test_assessed_chances_follow_leadership_money_propaganda_size_and_arms():
-    """wake = activation * (1 + boost) * led * (unfunded + (1 - unfunded) * money);
+    """Wake = activation * (1 + boost) * led * (unfunded + (1 - unfunded) * money);
     attack = attack_rate * capability * led, with led = leaderless + (1 - leaderless) * coordination."""
     model = frozen_model("model.regional.recruitment_boost=0.5")
     p = model.params.insurgents
@@ -117,7 +118,7 @@ def test_tracked_cells_move_to_their_refuge_at_the_pressed_rate_keeping_part_of_
 
 
 def test_the_refuge_is_the_safest_strictly_safer_iraqi_neighbour():
-    """safety = ruggedness - presence_danger * standing presence - crowding * cells, written out by hand."""
+    """Safety = ruggedness - presence_danger * standing presence - crowding * cells, written out by hand."""
     rng = np.random.default_rng(2)
     for _ in range(20):
         presence = rng.uniform(0, 3, GEO.n_areas)
@@ -484,7 +485,7 @@ def test_new_fighters_form_dormant_linked_cells_of_about_the_mean_size():
     np.testing.assert_allclose(net.funds[new], net.members[new] * 700.0)
     np.testing.assert_allclose(net.weapons[new], net.members[new] * p.weapons_per_member)
     chain = [net.agents[s] for s in new]
-    for a, b in zip(chain, chain[1:], strict=False):
+    for a, b in itertools.pairwise(chain):
         assert b in a.links
     assert all(link in chain for cell in chain for link in cell.links)
     assert net.wake_chance[new].sum() == 0 and net.attack_chance[new].sum() == 0

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from frozen import GEO, area, frozen_model, only_cells
+from rates import check_bernoulli, check_binomial, check_count
 from scipy import stats
 
 import sim.model.forces as forces_module
 from sim.model.forces import PMF_BRANCH, expose_links
-
-from frozen import GEO, area, frozen_model, only_cells
-from rates import check_bernoulli, check_binomial, check_count
 
 KIRKUK, HAMRIN, MOSUL, ZGHAYTUN = area("kirkuk"), area("hamrin_mountains"), area("mosul"), area("wadi_zghaytun")
 ANBAR_EUPHRATES = area("anbar_euphrates")
@@ -191,7 +190,7 @@ def test_captured_members_give_up_linked_cells_and_sometimes_their_leaders():
             assert leadership.exposure[wilaya] == 1.0
             assert leadership.exposure[centre] == pytest.approx(p.insurgents.centre_exposure_per_lead)
     told = net.intel[1:4].sum() / 1.5
-    check_binomial(int(round(told)), rounds * captured, 0.25, "links given up")
+    check_binomial(round(told), rounds * captured, 0.25, "links given up")
     check_binomial(exposed, rounds, 1 - (1 - p.insurgents.leader_exposure_per_capture) ** captured,
                    "leaders exposed by captures")
     leadership.kill(wilaya)
@@ -239,7 +238,7 @@ def test_coalition_strikes_on_located_cells_scale_with_cover_and_intelligence_sh
 
 
 def test_exposed_leaders_are_killed_by_coalition_and_iraqi_strikes_at_their_combined_chance():
-    """coalition = rate * best cover over the wilaya's areas (over Iraq for the centre);
+    """Coalition = rate * best cover over the wilaya's areas (over Iraq for the centre);
     Iraq = own rate * readiness * best own ISR; together 1 - (1 - coalition) (1 - Iraq)."""
     model = frozen_model("model.coalition.bases={ain_al_asad: 0, erbil: 0.5, victoria: 0, harir: 0}",
                          "model.coalition.leader_strike_rate_per_day=0.5",

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from frozen import GEO, area, frozen_model, only_cells
 from rates import check_binomial, check_count, check_poisson
+from scipy import stats
 
 AL_QAIM, JAZIRA, KIRKUK = area("al_qaim"), area("jazira_desert"), area("kirkuk")
 
