@@ -8,6 +8,7 @@ of `sim run` with the same config and seed, bit for bit.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ from sim.runs.replicate import replicate_model
 
 # Events kept for the page's list (the newest); older ones stay in the run's own tables.
 MAX_EVENTS = 500
+# The map marks the attacks of the last this many days.
+RECENT_DAYS = 30
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +42,7 @@ class ReplicateView:
     killed: int                      # killed and wounded in attacks so far
     wounded: int
     events: tuple[Event, ...]        # oldest first, at most MAX_EVENTS
+    recent_attacks: np.ndarray       # area index of each attack in the last RECENT_DAYS days
 
     @property
     def finished(self) -> bool:
@@ -80,6 +84,11 @@ class WatchedReplicate:
     def finished(self) -> bool:
         return self._last.days_simulated >= self.total_days
 
+    def days_through(self, date: str) -> int:
+        """Days to simulate until `date` is the last day simulated (0 once it is)."""
+        target = (dt.date.fromisoformat(date) - self.model.start_date).days + 1
+        return max(0, min(target, self.total_days) - self._last.days_simulated)
+
     def advance(self, days: int) -> ReplicateView:
         """Simulate up to `days` more days (fewer at the end of the horizon) and return the view."""
         with self._lock:
@@ -98,8 +107,11 @@ class WatchedReplicate:
 
     def _make_view(self) -> ReplicateView:
         log = self.model.attacks
+        days = np.asarray(log.day, dtype=np.int64)
+        recent = np.asarray(log.area, dtype=np.int64)[days > self._last.days_simulated - 1 - RECENT_DAYS]
         return ReplicateView(self.index, self._last, self.total_days, tuple(self.model.month_starts),
-                             self._attacks_by_month(), sum(log.killed), sum(log.wounded), tuple(self._events))
+                             self._attacks_by_month(), sum(log.killed), sum(log.wounded), tuple(self._events),
+                             recent)
 
     def _attacks_by_month(self) -> np.ndarray:
         days = np.asarray(self.model.attacks.day, dtype="timedelta64[D]")
