@@ -59,7 +59,9 @@ PAGE_CSS = f"""
   .explorer-page {{ padding: 8px 10px !important; }}
   .prose h1 {{ font-size: 1.5em; line-height: 1.2; }}
   .v-slide-group__prev, .v-slide-group__next {{ display: none !important; }}
-  .v-tabs-bar .v-slide-group__content {{ flex-wrap: wrap; }}
+  .v-tabs-bar .v-slide-group__content {{ width: 100%; }}
+  .v-tab {{ flex: 1 1 0 !important; min-width: 0 !important; max-width: none !important; white-space: normal;
+            font-size: 0.8rem; padding: 0 4px !important; line-height: 1.15; }}
 }}
 """
 

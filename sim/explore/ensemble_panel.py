@@ -88,15 +88,15 @@ def EnsemblePanel(choices: Choices, cfg: RunConfig, session: str):
     if not entries:
         return
     chosen = next((e for e in entries if e.number == shown.value), entries[-1])
-    ResultView(chosen, choices)
+    ResultView(chosen, choices, cfg)
     ShelfView(entries, shown, session)
 
 
 @solara.component
-def ResultView(entry: shelf.ShelfEntry, choices: Choices):
+def ResultView(entry: shelf.ShelfEntry, choices: Choices, cfg: RunConfig):
     png = solara.use_memo(lambda: figure_png(over_time_figure(entry)), dependencies=[entry])
     Prose(f"### Result {entry.number}: {entry.name}", css="result-title")
-    if entry.name != choices.name:
+    if (entry.name, entry.seed, entry.end) != (choices.name, cfg.seed, cfg.end):
         solara.Warning("This result is for other choices than those now in the side panel; run the ensemble "
                        "again to see the current ones.", dense=True)
     Prose(comparison.describe(entry), css="ensemble-words")

@@ -142,10 +142,10 @@ def run_importance(choices: Choices, replicates: int, workers: int, reference_ra
         key = (group, level)
         run = entries.get(key)
         measured = None if run is None else contrast.paired(current.months, current.attacks, run.months,
-                                                             run.attacks, *COMPARISON_WINDOW)
+                                                             run.attacks, *current.window)
         effects.append(Effect(group, level, chosen[group] == level, key in idle, measured))
     cfg = to_run[(CURRENT, CURRENT)]
-    return Importance(choices.name, choices, COMPARISON_WINDOW, replicates, cfg.seed, cfg.end,
+    return Importance(choices.name, choices, current.window, replicates, cfg.seed, cfg.end,
                       current.window_rates, tuple(effects))
 
 

@@ -234,7 +234,8 @@ def hills_map(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geograph
                         "The hills between Kirkuk and Diyala (dotted box), enlarged")
 
 
-# The key under the maps, written on the page: (symbol, colour, what it stands for).
+# The key under the maps, written on the page: (symbol or line style, colour, what it stands for). A
+# symbol is a character; a line is drawn as a border of that style.
 KEY = (
     ("●", ACTIVE, "active insurgent cell (bigger: more members)"),
     ("○", ACTIVE, "dormant insurgent cell"),
@@ -243,8 +244,8 @@ KEY = (
     ("▲", BASE_OPEN, "coalition base, open"),
     ("△", BASE_CLOSED, "coalition base, closed"),
     ("◯", "#5a9e5a", "area of operation (greener: more coalition surveillance)"),
-    ("╌", CROSSING, "border crossing (thicker: easier to cross)"),
-    ("━", "#1a1a1a", "Iraq–Syria border"),
-    ("〜", RIVER, "river (Tigris, Euphrates)"),
+    ("line:dashed 3px", CROSSING, "border crossing (thicker: easier to cross)"),
+    ("line:solid 3px", "#1a1a1a", "Iraq–Syria border"),
+    ("line:solid 2px", RIVER, "river (Tigris, Euphrates)"),
     ("○", CITY, "city"),
 )

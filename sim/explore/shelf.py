@@ -11,6 +11,7 @@ stops.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import threading
 from collections import OrderedDict
@@ -89,6 +90,17 @@ class ShelfEntry:
                 == (other.seed, other.replicates, other.start, other.parameters))
 
 
+def window_for(start: str, end: str) -> tuple[str, str]:
+    """The window results are read over: the comparison window when the horizon covers it, else the
+    horizon's last twelve months (a short run, as in the tests)."""
+    if start <= COMPARISON_WINDOW[0] and COMPARISON_WINDOW[1] <= end:
+        return COMPARISON_WINDOW
+    last = dt.date.fromisoformat(end)
+    months = last.year * 12 + last.month - 12        # the twelve months that end with the end's month
+    first = max(dt.date.fromisoformat(start), dt.date(months // 12, months % 12 + 1, 1))
+    return first.isoformat(), end
+
+
 def entry_of(result: EnsembleResult, name: str, changed: dict[str, str], reference_rate: float,
              baseline: ShelfEntry | None = None, number: int = 0) -> ShelfEntry:
     """A shelf entry from a finished ensemble."""
@@ -99,7 +111,8 @@ def entry_of(result: EnsembleResult, name: str, changed: dict[str, str], referen
     own = [c.date for c in cfg.changes if c.origin in OWN_CHANGES]
     return ShelfEntry(number, name, cfg.scenario.name, tuple(changed.items()), cfg.start, cfg.end, cfg.branch_date,
                       cfg.seed, cfg.replicates, cfg.parameters, months, attacks,
-                      tuple(change_markers(cfg.changes, cfg.start)), reference_rate, min(own, default=""), baseline)
+                      tuple(change_markers(cfg.changes, cfg.start)), reference_rate, min(own, default=""), baseline,
+                      window_for(cfg.start, cfg.end))
 
 
 def compare(a: ShelfEntry, b: ShelfEntry) -> contrast.Contrast:

@@ -61,12 +61,20 @@ def state_line(view: ReplicateView) -> str:
 
 
 def event_lines(view: ReplicateView, every: bool) -> str:
-    shown = [e for e in view.events if every or e.key][-EVENTS_SHOWN:]
+    shown = (view.events if every else view.key_events)[-EVENTS_SHOWN:]
     return "\n".join(f"- {e.line()}" for e in reversed(shown))
 
 
+def _key_symbol(symbol: str, colour: str) -> str:
+    if symbol.startswith("line:"):
+        style = symbol.split(":", 1)[1]
+        return (f'<span style="display:inline-block;width:18px;vertical-align:middle;'
+                f'border-top:{style} {colour}"></span>')
+    return f'<span style="color:{colour}">{symbol}</span>'
+
+
 def map_key() -> str:
-    return " ".join(f'<span class="key-item"><span style="color:{colour}">{symbol}</span> {text}</span>'
+    return " ".join(f'<span class="key-item">{_key_symbol(symbol, colour)} {text}</span>'
                     for symbol, colour, text in KEY)
 
 
