@@ -15,16 +15,16 @@ import pytest
 from scipy import stats
 
 from sim.analysis.compare import paired_difference
-from sim.analysis.plots import Marker
 from sim.config.errors import ConfigError
 from sim.config.load import DETERMINANTS, compose_run_config, list_levels
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
 from sim.explore import batch, comparison, contrast, importance, map_view, shelf
-from sim.explore.choices import Choices, baseline_for, horizon_ends, same_experiment, scenario_levels
+from sim.explore.choices import (Choices, baseline_for, compose_choices, horizon_ends, same_experiment,
+                                 scenario_levels)
 from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import LEVEL_LABELS, choices_name, period_words, spell_out
-from sim.explore.narrate import Event, day_events, map_name, place
+from sim.explore.narrate import day_events, map_name, place
 from sim.explore.replicate import RECENT_DAYS, WatchedReplicate
 from sim.explore.serve import choose_port, free_port
 from sim.model.attacks import ATTACK_TYPES, AttackLog
@@ -189,6 +189,25 @@ def test_changed_choices_give_the_config_sim_run_would_use(name, group, level):
     base = baseline_for(dataclasses.replace(cfg, replicates=7))
     assert base.scenario.name == "baseline" and (base.start, base.end, base.seed, base.replicates, base.parameters) == (
         cfg.start, "2027-12-31", 11, 7, cfg.parameters)
+
+
+def test_an_override_that_moves_the_history_is_composed_in_full():
+    early = compose_choices([("baseline", ("syria=collapse", *EARLY_BRANCH))])[0]
+    full = compose_run_config("baseline", ["syria=collapse", *EARLY_BRANCH])
+    assert dataclasses.replace(early, scenario=full.scenario) == full and early.branch_date == "2022-03-01"
+
+
+def test_the_page_keeps_the_configs_parameter_mode_posterior_included():
+    """Whatever `parameters` says (point or posterior), the baseline beside a run and the watched replicate
+    follow it, so that every comparison stays paired and the watched history is replicate i of `sim run`."""
+    try:
+        cfg = compose_choices([("baseline", ("syria=collapse", "parameters=posterior", *EARLY_BRANCH))])[0]
+    except ConfigError as err:
+        pytest.skip(f"the shipped posterior cannot be used at the moment: {err}")
+    assert cfg.parameters == "posterior" and baseline_for(cfg).parameters == "posterior"
+    watched = WatchedReplicate(cfg, 2)
+    watched.advance(10_000)
+    assert watched.outcome().counters == run_replicate(cfg, 2).counters
 
 
 def test_the_horizons_offered_cover_the_comparison_window():

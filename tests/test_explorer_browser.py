@@ -102,8 +102,9 @@ def open_page(context, url):
 
 
 def choose(page, control: str, option: str) -> None:
+    """Pick `option` in the drop-down list with the class `control` (in its own open menu)."""
     page.locator(f".{control}").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    page.locator(".menuable__content__active").get_by_role("option", name=option, exact=True).click()
 
 
 def date_line(page) -> str:
@@ -207,8 +208,9 @@ def test_ensembles_are_named_shown_over_time_kept_compared_and_saved(desktop, ur
     assert "95% interval" in words and "In 2027 a median of".lower() in words.lower()
     page.locator(".ensemble-chart").wait_for()
     page.get_by_role("button", name="Back to the scenario's own choices").click()
+    expect(page.get_by_text("Changed from the scenario")).to_have_count(0)
     run_ensemble(page)
-    expect(title).to_contain_text("Result 2: baseline")
+    expect(title).to_have_text("Result 2: baseline")
     assert "is the baseline itself" in page.locator(".ensemble-words").inner_text()
     expect(page.locator(".compare-words")).to_contain_text("replicate by replicate")   # same seed and count
     choose(page, "compare-a", "2. baseline")

@@ -20,9 +20,9 @@ from sim.explore.choices import same_experiment
 from sim.model import ReplicateOutcome
 from sim.runs.executors import Block, execute, split
 
-# Seconds of one core per simulated replicate-year, measured on a two-core laptop
-# (`python benchmarks/bench_explorer.py`); the page's first estimate of how long a batch will take,
-# replaced by this process's own measurement once it has run one.
+# Seconds of one core per simulated replicate-year on a two-core laptop: 0.072 s of CPU measured by
+# `python benchmarks/bench_explorer.py`, plus starting the workers and filing results. The page's first
+# estimate of how long a batch will take, replaced by this process's own measurement once it has run one.
 SECONDS_PER_REPLICATE_YEAR = 0.085
 DAYS_PER_YEAR = 365.25
 

@@ -29,6 +29,9 @@ _COMPOSED: dict[tuple[str, tuple[str, ...]], RunConfig] = {}
 _COMPOSED_KEPT = 256
 _HISTORIES: dict[str, RunConfig] = {}
 HISTORY = "history"
+# Overrides that leave the observed history alone: the determinants' levels (from the branch date) and
+# the run's settings.
+JOINABLE = frozenset(DETERMINANTS) | {"end", "seed", "replicates", "parameters"}
 
 
 @lru_cache(maxsize=64)
@@ -111,21 +114,35 @@ def compose_choices(items: Sequence[tuple[str, Sequence[str]]]) -> list[RunConfi
 
     Resolving the observed history is most of the cost of composing a config (a second or more), and
     the page composes many that share it: the "what matters most" question alone needs one per level.
-    So each scenario is composed in full once; for its variants only the scenario's own part is
-    composed (`history=none`, branching on the same date) and joined to that history (`joined`).
+    So each scenario is composed in full once; a variant that changes only determinants and run
+    settings (`JOINABLE`) composes only the scenario's own part (`history=none`, branching on the same
+    date) and is joined to that history (`joined`). Any other override is composed in full.
     """
     keys = [(name, tuple(overrides)) for name, overrides in items]
     with _HYDRA:
         missing = list(dict.fromkeys(k for k in keys if k not in _COMPOSED))
         new_names = list(dict.fromkeys(name for name, _ in missing if name not in _HISTORIES))
         _HISTORIES.update(zip(new_names, compose_many([[f"scenario={name}"] for name in new_names]), strict=True))
+        fast = [k for k in missing if _joinable(k[1], _HISTORIES[k[0]])]
+        full = [k for k in missing if k not in fast]
         own = compose_many([[f"scenario={name}", *overrides, "history=none",
-                             f"branch_date={_HISTORIES[name].branch_date}"] for name, overrides in missing])
+                             f"branch_date={_HISTORIES[name].branch_date}"] for name, overrides in fast])
+        composed = [joined(_HISTORIES[name], cfg) for (name, _), cfg in zip(fast, own, strict=True)]
+        composed += compose_many([[f"scenario={name}", *overrides] for name, overrides in full])
         if len(_COMPOSED) + len(missing) > _COMPOSED_KEPT:
             _COMPOSED.clear()
-        for (name, overrides), cfg in zip(missing, own, strict=True):
-            _COMPOSED[(name, overrides)] = _noted(joined(_HISTORIES[name], cfg), overrides)
+        for key, cfg in zip(fast + full, composed, strict=True):
+            _COMPOSED[key] = _noted(cfg, key[1])
         return [_COMPOSED[k] for k in keys]
+
+
+def _joinable(overrides: tuple[str, ...], history: RunConfig) -> bool:
+    """True when the overrides leave the observed history as the scenario's full composition has it."""
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key not in JOINABLE and not (key == "start" and value == history.start):
+            return False
+    return True
 
 
 def joined(history: RunConfig, own: RunConfig) -> RunConfig:

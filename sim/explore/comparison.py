@@ -19,7 +19,7 @@ from sim.api import EnsembleResult
 from sim.config.schema import RunConfig
 from sim.explore import batch, contrast
 from sim.explore.choices import same_experiment
-from sim.explore.explain import long_date, period_words
+from sim.explore.explain import PARAMETER_WORDS, long_date, period_words
 from sim.explore.shelf import ShelfEntry, entry_of
 
 EXPLORER_OUTPUTS = Path("outputs/explorer")
@@ -75,8 +75,9 @@ def verdict(entry: ShelfEntry) -> str:
 
 def describe(entry: ShelfEntry) -> str:
     """The ensemble in words, in Markdown: what it is, the verdict over time, each side's year."""
+    parameters = PARAMETER_WORDS.get(entry.parameters, f"parameters: {entry.parameters}")
     lines = [f"**{entry.name}**: {entry.replicates} replicates from {long_date(entry.start)} to "
-             f"{long_date(entry.end)} (seed {entry.seed}; parameters: {entry.parameters}).", verdict(entry)]
+             f"{long_date(entry.end)} (seed {entry.seed}; {parameters}).", verdict(entry)]
     if entry.baseline is not None:
         lines += [f"*Your choices:* {window_summary(entry)}.", f"*Baseline:* {window_summary(entry.baseline)}."]
     return "\n\n".join(lines)

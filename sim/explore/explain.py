@@ -178,6 +178,12 @@ GLOSSARY: dict[str, str] = {
     "baseline": "the observed course continued: every determinant stays as it stood when the record ends.",
 }
 
+# How a run's parameters were set (RunConfig.parameters), in words.
+PARAMETER_WORDS: dict[str, str] = {
+    "point": "parameters at their stated point estimates",
+    "posterior": "parameters drawn for each replicate from the calibrated posterior",
+}
+
 # A short noun for each determinant, used where a result names its choices.
 GROUP_NOUNS: dict[str, str] = {
     "drawdown": "coalition", "syria": "Syria", "relations": "Washington", "regional": "region",

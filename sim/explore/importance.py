@@ -114,8 +114,8 @@ def same_course(a: RunConfig, b: RunConfig) -> bool:
     course_a, course_b = course(a), course(b)
     in_force_a = in_force_b = (a.model, ())
     for date in sorted(set(course_a) | set(course_b)):
-        in_force_a = (course_a[date][0], course_a[date][1]) if date in course_a else (in_force_a[0], ())
-        in_force_b = (course_b[date][0], course_b[date][1]) if date in course_b else (in_force_b[0], ())
+        in_force_a = course_a.get(date, (in_force_a[0], ()))      # no change that day: no one-off events
+        in_force_b = course_b.get(date, (in_force_b[0], ()))
         if in_force_a != in_force_b:
             return False
     return True
