@@ -55,6 +55,7 @@ def desktop_pictures(browser, url: str) -> dict[str, bytes]:
     choose(page, "pick-replicates", "30")
     page.get_by_role("button", name="Run the ensemble").click()
     page.locator(".ensemble-chart").wait_for()
+    page.get_by_role("button", name="Run the ensemble").click(trial=True)   # waits until the run has ended
     page.mouse.move(0, 0)
     shots = {"explorer.png": page.screenshot()}
     page.get_by_role("tab", name="Watch one history").click()
@@ -66,10 +67,11 @@ def desktop_pictures(browser, url: str) -> dict[str, bytes]:
     page.locator(".replicate-date", has_text="30 September 2026").wait_for()
     shots["explorer_map.png"] = page.locator(".map-row").screenshot()
     page.close()
-    page = open_page(browser, url, 1440, 1500)
+    page = open_page(browser, url, 1440, 2400)
     page.get_by_role("tab", name="What matters most?").click()
     page.get_by_role("button", name="Find what matters most").click()
     page.locator(".importance-chart").wait_for()
+    page.get_by_role("button", name="Find what matters most").click(trial=True)
     shots["explorer_what_matters.png"] = page.locator(".explorer-main").screenshot()
     page.close()
     return shots

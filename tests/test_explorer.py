@@ -365,7 +365,8 @@ def test_comparison_is_shelved_described_and_saved_as_reproducible_runs(tmp_path
     words = comparison.describe(entry)
     c = contrast.paired(entry.baseline.months, entry.baseline.attacks, entry.months, entry.attacks,
                         "2022-03-01", "2022-06-30")
-    assert f"From 1 March 2022, when your choices take effect, to 30 June 2022: **{contrast.amount_words(c, 'the baseline')}" in words
+    verdict = contrast.amount_words(c, "the baseline")
+    assert f"From 1 March 2022, when your choices take effect, to 30 June 2022: **{verdict}" in words
     assert f"a median of **{entry.median:.1f} attacks a month**" in words and "*Baseline:*" in words
     paths = comparison.save(result, root=tmp_path, now=dt.datetime(2026, 1, 2, 3, 4, 5))
     assert paths == [tmp_path / "regional_escalation/2026-01-02_03-04-05", tmp_path / "baseline/2026-01-02_03-04-05"]
@@ -496,7 +497,8 @@ def test_a_change_that_would_restart_the_watched_history_asks_first(page):
     assert "day 30 of" in _texts(page)
     _button(page, "Keep watching").click()
     assert not page.find(v.Dialog).widgets
-    assert "day 30 of" in _texts(page) and page.find(v.Select, class_="determinant-syria").widget.v_model == "as_observed"
+    assert "day 30 of" in _texts(page)
+    assert page.find(v.Select, class_="determinant-syria").widget.v_model == "as_observed"
     page.find(v.Select, class_="determinant-syria").widget.v_model = "collapse"
     _button(page, "Change it and start again").click()
     assert "Start: 1 January 2022" in _texts(page) and "baseline + Syria: collapse" in _texts(page)

@@ -46,6 +46,7 @@ PAGE_CSS = f"""
 .control-row .v-input {{ flex: 0 1 200px; min-width: 150px; }}
 .map-row {{ display: flex; flex-wrap: wrap; gap: 8px; }}
 .map-row img, .replicate-chart, .ensemble-chart, .importance-chart {{ width: 640px; max-width: 100%; }}
+.phone-only {{ display: none; }}
 .map-key .key-item {{ display: inline-block; margin-right: 14px; white-space: nowrap; }}
 .shelf-entry {{ border-left: 3px solid #2c6fbb; padding: 2px 8px; margin: 6px 0; }}
 .importance-answer ol {{ padding-left: 20px; }}
@@ -58,6 +59,9 @@ PAGE_CSS = f"""
   .explorer-main {{ width: 100%; }}
   .explorer-page {{ padding: 8px 10px !important; }}
   .prose h1 {{ font-size: 1.5em; line-height: 1.2; }}
+  .map-row {{ flex-wrap: nowrap; overflow-x: auto; }}
+  .map-row img {{ width: 640px; max-width: none; flex: 0 0 auto; }}
+  .phone-only {{ display: block !important; }}
   .v-slide-group__prev, .v-slide-group__next {{ display: none !important; }}
   .v-tabs-bar .v-slide-group__content {{ width: 100%; }}
   .v-tab {{ flex: 1 1 0 !important; min-width: 0 !important; max-width: none !important; white-space: normal;

@@ -75,12 +75,18 @@ def unpaired(rates_a: np.ndarray, rates_b: np.ndarray) -> Contrast:
 def amount_words(contrast: Contrast, than: str = "") -> str:
     """ "about 1.2 more attacks a month than THAN (95% interval +0.8 to +1.6)", or "about the same ..."."""
     d = contrast.difference
-    interval = f"(95% interval {contrast.low:+.1f} to {contrast.high:+.1f})"
+    interval = f"(95% interval {signed(contrast.low)} to {signed(contrast.high)})"
     if abs(d) < NEGLIGIBLE:
         return " ".join(part for part in ("about the same number of attacks a month", f"as {than}" if than else "",
                                           interval) if part)
     amount = f"about {abs(d):.1f} {'more' if d > 0 else 'fewer'} attacks a month"
     return " ".join(part for part in (amount, f"than {than}" if than else "", interval) if part)
+
+
+def signed(value: float) -> str:
+    """A value with its sign and one decimal, zero without one ("+1.2", "-0.4", "0.0")."""
+    text = f"{value:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text
 
 
 def certainty_words(contrast: Contrast) -> str:

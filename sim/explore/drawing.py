@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from sim.analysis.plots import Marker
 from sim.analysis.targets import attack_targets
 from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
-from sim.explore.explain import level_label, period_words
+from sim.explore.explain import level_label, period_words, wrapped
 from sim.explore.shelf import ShelfEntry
 
 SCENARIO_COLOUR, BASELINE_COLOUR, REFERENCE_COLOUR, FORECAST_COLOUR = "#2c6fbb", "#7f7f7f", "#b2182b", "#fdae61"
@@ -45,9 +45,9 @@ def _observed(ax, months: pd.DatetimeIndex) -> None:
 
 
 def monthly_attacks_figure(month_starts: tuple[str, ...], attacks: np.ndarray, months_done: int,
-                           reference_rate: float, branch_date: str = "") -> Figure:
+                           reference_rate: float, branch_date: str = "", title: str = "") -> Figure:
     """Attacks per month so far in one replicate, on the whole horizon's time axis."""
-    fig = Figure(figsize=(CHART_INCHES, 3.0), dpi=CHART_DPI)
+    fig = Figure(figsize=(CHART_INCHES, 3.2), dpi=CHART_DPI)
     ax = fig.subplots()
     months = _months(month_starts)
     _forecast(ax, branch_date, months[-1])
@@ -59,6 +59,8 @@ def monthly_attacks_figure(month_starts: tuple[str, ...], attacks: np.ndarray, m
     ax.set_ylabel("attacks per month\n(Iraq)", fontsize=9)
     ax.tick_params(labelsize=8.5)
     ax.legend(frameon=False, fontsize=8, loc="upper left", ncol=2)
+    if title:
+        ax.set_title(wrapped(title), fontsize=9.5)
     fig.tight_layout()
     return fig
 
@@ -116,23 +118,10 @@ def over_time_figure(entry: ShelfEntry) -> Figure:
     ax.set_ylabel("attacks per month (Iraq)", fontsize=9)
     ax.tick_params(labelsize=8.5)
     against = "against the baseline" if entry.baseline is not None else "(the baseline itself)"
-    fig.suptitle(_wrap(f"{entry.name}: {entry.replicates} replicates {against}"), fontsize=10, y=0.985)
+    fig.suptitle(wrapped(f"{entry.name}: {entry.replicates} replicates {against}"), fontsize=10, y=0.985)
     ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=2,
               columnspacing=1.0, handlelength=1.6)
     return fig
-
-
-def _wrap(text: str, width: int = 70) -> str:
-    """Break a long title at ' + ' so that it fits the chart."""
-    lines, line = [], ""
-    for part in text.split(" + "):
-        candidate = f"{line} + {part}" if line else part
-        if line and len(candidate) > width:
-            lines.append(line + " +")
-            line = part
-        else:
-            line = candidate
-    return "\n".join([*lines, line])
 
 
 def importance_figure(result) -> Figure:
@@ -157,7 +146,7 @@ def importance_figure(result) -> Figure:
     ax.set_xlabel(f"change in attacks a month {period_words(*result.window)}, against your choices\n"
                   "(bar: estimate; line: 95% interval)", fontsize=8.5)
     ax.tick_params(axis="x", labelsize=8.5)
-    fig.suptitle(_wrap(f"What matters most, against: {result.name}", 60), fontsize=10)
+    fig.suptitle(wrapped(f"What matters most, against: {result.name}", 60), fontsize=10)
     fig.tight_layout()
     return fig
 

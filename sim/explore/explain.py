@@ -219,3 +219,16 @@ def period_words(start: str, end: str) -> str:
     if start[5:] == "01-01" and end[5:] == "12-31" and start[:4] == end[:4]:
         return f"in {start[:4]}"
     return f"from {long_date(start)} to {long_date(end)}"
+
+
+def wrapped(text: str, width: int = 70) -> str:
+    """A long name broken into lines at its " + " joins, so that it fits a chart's title."""
+    lines, line = [], ""
+    for part in text.split(" + "):
+        candidate = f"{line} + {part}" if line else part
+        if line and len(candidate) > width:
+            lines.append(line + " +")
+            line = part
+        else:
+            line = candidate
+    return "\n".join([*lines, line])

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from sim.analysis.labels import Label, draw_labels, marker_boxes
 from sim.analysis.maps import (HILLS_BOX, draw_base_map, fixed_obstacles, governorate_labels, inside_box,
                                iraq_box, mark_enlarged)
+from sim.explore.explain import wrapped
 from sim.explore.narrate import map_name
 from sim.model.geography import Geography
 from sim.model.snapshot import ModelSnapshot
@@ -56,6 +57,8 @@ CROSSING_STYLE = {"fontsize": 8, "color": "#8c510a", "zorder": 6,
                   "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}}
 GOVERNORATE_STYLE = {"fontsize": 7.5, "color": "#7a7164", "style": "italic", "zorder": 1.2}
 TICK_POINTS = 8
+# How far (rings of 9 pixels) an area's label may move from its circle before it is left off.
+AREA_RINGS, NEAR_RINGS = 30, 2
 BASE_PT2, CITY_PT2, ATTACK_PT2 = 110.0, 14.0, 90.0
 
 
@@ -68,6 +71,7 @@ class Panel:
     spread: float
     scale_km: float
     height_inches: float
+    outlines_enlarged: bool = False        # the enlarged panel's box is outlined here, its areas named there
 
 
 @dataclass(frozen=True)
@@ -179,8 +183,11 @@ def _labels(ax, geo: Geography, panel: Panel, others: list[Label]) -> list:
     """Areas first (the event list names them), then bases, crossings, rivers and cities, governorates last."""
     in_panel = inside_box(geo.lon, geo.lat, panel.box)
     clearance = np.sqrt(panel.area_pt2) / 2 * ax.figure.dpi / 72
-    areas = [Label(geo.lon[k], geo.lat[k], map_name(geo, k), AREA_STYLE, clearance_px=clearance, rings=30)
-             for k in np.flatnonzero(in_panel)]
+    # On the whole map, an area inside the enlarged box is named only close to its circle: the enlarged
+    # panel names every one of them, and a far-flung label with a long leader would mislead.
+    near = inside_box(geo.lon, geo.lat, HILLS_BOX) & panel.outlines_enlarged
+    areas = [Label(geo.lon[k], geo.lat[k], map_name(geo, k), AREA_STYLE, clearance_px=clearance,
+                   rings=NEAR_RINGS if near[k] else AREA_RINGS) for k in np.flatnonzero(in_panel)]
     bases = [Label(lon, lat, base_name(name), BASE_STYLE, clearance_px=8.0, rings=10)
              for lon, lat, name in zip(geo.base_lon, geo.base_lat, geo.base_names, strict=True)
              if inside_box(lon, lat, panel.box)]
@@ -214,16 +221,17 @@ def panel_figure(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geogr
 
 
 def whole_panel(geo: Geography) -> Panel:
-    return Panel(iraq_box(geo), area_pt2=260.0, spread=0.9, scale_km=200, height_inches=6.6)
+    return Panel(iraq_box(geo), area_pt2=260.0, spread=0.9, scale_km=200, height_inches=6.6, outlines_enlarged=True)
 
 
 HILLS_PANEL = Panel(HILLS_BOX, area_pt2=1500.0, spread=0.45, scale_km=20, height_inches=6.0)
 
 
-def whole_map(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography) -> Figure:
-    """All of Iraq and the Syrian areas, with the enlarged box outlined."""
-    fig = panel_figure(snapshot, recent_attacks, geo, whole_panel(geo),
-                       f"Iraq and eastern Syria, {snapshot.date.day} {snapshot.date:%B %Y}")
+def whole_map(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography, name: str = "") -> Figure:
+    """All of Iraq and the Syrian areas, with the enlarged box outlined; `name` says whose history it is."""
+    day = f"Iraq and eastern Syria, {snapshot.date.day} {snapshot.date:%B %Y}"
+    title = f"{wrapped(name, 60)}\n{day}" if name else day
+    fig = panel_figure(snapshot, recent_attacks, geo, whole_panel(geo), title)
     mark_enlarged(fig.axes[0], HILLS_BOX)
     return fig
 

@@ -107,12 +107,14 @@ def WatchPanel(runner: WatchedReplicate, name: str, command: str, branch_date: s
             playing.set(False)
 
     solara.use_thread(play_loop, dependencies=[playing.value, runner], intrusive_cancel=False)
-    whole_png = solara.use_memo(lambda: figure_png(whole_map(view.snapshot, view.recent_attacks, runner.geography)),
+    whole_png = solara.use_memo(lambda: figure_png(whole_map(view.snapshot, view.recent_attacks, runner.geography,
+                                                             f"{name}, replicate {runner.index}")),
                                 dependencies=[view])
     hills_png = solara.use_memo(lambda: figure_png(hills_map(view.snapshot, view.recent_attacks, runner.geography)),
                                 dependencies=[view])
     chart_png = solara.use_memo(lambda: figure_png(monthly_attacks_figure(
-        view.month_starts, view.attacks_by_month, view.months_done, reference_rate_2024(), branch_date)),
+        view.month_starts, view.attacks_by_month, view.months_done, reference_rate_2024(), branch_date,
+        f"{name}, replicate {runner.index}: attacks per month")),
         dependencies=[view])
     stem = f"{runner.cfg.scenario.name}_replicate{runner.index}_{view.snapshot.date}"
     to_branch = runner.days_through(branch_date)
@@ -132,6 +134,7 @@ def WatchPanel(runner: WatchedReplicate, name: str, command: str, branch_date: s
         LabelledSelect("Each step simulates", SPEEDS, speed.value, speed.set, "pick-speed")
     Prose(date_line(view, branch_date), "font-size: 1.05em", css="replicate-date")
     Prose(state_line(view), "font-size: 0.9em")
+    Prose("*Slide the maps sideways to see all of them.*", "font-size: 0.85em", css="phone-only")
     with solara.Div(classes=["map-row"]):
         solara.Image(whole_png, classes=["replicate-map"])
         solara.Image(hills_png, classes=["replicate-map-hills"])
