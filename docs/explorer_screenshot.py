@@ -1,11 +1,14 @@
-"""Make docs/explorer.png: the explorer in a typical state, photographed in headless Chromium.
+"""Make the explorer's pictures in docs/: the page in typical states, photographed in headless Chromium.
 
-    python docs/explorer_screenshot.py [--out docs/explorer.png]
+    python docs/explorer_screenshot.py [--folder docs]
 
-The state: the accelerated 2025 drawdown with a complete exit from Kurdistan
-and a collapse in Syria ("what if the coalition leaves Kurdistan too and the
-Syrian camps break open?"), one replicate watched to mid-2026, and an ensemble
-of 30 replicates beside the baseline.
+Writes, from one explorer started for the purpose:
+- explorer.png: a desktop (1440 pixels wide) with a full exit and a collapse in Syria chosen, 30 replicates
+  run beside the baseline, the result over time and the shelf;
+- explorer_map.png: the same choices watched to two months after the branch date (the maps);
+- explorer_what_matters.png: "what matters most?" answered for the baseline's choices, 20 replicates per
+  variant (it runs about twenty ensembles: minutes on a two-core laptop);
+- explorer_phone.png: the watched history on a phone (390 x 844).
 """
 
 from __future__ import annotations
@@ -20,45 +23,73 @@ from playwright.sync_api import sync_playwright
 
 from sim.explore.headless import CHROMIUM_ARGS, find_chromium, running_explorer
 
-VIEWPORT = {"width": 1500, "height": 2750}
-WAIT_MS = 180_000
-DAYS_SIMULATED = "+((document.querySelector('.replicate-date').innerText.match(/day (\\d+) of/) || [0, 0])[1])"
-# Colours kept in the saved picture: enough for the maps, small enough for the repository.
+WAIT_MS = 1_800_000
+# Colours kept in the saved pictures: enough for the maps, small enough for the repository.
 COLOURS = 256
 
 
-def choose(page, control: str, option: str, shows: str) -> None:
+def choose(page, control: str, option: str) -> None:
     page.locator(f".{control}").click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.get_by_text(shows).first.wait_for()
+    page.locator(".menuable__content__active").get_by_role("option", name=option, exact=True).click()
 
 
-def photograph(url: str, chromium: str) -> bytes:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=VIEWPORT)
-        page.set_default_timeout(WAIT_MS)
-        page.goto(url)
-        page.locator(".replicate-date").wait_for()
-        choose(page, "pick-scenario", "accelerated 2025", "What happened in August 2025")
-        choose(page, "determinant-drawdown", "a complete exit, Kurdistan included", "drawdown=full_exit")
-        choose(page, "determinant-syria", "collapse: prisons and camps break open", "syria=collapse")
-        page.get_by_role("button", name="a month").click()
-        page.get_by_role("button", name="Play").click()
-        page.wait_for_function(f"() => {DAYS_SIMULATED} >= 900")
-        page.get_by_role("button", name="Pause").click()
-        page.get_by_role("button", name="30", exact=True).click()
-        page.get_by_role("button", name="Run the ensemble").click()
-        page.locator(".ensemble-chart").wait_for()
-        page.mouse.move(0, 0)
-        png = page.screenshot()
-        browser.close()
-    return png
+def open_page(browser, url: str, width: int, height: int):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    page.locator(".replicate-date").wait_for()
+    return page
+
+
+def full_exit_with_collapse(page) -> None:
+    choose(page, "pick-scenario", "full exit")
+    page.get_by_text("A complete exit from the branch date").first.wait_for()
+    choose(page, "determinant-syria", "collapse: prisons and camps break open")
+    page.get_by_text("Changed from the scenario").wait_for()
+
+
+def desktop_pictures(browser, url: str) -> dict[str, bytes]:
+    page = open_page(browser, url, 1440, 1500)
+    full_exit_with_collapse(page)
+    page.get_by_role("tab", name="Many histories").click()
+    choose(page, "pick-replicates", "30")
+    page.get_by_role("button", name="Run the ensemble").click()
+    page.locator(".ensemble-chart").wait_for()
+    page.get_by_role("button", name="Run the ensemble").click(trial=True)   # waits until the run has ended
+    page.mouse.move(0, 0)
+    shots = {"explorer.png": page.screenshot()}
+    page.get_by_role("tab", name="Watch one history").click()
+    page.get_by_role("button", name="Jump to 1 August 2026").click()
+    page.locator(".replicate-date", has_text="1 August 2026").wait_for()
+    page.get_by_role("button", name="Step (a month)").click()
+    page.locator(".replicate-date", has_text="31 August 2026").wait_for()
+    page.get_by_role("button", name="Step (a month)").click()
+    page.locator(".replicate-date", has_text="30 September 2026").wait_for()
+    shots["explorer_map.png"] = page.locator(".map-row").screenshot()
+    page.close()
+    page = open_page(browser, url, 1440, 2400)
+    page.get_by_role("tab", name="What matters most?").click()
+    page.get_by_role("button", name="Find what matters most").click()
+    page.locator(".importance-chart").wait_for()
+    page.get_by_role("button", name="Find what matters most").click(trial=True)
+    shots["explorer_what_matters.png"] = page.locator(".explorer-main").screenshot()
+    page.close()
+    return shots
+
+
+def phone_picture(browser, url: str) -> bytes:
+    page = open_page(browser, url, 390, 844)
+    page.get_by_role("button", name="Jump to 1 August 2026").click()
+    page.locator(".replicate-date", has_text="1 August 2026").wait_for()
+    page.get_by_role("tab", name="Watch one history").scroll_into_view_if_needed()
+    page.locator(".replicate-map").scroll_into_view_if_needed()
+    return page.screenshot()
 
 
 def shrink(png: bytes, width: int) -> bytes:
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
+    if image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
     out = io.BytesIO()
     image.quantize(COLOURS).save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -66,16 +97,22 @@ def shrink(png: bytes, width: int) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default="docs/explorer.png")
-    parser.add_argument("--width", type=int, default=1000, help="width of the saved picture in pixels")
+    parser.add_argument("--folder", default="docs")
+    parser.add_argument("--width", type=int, default=1000, help="width of the desktop pictures in pixels")
     ns = parser.parse_args()
     chromium = find_chromium()
     if chromium is None:
         raise SystemExit("No Chromium found: install Debian's chromium or set CHROMIUM.")
-    with tempfile.TemporaryDirectory() as workdir, running_explorer(Path(workdir)) as url:
-        png = photograph(url, chromium)
-    Path(ns.out).write_bytes(shrink(png, ns.width))
-    print(f"wrote {ns.out} ({Path(ns.out).stat().st_size // 1024} KB)")
+    with tempfile.TemporaryDirectory() as workdir, running_explorer(Path(workdir)) as url, \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        shots = desktop_pictures(browser, url)
+        shots["explorer_phone.png"] = phone_picture(browser, url)
+        browser.close()
+    for name, png in shots.items():
+        path = Path(ns.folder) / name
+        path.write_bytes(shrink(png, 390 if name == "explorer_phone.png" else ns.width))
+        print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
 
 
 if __name__ == "__main__":

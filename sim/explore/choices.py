@@ -1,28 +1,37 @@
-"""From what a student picks on the page to a validated run config, through the project's own Hydra.
+"""From what a student picks on the page to validated run configs, through the project's own Hydra.
 
 A scenario picks one level of each determinant; the page shows those choices
 and lets the student change any of them, the horizon and the seed. The result
-is the config `sim run scenario=NAME GROUP=LEVEL ... end=... seed=...` would use.
+is the config `sim run scenario=NAME GROUP=LEVEL ... end=... seed=...` would
+use: the observed history up to the branch date, then the chosen levels.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim.config.load import DETERMINANTS, PRIMARY_CONFIG, compose_run_config, register_schema, scenario_dir
+from sim.config.load import DETERMINANTS, PRIMARY_CONFIG, compose_many, register_schema, scenario_dir
 from sim.config.schema import RunConfig
-from sim.defaults import BASELINE_SCENARIO
-from sim.explore.explain import level_label
+from sim.config.validate import validate
+from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
+from sim.explore.explain import choices_name, level_label
 
 BASELINE = BASELINE_SCENARIO
 # Hydra keeps one global state; page sessions compose from several threads, so they take turns.
 _HYDRA = threading.Lock()
+_COMPOSED: dict[tuple[str, tuple[str, ...]], RunConfig] = {}
+_COMPOSED_KEPT = 256
+_HISTORIES: dict[str, RunConfig] = {}
+HISTORY = "history"
+# Overrides that leave the observed history alone: the determinants' levels (from the branch date) and
+# the run's settings.
+JOINABLE = frozenset(DETERMINANTS) | {"end", "seed", "replicates", "parameters"}
 
 
 @lru_cache(maxsize=64)
@@ -41,30 +50,112 @@ def scenario_levels(name: str) -> dict[str, str]:
 
 
 def changes(name: str, levels: dict[str, str]) -> dict[str, str]:
-    """The determinants set differently from the scenario's own choice."""
+    """The determinants set differently from the scenario's own choice, in the determinants' order."""
     own = scenario_levels(name)
-    return {group: level for group, level in levels.items() if own.get(group) != level}
+    return {group: levels[group] for group in DETERMINANTS if group in levels and own.get(group) != levels[group]}
 
 
-def horizon_ends(start: str, last_year: int) -> list[str]:
-    """Ends of the calendar years a run may stop at: from the start's year to `last_year`."""
-    first = dt.date.fromisoformat(start).year
-    return [f"{year}-12-31" for year in range(first, max(first, last_year) + 1)]
+def horizon_ends() -> list[str]:
+    """Ends the page offers: 31 December of each year from the comparison window's (results are read
+    there) to the default horizon's."""
+    first, last = int(COMPARISON_WINDOW[1][:4]), int(RunConfig().end[:4])
+    return [f"{year}-12-31" for year in range(first, max(first, last) + 1)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Choices:
+    """What the student has picked in the side panel: a scenario, a level for each determinant,
+    and (when not the defaults) the end of the horizon and the seed."""
+
+    scenario: str
+    levels: tuple[tuple[str, str], ...]
+    end: str | None = None
+    seed: int | None = None
+
+    @classmethod
+    def of(cls, scenario: str, end: str | None = None, seed: int | None = None) -> Choices:
+        return cls(scenario, tuple(scenario_levels(scenario).items()), end, seed)
+
+    @property
+    def changed(self) -> dict[str, str]:
+        return changes(self.scenario, dict(self.levels))
+
+    @property
+    def name(self) -> str:
+        """The choices in a few words, as every result is labelled."""
+        return choices_name(self.scenario, self.changed)
+
+    def with_level(self, group: str, level: str) -> Choices:
+        return dataclasses.replace(self, levels=tuple((g, level if g == group else v) for g, v in self.levels))
+
+    def overrides(self, end: str | None = None, replicates: int | None = None) -> tuple[str, ...]:
+        """The command-line overrides that give these choices (`end` replaces the chosen end)."""
+        out = [f"{group}={level}" for group, level in self.changed.items()]
+        settings = (("end", end or self.end), ("seed", self.seed), ("replicates", replicates))
+        return tuple(out + [f"{key}={value}" for key, value in settings if value is not None])
+
+    def config(self, end: str | None = None, replicates: int | None = None) -> RunConfig:
+        return compose_choices([(self.scenario, self.overrides(end, replicates))])[0]
+
+    def command(self, cfg: RunConfig) -> str:
+        changed = [f"{g}={v}" for g, v in self.changed.items()]
+        return " ".join(["sim run", f"scenario={self.scenario}", *changed, f"end={cfg.end}", f"seed={cfg.seed}"])
 
 
 def explorer_config(name: str, levels: dict[str, str], end: str | None = None, seed: int | None = None,
                     replicates: int | None = None) -> RunConfig:
     """The validated config for a scenario with the page's choices; the description names the changes."""
-    overrides = [f"{group}={level}" for group, level in sorted(changes(name, levels).items())]
-    overrides += [f"{key}={value}" for key, value in (("end", end), ("seed", seed), ("replicates", replicates))
-                  if value is not None]
-    return _compose(name, tuple(overrides))
+    return Choices(name, tuple(levels.items()), end, seed).config(replicates=replicates)
 
 
-@lru_cache(maxsize=64)
-def _compose(name: str, overrides: tuple[str, ...]) -> RunConfig:
+def compose_choices(items: Sequence[tuple[str, Sequence[str]]]) -> list[RunConfig]:
+    """Validated configs for (scenario, overrides) pairs, as `sim run scenario=NAME OVERRIDES...` composes
+    them; a changed determinant is named in the scenario's description.
+
+    Resolving the observed history is most of the cost of composing a config (a second or more), and
+    the page composes many that share it: the "what matters most" question alone needs one per level.
+    So each scenario is composed in full once; a variant that changes only determinants and run
+    settings (`JOINABLE`) composes only the scenario's own part (`history=none`, branching on the same
+    date) and is joined to that history (`joined`). Any other override is composed in full.
+    """
+    keys = [(name, tuple(overrides)) for name, overrides in items]
     with _HYDRA:
-        cfg = compose_run_config(name, list(overrides))
+        missing = list(dict.fromkeys(k for k in keys if k not in _COMPOSED))
+        new_names = list(dict.fromkeys(name for name, _ in missing if name not in _HISTORIES))
+        _HISTORIES.update(zip(new_names, compose_many([[f"scenario={name}"] for name in new_names]), strict=True))
+        fast = [k for k in missing if _joinable(k[1], _HISTORIES[k[0]])]
+        full = [k for k in missing if k not in fast]
+        own = compose_many([[f"scenario={name}", *overrides, "history=none",
+                             f"branch_date={_HISTORIES[name].branch_date}"] for name, overrides in fast])
+        composed = [joined(_HISTORIES[name], cfg) for (name, _), cfg in zip(fast, own, strict=True)]
+        composed += compose_many([[f"scenario={name}", *overrides] for name, overrides in full])
+        if len(_COMPOSED) + len(missing) > _COMPOSED_KEPT:
+            _COMPOSED.clear()
+        for key, cfg in zip(fast + full, composed, strict=True):
+            _COMPOSED[key] = _noted(cfg, key[1])
+        return [_COMPOSED[k] for k in keys]
+
+
+def _joinable(overrides: tuple[str, ...], history: RunConfig) -> bool:
+    """True when the overrides leave the observed history as the scenario's full composition has it."""
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key not in JOINABLE and not (key == "start" and value == history.start):
+            return False
+    return True
+
+
+def joined(history: RunConfig, own: RunConfig) -> RunConfig:
+    """A scenario's own composition (`history=none`) on the observed history of its full composition:
+    the start, the state on the start date and the dated changes before the branch, in the order
+    resolving gives them (by date; the history first on a shared date)."""
+    changes = [c for c in history.changes if c.origin == HISTORY] + [c for c in own.changes if c.origin != HISTORY]
+    return validate(dataclasses.replace(own, history=history.history, observed_through=history.observed_through,
+                                        start=history.start, model=history.model,
+                                        changes=sorted(changes, key=lambda c: c.date)))
+
+
+def _noted(cfg: RunConfig, overrides: tuple[str, ...]) -> RunConfig:
     changed = [o.split("=", 1) for o in overrides if o.split("=", 1)[0] in DETERMINANTS]
     if not changed:
         return cfg
@@ -74,12 +165,13 @@ def _compose(name: str, overrides: tuple[str, ...]) -> RunConfig:
 
 
 def baseline_for(cfg: RunConfig) -> RunConfig:
-    """The baseline scenario over the same horizon, seed and replicate count, to compare against."""
-    overrides = (f"start={cfg.start}", f"end={cfg.end}", f"seed={cfg.seed}", f"replicates={cfg.replicates}")
-    return _compose(BASELINE, overrides)
+    """The baseline scenario over the same horizon, seed, replicate count and parameters, to compare against."""
+    overrides = (f"start={cfg.start}", f"end={cfg.end}", f"seed={cfg.seed}", f"replicates={cfg.replicates}",
+                 f"parameters={cfg.parameters}")
+    return compose_choices([(BASELINE, overrides)])[0]
 
 
 def same_experiment(a: RunConfig, b: RunConfig) -> bool:
     """True when two configs would compute the same numbers (names and descriptions aside)."""
-    return ((a.model, a.changes, a.start, a.end, a.seed, a.replicates)
-            == (b.model, b.changes, b.start, b.end, b.seed, b.replicates))
+    return ((a.model, a.changes, a.start, a.end, a.seed, a.replicates, a.parameters)
+            == (b.model, b.changes, b.start, b.end, b.seed, b.replicates, b.parameters))

@@ -1,8 +1,10 @@
-"""An ensemble of the chosen scenario beside the baseline: run, described in words, saved as run directories.
+"""An ensemble of the chosen scenario beside the baseline: run, shelved, described in words, saved.
 
-The page runs this in a background thread; the replicates themselves run in
-the project's worker processes (`run_ensemble`), and each finished replicate
-moves the progress bar. Saving writes ordinary run directories through
+The page runs this in a background thread; both ensembles run as one batch in
+the project's worker processes (sim/explore/batch.py), and each finished
+replicate moves the progress bar. With the same seed the two ensembles share
+their chance events wherever their mechanisms agree, so the verdict compares
+them replicate by replicate. Saving writes ordinary run directories through
 `EnsembleResult.save`, so `sim reproduce` verifies them like any other run.
 """
 
@@ -10,17 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
-from sim.analysis.targets import reference_rate_2024
 from sim.api import EnsembleResult
 from sim.config.schema import RunConfig
+from sim.explore import batch, contrast
 from sim.explore.choices import same_experiment
-from sim.explore.drawing import comparison_figure
-from sim.runs.ensemble import run_ensemble
+from sim.explore.explain import PARAMETER_WORDS, long_date, period_words
+from sim.explore.shelf import ShelfEntry, entry_of
 from sim.runs.folders import new_folder, plain_name
 
 EXPLORER_OUTPUTS = Path("outputs/explorer")
@@ -39,61 +39,51 @@ class Comparison:
 
 
 def run_comparison(cfg: RunConfig, baseline: RunConfig, workers: int,
-                   on_progress: Callable[[int, int], None] = lambda done, total: None) -> Comparison:
-    """Run both ensembles (the baseline only once when the scenario is the baseline)."""
-    same = same_experiment(cfg, baseline)
-    total = cfg.replicates * (1 if same else 2)
-    done = 0
-
-    def one_more(_index, _outcome) -> None:
-        nonlocal done
-        done += 1
-        on_progress(done, total)
-
-    scenario = EnsembleResult(cfg, run_ensemble(cfg, workers=workers, progress=False, on_result=one_more))
-    if same:
-        return Comparison(scenario, scenario)
-    base = EnsembleResult(baseline, run_ensemble(baseline, workers=workers, progress=False, on_result=one_more))
-    return Comparison(scenario, base)
+                   on_progress: Callable[[batch.Progress], None] = lambda progress: None) -> Comparison:
+    """Run both ensembles as one batch (the baseline only once when the scenario is the baseline)."""
+    runs = batch.run_ensembles({"scenario": cfg, "baseline": baseline}, workers, on_progress)
+    return Comparison(EnsembleResult(cfg, runs["scenario"]), EnsembleResult(baseline, runs["baseline"]))
 
 
-def _median_and_interval(summary: dict) -> str:
-    a = summary["attacks_per_month"]
-    return f"{a['q50']:.1f} attacks a month (90% of replicates between {a['q05']:.1f} and {a['q95']:.1f})"
+def shelve(c: Comparison, name: str, changed: dict[str, str], reference_rate: float) -> ShelfEntry:
+    """The comparison as a shelf entry: the scenario, with the baseline beside it unless they are one."""
+    base = None if c.same_as_baseline else entry_of(c.baseline, "baseline", {}, reference_rate)
+    return replace(entry_of(c.scenario, name, changed, reference_rate, base), run=c)
 
 
-def _months(window: dict) -> int:
-    """Calendar months from the window's first to its last (YYYY-MM), both included."""
-    (y0, m0), (y1, m1) = (map(int, window[k].split("-")) for k in ("window_start", "window_end"))
-    return 12 * (y1 - y0) + m1 - m0 + 1
+def window_summary(entry: ShelfEntry) -> str:
+    """Median, 90% range and the chance of a worse year than 2024, over the comparison window, in words."""
+    low, high = entry.range90
+    period = period_words(*entry.window)
+    return (f"{period} a median of **{entry.median:.1f} attacks a month** (90% of replicates between {low:.1f} and "
+            f"{high:.1f}); in {entry.worse_than_reference:.0%} of replicates more than in the 2024 record "
+            f"({entry.reference_rate:.1f} a month)")
 
 
-def describe(c: Comparison) -> str:
-    """The comparison in words, in Markdown."""
-    s, b = c.scenario.summary, c.baseline.summary
-    reference = reference_rate_2024()
-    exceed, base_exceed = s["exceeds_2024_rate"], b["exceeds_2024_rate"]
-    window = f"from {exceed['window_start']} to {exceed['window_end']}"
-    lines = [
-        f"**{s['scenario']}**, {s['replicates']} replicates from {s['start']} to {s['end']} (seed {s['seed']}): "
-        f"a median of {_median_and_interval(s)} over the whole period.",
-    ]
-    if not c.same_as_baseline:
-        lines.append(f"**Baseline** ({b['scenario']}, same period, seed and number of replicates): "
-                     f"{_median_and_interval(b)}.")
-    lines.append(
-        f"**Worse than 2024?** In {exceed['probability']:.0%} of replicates the attack rate over the last "
-        f"{_months(exceed)} months of the period ({window}) is above the 2024 rate of {reference:.1f} attacks a month "
-        f"(the attacks the Islamic State claimed in Iraq in January–August 2024)"
-        + ("." if c.same_as_baseline else f"; in the baseline, {base_exceed['probability']:.0%}."))
+def verdict(entry: ShelfEntry) -> str:
+    """The ensemble against its baseline over time, in one line of words (Markdown)."""
+    base = entry.baseline
+    if base is None:
+        return (f"**{entry.name}** is the baseline itself, so there is nothing to set beside it: "
+                f"{window_summary(entry)}.")
+    start = entry.departs or base.departs or entry.branch_date
+    c = contrast.paired(base.months, base.attacks, entry.months, entry.attacks, start, entry.end)
+    overlap = contrast.overlap_share(base.rates(start, entry.end), entry.rates(start, entry.end))
+    return (f"From {long_date(start)}, when your choices take effect, to {long_date(entry.end)}: "
+            f"**{contrast.amount_words(c, 'the baseline')}**; {contrast.overlap_words(overlap)}, "
+            f"and {contrast.certainty_words(c)}.")
+
+
+def describe(entry: ShelfEntry) -> str:
+    """The ensemble in words, in Markdown: what it is, the verdict over time, each side's year."""
+    parameters = PARAMETER_WORDS.get(entry.parameters, f"parameters: {entry.parameters}")
+    lines = [f"**{entry.name}**: {entry.replicates} replicates from {long_date(entry.start)} to "
+             f"{long_date(entry.end)} (seed {entry.seed}; {parameters}).", verdict(entry)]
+    if entry.baseline is not None:
+        lines += [f"*Your choices:* {window_summary(entry)}.", f"*Baseline:* {window_summary(entry.baseline)}."]
     return "\n\n".join(lines)
 
 
-def figure(c: Comparison) -> Figure:
-    rates = {c.scenario.config.scenario.name: c.scenario.replicates["attacks_per_month"].to_numpy()}
-    if not c.same_as_baseline:
-        rates[f"baseline ({c.baseline.config.scenario.name})"] = c.baseline.replicates["attacks_per_month"].to_numpy()
-    return comparison_figure(rates, reference_rate_2024())
 
 
 def save(c: Comparison, root: Path = EXPLORER_OUTPUTS, now: dt.datetime | None = None) -> list[Path]:

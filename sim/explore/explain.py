@@ -7,6 +7,7 @@ what it stands for and what it changes in the model.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -120,12 +121,16 @@ def spell_out(text: str) -> str:
     return text
 
 
-def how_the_model_works(reference_rate: float) -> str:
-    """The page's short explanation of the model, in Markdown."""
+def how_the_model_works(reference_rate: float, start: str, observed_through: str, branch_date: str) -> str:
+    """The page's short explanation of the model, in Markdown (dates from the config, as written in words)."""
     return f"""
+**Time.** Every run starts on {long_date(start)} and follows what really happened (the coalition's moves, the
+fall of the Assad government, the wars in the region, leaders killed) up to {long_date(observed_through)}.
+From {long_date(branch_date)} on, your choices apply: that is where the scenarios branch. Each step of a run is
+one day.
+
 **The map.** Iraq is divided into areas of operation (towns, deserts, valleys and mountains where the
 Islamic State hides), linked to their neighbours and, at border crossings, to three areas in Syria.
-Each step of a run is one day.
 
 **The insurgents.** The Islamic State (IS) in Iraq is a few hundred fighters in small *cells*. A cell is
 *dormant* (hiding, recruiting, waiting) or *active* (able to attack). Cells need money and weapons;
@@ -140,8 +145,9 @@ Captured members sometimes give away other cells and their leaders.
 ground) over the areas within reach, which helps Iraqi forces spot cells, and carry out air strikes
 on located cells. When bases close, that cover goes.
 
-**Syria.** Fighters at large in Syria cross at border crossings and desert routes; breakouts from the
-prisons and camps in north-east Syria add to them.
+**Syria.** IS fights in Syria too and splits its effort between the two countries. Fighters at large in
+Syria cross at border crossings and desert routes; breakouts from the prisons and camps in north-east
+Syria add to them.
 
 **Attacks.** Active cells with money and weapons attack, mostly in the settled areas next to their
 hideouts. Each attack has a kind (a roadside bomb, an ambush, an assassination, an attack on a
@@ -151,7 +157,78 @@ checkpoint or a complex attack) and a number of people killed and wounded.
 possible history. An *ensemble* runs many replicates with different random numbers and shows the
 range of outcomes. The same seed always gives the same replicates, on any computer.
 
-**What it is calibrated to.** In January–August 2024 IS claimed about {reference_rate:.1f} attacks a
-month in Iraq; the baseline scenario reproduces that. The model is a tool to think with, not a
-forecast: it shows what follows from its assumptions.
+**What it is checked against.** In January–August 2024 IS claimed about {reference_rate:.1f} attacks a
+month in Iraq; the runs' first years can be set beside that record. The model is a tool to think with,
+not a forecast: it shows what follows from its assumptions.
 """
+
+
+# The page's glossary: the words a result uses, for someone who has not met them.
+GLOSSARY: dict[str, str] = {
+    "replicate": "one run of the model: one possible history, with its own random numbers.",
+    "ensemble": "many replicates of the same choices; together they show what is likely and what is rare.",
+    "seed": "the number the random numbers start from: the same seed always gives the same replicates, so "
+            "anyone can check a result.",
+    "median": "the middle value: half the replicates are above it, half below.",
+    "90% range": "the range that holds 90% of the replicates (from the 5th to the 95th of every 100).",
+    "95% interval": "for a difference between two choices: the range the true difference very likely lies in, "
+                    "given how many replicates were run. If it includes zero, the difference is not clear.",
+    "common random numbers": "two choices compared with the same seed get the same chance events wherever "
+                             "the choices do not differ, so what differs is caused by the choice, not by luck.",
+    "baseline": "the observed course continued: every determinant stays as it stood when the record ends.",
+}
+
+# How a run's parameters were set (RunConfig.parameters), in words.
+PARAMETER_WORDS: dict[str, str] = {
+    "point": "parameters at their stated point estimates",
+    "posterior": "parameters drawn for each replicate from the calibrated posterior",
+}
+
+# A short noun for each determinant, used where a result names its choices.
+GROUP_NOUNS: dict[str, str] = {
+    "drawdown": "coalition", "syria": "Syria", "relations": "Washington", "regional": "region",
+    "insurgents": "IS", "iraqi_forces": "Iraqi forces",
+}
+
+
+def scenario_title(name: str) -> str:
+    """A scenario's file name as words ("full_exit" -> "full exit")."""
+    return name.replace("_", " ")
+
+
+def level_words(level: str) -> str:
+    """A level's file name as words, short enough for a chart title ("regional_war" -> "regional war")."""
+    return "as now" if level == "as_observed" else level.replace("_", " ")
+
+
+def choices_name(scenario: str, changed: dict[str, str]) -> str:
+    """What a result is of, in a few words: the scenario and each determinant changed from it
+    ("full exit + Syria: collapse + region: regional war")."""
+    return " + ".join([scenario_title(scenario),
+                       *(f"{GROUP_NOUNS[group]}: {level_words(level)}" for group, level in changed.items())])
+
+
+def long_date(iso: str) -> str:
+    """A YYYY-MM-DD date as words ("2026-08-01" -> "1 August 2026")."""
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def period_words(start: str, end: str) -> str:
+    """A window of dates as words: "in 2027" for a whole calendar year, else "from ... to ..."."""
+    if start[5:] == "01-01" and end[5:] == "12-31" and start[:4] == end[:4]:
+        return f"in {start[:4]}"
+    return f"from {long_date(start)} to {long_date(end)}"
+
+
+def wrapped(text: str, width: int = 70) -> str:
+    """A long name broken into lines at its " + " joins, so that it fits a chart's title."""
+    lines, line = [], ""
+    for part in text.split(" + "):
+        candidate = f"{line} + {part}" if line else part
+        if line and len(candidate) > width:
+            lines.append(line + " +")
+            line = part
+        else:
+            line = candidate
+    return "\n".join([*lines, line])

@@ -2,8 +2,9 @@
 
 The page lists events such as "an ambush in Wadi al-Shay, 3 killed". They are
 read from the difference between two snapshots (raids, strikes, breakouts,
-crossings, leaders killed, a change of coalition posture) and from the
-attacks logged in between.
+crossings, leaders killed, a change of coalition posture, a dated change coming
+into force) and from the attacks logged in between. Places are named as the
+map labels them (`map_name`), so an event can be found on the map.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from sim.analysis.maps import short_name
 from sim.model.attacks import ATTACK_TYPES, AttackLog
 from sim.model.geography import Geography
 from sim.model.snapshot import ModelSnapshot
@@ -25,6 +27,7 @@ ATTACK_WORDS = {
 }
 # Area names that read as "the Hamrin mountains", "the Jazira desert", and so on.
 _COMMON_NOUNS = ("desert", "belt", "mountains", "region", "valley", "areas", "plains")
+KEY_EVENTS = ("attack", "breakout", "leader", "posture", "change")
 
 
 @dataclass(frozen=True)
@@ -32,20 +35,32 @@ class Event:
     """One line of the event list."""
 
     date: dt.date
-    kind: str          # attack, raid, strike, breakout, crossing, leader, posture
+    kind: str          # attack, raid, strike, breakout, crossing, leader, posture, change
     text: str
+
+    @property
+    def key(self) -> bool:
+        """True for the events a student looks for first (attacks, breakouts, leaders killed, posture and
+        dated changes); routine raids, strikes and crossings are shown on request."""
+        return self.kind in KEY_EVENTS
 
     def line(self) -> str:
         return f"{self.date.day} {self.date:%B %Y}: {self.text}"
 
 
+def map_name(geo: Geography, area: int) -> str:
+    """An area's name as the map labels it: its first place ("Tikrit" for "Tikrit, Samarra and Baiji")."""
+    return short_name(geo.area_names[area])
+
+
 def place(geo: Geography, area: int) -> str:
-    """An area's name as it reads inside a sentence ("in the Hamrin mountains")."""
-    name = re.sub(r"\s*\(.*?\)", "", geo.area_names[area]).strip()
-    is_list_of_towns = "," in name or " and " in name
-    if not is_list_of_towns and any(word in _COMMON_NOUNS for word in name.lower().split()):
+    """An area's map name as it reads inside a sentence ("in the Hamrin mountains", "in the Tikrit area"
+    for an area named after several towns)."""
+    name = map_name(geo, area)
+    full = re.sub(r"\s*\(.*?\)", "", geo.area_names[area]).strip()
+    if any(word in _COMMON_NOUNS for word in name.lower().split()):
         return "the " + name
-    return name
+    return name if name == full else f"the {name} area"
 
 
 def casualties(killed: int, wounded: int) -> str:
@@ -81,6 +96,8 @@ def day_events(before: ModelSnapshot, after: ModelSnapshot, attacks: AttackLog, 
     def add(kind: str, text: str) -> None:
         out.append(Event(date, kind, text[0].upper() + text[1:] + "."))
 
+    for label in after.changes_applied[len(before.changes_applied):]:
+        add("change", f"dated change: {label}")
     if after.posture != before.posture:
         add("posture", f"the coalition changes its posture: {after.posture}")
     for k in range(before.attacks_logged, after.attacks_logged):

@@ -8,6 +8,7 @@ of `sim run` with the same config and seed, bit for bit.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import dataclass
 
@@ -20,8 +21,12 @@ from sim.model.geography import load_geography
 from sim.model.snapshot import ModelSnapshot
 from sim.runs.replicate import replicate_model
 
-# Events kept for the page's list (the newest); older ones stay in the run's own tables.
+# Events kept for the page's list (the newest of all, and apart the newest of those that matter most, so
+# that routine raids and crossings cannot push a breakout or a dated change out); the run's own tables
+# keep every attack.
 MAX_EVENTS = 500
+# The map marks the attacks of the last this many days.
+RECENT_DAYS = 30
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +44,8 @@ class ReplicateView:
     killed: int                      # killed and wounded in attacks so far
     wounded: int
     events: tuple[Event, ...]        # oldest first, at most MAX_EVENTS
+    key_events: tuple[Event, ...]    # the events that matter most (Event.key), oldest first, at most MAX_EVENTS
+    recent_attacks: np.ndarray       # area index of each attack in the last RECENT_DAYS days
 
     @property
     def finished(self) -> bool:
@@ -70,6 +77,7 @@ class WatchedReplicate:
         self._lock = threading.Lock()
         self._last = self.model.snapshot()
         self._events: list[Event] = []
+        self._key_events: list[Event] = []
         self._view = self._make_view()
 
     @property
@@ -80,15 +88,23 @@ class WatchedReplicate:
     def finished(self) -> bool:
         return self._last.days_simulated >= self.total_days
 
+    def days_through(self, date: str) -> int:
+        """Days to simulate until `date` is the last day simulated (0 once it is)."""
+        target = (dt.date.fromisoformat(date) - self.model.start_date).days + 1
+        return max(0, min(target, self.total_days) - self._last.days_simulated)
+
     def advance(self, days: int) -> ReplicateView:
         """Simulate up to `days` more days (fewer at the end of the horizon) and return the view."""
         with self._lock:
             for _ in range(max(0, min(days, self.total_days - self._last.days_simulated))):
                 self.model.step()
                 now = self.model.snapshot()
-                self._events.extend(day_events(self._last, now, self.model.attacks, self.geography))
+                happened = day_events(self._last, now, self.model.attacks, self.geography)
+                self._events.extend(happened)
+                self._key_events.extend(e for e in happened if e.key)
                 self._last = now
             del self._events[:-MAX_EVENTS]
+            del self._key_events[:-MAX_EVENTS]
             self._view = self._make_view()
             return self._view
 
@@ -98,8 +114,12 @@ class WatchedReplicate:
 
     def _make_view(self) -> ReplicateView:
         log = self.model.attacks
+        days = np.asarray(log.day, dtype=np.int64)
+        recent = np.asarray(log.area, dtype=np.int64)[days > self._last.days_simulated - 1 - RECENT_DAYS]
         return ReplicateView(self.index, self._last, self.total_days, tuple(self.model.month_starts),
-                             self._attacks_by_month(), sum(log.killed), sum(log.wounded), tuple(self._events))
+                             self._attacks_by_month(), sum(log.killed), sum(log.wounded), tuple(self._events),
+                             tuple(self._key_events),
+                             recent)
 
     def _attacks_by_month(self) -> np.ndarray:
         days = np.asarray(self.model.attacks.day, dtype="timedelta64[D]")

@@ -58,6 +58,8 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, workers: int | None
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     if workers is not None:
         os.environ["SIM_EXPLORE_WORKERS"] = str(workers)
+    # Solara's "runs on Solara" banner would sit over the page's text on a phone.
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     print(f"Scenario explorer: open http://{host}:{port}/ in a browser (Ctrl+C stops it).", flush=True)
     args = ["run", APP_MODULE, "--host", host, "--port", str(port), "--production", "--log-level", "warning",
             "--open" if open_browser else "--no-open"]

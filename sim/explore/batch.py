@@ -1,0 +1,127 @@
+"""Several ensembles at once, in one pool of worker processes, with progress and the time it takes.
+
+The page's ensembles (the choices beside the baseline; the current choices beside every one-at-a-time
+change) run as one batch: starting worker processes costs a second or two, so one pool serves them
+all. Each config's replicates are split into blocks exactly as `sim run` splits them, and every
+replicate depends only on its config and index, so a batch computes what separate runs would.
+A config that computes the same numbers as another (`same_experiment`) runs once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from sim.config.schema import RunConfig
+from sim.explore.choices import same_experiment
+from sim.model import ReplicateOutcome
+from sim.runs.executors import Block, execute, split
+
+# Seconds of one core per simulated replicate-year on a two-core laptop: 0.072 s of CPU measured by
+# `python benchmarks/bench_explorer.py`, plus starting the workers and filing results. The page's first
+# estimate of how long a batch will take, replaced by this process's own measurement once it has run one.
+SECONDS_PER_REPLICATE_YEAR = 0.085
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a batch has got: replicates done of the total, and seconds since it started."""
+
+    done: int
+    total: int
+    elapsed_s: float
+
+    @property
+    def remaining_s(self) -> float | None:
+        """Seconds left at the rate so far; None until a replicate has finished."""
+        if self.done == 0:
+            return None
+        return self.elapsed_s / self.done * (self.total - self.done)
+
+    def words(self) -> str:
+        text = f"{self.done} of {self.total} replicates done in {duration_words(self.elapsed_s)}"
+        left = self.remaining_s
+        return text + ("" if left is None or self.done == self.total else f"; about {duration_words(left)} left")
+
+
+
+def duration_words(seconds: float) -> str:
+    """A duration a person reads at a glance: "8 s", "2 minutes"."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    return f"{round(seconds / 60)} minutes"
+
+
+class RateMeter:
+    """Seconds of one core per replicate-year, as this process has measured them (thread-safe)."""
+
+    def __init__(self, initial: float = SECONDS_PER_REPLICATE_YEAR):
+        self._rate, self._measured = initial, False
+        self._lock = threading.Lock()
+
+    @property
+    def measured(self) -> bool:
+        return self._measured
+
+    def record(self, replicate_years: float, elapsed_s: float, workers: int) -> None:
+        if replicate_years > 0 and elapsed_s > 0:
+            with self._lock:
+                self._rate, self._measured = elapsed_s * max(workers, 1) / replicate_years, True
+
+    def estimate_s(self, replicate_years: float, workers: int) -> float:
+        return self._rate * replicate_years / max(workers, 1)
+
+
+RATE = RateMeter()
+
+
+def replicate_years(configs: list[RunConfig]) -> float:
+    """Simulated years over every replicate of the configs."""
+    return sum(c.replicates * ((dt.date.fromisoformat(c.end) - dt.date.fromisoformat(c.start)).days + 1)
+               / DAYS_PER_YEAR for c in configs)
+
+
+def distinct(configs: dict[Hashable, RunConfig]) -> dict[Hashable, Hashable]:
+    """For each key, the key of the first config that computes the same numbers (itself if none)."""
+    first: dict[Hashable, Hashable] = {}
+    kept: list[Hashable] = []
+    for key, cfg in configs.items():
+        twin = next((k for k in kept if same_experiment(configs[k], cfg)), None)
+        first[key] = key if twin is None else twin
+        if twin is None:
+            kept.append(key)
+    return first
+
+
+def estimate_s(configs: dict[Hashable, RunConfig], workers: int) -> float:
+    """How long a batch of these configs should take here, from the rate measured so far."""
+    owners = distinct(configs)
+    return RATE.estimate_s(replicate_years([configs[k] for k in set(owners.values())]), workers)
+
+
+def run_ensembles(configs: dict[Hashable, RunConfig], workers: int,
+                  on_progress: Callable[[Progress], None] = lambda progress: None,
+                  clock: Callable[[], float] = time.monotonic) -> dict[Hashable, list[ReplicateOutcome]]:
+    """Every replicate of every config, in replicate order, by the configs' keys."""
+    owners = distinct(configs)
+    unique = {k: configs[k] for k in dict.fromkeys(owners.values())}
+    blocks = [Block(key, cfg, indices) for key, cfg in unique.items()
+              for indices in split(list(range(cfg.replicates)), workers)]
+    total = sum(cfg.replicates for cfg in unique.values())
+    results: dict[Hashable, dict[int, ReplicateOutcome]] = {key: {} for key in unique}
+    started = clock()
+    on_progress(Progress(0, total, 0.0))
+
+    def collect(block: Block, pairs) -> None:
+        results[block.key].update(pairs)
+        on_progress(Progress(sum(map(len, results.values())), total, clock() - started))
+
+    execute(blocks, collect, workers=workers)
+    RATE.record(replicate_years(list(unique.values())), clock() - started, min(workers, max(len(blocks), 1)))
+    ordered = {key: [results[key][i] for i in range(cfg.replicates)] for key, cfg in unique.items()}
+    return {key: ordered[owner] for key, owner in owners.items()}
+
