@@ -125,4 +125,4 @@ def test_the_generator_reaches_both_outcomes():
     valid = outcome(["model.insurgents.attack_rate_per_day=0.01", "syria=collapse"])
     assert isinstance(valid, RunConfig) and valid.model.insurgents.attack_rate_per_day == 0.01
     assert isinstance(outcome(["model.insurgents.attack_rate_per_day=[1,2]"]), ConfigError)
-    assert len(PATHS) > 60 and "model.coalition.phases" in PATHS
+    assert len(PATHS) > 60 and "changes" in PATHS and "model.coalition.bases" in PATHS

@@ -38,13 +38,12 @@ from sim.config.load import scenario_dir
 from sim.runs import record
 from sim.runs.ensemble import run_ensemble
 from sim.runs.reproduce import check_record, reproduce
-from sim.runs.seeds import replicate_seed
 from sim.sweeps.spec import sweep_from_dict
 
 from conftest import scenario
 from test_reliability import assert_refused, call_cli, tree
 
-TINY = ("end=2024-03-31", "replicates=2", "seed=5")
+TINY = ("end=2022-03-31", "replicates=2", "seed=5")
 CLI_TINY = [*TINY, "progress=false"]
 PROCESS_TIMEOUT = 300
 
@@ -80,7 +79,7 @@ def saved_blocks(run: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> Path:
     """A complete small run (plots included) that tests copy and change."""
-    cfg = scenario("status_quo_2024", *TINY)
+    cfg = scenario("baseline", *TINY)
     return EnsembleResult(cfg, run_ensemble(cfg, workers=1, progress=False)).save(
         tmp_path_factory.mktemp("tiny") / "run")
 
@@ -104,7 +103,7 @@ from pathlib import Path
 from sim.api import load_scenario
 from sim.runs.ensemble import run_ensemble
 from sim.runs.record import start_run
-cfg = load_scenario("status_quo_2024", sys.argv[1:])
+cfg = load_scenario("baseline", sys.argv[1:])
 run_ensemble(cfg, indices=range(2), checkpoints=start_run(Path("d"), cfg), workers=1, progress=False)
 """
 
@@ -139,7 +138,7 @@ def test_an_interrupted_run_is_not_resumed_after_its_code_data_or_libraries_chan
     shutil.copytree(Path(sim.__file__).parent, root / "sim", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(scenario_dir(), root / "scenarios")
     env = {**os.environ, "PYTHONPATH": str(root), "SIM_SCENARIO_DIR": str(root / "scenarios")}
-    overrides = ["end=2024-03-31", "replicates=4", "seed=5"]
+    overrides = ["end=2022-03-31", "replicates=4", "seed=5"]
     subprocess.run([sys.executable, "-c", UNFINISHED, *overrides], cwd=tmp_path, env=env, check=True,
                    timeout=PROCESS_TIMEOUT)
     assert record.is_incomplete(tmp_path / "d") and saved_blocks(tmp_path / "d")
@@ -155,9 +154,9 @@ def test_an_interrupted_sweep_is_not_resumed_after_the_code_changed(tmp_path, mo
     """Finished points' partitions came from the old code; new points would have come from the new."""
     from sim.sweeps.engine import run_sweep
 
-    spec = sweep_from_dict({"name": "tiny", "replicates": 2, "overrides": ["end=2024-03-31"],
+    spec = sweep_from_dict({"name": "tiny", "replicates": 2, "overrides": ["end=2022-03-31", "branch_date=2022-02-01"],
                             "axes": {"syria": ["contained", "collapse"]},
-                            "window": {"start": "2024-01-01", "end": "2024-03-31"}})
+                            "window": {"start": "2022-02-01", "end": "2022-03-31"}})
 
     def stop(point: int) -> None:
         raise KeyboardInterrupt
@@ -172,7 +171,7 @@ def test_an_interrupted_sweep_is_not_resumed_after_the_code_changed(tmp_path, mo
 
 
 def test_the_manifest_records_the_code_the_libraries_and_every_data_file_read(tmp_path):
-    cfg = scenario("status_quo_2024", *TINY, "parameters=posterior")
+    cfg = scenario("baseline", *TINY, "parameters=posterior")
     run = EnsembleResult(cfg, run_ensemble(cfg, workers=1, progress=False)).save(tmp_path / "run")
     manifest = json.loads((run / record.MANIFEST).read_text())
     data = Path(sim.__file__).parent / "data"
@@ -222,7 +221,7 @@ def test_sim_run_refuses_a_folder_of_other_files(tmp_path, monkeypatch, capsys):
 
 
 def test_save_refuses_a_folder_of_other_files(tiny_run, tmp_path):
-    cfg = scenario("status_quo_2024", *TINY)
+    cfg = scenario("baseline", *TINY)
     result = EnsembleResult(cfg, run_ensemble(cfg, workers=1, progress=False))
     folder = users_folder(tmp_path / "mine")
     before = tree(folder)
@@ -232,7 +231,7 @@ def test_save_refuses_a_folder_of_other_files(tiny_run, tmp_path):
 
 
 def test_resuming_clears_only_the_temporary_files_of_the_runs_own_outputs(tmp_path):
-    cfg = scenario("status_quo_2024", *TINY)
+    cfg = scenario("baseline", *TINY)
     run = tmp_path / "run"
     record.start_run(run, cfg)
     ours = [run / ".events.csv.tmp-12", run / record.PARTIAL / ".block-00000000-00000000.npz.tmp-12"]
@@ -249,11 +248,11 @@ def test_resuming_clears_only_the_temporary_files_of_the_runs_own_outputs(tmp_pa
 
 def test_two_runs_started_together_get_a_folder_each(tmp_path):
     """The default folder was named by the second: both runs picked the same one."""
-    runs = [sim_process(["run", "end=2024-03-31", "replicates=2", f"seed={seed}", "progress=false"], tmp_path)
+    runs = [sim_process(["run", "end=2022-03-31", "replicates=2", f"seed={seed}", "progress=false"], tmp_path)
             for seed in (11, 22)]
     results = [finish(p) for p in runs]
     assert [code for code, _, _ in results] == [0, 0], [err for _, _, err in results]
-    folders = sorted((tmp_path / "outputs" / "status_quo_2024").iterdir())
+    folders = sorted((tmp_path / "outputs" / "baseline").iterdir())
     assert len(folders) == 2
     seeds = set()
     for folder in folders:
@@ -265,7 +264,7 @@ def test_two_runs_started_together_get_a_folder_each(tmp_path):
 
 
 def test_a_second_process_is_refused_a_folder_a_run_is_writing(tmp_path):
-    args = ["run", "end=2024-12-31", "replicates=400", "workers=1", "progress=false", "hydra.run.dir=same"]
+    args = ["run", "end=2022-12-31", "replicates=400", "workers=1", "progress=false", "hydra.run.dir=same"]
     first = sim_process(args, tmp_path)
     try:
         wait_for(lambda: saved_blocks(tmp_path / "same"), "the first run's first checkpoint")
@@ -280,8 +279,8 @@ def test_a_second_process_is_refused_a_folder_a_run_is_writing(tmp_path):
 
 
 def test_a_second_sweep_is_refused_the_folder_a_sweep_is_writing(tmp_path):
-    args = ["sweep", "--axis", "syria=contained,collapse", "--replicates", "200", "--set", "end=2024-12-31",
-            "--window", "2024-01-01:2024-12-31", "--out", "sweep"]
+    args = ["sweep", "syria=contained,collapse", "replicates=200", "end=2022-12-31",
+            "branch_date=2022-02-01", "window=2022-02-01:2022-12-31", "out=sweep"]
     first = sim_process(args, tmp_path)
     try:
         wait_for(lambda: saved_blocks(tmp_path / "sweep"), "the first sweep's first checkpoint")
@@ -297,7 +296,7 @@ def test_a_second_sweep_is_refused_the_folder_a_sweep_is_writing(tmp_path):
 SAVE = """
 import sys, time
 from sim.api import load_scenario, run
-result = run(load_scenario("status_quo_2024", ["end=2024-03-31", "replicates=2", "seed=" + sys.argv[1]]))
+result = run(load_scenario("baseline", ["end=2022-03-31", "replicates=2", "seed=" + sys.argv[1]]))
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
 result.save("same")
 """
@@ -314,14 +313,15 @@ def test_two_saves_to_one_folder_leave_one_whole_run(tmp_path):
     assert "ConfigError" in refused and any(w in refused for w in ("in use", "unfinished run", "already holds"))
     rec = record.load_run(tmp_path / "same")
     assert check_record(rec) == []
-    seeds = pd.read_csv(tmp_path / "same" / "replicates.csv")["seed"].tolist()
-    assert seeds == [replicate_seed(rec.config.seed, i) for i in (0, 1)]
+    summary = json.loads((tmp_path / "same" / "summary.json").read_text())
+    assert summary["seed"] == rec.config.seed == rec.manifest["seed"]
+    assert pd.read_csv(tmp_path / "same" / "replicates.csv")["replicate"].tolist() == [0, 1]
 
 
 def test_explorer_saves_in_the_same_second_get_a_folder_each(tmp_path, monkeypatch):
     from sim.explore import comparison
 
-    results = [api.run(scenario("status_quo_2024", *TINY[:2], f"seed={seed}")) for seed in (1, 2)]
+    results = [api.run(scenario("baseline", *TINY[:2], f"seed={seed}")) for seed in (1, 2)]
     both_ready = threading.Barrier(2)
     real_save = EnsembleResult.save
 
@@ -428,7 +428,7 @@ def test_reproduce_reports_data_files_and_figures_apart(tiny_run, tmp_path, caps
 
 
 def test_reproduce_of_a_recalibrated_posterior_says_which_file_changed(tmp_path):
-    cfg = scenario("status_quo_2024", *TINY, "parameters=posterior")
+    cfg = scenario("baseline", *TINY, "parameters=posterior")
     run = EnsembleResult(cfg, run_ensemble(cfg, workers=1, progress=False)).save(tmp_path / "run")
     edit_manifest(run, lambda m: m["data_files"].update({"sim/data/posterior.csv": "0" * 64}))
     result = reproduce(run, progress=False)
@@ -437,8 +437,8 @@ def test_reproduce_of_a_recalibrated_posterior_says_which_file_changed(tmp_path)
 
 def test_reproduce_says_a_sweep_is_a_sweep(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    code, _, err = call_cli(["sweep", "--axis", "syria=contained,collapse", "--replicates", "2", "--set",
-                             "end=2024-03-31", "--window", "2024-01-01:2024-03-31", "--out", "sweep"], capsys)
+    code, _, err = call_cli(["sweep", "syria=contained,collapse", "replicates=2", "end=2022-03-31",
+                             "branch_date=2022-02-01", "window=2022-02-01:2022-03-31", "out=sweep"], capsys)
     assert code == 0, err
     code, _, err = call_cli(["reproduce", "sweep"], capsys)
     assert_refused(code, err, "'sweep' is a sweep", "sweep.yaml")
@@ -462,7 +462,7 @@ def fail_writes_to(monkeypatch, suffix: str, error: int) -> None:
 @pytest.mark.parametrize("suffix", ["block-00000001", "attacks_by_area_map.png"], ids=["checkpoint", "plot"])
 def test_a_full_disk_is_one_paragraph_and_the_same_command_then_finishes(suffix, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    args = ["run", "end=2024-03-31", "replicates=3", "workers=1", "progress=false", "hydra.run.dir=run"]
+    args = ["run", "end=2022-03-31", "replicates=3", "workers=1", "progress=false", "hydra.run.dir=run"]
     with monkeypatch.context() as patch:
         fail_writes_to(patch, suffix, errno.ENOSPC)
         code, _, err = call_cli(args, capsys)
@@ -488,9 +488,9 @@ def refuse_folders_under(monkeypatch, root: Path, error: int) -> None:
 
 @pytest.mark.parametrize("command", [
     pytest.param(["run", *CLI_TINY, "hydra.run.dir=ro/run"], id="run"),
-    pytest.param(["sweep", "--axis", "syria=contained,collapse", "--replicates", "2", "--set", "end=2024-03-31",
-                  "--window", "2024-01-01:2024-03-31", "--out", "ro/sweep"], id="sweep"),
-    pytest.param(["compare", "RUN", "--out", "ro/compare"], id="compare"),
+    pytest.param(["sweep", "syria=contained,collapse", "replicates=2", "end=2022-03-31",
+                  "branch_date=2022-02-01", "window=2022-02-01:2022-03-31", "out=ro/sweep"], id="sweep"),
+    pytest.param(["compare", "RUN", "out=ro/compare"], id="compare"),
 ])
 @pytest.mark.parametrize("error", [errno.EROFS, errno.EACCES], ids=["read-only", "no-permission"])
 def test_a_folder_that_cannot_be_written_is_one_paragraph(command, error, tiny_run, tmp_path, monkeypatch, capsys):
@@ -551,10 +551,10 @@ def test_an_ensemble_larger_than_the_memory_available_is_refused_before_it_start
     monkeypatch.chdir(tmp_path)
     no_ensemble_may_start(monkeypatch)
     monkeypatch.setattr("sim.runs.ensemble.available_memory", lambda: 10 * 1024 ** 2, raising=False)
-    cfg = scenario("status_quo_2024", "end=2024-01-31", "replicates=5000")
+    cfg = scenario("baseline", "end=2022-01-31", "replicates=5000")
     with pytest.raises(ConfigError, match="available"):
         api.run(cfg)
-    code, _, err = call_cli(["run", "end=2024-01-31", "replicates=5000", "progress=false"], capsys)
+    code, _, err = call_cli(["run", "end=2022-01-31", "replicates=5000", "progress=false"], capsys)
     assert_refused(code, err, "5000 replicates", "MiB", "10 MiB available", "fewer replicates")
     assert list(tmp_path.iterdir()) == []
 
@@ -562,7 +562,7 @@ def test_an_ensemble_larger_than_the_memory_available_is_refused_before_it_start
 def test_an_ensemble_near_the_memory_available_is_run_with_a_warning(monkeypatch, capsys):
     from sim.runs import ensemble
 
-    cfg = scenario("status_quo_2024", "end=2024-01-31", "replicates=5000")
+    cfg = scenario("baseline", "end=2022-01-31", "replicates=5000")
     per_replicate = ensemble.outcome_bytes(ensemble.run_replicate(cfg, 0)) * ensemble.MEMORY_OVERHEAD
     monkeypatch.setattr(ensemble, "available_memory", lambda: int(1.5 * cfg.replicates * per_replicate))
     ensemble.check_memory(cfg)
@@ -575,8 +575,8 @@ def test_an_ensemble_near_the_memory_available_is_run_with_a_warning(monkeypatch
 def test_a_large_sweep_says_it_is_composing_before_it_goes_quiet(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sim.sweeps.spec.ANNOUNCE_COMPOSING_FROM", 2, raising=False)
-    code, out, err = call_cli(["sweep", "--axis", "syria=contained,collapse", "--replicates", "2", "--set",
-                               "end=2024-03-31", "--window", "2024-01-01:2024-03-31", "--out", "sweep"], capsys)
+    code, out, err = call_cli(["sweep", "syria=contained,collapse", "replicates=2", "end=2022-03-31",
+                             "branch_date=2022-02-01", "window=2022-02-01:2022-03-31", "out=sweep"], capsys)
     assert code == 0, err
     assert out.index("composing and checking the configurations of all 2 points") < out.index("sweep command_line")
 
@@ -588,7 +588,7 @@ def test_ctrl_c_while_a_sweep_composes_says_nothing_was_written(tmp_path, monkey
         raise KeyboardInterrupt
 
     monkeypatch.setattr("sim.sweeps.spec.compose_many", interrupted)
-    code, _, err = call_cli(["sweep", "--axis", "syria=contained,collapse", "--replicates", "2"], capsys)
+    code, _, err = call_cli(["sweep", "syria=contained,collapse", "replicates=2"], capsys)
     assert code == 130
     assert "nothing was written" in err and "keeps the replicates" not in err
     assert list(tmp_path.iterdir()) == []
@@ -607,11 +607,11 @@ def test_a_sweep_name_must_be_a_plain_name(name):
 def test_the_api_refuses_what_the_command_line_refuses(changes, words, monkeypatch):
     no_ensemble_may_start(monkeypatch)
     with pytest.raises(ConfigError, match=words):
-        api.run(scenario("status_quo_2024", *TINY), **changes)
+        api.run(scenario("baseline", *TINY), **changes)
 
 
 def test_the_api_takes_numpy_integers_as_whole_numbers():
-    result = api.run(scenario("status_quo_2024", *TINY), seed=np.int64(7), replicates=np.int32(2))
+    result = api.run(scenario("baseline", *TINY), seed=np.int64(7), replicates=np.int32(2))
     assert result.config.seed == 7 and type(result.config.seed) is int
     assert len(result.outcomes) == 2
 
@@ -620,13 +620,13 @@ def test_the_api_checks_a_config_changed_by_hand(monkeypatch):
     import dataclasses
 
     no_ensemble_may_start(monkeypatch)
-    cfg = dataclasses.replace(scenario("status_quo_2024", *TINY), replicates=2.5)
+    cfg = dataclasses.replace(scenario("baseline", *TINY), replicates=2.5)
     with pytest.raises(ConfigError, match="replicates"):
         api.run(cfg)
 
 
 def test_an_empty_or_partial_ensemble_is_not_saved(tmp_path):
-    cfg = scenario("status_quo_2024", *TINY)
+    cfg = scenario("baseline", *TINY)
     with pytest.raises(ConfigError, match="0 outcomes"):
         EnsembleResult(cfg, []).save(tmp_path / "empty")
     one = run_ensemble(cfg, indices=[0], workers=1, progress=False)

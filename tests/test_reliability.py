@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -38,8 +39,8 @@ from conftest import manifest_files, scenario
 # One small experiment for every determinism and interruption check: twelve
 # replicates give twelve checkpoint blocks with two workers, so a kill can land
 # between blocks; six months keep each run to seconds.
-EXPERIMENT = ("end=2024-06-30", "replicates=12", "seed=31337")
-CLI_RUN = ["run", "scenario=status_quo_2024", *EXPERIMENT, "progress=false"]
+EXPERIMENT = ("end=2022-06-30", "replicates=12", "seed=31337")
+CLI_RUN = ["run", "scenario=baseline", *EXPERIMENT, "progress=false"]
 TABLES = ("replicates.csv", "monthly.csv", "monthly_state.csv", "events.csv", "summary.json")
 POLL_SECONDS = 0.002
 # Workers told of their parent's death by the kernel exit at once; this is the
@@ -95,12 +96,12 @@ BAD_RUN_OVERRIDES = [
     pytest.param(["model.attacks.type_weights=heavy"], ["type_weights", "list"], id="wrong-type-list"),
     pytest.param(["model.insurgents.attack_rate_per_day=-0.1"], ["attack_rate_per_day", "[0.0, 1.0]", "1/day"],
                  id="below-range"),
-    pytest.param(["model.syria.breakout_escape_share=1.5"], ["breakout_escape_share", "[0.0, 1.0]"],
+    pytest.param(["model.insurgents.leaderless_share=1.5"], ["leaderless_share", "[0.0, 1.0]"],
                  id="above-range"),
     pytest.param(["workers=0"], ["workers", "[1, 1024]"], id="zero-workers"),
     pytest.param(["seed=-1"], ["seed"], id="negative-seed"),
-    pytest.param(["scenario=atlantis"], ["atlantis", "status_quo_2024", "worst_case"], id="unknown-scenario"),
-    pytest.param(["drawdown=total_victory"], ["drawdown", "total_victory", "full_exit"], id="unknown-level"),
+    pytest.param(["scenario=atlantis"], ["atlantis", "baseline", "worst_case"], id="unknown-scenario"),
+    pytest.param(["drawdown=total_victory"], ["drawdown", "total_victory", "complete_exit"], id="unknown-level"),
     pytest.param(["syria=nowhere"], ["syria", "collapse", "contained"], id="unknown-level-syria"),
     pytest.param(["drawdown=0"], ["drawdown=0", "level name"], id="level-given-a-number"),
     pytest.param(["syria=true"], ["syria=true", "level name"], id="level-given-a-boolean"),
@@ -140,13 +141,13 @@ def test_bad_multirun_jobs_are_refused_before_hydra_makes_any_folder(overrides, 
                                                                     capsys):
     """Every job is checked first: a bad one, wherever it falls in the product, stops them all."""
     monkeypatch.chdir(tmp_path)
-    code, _, err = call_cli(["-m", "scenario=status_quo_2024", *overrides], capsys)
+    code, _, err = call_cli(["-m", "scenario=baseline", *overrides], capsys)
     assert_refused(code, err, *words)
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("overrides", [
-    ["drawdown=full_exit,status_quo_2024", "seed=range(1,3)", "replicates=5"],
+    ["drawdown=complete_exit,posture_2024", "seed=range(1,3)", "replicates=5"],
     ["seed=range(10,1,-4)", "+model.extra=a,'b c'", "~progress", "end=2024-12-31"],
     ["model.insurgents.attack_rate_per_day=0.01,0.02", "syria=collapse,contained", "seed=choice(3,4)"],
 ])
@@ -171,11 +172,11 @@ def scenario_copy(tmp_path_factory) -> Path:
 
 
 MALFORMED_YAML = [
-    pytest.param("scenario/status_quo_2024.yaml", "scenario:\n  name: status_quo_2024\n  description: \"open\n",
+    pytest.param("scenario/baseline.yaml", "scenario:\n  name: baseline\n  description: \"open\n",
                  [], id="scenario-file"),
     pytest.param("syria/collapse.yaml", "# @package model.syria\nbreakouts_per_year: 2.0\n  detainees: 5\n",
                  ["syria=collapse"], id="determinant-level-file"),
-    pytest.param("config.yaml", "defaults:\n  - run_schema\n  - drawdown: [status_quo_2024\n", [],
+    pytest.param("config.yaml", "defaults:\n  - run_schema\n  - drawdown: [posture_2024\n", [],
                  id="primary-config"),
 ]
 
@@ -233,9 +234,10 @@ def test_a_run_directory_path_through_a_file_is_refused(tmp_path, monkeypatch, c
 
 def test_an_unfinished_run_of_another_config_is_not_resumed_into(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    record.start_run(tmp_path / "run", scenario("status_quo_2024", *EXPERIMENT))
+    record.start_run(tmp_path / "run", scenario("baseline", *EXPERIMENT))
     before = tree(tmp_path)
-    code, _, err = call_cli(["run", *EXPERIMENT, "syria=collapse", "hydra.run.dir=run"], capsys)
+    code, _, err = call_cli(["run", *EXPERIMENT, "syria=collapse", "branch_date=2022-03-01", "hydra.run.dir=run"],
+                            capsys)
     assert_refused(code, err, "unfinished run of a different configuration")
     assert tree(tmp_path) == before
 
@@ -245,7 +247,7 @@ def test_an_unfinished_run_of_another_config_is_not_resumed_into(tmp_path, monke
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory) -> Path:
     """A complete run with every output, plots included: the original that tests copy and damage."""
-    cfg = scenario("status_quo_2024", "end=2024-02-29", "replicates=2", "seed=5")
+    cfg = scenario("baseline", "end=2022-02-28", "replicates=2", "seed=5")
     return EnsembleResult(cfg, run_ensemble(cfg, workers=1, progress=False)).save(
         tmp_path_factory.mktemp("small") / "run")
 
@@ -322,10 +324,11 @@ def flip_one_byte(path: Path) -> None:
 def test_the_small_run_has_every_output(small_run):
     assert set(manifest_files(small_run)) == {
         record.CONFIG, *TABLES, "attack_rate_distribution.png", "monthly_attacks_fan_chart.png",
-        "attacks_by_area_map.png"}
+        "attacks_by_area_map.png", "attacks_by_governorate_map.png"}
 
 
-OUTPUTS = [*TABLES, "attack_rate_distribution.png", "monthly_attacks_fan_chart.png", "attacks_by_area_map.png"]
+OUTPUTS = [*TABLES, "attack_rate_distribution.png", "monthly_attacks_fan_chart.png", "attacks_by_area_map.png",
+           "attacks_by_governorate_map.png"]
 
 
 @pytest.mark.parametrize("name", OUTPUTS)
@@ -355,8 +358,10 @@ def test_reproduce_says_which_file_config_and_seed_changed(small_run, tmp_path):
     shutil.copytree(small_run, run)
     flip_one_byte(run / "monthly_state.csv")
     config = (run / record.CONFIG).read_text()
-    assert "initial_fighters_iraq: 800" in config
-    (run / record.CONFIG).write_text(config.replace("initial_fighters_iraq: 800", "initial_fighters_iraq: 900"))
+    line = re.search(r"initial_fighters_iraq: (\d+)", config)
+    assert line is not None
+    changed = f"initial_fighters_iraq: {int(line.group(1)) + 100}"
+    (run / record.CONFIG).write_text(config.replace(line.group(0), changed))
     edit_manifest(run, lambda m: m.update(seed=6))
     result = reproduce(run, progress=False)
     assert not result.ok
@@ -389,7 +394,7 @@ def in_process(tmp_path_factory) -> Callable[..., dict[str, str]]:
     def run(workers: int = 1, executor: str = "local", scheduler: str = "", on_result=None) -> dict[str, str]:
         key = (workers, executor, scheduler)
         if key not in done or on_result is not None:
-            cfg = scenario("status_quo_2024", *EXPERIMENT, "plots=false")
+            cfg = scenario("baseline", *EXPERIMENT, "plots=false")
             cfg = dataclasses.replace(cfg, workers=workers, executor=executor, scheduler=scheduler)
             outcomes = run_ensemble(cfg, progress=False, on_result=on_result)
             folder = EnsembleResult(cfg, outcomes).save(tmp_path_factory.mktemp("det") / "run")
@@ -712,7 +717,7 @@ def test_a_run_killed_again_and_again_finishes_identical_to_an_undisturbed_one(r
 
 def test_a_killed_run_is_resumed_by_the_same_command(reference, tmp_path, capsys):
     """SIGKILL to the whole run mid-ensemble, then the very same command (default run directory) again."""
-    parent = tmp_path / "outputs" / "status_quo_2024"
+    parent = tmp_path / "outputs" / "baseline"
 
     def the_run() -> Path | None:
         found = [p for p in parent.glob("*") if p.is_dir()] if parent.exists() else []
@@ -733,7 +738,7 @@ def test_a_killed_run_is_resumed_by_the_same_command(reference, tmp_path, capsys
 
 def test_leftovers_of_a_write_cut_short_are_cleared_on_resume(tmp_path):
     """A kill between writing a temporary file and renaming it leaves the temporary file behind."""
-    cfg = scenario("status_quo_2024", *EXPERIMENT)
+    cfg = scenario("baseline", *EXPERIMENT)
     before_config, mid_table = tmp_path / "a", tmp_path / "b"
     before_config.mkdir()
     (before_config / ".config.yaml.tmp-1").write_text("partial")
@@ -746,8 +751,8 @@ def test_leftovers_of_a_write_cut_short_are_cleared_on_resume(tmp_path):
         assert (run / record.CONFIG).read_text() == record.config_yaml(cfg)
 
 
-SWEEP = ["sweep", "--axis", "drawdown=status_quo_2024,full_exit", "--replicates", "6", "--seed", "3",
-         "--set", "end=2024-06-30", "--window", "2024-03-01:2024-06-30"]
+SWEEP = ["sweep", "drawdown=posture_2024,complete_exit", "replicates=6", "seed=3", "end=2022-06-30",
+         "branch_date=2022-03-01", "window=2022-03-01:2022-06-30"]
 
 
 # Right after the first point's Parquet partition is written.
@@ -757,10 +762,10 @@ A_POINT_WRITTEN = AtCall("sim.sweeps.dataset", "write_point", after=True)
 @pytest.mark.slow
 def test_a_killed_sweep_resumes_to_the_files_of_an_undisturbed_one(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    code, _, err = call_cli([*SWEEP, "--out", "reference"], capsys)
+    code, _, err = call_cli([*SWEEP, "out=reference"], capsys)
     assert code == 0, err
     sweep = tmp_path / "killed"
-    args = [*SWEEP, "--workers", "2", "--out", str(sweep)]
+    args = [*SWEEP, "workers=2", f"out={sweep}"]
     interrupt(args, tmp_path, lambda: sweep, more_blocks(2), signal.SIGTERM, False, hash_seed="1")
     assert not (sweep / record.MANIFEST).exists() and block_count(sweep) >= 2
     interrupt(args, tmp_path, lambda: sweep, A_POINT_WRITTEN, signal.SIGKILL, True, hash_seed="2")

@@ -31,7 +31,9 @@ _HISTORIES: dict[str, RunConfig] = {}
 HISTORY = "history"
 # Overrides that leave the observed history alone: the determinants' levels (from the branch date) and
 # the run's settings.
-JOINABLE = frozenset(DETERMINANTS) | {"end", "seed", "replicates", "parameters"}
+# `parameters` is not joinable: parameters=posterior is checked against the model values of the whole
+# composition, which the scenario's own part (history=none) does not carry.
+JOINABLE = frozenset(DETERMINANTS) | {"end", "seed", "replicates"}
 
 
 @lru_cache(maxsize=64)
