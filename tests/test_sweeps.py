@@ -230,23 +230,23 @@ def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
     paths = ["insurgents.attack_rate_per_day", "insurgents.activation_rate_per_day",
              "insurgents.hideout_crowding", "insurgents.initial_active_share"]
     ranges = parameter_ranges(paths, {"insurgents.initial_active_share": (0.2, 1.4)}, model)
-    # calibrated: the prior's 90% interval, a factor of two either way around 0.0066
-    attack = ranges["insurgents.attack_rate_per_day"]
-    assert (attack.low, attack.high) == pytest.approx((0.0033, 0.0132)) and "prior" in attack.basis
+    # calibrated: the prior's 90% interval, a factor of three either way around the point value
+    attack, rate = ranges["insurgents.attack_rate_per_day"], model.insurgents.attack_rate_per_day
+    assert (attack.low, attack.high) == pytest.approx((rate / 3, rate * 3)) and "÷/× 3" in attack.basis
     # declared plausible range: 0.012 divided or multiplied by 1.5
     activation = ranges["insurgents.activation_rate_per_day"]
     assert (activation.low, activation.high) == pytest.approx((0.008, 0.018)) and "declared" in activation.basis
-    # nothing declared: 0.03 ±50%, and the basis says so
+    # no stated factor: the certainty sim/data/parameter_sources.yaml gives (low: 0.03 divided or multiplied by 2)
     crowding = ranges["insurgents.hideout_crowding"]
-    assert (crowding.low, crowding.high) == pytest.approx((0.015, 0.045)) and "no declared range" in crowding.basis
+    assert (crowding.low, crowding.high) == pytest.approx((0.015, 0.06)) and "low certainty" in crowding.basis
     # given by hand, then clipped to the bounds the schema declares for a share
     share = ranges["insurgents.initial_active_share"]
     assert (share.low, share.high) == (0.2, 1.0) and "clipped" in share.basis
-    # centred on the value the scenario sets: Syria's collapse level sets 0.0012 crossing attempts a day
-    collapse = scenario("baseline", "syria=collapse").model
-    path = "syria.crossing_attempt_rate_per_day"
-    crossing = parameter_ranges([path], {}, collapse)[path]
-    assert (crossing.low, crossing.high) == pytest.approx((0.0006, 0.0024))
+    # centred on the value the composed config holds, not the schema's default
+    changed = scenario("baseline", "model.insurgents.hideout_crowding=0.05").model
+    path = "insurgents.hideout_crowding"
+    moved = parameter_ranges([path], {}, changed)[path]
+    assert (moved.low, moved.high) == pytest.approx((0.025, 0.1))
 
 
 def test_the_default_sensitivity_parameters_all_have_a_declared_range():
