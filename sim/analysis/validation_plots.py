@@ -47,13 +47,19 @@ FORECASTER_COLOURS = {"model": "#4575b4", "persistence": "#969696", "log-linear 
 
 
 def backtest_intervals(table: pd.DataFrame) -> Figure:
-    """One panel per origin and quantity: each forecaster's median, 50% and 90% intervals, and the observed
-    count (none for the sealed forecast)."""
-    panels = table[["origin", "window", "quantity"]].drop_duplicates().to_records(index=False)
-    fig = Figure(figsize=(4.2 * len(panels), 3.2), dpi=100)
-    axes = np.atleast_1d(fig.subplots(1, len(panels)))
-    for ax, (origin, window, quantity) in zip(axes, panels, strict=True):
+    """A row per quantity and a column per origin: each forecaster's median, 50% and 90% intervals, and the
+    observed count. An origin with no observed attacks after it is the sealed forecast; a quantity the
+    record does not count in a window has no observed line."""
+    origins = list(dict.fromkeys(table["origin"]))
+    quantities = list(dict.fromkeys(table["quantity"]))
+    fig = Figure(figsize=(4.2 * len(origins), 2.6 * len(quantities)), dpi=100)
+    axes = np.atleast_2d(fig.subplots(len(quantities), len(origins), squeeze=False))
+    for (i, quantity), (j, origin) in ((a, b) for a in enumerate(quantities) for b in enumerate(origins)):
+        ax = axes[i, j]
         rows = table[(table["origin"] == origin) & (table["quantity"] == quantity)].reset_index(drop=True)
+        if rows.empty:
+            ax.set_axis_off()
+            continue
         for y, row in rows.iterrows():
             colour = FORECASTER_COLOURS.get(row["forecaster"], "black")
             ax.hlines(y, row["q05"], row["q95"], color=colour, lw=1.5)
@@ -65,8 +71,10 @@ def backtest_intervals(table: pd.DataFrame) -> Figure:
             ax.legend(frameon=False, fontsize=7, loc="lower right")
         ax.set_yticks(range(len(rows)), rows["forecaster"], fontsize=8)
         ax.set_ylim(-0.7, len(rows) - 0.3)
-        sealed = " (sealed)" if pd.isna(observed) else ""
-        ax.set_title(f"from {origin}: claimed {quantity},\n{window}{sealed}", fontsize=9)
+        sealed = table[(table["origin"] == origin) & (table["quantity"] == "attacks")]["observed"].isna().all()
+        note = " (sealed)" if sealed else "" if pd.notna(observed) else " (not in the record)"
+        window = rows["window"].iloc[0]
+        ax.set_title(f"from {origin}: claimed {quantity},\n{window}{note}", fontsize=9)
         ax.set_xlim(left=0)
         ax.tick_params(axis="x", labelsize=8)
     fig.tight_layout()
