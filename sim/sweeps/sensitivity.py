@@ -109,9 +109,15 @@ def parameter_certainty(path: str) -> str:
     return str(provenance()["parameters"].get(path, {}).get("certainty", ""))
 
 
+# Parameters that sim/config/validate.py checks against each other: drawn independently over their ranges,
+# some samples would break the relation (a largest cell below the mean cell), so `params=all` holds them at
+# their values. Name them in params= with ranges that keep the relation to screen them.
+JOINTLY_BOUNDED = ("insurgents.min_cell_size", "insurgents.mean_cell_size", "insurgents.max_cell_size")
+
+
 def all_factors() -> list[str]:
-    """Every determinant group, and every numeric model parameter that no determinant level sets (lists
-    and the open bases aside): a parameter a level sets moves with its group's factor."""
+    """Every determinant group, and every numeric model parameter that no determinant level sets (lists,
+    the open bases and JOINTLY_BOUNDED aside): a parameter a level sets moves with its group's factor."""
     from sim.config.load import scenario_dir
     from sim.config.paths import NUMERIC_TYPES, all_fields
     from sim.config.resolve import GROUP_SECTIONS, level_values
@@ -120,7 +126,8 @@ def all_factors() -> list[str]:
     by_levels = {path for group in GROUP_SECTIONS for level in (root / group).glob("*.yaml")
                  for path in level_values(group, level.stem, root)}
     return [*(f"{GROUP_PREFIX}{g}" for g in GROUP_SECTIONS),
-            *(p for p, f in all_fields().items() if f.type in NUMERIC_TYPES and p not in by_levels)]
+            *(p for p, f in all_fields().items()
+              if f.type in NUMERIC_TYPES and p not in by_levels and p not in JOINTLY_BOUNDED)]
 
 
 def group_levels(group: str) -> list[str]:
