@@ -18,7 +18,7 @@ from sim.runs.checkpoints import Checkpoints
 from sim.runs.executors import DASK_WORKER_SETTINGS, start_local_cluster
 from sim.sweeps import dataset
 from sim.sweeps.engine import run_sweep
-from sim.sweeps.sensitivity import DEFAULT_PARAMETERS, parameter_ranges, with_parameters
+from sim.sweeps.sensitivity import DEFAULT_PARAMETERS, all_factors, parameter_ranges, with_parameters
 from sim.sweeps.spec import load_sweep, point_seed, sweep_from_dict, sweep_points
 
 from conftest import manifest_files, scenario
@@ -252,6 +252,20 @@ def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
 def test_the_default_sensitivity_parameters_all_have_a_declared_range():
     ranges = parameter_ranges(list(DEFAULT_PARAMETERS), {}, scenario().model)
     assert all("no declared range" not in r.basis for r in ranges.values())
+
+
+def test_every_corner_of_the_full_screen_is_a_valid_config():
+    """params=all draws each factor independently over its range: every combination of lows and highs
+    must pass validation (two cell sizes drawn apart once stopped a screen at its first sample)."""
+    cfg = scenario()
+    factors = all_factors()
+    ranges = parameter_ranges(factors, {}, cfg.model)
+    rng = np.random.default_rng(7)
+    corners = [np.zeros(len(factors), bool), np.ones(len(factors), bool),
+               *(rng.random(len(factors)) < 0.5 for _ in range(6))]
+    for high in corners:
+        values = {f: (ranges[f].high if h else ranges[f].low) for f, h in zip(factors, high, strict=True)}
+        with_parameters(cfg, values)
 
 
 def test_sensitivity_parameter_replacement():
