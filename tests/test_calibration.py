@@ -339,14 +339,20 @@ def coverage_table():
                          for o, f in zip(result.outcomes, factors, strict=True)])
 
 
+# A misfit the posterior cannot absorb, named in docs/validation.md (section 3): claims in Syria fell by
+# 60% from 2022 to 2023, and the model's Syrian force has nothing in the 2022 history that shrinks it so.
+# Strict: the day the model reproduces it, the mark must go.
+KNOWN_MISFITS = {"syria_claims_2022": "the Syrian arena does not fall from 2022 to 2023 as the claims did"}
+
+
 @pytest.mark.slow
-def test_the_fitted_figures_lie_inside_the_posterior_predictive_range(coverage_table):
-    """100 replicates under parameters=posterior, seed 2025, run to the last fitted figure: each observed
+@pytest.mark.parametrize("statistic", [
+    pytest.param(s.id, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISFITS[s.id])) if s.id in KNOWN_MISFITS
+    else s.id for s in calib_stats.statistics()])
+def test_the_fitted_figures_lie_inside_the_posterior_predictive_range(coverage_table, statistic):
+    """100 replicates under parameters=posterior, seed 2025, run to the last fitted figure: the observed
     figure inside the 1-99% range of its simulated statistic (a figure outside it would be a misfit the
     posterior could not absorb)."""
-    misses = []
-    for s in calib_stats.statistics():
-        lo, hi = np.quantile(coverage_table[s.id], [0.01, 0.99])
-        if not lo <= s.observed <= hi:
-            misses.append((s.id, lo, s.observed, hi))
-    assert not misses
+    observed = next(s.observed for s in calib_stats.statistics() if s.id == statistic)
+    lo, hi = np.quantile(coverage_table[statistic], [0.01, 0.99])
+    assert lo <= observed <= hi, (statistic, lo, observed, hi)

@@ -22,9 +22,11 @@ def attacks_per_month_in(result, year: str) -> np.ndarray:
 
 
 def test_baseline_reproduces_the_2024_record_as_a_distribution():
-    """200 replicates, seed 2024: each observed figure inside the 90% interval and inside the 50% one."""
+    """200 replicates, seed 2024: the attacks and casualties of January-August 2024 each inside the 90%
+    interval and inside the 50% one (the earlier windows are held to the posterior predictive range in
+    tests/test_calibration.py; docs/validation.md shows they are missed at the point values)."""
     result = run(load_scenario("baseline", ["end=2024-08-31", "replicates=200", "seed=2024"]), workers=2)
-    checks = result.summary["targets"]
+    checks = [c for c in result.summary["targets"] if c["quantity"].endswith("2024-01-01 to 2024-08-31")]
     assert len(checks) == 2
     for check in checks:
         q = check["simulated"]
