@@ -104,6 +104,7 @@ def tiny_posterior():
     return calibrate(TINY)
 
 
+@pytest.mark.slow
 def test_short_calibration_with_the_same_seed_gives_an_identical_posterior(tiny_posterior):
     before = np.random.get_state()[1].copy()
     again = calibrate(TINY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -105,6 +106,7 @@ def test_known_crashes():
         assert isinstance(result, ConfigError) and "\n" not in str(result).strip(), override_list
 
 
+@pytest.mark.slow
 @settings(derandomize=True, max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(overrides)

@@ -356,6 +356,7 @@ def test_the_shelf_numbers_keeps_and_forgets_entries():
 
 
 # ----- the ensemble against the baseline, saved and reproduced ------------------------------
+@pytest.mark.slow
 def test_comparison_is_shelved_described_and_saved_as_reproducible_runs(tmp_path):
     cfg = scenario("regional_escalation", "branch_date=2022-03-01", "end=2022-06-30", "replicates=3", "seed=5")
     result = comparison.run_comparison(cfg, baseline_for(cfg), workers=1)
@@ -504,6 +505,7 @@ def test_a_change_that_would_restart_the_watched_history_asks_first(page):
     assert "Start: 1 January 2022" in _texts(page) and "baseline + Syria: collapse" in _texts(page)
 
 
+@pytest.mark.slow
 def test_playing_draws_every_step_even_when_drawing_is_slower_than_a_tick(page, monkeypatch):
     """A slow render must slow the play, not hide it: each step is drawn before the next is simulated."""
     import time

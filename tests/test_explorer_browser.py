@@ -22,8 +22,9 @@ from sim.explore.headless import CHROMIUM_ARGS, find_chromium, running_explorer
 from sim.runs.reproduce import reproduce
 
 CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=(
-    "no Chromium found (set CHROMIUM, or install Debian's chromium: `make test` does it as root)"))
+# A browser per test, seconds each: the slow tier, which CI runs.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason=(
+    "no Chromium found (set CHROMIUM, or install Debian's chromium: `make test` does it as root)"))]
 # Generous: the page draws on the server, and the machine may be busy with other work.
 WAIT_MS = 120_000
 # "What matters most?" runs about twenty ensembles.

@@ -132,6 +132,7 @@ def report_another_numpy(root: Path) -> None:
     pytest.param(edit_geography, ["sim/data/geography.yaml", "has changed"], id="data-file"),
     pytest.param(report_another_numpy, ["numpy was", "is now 1.0.0"], id="library-version"),
 ])
+@pytest.mark.slow
 def test_an_interrupted_run_is_not_resumed_after_its_code_data_or_libraries_changed(change, words, tmp_path):
     """Half the replicates from the old code and half from the new used to be sealed as one run."""
     root = tmp_path / "src"
@@ -246,6 +247,7 @@ def test_resuming_clears_only_the_temporary_files_of_the_runs_own_outputs(tmp_pa
 
 # ===== 4. One process per folder, unique default folders =================================
 
+@pytest.mark.slow
 def test_two_runs_started_together_get_a_folder_each(tmp_path):
     """The default folder was named by the second: both runs picked the same one."""
     runs = [sim_process(["run", "end=2022-03-31", "replicates=2", f"seed={seed}", "progress=false"], tmp_path)
@@ -263,6 +265,7 @@ def test_two_runs_started_together_get_a_folder_each(tmp_path):
     assert seeds == {11, 22}
 
 
+@pytest.mark.slow
 def test_a_second_process_is_refused_a_folder_a_run_is_writing(tmp_path):
     args = ["run", "end=2022-12-31", "replicates=400", "workers=1", "progress=false", "hydra.run.dir=same"]
     first = sim_process(args, tmp_path)
@@ -278,6 +281,7 @@ def test_a_second_process_is_refused_a_folder_a_run_is_writing(tmp_path):
     assert first_still_running, "the first run ended before the second was refused; the check proved nothing"
 
 
+@pytest.mark.slow
 def test_a_second_sweep_is_refused_the_folder_a_sweep_is_writing(tmp_path):
     args = ["sweep", "syria=contained,collapse", "replicates=200", "end=2022-12-31",
             "branch_date=2022-02-01", "window=2022-02-01:2022-12-31", "out=sweep"]
@@ -302,6 +306,7 @@ result.save("same")
 """
 
 
+@pytest.mark.slow
 def test_two_saves_to_one_folder_leave_one_whole_run(tmp_path):
     """Both used to report success, and the folder mixed the two configs' files."""
     start = time.time() + 6           # both processes have imported and run their ensembles by then
@@ -318,6 +323,7 @@ def test_two_saves_to_one_folder_leave_one_whole_run(tmp_path):
     assert pd.read_csv(tmp_path / "same" / "replicates.csv")["replicate"].tolist() == [0, 1]
 
 
+@pytest.mark.slow
 def test_explorer_saves_in_the_same_second_get_a_folder_each(tmp_path, monkeypatch):
     from sim.explore import comparison
 
@@ -459,6 +465,7 @@ def fail_writes_to(monkeypatch, suffix: str, error: int) -> None:
     monkeypatch.setattr(os, "fsync", fsync)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", ["block-00000001", "attacks_by_area_map.png"], ids=["checkpoint", "plot"])
 def test_a_full_disk_is_one_paragraph_and_the_same_command_then_finishes(suffix, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
@@ -524,6 +531,7 @@ def test_a_run_folder_with_an_unquoted_comma_or_space_is_one_paragraph(tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_quoted_run_folder_is_checked_before_hydra_writes_into_it(tmp_path, monkeypatch, capsys):
     """Hydra removes the quotes; the early check used to look for a folder named with them."""
     monkeypatch.chdir(tmp_path)

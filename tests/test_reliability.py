@@ -412,6 +412,7 @@ def test_worker_counts_give_identical_files(workers, in_process):
     assert in_process(workers=workers) == in_process(workers=1)
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_at_an_address_gives_identical_files(in_process):
     from distributed import LocalCluster
 
@@ -715,6 +716,7 @@ def test_a_run_killed_again_and_again_finishes_identical_to_an_undisturbed_one(r
     check_finished(run, reference)
 
 
+@pytest.mark.slow
 def test_a_killed_run_is_resumed_by_the_same_command(reference, tmp_path, capsys):
     """SIGKILL to the whole run mid-ensemble, then the very same command (default run directory) again."""
     parent = tmp_path / "outputs" / "baseline"

@@ -14,8 +14,9 @@ from sim.explore.headless import CHROMIUM_ARGS, find_chromium
 from test_report import FIGURES_OF_TWO_RUNS_AND_AN_ATTRIBUTION, records, report  # noqa: F401  (fixtures)
 
 CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=(
-    "no Chromium found (set CHROMIUM, or install Debian's chromium: `make test` does it as root)"))
+# A browser per test, seconds each: the slow tier, which CI runs.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason=(
+    "no Chromium found (set CHROMIUM, or install Debian's chromium: `make test` does it as root)"))]
 # Every image decoded: complete, with its width, and the figures laid out at a visible size.
 RENDERED = """Array.from(document.images).map(img => ({
     complete: img.complete, width: img.naturalWidth, shown: img.getBoundingClientRect().width}))"""
