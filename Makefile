@@ -64,7 +64,7 @@ test-fast: $(STAMP) browser lint
 baseline-update: $(STAMP)
 	$(BIN)/python -m sim.regression write tests/baseline/regression.json
 
-## Mutation testing (outside CI: about an hour on two cores): apply each mutant of tools/mutants.py and
+## Mutation testing (outside CI: about ten minutes on two cores): apply each mutant of tools/mutants.py and
 ## each generated rate mutant to a copy of the project, run the tests that guard it (the slow tier too
 ## for those the fast tier misses), and write outputs/mutation/results.json.
 mutation: $(STAMP)
