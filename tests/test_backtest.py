@@ -76,6 +76,8 @@ def test_the_backtest_table_is_reproduced_bit_for_bit_from_its_seed(tmp_path):
     for name in ("backtest.csv", "forecasts.csv", "origin-2023-12-31/posterior.csv"):
         assert (tmp_path / "p" / name).read_bytes() == (tmp_path / "a" / name).read_bytes(), name
     # Another seed gives another forecast (its first origin is enough to show it).
-    first = pd.read_csv(tmp_path / "a" / "forecasts.csv").query("origin == @origins()[0].date")
+    forecasts = pd.read_csv(tmp_path / "a" / "forecasts.csv", dtype={"origin": str})
+    first = forecasts[forecasts["origin"] == origins()[0].date]
+    assert len(first) == settings.replicates
     other = run_origin(dataclasses.replace(settings, seed=6), 0).forecast
     assert first["attacks"].tolist() != other["attacks"].tolist()

@@ -3,6 +3,8 @@ stylised facts, the posterior and the sensitivity. Each function takes tables an
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -54,7 +56,7 @@ def backtest_intervals(table: pd.DataFrame) -> Figure:
     quantities = list(dict.fromkeys(table["quantity"]))
     fig = Figure(figsize=(4.2 * len(origins), 2.6 * len(quantities)), dpi=100)
     axes = np.atleast_2d(fig.subplots(len(quantities), len(origins), squeeze=False))
-    for (i, quantity), (j, origin) in ((a, b) for a in enumerate(quantities) for b in enumerate(origins)):
+    for (i, quantity), (j, origin) in itertools.product(enumerate(quantities), enumerate(origins)):
         ax = axes[i, j]
         rows = table[(table["origin"] == origin) & (table["quantity"] == quantity)].reset_index(drop=True)
         if rows.empty:

@@ -281,20 +281,16 @@ def hawkes_fit(result):
 def scenarios_report(ns) -> tuple[str, object]:
     """Every named scenario: attacks per month in the comparison window, and the paired difference from the
     baseline (the same seed: common random numbers)."""
-    from sim.analysis.compare import paired_difference
+    from sim.analysis.compare import paired_difference, window_rates
     from sim.config.load import list_scenarios
 
     start, end = COMPARISON_WINDOW
     names = [BASELINE_SCENARIO, *(e.name for e in list_scenarios() if e.name != BASELINE_SCENARIO)]
-    monthly = {}
-    for name in names:
-        result = ensemble(name, [f"end={end}"], ns.mode, ns.replicates, ns.seed, ns.workers)
-        monthly[name] = result.monthly
+    monthly = {name: ensemble(name, [f"end={end}"], ns.mode, ns.replicates, ns.seed, ns.workers).monthly
+               for name in names}
     rows = []
     for name in names:
         d = paired_difference(monthly[BASELINE_SCENARIO], monthly[name], start, end)
-        from sim.analysis.compare import window_rates
-
         rates = window_rates(monthly[name], start, end).to_numpy()
         rows.append({"scenario": name, "attacks/month median": float(np.median(rates)),
                      "90% interval": f"{np.quantile(rates, 0.05):.1f}–{np.quantile(rates, 0.95):.1f}",
