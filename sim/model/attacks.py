@@ -10,6 +10,8 @@ Every attack is logged as it happens.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.model.part import Part, Stream
@@ -19,6 +21,29 @@ ATTACKS = Stream("attacks", 4, "whether an active cell attacks, where, what type
 ATTACK_TYPES = ("ied", "ambush", "assassination", "checkpoint_raid", "complex_attack")
 COMPLEX = ATTACK_TYPES.index("complex_attack")
 LOG_FIELDS = ("day", "area", "cell", "type", "killed", "wounded", "directed")
+
+@dataclass(frozen=True)
+class AttackLog:
+    """Every attack of a replicate so far, by column (one entry per attack, in the order they happened)."""
+
+    day: np.ndarray
+    area: np.ndarray
+    cell: np.ndarray
+    type: np.ndarray
+    killed: np.ndarray
+    wounded: np.ndarray
+    directed: np.ndarray
+
+    @classmethod
+    def empty(cls) -> AttackLog:
+        return cls(*(np.zeros(0, np.int64) for _ in LOG_FIELDS))
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: np.asarray(getattr(self, name), dtype=np.int64) for name in LOG_FIELDS}
+
 
 AttacksType, Attacks = declare("Attacks", __name__, {
     # The log, one entry per attack (the first `logged`):

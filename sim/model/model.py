@@ -25,7 +25,7 @@ import numpy as np
 from sim.config.schema import ModelParams, TimelineChange
 from sim.model import day as days
 from sim.model import network
-from sim.model.attacks import LOG_FIELDS
+from sim.model.attacks import LOG_FIELDS, AttackLog
 from sim.model.clock import calendar
 from sim.model.geography import load_geography
 from sim.model.part import FLOW
@@ -129,6 +129,11 @@ class InsurgencyModel(mesa.Model):
         return self.outcome()
 
     # ----- records ----------------------------------------------------------------------------
+    @property
+    def attacks(self) -> AttackLog:
+        """Every attack so far (a copy)."""
+        return AttackLog(**attack_log(self.world))
+
     def outcome(self) -> ReplicateOutcome:
         """The attack log, the monthly records (flows as changes over each month) and the running totals."""
         return ReplicateOutcome(attack_log(self.world), monthly(self.world), list(self.month_starts),
