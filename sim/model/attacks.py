@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.part import Part, Stream
-from sim.model.state import FLAGS, FLOAT_TABLE, INT, INT_TABLE, INTS, declare, kernel
+from sim.model.state import FLAGS, FLOAT_TABLE, INT, INT_TABLE, INTS, build, declare, kernel
 
 ATTACKS = Stream("attacks", 4, "whether an active cell attacks, where, what type, how many casualties")
 ATTACK_TYPES = ("ied", "ambush", "assassination", "checkpoint_raid", "complex_attack")
@@ -188,15 +188,19 @@ def _attack(w) -> None:
               ins.attack_cost_usd, ins.weapons_per_attack, w.streams.attacks)
 
 
-def _start(setup) -> Attacks:
+def _tables(setup) -> dict:
+    return {"type_weights": setup.per_regime(lambda p: np.asarray(p.attacks.type_weights, dtype=float)
+                                             / np.asarray(p.attacks.type_weights, dtype=float).sum())}
+
+
+def _start(setup, tables) -> Attacks:
     geo, capacity = setup.geography, 256
     width = geo.neighbours.shape[1]
-    weights = setup.per_regime(lambda p: np.asarray(p.attacks.type_weights, dtype=float)
-                               / np.asarray(p.attacks.type_weights, dtype=float).sum())
-    attacks = Attacks(*(np.zeros(capacity, np.int64) for _ in range(6)), np.zeros(capacity, np.bool_), 0,
-                      np.zeros(64, np.int64), 0, np.full((geo.n_areas, width), -1, np.int64),
-                      np.zeros((geo.n_areas, width)), np.zeros(geo.n_areas, np.int64), weights)
-    return attacks
+    log = {name: np.zeros(capacity, np.bool_ if name == "directed" else np.int64) for name in LOG_FIELDS}
+    return build(Attacks, {**log, "logged": 0, "today_areas": np.zeros(64, np.int64), "n_today": 0,
+                           "staging_targets": np.full((geo.n_areas, width), -1, np.int64),
+                           "staging_cumulative": np.zeros((geo.n_areas, width)),
+                           "staging_count": np.zeros(geo.n_areas, np.int64), **tables})
 
 
 PART = Part(
@@ -207,6 +211,7 @@ PART = Part(
            "staging_targets", "staging_cumulative", "staging_count"),
     sections=("attacks", "insurgents"),
     streams=(ATTACKS,),
+    tables=_tables,
     start=_start,
     hooks={"stance_week": _restage, "attacks": _attack},
 )

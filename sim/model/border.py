@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.model.network import form_cells
 from sim.model.part import FLOW, Part, Record, Stream
-from sim.model.state import FLOAT_TABLE, FLOATS, INT, INTS, declare, kernel
+from sim.model.state import FLOAT_TABLE, FLOATS, INT, INTS, build, declare, kernel
 from sim.model.syria import effort_factor
 
 BORDER = Stream("border", 2, "crossings into Iraq and redeployments out of it")
@@ -119,11 +119,16 @@ def _derived(params, geo) -> tuple[np.ndarray, float, np.ndarray]:
     return permeability, success, shares * permeability / max(success, 1e-300)
 
 
-def _start(setup) -> Border:
+def _tables(setup) -> dict:
     rows = [_derived(p, setup.geography) for p in setup.regimes]
+    return {"permeability": np.array([r[0] for r in rows]), "success_chance": np.array([r[1] for r in rows]),
+            "crossing_odds": np.array([r[2] for r in rows])}
+
+
+def _start(setup, tables) -> Border:
     n = len(setup.geography.crossings)
-    return Border(np.zeros(n, np.int64), np.zeros(n, np.int64), 0, 0, np.array([r[0] for r in rows]),
-                  np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
+    return build(Border, {"crossed": np.zeros(n, np.int64), "left": np.zeros(n, np.int64), "arrived_today": 0,
+                          "departed_today": 0, **tables})
 
 
 PART = Part(
@@ -133,6 +138,7 @@ PART = Part(
     state=("crossed", "left", "arrived_today", "departed_today"),
     sections=("syria", "iraqi_forces", "insurgents"),
     streams=(BORDER,),
+    tables=_tables,
     start=_start,
     hooks={"border": _cross},
     monthly=(Record("crossed_into_iraq", FLOW, "fighters who crossed from Syria into Iraq"),

@@ -18,7 +18,7 @@ from sim.config.schema import IMPULSE_KINDS
 from sim.model import network
 from sim.model.attacks import ATTACKS
 from sim.model.part import STATE, Part, Record, Stream
-from sim.model.state import FLOAT, FLOAT_TABLE, FLOATS, INT, INTS, declare, kernel
+from sim.model.state import FLOAT, FLOAT_TABLE, FLOATS, INT, INTS, build, declare, kernel
 from sim.model.syria import effort_factor
 from sim.units import DAYS_PER_WEEK
 
@@ -309,22 +309,31 @@ def _record(w, values) -> None:
     values[3] = network.fighters_by_area(net, w.places.n_areas).max()
 
 
-def _start(setup) -> Cells:
+def _tables(setup) -> dict:
+    geo = setup.geography
+    return {
+        "net_income": setup.per_regime(lambda q: q.insurgents.income_per_member_usd_per_day * geo.population_k
+                                       / (geo.population_k + q.insurgents.income_half_population_k)
+                                       - q.insurgents.upkeep_per_member_usd_per_day),
+        "propaganda": setup.per_regime(lambda q: 1.0 + q.regional.recruitment_boost),
+        "excitation_keep": setup.per_regime(lambda q: np.exp(-1.0 / q.insurgents.excitation_decay_days)),
+        "desertion_week": setup.per_regime(
+            lambda q: 1.0 - (1.0 - q.insurgents.desertion_rate_per_day) ** DAYS_PER_WEEK),
+    }
+
+
+def _start(setup, tables) -> Cells:
     geo, p = setup.geography, setup.params.insurgents
     places = setup.places
     capacity = max(64, 4 * int(p.initial_fighters_iraq / p.mean_cell_size))
-    empty = network.empty_network(capacity, 1 + len(geo.units) + len(geo.base_ids))
     sizes = np.arange(network.SIZE_TABLE_LENGTH, dtype=float)
-    income = setup.per_regime(lambda q: q.insurgents.income_per_member_usd_per_day * geo.population_k
-                              / (geo.population_k + q.insurgents.income_half_population_k)
-                              - q.insurgents.upkeep_per_member_usd_per_day)
-    cells = Cells(*empty.values(), float(p.central_reserves_usd),
-                  np.zeros(len(geo.wilaya_ids)), 0, np.zeros(64, np.int64), 0, np.zeros(0),
-                  np.arange(geo.n_areas), np.zeros(geo.n_areas), 0.0,
-                  np.sqrt(np.maximum(sizes, 1.0) / p.mean_cell_size), float(p.mean_cell_size), income,
-                  setup.per_regime(lambda q: 1.0 + q.regional.recruitment_boost),
-                  setup.per_regime(lambda q: np.exp(-1.0 / q.insurgents.excitation_decay_days)),
-                  setup.per_regime(lambda q: 1.0 - (1.0 - q.insurgents.desertion_rate_per_day) ** DAYS_PER_WEEK))
+    cells = build(Cells, {
+        **network.empty_network(capacity, 1 + len(geo.units) + len(geo.base_ids)),
+        "central_reserve_usd": float(p.central_reserves_usd), "excitation": np.zeros(len(geo.wilaya_ids)),
+        "peak_area_fighters": 0, "attackers": np.zeros(64, np.int64), "n_attackers": 0, "capability": np.zeros(0),
+        "refuge": np.arange(geo.n_areas), "recruit_rate": np.zeros(geo.n_areas), "central_stipend_usd": 0.0,
+        "size_factor": np.sqrt(np.maximum(sizes, 1.0) / p.mean_cell_size), "mean_cell_size": float(p.mean_cell_size),
+        **tables})
     iraq = np.flatnonzero(geo.in_iraq)
     settled = iraq[~geo.hideout[iraq] & (geo.population_k[iraq] < p.no_start_cells_above_population_k)]
     rng = setup.streams["start"]
@@ -343,6 +352,7 @@ PART = Part(
            "n_attackers", "capability", "refuge", "recruit_rate", "central_stipend_usd"),
     sections=("insurgents", "regional"),
     streams=(START, CELLS, ATTACKS),
+    tables=_tables,
     start=_start,
     hooks={"conditions": _conditions, "cells_week": _week, "cells": _act, "attacks": _excite,
            "housekeeping": _housekeeping},

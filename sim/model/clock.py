@@ -111,9 +111,9 @@ def calendar(start: dt.date, n_days: int) -> tuple[np.ndarray, np.ndarray, list[
     return index, month_end, starts
 
 
-def new_clock(timeline: Timeline, start: dt.date, n_days: int) -> Clock:
-    """The clock of a replicate before its first day."""
-    month_of_day, month_end, _ = calendar(start, n_days)
+def new_clock(timeline: Timeline, month_of_day: np.ndarray, month_end: np.ndarray) -> Clock:
+    """The clock of a replicate before its first day (the calendar as `calendar` gives it)."""
+    n_days = month_of_day.size
     later = timeline.impulse_day > 0
     return Clock(0, n_days, 0.0, 0, timeline.regime_start, month_of_day, month_end,
                  timeline.impulse_day[later], timeline.impulse_kind[later], timeline.impulse_amount[later],

@@ -17,7 +17,7 @@ import numpy as np
 from sim.model.community import collateral
 from sim.model.forces import STRIKES, strike_cells
 from sim.model.part import Part
-from sim.model.state import FLOAT_TABLE, FLOATS, INT, declare, kernel
+from sim.model.state import FLOAT_TABLE, FLOATS, INT, build, declare, kernel
 
 CoalitionType, Coalition = declare("Coalition", __name__, {
     "strikes": INT,
@@ -63,12 +63,16 @@ def posture_label(base_names, capacity: np.ndarray) -> str:
     return ", ".join(open_bases) or "no coalition base in Iraq"
 
 
-def _start(setup) -> Coalition:
+def _tables(setup) -> dict:
     geo = setup.geography
     distance = geo.base_distance_km()
     rows = [coverage(p, geo, distance) for p in setup.regimes]
-    return Coalition(0, 0, np.array([c for c, _ in rows]), np.array([cover for _, cover in rows]),
-                     setup.per_regime(lambda p: p.relations.intelligence_sharing))
+    return {"capacity": np.array([c for c, _ in rows]), "cover": np.array([cover for _, cover in rows]),
+            "sharing": setup.per_regime(lambda p: p.relations.intelligence_sharing)}
+
+
+def _start(setup, tables) -> Coalition:
+    return build(Coalition, {"strikes": 0, "removed_by_strikes": 0, **tables})
 
 
 PART = Part(
@@ -78,6 +82,7 @@ PART = Part(
     state=("strikes", "removed_by_strikes"),
     sections=("coalition", "relations", "regional"),
     streams=(STRIKES,),
+    tables=_tables,
     start=_start,
     hooks={"located": _strike_located},
     counters={"strikes": lambda c: c.strikes, "removed_by_strikes": lambda c: c.removed_by_strikes},

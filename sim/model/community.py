@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.part import Part, Stream
-from sim.model.state import FLOATS, INT, declare, kernel
+from sim.model.state import FLOATS, INT, build, declare, kernel
 from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
 COMMUNITY = Stream("community", 9, "collateral damage and the backlash it causes")
@@ -69,15 +69,19 @@ def _week(w) -> None:
     settle_stance(w.community, w.places.community_stance, grievance, r)
 
 
-def _start(setup) -> Community:
-    n = setup.geography.n_areas
+def _tables(setup) -> dict:
     shortfall = setup.per_regime(lambda p: max(0.0, 1.0 - p.relations.security_budget))
     rate = setup.per_regime(lambda p: p.relations.reconstruction_stance_drift_per_year)
     decay = setup.per_regime(lambda p: p.iraqi_forces.backlash_decay_days)
+    return {"drift_per_day": rate * shortfall / DAYS_PER_YEAR, "backlash_keep_week": np.exp(-1.0 / decay) ** DAYS_PER_WEEK,
+            "per_incident": setup.per_regime(lambda p: p.iraqi_forces.backlash_stance_per_incident)}
+
+
+def _start(setup, tables) -> Community:
+    n = setup.geography.n_areas
     # The stance before the first settlement (day 0) is read by nothing: the settlement sets it first.
-    return Community(np.zeros(n), np.zeros(n), setup.geography.community_stance.copy(), 0,
-                     rate * shortfall / DAYS_PER_YEAR, np.exp(-1.0 / decay) ** DAYS_PER_WEEK,
-                     setup.per_regime(lambda p: p.iraqi_forces.backlash_stance_per_incident))
+    return build(Community, {"drift": np.zeros(n), "backlash": np.zeros(n),
+                             "stance": setup.geography.community_stance.copy(), "incidents": 0, **tables})
 
 
 PART = Part(
@@ -87,6 +91,7 @@ PART = Part(
     state=("drift", "backlash", "stance", "incidents"),
     sections=("relations", "iraqi_forces"),
     streams=(COMMUNITY,),
+    tables=_tables,
     start=_start,
     hooks={"stance_week": _week},
     counters={"collateral_incidents": lambda c: c.incidents},

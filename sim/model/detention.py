@@ -95,7 +95,7 @@ def _record(w, values) -> None:
     values[2] = w.detention.iraq_prisons
 
 
-def _start(setup) -> Detention:
+def _start(setup, tables) -> Detention:
     p = setup.params
     return Detention(int(p.syria.detainees), int(p.syria.camp_population), int(p.iraqi_forces.prison_detainees),
                      0, 0, 0, 0)

@@ -23,7 +23,7 @@ from sim.model import network
 from sim.model.community import collateral
 from sim.model.part import FLOW, Part, Record, Stream
 from sim.model.places import PMF_BRANCH
-from sim.model.state import FLOAT, FLOAT_TABLE, FLOATS, INT, INTS, declare, kernel
+from sim.model.state import FLOAT, FLOAT_TABLE, FLOATS, INT, INTS, build, declare, kernel
 
 DETECTION = Stream("detection", 5, "detection by Iraqi forces and hideout sweeps")
 RAIDS = Stream("raids", 6, "raids, captures and what captives expose")
@@ -312,16 +312,19 @@ def _derived(params, geo, cover, sharing) -> dict:
     }
 
 
-def _start(setup) -> Forces:
-    geo, coalition = setup.geography, setup.built["coalition"]
-    cover, sharing = coalition.cover, coalition.sharing
-    rows = [_derived(p, geo, cover[r], sharing[r]) for r, p in enumerate(setup.regimes)]
-    table = {name: np.array([row[name] for row in rows]) for name in rows[0]}
-    n = geo.n_areas
-    return Forces(np.zeros(n), np.zeros(n), np.ones(n), np.zeros(n), np.zeros(64, np.int64), 0, 0, 0, 0, 0,
-                  table["readiness"], table["base_presence"], table["pmf_share"], table["own_isr"], table["isr"],
-                  table["iraq_pressure"], table["reaction_keep"], table["intel_keep"],
-                  setup.params.iraqi_forces.intel_to_locate)
+def _tables(setup) -> dict:
+    coalition = setup.tables["coalition"]
+    rows = [_derived(p, setup.geography, coalition["cover"][r], coalition["sharing"][r])
+            for r, p in enumerate(setup.regimes)]
+    return {name: np.array([row[name] for row in rows]) for name in rows[0]}
+
+
+def _start(setup, tables) -> Forces:
+    n = setup.geography.n_areas
+    return build(Forces, {"reaction": np.zeros(n), "presence": np.zeros(n), "undeterred": np.ones(n),
+                          "detection": np.zeros(n), "located": np.zeros(64, np.int64), "n_located": 0, "raids": 0,
+                          "removed_by_raids": 0, "strikes": 0, "removed_by_strikes": 0,
+                          "intel_to_locate": setup.params.iraqi_forces.intel_to_locate, **tables})
 
 
 PART = Part(
@@ -332,6 +335,7 @@ PART = Part(
            "removed_by_raids", "strikes", "removed_by_strikes", "intel_to_locate"),
     sections=("iraqi_forces", "relations", "regional", "insurgents"),
     streams=(DETECTION, RAIDS, STRIKES),
+    tables=_tables,
     start=_start,
     hooks={"presence": _presence, "conditions": _conditions, "attacks": _after_attacks, "response": _response,
            "located": _strike_and_raid},

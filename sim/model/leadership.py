@@ -176,7 +176,7 @@ def _impulse(w, kind, amount, target) -> None:
          w.streams.leadership, w.places.wilaya)
 
 
-def _start(setup) -> dict:
+def _start(setup, tables) -> Leadership:
     geo, p = setup.geography, setup.params.insurgents
     n_posts = len(geo.wilaya_ids) + 1
     alive = setup.streams["start"].random(n_posts) < p.leadership_intact

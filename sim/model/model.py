@@ -94,14 +94,15 @@ class InsurgencyModel(mesa.Model):
         self.start_date = dt.date.fromisoformat(start)
         self.end_date = dt.date.fromisoformat(end)
         self.n_days = (self.end_date - self.start_date).days + 1
-        _, _, self.month_starts = calendar(self.start_date, self.n_days)
         if world is None:
-            self.world, self.timeline = build_world(params, changes, start, end, self.streams)
+            self.world, made = build_world(params, changes, start, end, self.streams)
+            self.timeline = made.timeline
             first = self.timeline.first_day_impulses()
             days.begin(self.world, self.timeline.impulse_kind[first], self.timeline.impulse_amount[first],
                        self.timeline.impulse_target[first])
         else:
             self.world, self.timeline = world, None
+        self.month_starts = calendar(self.start_date, self.n_days)[2] if world is not None else list(made.month_starts)
         self._inspected: list[mesa.Agent] = []
 
     # ----- time -----------------------------------------------------------------------------

@@ -9,7 +9,9 @@ A part (the cell network, Iraqi forces, the Syrian arena, ...) is one module of
 - `sections`: the schema sections whose parameters its rules read;
 - `streams`: the random streams it draws from, each owned by one part and
   numbered once for ever (the seed contract, sim/runs/seeds.py);
-- `start`: its struct for a new replicate (its start state and its tables);
+- `tables`: what it derives from the parameters, one row per regime (computed once for all replicates
+  that share their parameters and dated changes, and shared read-only between them);
+- `start`: its struct for a new replicate: its start state, with those tables;
 - `hooks`: where it acts in the day, by phase name (sim/model/day.py lists the
   phases in their order);
 - `monthly` and `record`: what it records at each month's end;
@@ -64,7 +66,7 @@ class Setup:
     places: Any                         # the geography as arrays (sim/model/places.py)
     streams: Mapping[str, np.random.Generator]
     n_days: int
-    built: Mapping[str, Any]            # the structs of the parts before this one in the registry
+    tables: Mapping[str, Mapping[str, Any]]   # the tables of the parts before this one, by part
 
     @property
     def params(self) -> ModelParams:
@@ -86,13 +88,14 @@ class Part:
     state: tuple[str, ...]                     # the struct's dynamic fields (the rest are derived tables)
     sections: tuple[str, ...]
     streams: tuple[Stream, ...]
-    start: Callable[[Setup], Any]             # the part's struct for a new replicate
+    start: Callable[[Setup, dict], Any]        # the part's struct for a new replicate, given its tables
     hooks: Mapping[str, Callable] = field(default_factory=dict)
     monthly: tuple[Record, ...] = ()
     record: Callable | None = None
     impulses: tuple[str, ...] = ()
     impulse: Callable | None = None
     counters: Mapping[str, Callable[[Any], int]] = field(default_factory=dict)   # running totals, read at the end
+    tables: Callable[[Setup], dict] = lambda setup: {}
 
     def __post_init__(self) -> None:
         unknown = set(self.state) - set(self.struct.fields)

@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.model.leadership import centre_factor
 from sim.model.part import FLOW, STATE, Part, Record, Stream
-from sim.model.state import FLOAT, FLOATS, INT, declare, kernel
+from sim.model.state import FLOAT, FLOATS, INT, build, declare, kernel
 from sim.units import DAYS_PER_WEEK
 
 SYRIA = Stream("syria", 1, "the Syrian arena: its reservoir of fighters")
@@ -124,11 +124,16 @@ def _record(w, values) -> None:
     values[2] = w.syria.attacks
 
 
-def _start(setup) -> Syria:
+def _tables(setup) -> dict:
+    return {"effort_keep_week": setup.per_regime(lambda q: np.exp(-DAYS_PER_WEEK / q.syria.effort_shift_days)),
+            "loss_chance_week": setup.per_regime(
+                lambda q: 1.0 - (1.0 - q.syria.attrition_rate_per_day) ** DAYS_PER_WEEK)}
+
+
+def _start(setup, tables) -> Syria:
     p = setup.params.syria
-    return Syria(int(p.free_fighters), float(p.iraq_effort_share), 0, 0,
-                 setup.per_regime(lambda q: np.exp(-DAYS_PER_WEEK / q.syria.effort_shift_days)),
-                 setup.per_regime(lambda q: 1.0 - (1.0 - q.syria.attrition_rate_per_day) ** DAYS_PER_WEEK))
+    return build(Syria, {"free_fighters": int(p.free_fighters), "iraq_effort": float(p.iraq_effort_share),
+                         "attacks": 0, "removed": 0, **tables})
 
 
 PART = Part(
@@ -138,6 +143,7 @@ PART = Part(
     state=("free_fighters", "iraq_effort", "attacks", "removed"),
     sections=("syria", "insurgents"),
     streams=(SYRIA, SYRIA_ATTACKS),
+    tables=_tables,
     start=_start,
     hooks={"outside_week": _week, "syria": _attack},
     monthly=(Record("syria_free_fighters", STATE, "IS fighters at large in Syria"),

@@ -10,12 +10,14 @@ copy taken on the branch date (`branch_world`).
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.config.schema import ModelParams, TimelineChange
-from sim.model.clock import Clock, Timeline, compile_timeline, new_clock
+from sim.model.clock import Clock, Timeline, calendar, compile_timeline, new_clock
 from sim.model.geography import load_geography
 from sim.model.parameters import SECTIONS, section_dtype, section_records
 from sim.model.part import Setup
@@ -46,27 +48,65 @@ def params_struct(regimes: Sequence[ModelParams]) -> Params:
     return Params(*(section_records(s, regimes) for s in SECTIONS))
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What every replicate of the same parameters and dated changes shares: the timeline, the parameters of
+    each regime as records, and each part's tables (read-only once made)."""
+
+    timeline: Timeline
+    start: dt.date
+    n_days: int
+    month_of_day: np.ndarray
+    month_end: np.ndarray
+    month_starts: tuple[str, ...]
+    params: Params
+    tables: dict[str, dict]
+
+
+# Plans by the identity of the parameters and changes they were made from; each entry keeps those objects
+# alive, so an identity is never reused while its plan is kept.
+_PLANS: OrderedDict = OrderedDict()
+PLANS_KEPT = 64
+
+
+def plan(params: ModelParams, changes: Sequence[TimelineChange], start: str, end: str) -> Plan:
+    """The plan of a run from `start` to `end` under `params` and `changes` (made once, then reused)."""
+    key = (id(params), id(changes), start, end)
+    if key in _PLANS:
+        _PLANS.move_to_end(key)
+        return _PLANS[key][2]
+    start_date = dt.date.fromisoformat(start)
+    n_days = (dt.date.fromisoformat(end) - start_date).days + 1
+    geo = load_geography()
+    timeline = compile_timeline(params, changes, start_date, n_days, geo)
+    tables: dict[str, dict] = {}
+    setup = Setup(timeline.regimes, geo, places(), {}, n_days, tables)
+    for part in PARTS:
+        tables[part.name] = part.tables(setup)
+    month_of_day, month_end, month_starts = calendar(start_date, n_days)
+    made = Plan(timeline, start_date, n_days, month_of_day, month_end, tuple(month_starts),
+                params_struct(timeline.regimes), tables)
+    _PLANS[key] = (params, changes, made)
+    if len(_PLANS) > PLANS_KEPT:
+        _PLANS.popitem(last=False)
+    return made
+
+
 def build_world(params: ModelParams, changes: Sequence[TimelineChange], start: str, end: str,
-                generators: Mapping[str, np.random.Generator]) -> tuple[World, Timeline]:
+                generators: Mapping[str, np.random.Generator]) -> tuple[World, Plan]:
     """A replicate's world on its start date, before the first day, and the timeline it follows.
 
-    The parts are built in registry order, each from the parameters of every regime and the streams; the
-    day's conditions and the one-off events of the start date are applied by the caller
-    (`sim.model.day.begin`)."""
-    start_date, end_date = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    n_days = (end_date - start_date).days + 1
-    geo, place_arrays = load_geography(), places()
-    timeline = compile_timeline(params, changes, start_date, n_days, geo)
-    built: dict = {}
-    setup = Setup(timeline.regimes, geo, place_arrays, generators, n_days, built)
-    for part in PARTS:
-        built[part.name] = part.start(setup)
-    clock = new_clock(timeline, start_date, n_days)
-    n_months = int(clock.month_of_day[-1]) + 1
-    world = World(clock, place_arrays, params_struct(timeline.regimes),
-                  build(Streams, {s.name: generators[s.name] for s in streams()}),
-                  np.zeros((n_months, N_RECORDS)), *(built[part.name] for part in PARTS))
-    return world, timeline
+    The parts are built in registry order, each from its tables and the streams; the day's conditions and
+    the one-off events of the start date are applied by the caller (`sim.model.day.begin`)."""
+    made = plan(params, changes, start, end)
+    timeline = made.timeline
+    setup = Setup(timeline.regimes, load_geography(), places(), generators, made.n_days, made.tables)
+    parts = [part.start(setup, made.tables[part.name]) for part in PARTS]
+    clock = new_clock(timeline, made.month_of_day, made.month_end)
+    n_months = len(made.month_starts)
+    world = World(clock, setup.places, made.params, build(Streams, {s.name: generators[s.name] for s in streams()}),
+                  np.zeros((n_months, N_RECORDS)), *parts)
+    return world, made
 
 
 def copy_world(world: World, generators: dict[str, np.random.Generator]) -> World:
