@@ -26,12 +26,11 @@ from sim.config.schema import ModelParams, TimelineChange
 from sim.model import day as days
 from sim.model import network
 from sim.model.attacks import LOG_FIELDS, AttackLog
-from sim.model.clock import calendar
 from sim.model.geography import load_geography
 from sim.model.part import FLOW
 from sim.model.parts import PARTS, monthly_records
 from sim.model.snapshot import ModelSnapshot, take_snapshot
-from sim.model.world import World, build_world
+from sim.model.world import World, build_world, plan
 
 # What the model records at the end of each month, in the columns' order.
 MONTHLY_OUTPUTS = tuple(record.name for _, record in monthly_records())
@@ -88,21 +87,24 @@ class InsurgencyModel(mesa.Model):
 
     def __init__(self, params: ModelParams, start: str, end: str, streams: Mapping[str, np.random.Generator],
                  changes: Sequence[TimelineChange] = (), world: World | None = None):
+        """A new replicate on its start date; or, with `world` (a branch: sim.model.world.branch_world, whose
+        streams are `streams`), one that continues that world."""
         super().__init__(rng=streams["start"])
         self.streams = dict(streams)
         self.geography = load_geography()
         self.start_date = dt.date.fromisoformat(start)
         self.end_date = dt.date.fromisoformat(end)
         self.n_days = (self.end_date - self.start_date).days + 1
+        made = plan(params, changes, start, end)
+        self.timeline, self.month_starts = made.timeline, list(made.month_starts)
         if world is None:
-            self.world, made = build_world(params, changes, start, end, self.streams)
-            self.timeline = made.timeline
+            self.world = build_world(made, self.streams)
             first = self.timeline.first_day_impulses()
             days.begin(self.world, self.timeline.impulse_kind[first], self.timeline.impulse_amount[first],
                        self.timeline.impulse_target[first])
         else:
-            self.world, self.timeline = world, None
-        self.month_starts = calendar(self.start_date, self.n_days)[2] if world is not None else list(made.month_starts)
+            self.world = world
+            self.steps = self.time = int(world.clock.day)
         self._inspected: list[mesa.Agent] = []
 
     # ----- time -----------------------------------------------------------------------------
@@ -146,8 +148,6 @@ class InsurgencyModel(mesa.Model):
 
     def applied_changes(self) -> tuple[str, ...]:
         """Labels of the dated changes in force so far, oldest first."""
-        if self.timeline is None:
-            return ()
         regime = int(self.world.clock.regime)
         return tuple(label for labels in self.timeline.regime_labels[: regime + 1] for label in labels)
 

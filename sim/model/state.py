@@ -65,7 +65,9 @@ def _accessors():
         for name, cls in _DECLARED.items():
             fields = ", ".join(cls.fields)
             lines += [f"from {cls.__module__} import {name}",
-                      f"@njit(cache=True)\ndef new_{name}({fields}):\n    return {name}({fields})"]
+                      f"@njit(cache=True)\ndef new_{name}({fields}):\n    return {name}({fields})",
+                      f"@njit(cache=True)\ndef copy_{name}(s):\n    return {name}("
+                      + ", ".join(_copied(field, kind) for field, kind in cls.field_types.items()) + ")"]
             for field in cls.fields:
                 lines += [f"@njit(cache=True)\ndef get_{name}_{field}(s):\n    return s.{field}",
                           f"@njit(cache=True)\ndef set_{name}_{field}(s, v):\n    s.{field} = v"]
@@ -81,6 +83,26 @@ def _accessors():
         spec.loader.exec_module(module)
         _ACCESSORS.append(module)
     return _ACCESSORS[0]
+
+
+def _copied(field: str, kind: types.Type) -> str:
+    """The expression that copies one field in a compiled deep copy: arrays and structs are copied, generators
+    are shared (numba cannot copy one; `copy_struct`'s caller replaces them)."""
+    if isinstance(kind, types.Array):
+        return f"s.{field}.copy()"
+    if isinstance(kind, types.StructRef):
+        return f"copy_{_name_of(kind)}(s.{field})"
+    return f"s.{field}"
+
+
+def _name_of(kind: types.StructRef) -> str:
+    return next(name for name, cls in _DECLARED.items() if cls.numba_type == kind)
+
+
+def copy_struct(struct):
+    """A deep copy of a struct, made by compiled code: arrays and nested structs copied, random generators
+    shared with the original (replace them before the copy draws)."""
+    return getattr(_accessors(), f"copy_{type(struct).__name__}")(struct)
 
 
 def _property(type_name: str, field: str) -> property:

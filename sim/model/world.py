@@ -23,7 +23,7 @@ from sim.model.parameters import SECTIONS, section_dtype, section_records
 from sim.model.part import Setup
 from sim.model.parts import PARTS, monthly_records, streams
 from sim.model.places import Places, places
-from sim.model.state import FLOAT_TABLE, GENERATOR, build, copy_value, declare, records, values_of
+from sim.model.state import FLOAT_TABLE, GENERATOR, build, copy_struct, copy_value, declare, records, values_of
 
 ParamsType, Params = declare("Params", __name__, {s: records(section_dtype(s)) for s in SECTIONS})
 StreamsType, Streams = declare("Streams", __name__, {s.name: GENERATOR for s in streams()})
@@ -92,13 +92,11 @@ def plan(params: ModelParams, changes: Sequence[TimelineChange], start: str, end
     return made
 
 
-def build_world(params: ModelParams, changes: Sequence[TimelineChange], start: str, end: str,
-                generators: Mapping[str, np.random.Generator]) -> tuple[World, Plan]:
-    """A replicate's world on its start date, before the first day, and the timeline it follows.
+def build_world(made: Plan, generators: Mapping[str, np.random.Generator]) -> World:
+    """A replicate's world on its start date, before the first day, following plan `made`.
 
     The parts are built in registry order, each from its tables and the streams; the day's conditions and
     the one-off events of the start date are applied by the caller (`sim.model.day.begin`)."""
-    made = plan(params, changes, start, end)
     timeline = made.timeline
     setup = Setup(timeline.regimes, load_geography(), places(), generators, made.n_days, made.tables)
     parts = [part.start(setup, made.tables[part.name]) for part in PARTS]
@@ -106,7 +104,7 @@ def build_world(params: ModelParams, changes: Sequence[TimelineChange], start: s
     n_months = len(made.month_starts)
     world = World(clock, setup.places, made.params, build(Streams, {s.name: generators[s.name] for s in streams()}),
                   np.zeros((n_months, N_RECORDS)), *parts)
-    return world, made
+    return world
 
 
 def copy_world(world: World, generators: dict[str, np.random.Generator]) -> World:
@@ -114,11 +112,78 @@ def copy_world(world: World, generators: dict[str, np.random.Generator]) -> Worl
     (the caller keeps them alive while the copy runs)."""
     streams_copy = {name: copy_value(g) for name, g in values_of(world.streams).items()}
     generators.update(streams_copy)
-    values = {name: copy_value(value) for name, value in values_of(world).items()
-              if name not in ("streams", "places")}
-    return build(World, {**values, "places": world.places, "streams": build(Streams, streams_copy)})
+    copy = copy_struct(world)
+    copy.streams = build(Streams, streams_copy)
+    return copy
 
 
 def record_names() -> tuple[str, ...]:
     """The monthly records in the order of the world's `monthly` columns."""
     return tuple(record.name for _, record in monthly_records())
+
+
+def shared_days(plans: Sequence[Plan]) -> int:
+    """How many days from the start every plan spends under the same regimes and one-off events: a run of one
+    can stand for all of them up to that day."""
+    key = tuple(id(p) for p in plans)
+    if key not in _SHARED:
+        _SHARED[key] = (tuple(plans), _shared_days(plans))
+        if len(_SHARED) > PLANS_KEPT:
+            _SHARED.popitem(last=False)
+    return _SHARED[key][1]
+
+
+_SHARED: OrderedDict = OrderedDict()
+
+
+def _shared_days(plans: Sequence[Plan]) -> int:
+    first = plans[0]
+    shared = first.n_days
+    for other in plans[1:]:
+        if (other.start, other.n_days) != (first.start, first.n_days):
+            return 0
+        shared = min(shared, _common_regime_days(first.timeline, other.timeline, first.n_days),
+                     _common_impulse_days(first.timeline, other.timeline, first.n_days))
+    return shared
+
+
+def _common_regime_days(a: Timeline, b: Timeline, n_days: int) -> int:
+    for r in range(min(len(a.regimes), len(b.regimes))):
+        if a.regime_start[r] != b.regime_start[r]:
+            return int(min(a.regime_start[r], b.regime_start[r]))
+        if a.regimes[r] != b.regimes[r]:
+            return int(a.regime_start[r])
+    if len(a.regimes) != len(b.regimes):
+        longer = a if len(a.regimes) > len(b.regimes) else b
+        return int(longer.regime_start[min(len(a.regimes), len(b.regimes))])
+    return n_days
+
+
+def _common_impulse_days(a: Timeline, b: Timeline, n_days: int) -> int:
+    fields = ("impulse_day", "impulse_kind", "impulse_amount", "impulse_target")
+    for k in range(max(a.impulse_day.size, b.impulse_day.size)):
+        if k >= a.impulse_day.size or k >= b.impulse_day.size:
+            return int((a if k < a.impulse_day.size else b).impulse_day[k])
+        if any(getattr(a, f)[k] != getattr(b, f)[k] for f in fields):
+            return int(min(a.impulse_day[k], b.impulse_day[k]))
+    return n_days
+
+
+def branch_world(trunk: World, made: Plan, generators: dict[str, np.random.Generator]) -> World:
+    """A world that continues `trunk` under plan `made`: a copy of its state and streams, with the plan's
+    parameters, tables and calendar of changes. `trunk` must not yet have reached a day where its own plan
+    and `made` differ (`shared_days`); `generators` receives the copy's streams by name."""
+    copy = copy_world(trunk, generators)
+    clock = copy.clock
+    later = made.timeline.impulse_day > 0
+    clock.regime_start = made.timeline.regime_start
+    clock.impulse_day = made.timeline.impulse_day[later]
+    clock.impulse_kind = made.timeline.impulse_kind[later]
+    clock.impulse_amount = made.timeline.impulse_amount[later]
+    clock.impulse_target = made.timeline.impulse_target[later]
+    copy.params = made.params
+    for part in PARTS:
+        struct = getattr(copy, part.name)
+        for name, table in made.tables[part.name].items():
+            setattr(struct, name, table)
+    return copy

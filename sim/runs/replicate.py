@@ -10,6 +10,8 @@ parameters it gets.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from sim.config.calibrated import with_values
@@ -32,11 +34,26 @@ def draws_for(seed: int, indices: list[int]) -> list[int]:
 
 def replicate_params(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> ModelParams:
     """The model parameters replicate `index` starts from: a draw from `posterior` (the shipped one
-    under parameters=posterior), or the config's own."""
+    under parameters=posterior), or the config's own. Replicates that draw the same particle get the
+    same object, so that they share the work done once per set of parameters (sim.model.world.plan)."""
     if posterior is None and cfg.parameters != "posterior":
         return cfg.model
     posterior = posterior or shipped_posterior()
-    return with_values(cfg.model, posterior.values(draw_index(cfg.seed, index, posterior.weights)))
+    return particle_params(cfg.model, posterior, draw_index(cfg.seed, index, posterior.weights))
+
+
+# Parameters by (base parameters, posterior, particle), each entry keeping its keys alive.
+_PARTICLES: OrderedDict = OrderedDict()
+PARTICLES_KEPT = 4096
+
+
+def particle_params(base: ModelParams, posterior: Posterior, particle: int) -> ModelParams:
+    key = (id(base), id(posterior), particle)
+    if key not in _PARTICLES:
+        _PARTICLES[key] = (base, posterior, with_values(base, posterior.values(particle)))
+        if len(_PARTICLES) > PARTICLES_KEPT:
+            _PARTICLES.popitem(last=False)
+    return _PARTICLES[key][2]
 
 
 def replicate_model(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> InsurgencyModel:
