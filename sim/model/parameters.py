@@ -48,12 +48,11 @@ def section_records(section: str, regimes: Sequence[ModelParams]) -> np.ndarray:
     """One record per regime of the parameters of `section`."""
     dtype = section_dtype(section)
     table = np.zeros(len(regimes), dtype=dtype)
-    for row, params in enumerate(regimes):
-        values = getattr(params, section)
-        for name in dtype.names:
-            value = getattr(values, name)
-            if dtype[name].shape and len(value) != dtype[name].shape[0]:
-                raise ValueError(f"{section}.{name} has {len(value)} entries; the model expects "
-                                 f"{dtype[name].shape[0]}")
-            table[row][name] = value
+    sections = [getattr(params, section) for params in regimes]
+    for name in dtype.names:
+        column = [getattr(values, name) for values in sections]
+        width = dtype[name].shape[0] if dtype[name].shape else None
+        if width is not None and any(len(value) != width for value in column):
+            raise ValueError(f"{section}.{name} must have {width} entries, one per attack type")
+        table[name] = column
     return table

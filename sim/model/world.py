@@ -23,7 +23,7 @@ from sim.model.parameters import SECTIONS, section_dtype, section_records
 from sim.model.part import Setup
 from sim.model.parts import PARTS, monthly_records, streams
 from sim.model.places import Places, places
-from sim.model.state import FLOAT_TABLE, GENERATOR, build, copy_struct, copy_value, declare, records, values_of
+from sim.model.state import FLOAT_TABLE, GENERATOR, build, copy_struct, declare, records, values_of
 
 ParamsType, Params = declare("Params", __name__, {s: records(section_dtype(s)) for s in SECTIONS})
 StreamsType, Streams = declare("Streams", __name__, {s.name: GENERATOR for s in streams()})
@@ -102,18 +102,35 @@ def build_world(made: Plan, generators: Mapping[str, np.random.Generator]) -> Wo
     parts = [part.start(setup, made.tables[part.name]) for part in PARTS]
     clock = new_clock(timeline, made.month_of_day, made.month_end)
     n_months = len(made.month_starts)
-    world = World(clock, setup.places, made.params, build(Streams, {s.name: generators[s.name] for s in streams()}),
-                  np.zeros((n_months, N_RECORDS)), *parts)
+    world = World(clock, setup.places, made.params, streams_struct(generators), np.zeros((n_months, N_RECORDS)),
+                  *parts)
     return world
 
 
-def copy_world(world: World, generators: dict[str, np.random.Generator]) -> World:
-    """A copy of `world` that shares nothing mutable with it; `generators` receives the copy's streams by name
-    (the caller keeps them alive while the copy runs)."""
-    streams_copy = {name: copy_value(g) for name, g in values_of(world.streams).items()}
-    generators.update(streams_copy)
+# The streams' structs by the identity of their generators, each entry keeping its generators alive: passing a
+# generator to compiled code costs a millisecond of typing, so a set of generators reused from replicate to
+# replicate (sim.runs.seeds.StreamBank) is typed once.
+_STREAM_STRUCTS: OrderedDict = OrderedDict()
+
+
+def streams_struct(generators: Mapping[str, np.random.Generator]) -> Streams:
+    """The model's streams as a struct (made once for a given set of generator objects)."""
+    chosen = tuple(generators[s.name] for s in streams())
+    key = tuple(id(g) for g in chosen)
+    if key not in _STREAM_STRUCTS:
+        _STREAM_STRUCTS[key] = (chosen, Streams(*chosen))
+        if len(_STREAM_STRUCTS) > PLANS_KEPT:
+            _STREAM_STRUCTS.popitem(last=False)
+    return _STREAM_STRUCTS[key][1]
+
+
+def copy_world(world: World, generators: Mapping[str, np.random.Generator]) -> World:
+    """A copy of `world` that shares nothing mutable with it, drawing from `generators`, which are first set to
+    the states of the world's own (the caller keeps them alive while the copy runs)."""
+    for name, source in values_of(world.streams).items():
+        generators[name].bit_generator.state = source.bit_generator.state
     copy = copy_struct(world)
-    copy.streams = build(Streams, streams_copy)
+    copy.streams = streams_struct(generators)
     return copy
 
 
@@ -169,10 +186,10 @@ def _common_impulse_days(a: Timeline, b: Timeline, n_days: int) -> int:
     return n_days
 
 
-def branch_world(trunk: World, made: Plan, generators: dict[str, np.random.Generator]) -> World:
-    """A world that continues `trunk` under plan `made`: a copy of its state and streams, with the plan's
-    parameters, tables and calendar of changes. `trunk` must not yet have reached a day where its own plan
-    and `made` differ (`shared_days`); `generators` receives the copy's streams by name."""
+def branch_world(trunk: World, made: Plan, generators: Mapping[str, np.random.Generator]) -> World:
+    """A world that continues `trunk` under plan `made`: a copy of its state, drawing from `generators` set to
+    the trunk's states, with the plan's parameters, tables and calendar of changes. `trunk` must not yet have
+    reached a day where its own plan and `made` differ (`shared_days`)."""
     copy = copy_world(trunk, generators)
     clock = copy.clock
     later = made.timeline.impulse_day > 0

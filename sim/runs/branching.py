@@ -18,8 +18,8 @@ from sim.config.posterior import Posterior
 from sim.config.schema import RunConfig
 from sim.model import InsurgencyModel, ReplicateOutcome
 from sim.model.world import branch_world, plan, shared_days
-from sim.runs.replicate import replicate_model, replicate_params
-from sim.runs.seeds import replicate_streams
+from sim.runs.replicate import replicate_model, replicate_params, run_replicate
+from sim.runs.seeds import BANK
 
 
 def trunk_days(cfgs: Sequence[RunConfig], index: int, posterior: Posterior | None = None) -> int:
@@ -33,14 +33,13 @@ def run_branches(cfgs: Sequence[RunConfig], index: int, posterior: Posterior | N
     """Replicate `index` of each config in `cfgs`, running the days they share once."""
     days = trunk_days(cfgs, index, posterior) if len(cfgs) > 1 else 0
     if days == 0:
-        return [replicate_model(cfg, index, posterior).run() for cfg in cfgs]
-    trunk = replicate_model(cfgs[0], index, posterior)
+        return [run_replicate(cfg, index, posterior) for cfg in cfgs]
+    trunk = replicate_model(cfgs[0], index, posterior, streams=BANK.streams(0, cfgs[0].seed, index))
     trunk.run_until_day(days)
     outcomes = []
-    for cfg in cfgs:
+    for k, cfg in enumerate(cfgs, start=1):
         params = replicate_params(cfg, index, posterior)
-        generators = dict(replicate_streams(cfg.seed, index))       # replaced by the copies' streams below
+        generators = BANK.blank(k)
         world = branch_world(trunk.world, plan(params, cfg.changes, cfg.start, cfg.end), generators)
-        branch = InsurgencyModel(params, cfg.start, cfg.end, generators, cfg.changes, world=world)
-        outcomes.append(branch.run())
+        outcomes.append(InsurgencyModel(params, cfg.start, cfg.end, generators, cfg.changes, world=world).run())
     return outcomes

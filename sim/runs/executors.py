@@ -251,3 +251,53 @@ def start_local_cluster(workers: int):
     with dask.config.set(DASK_WORKER_SETTINGS):       # each worker's nanny hands it this configuration
         return LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
                             dashboard_address=None)
+
+
+class TaskPool:
+    """Long-lived workers for many small tasks whose results come back in the order they were given.
+
+    The calibration's generations and the sensitivity samples map one function over many inputs, again and
+    again; starting workers once (local processes, or a Dask cluster) keeps the model compiled and imported
+    between maps. Results depend only on the inputs, never on the executor or the number of workers.
+    """
+
+    def __init__(self, executor: str = "local", workers: int = 1, scheduler: str = ""):
+        if executor not in EXECUTORS:
+            raise ConfigError(f"executor is '{executor}'; the executors are: {', '.join(EXECUTORS)}.")
+        self.executor, self.workers, self.scheduler = executor, max(1, workers), scheduler
+        self._pool = self._client = self._cluster = None
+
+    def __enter__(self) -> TaskPool:
+        if self.executor == "dask":
+            from distributed import Client
+
+            if self.scheduler:
+                self._client = Client(self.scheduler, timeout="20s")
+            else:
+                self._cluster = start_local_cluster(self.workers)
+                self._client = Client(self._cluster)
+        elif self.workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(),
+                                             initializer=exit_with_process, initargs=(os.getpid(),))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            if exc[0] is not None:
+                stop_pool(self._pool)
+            else:
+                self._pool.shutdown()
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def map(self, function: Callable, items: Sequence) -> list:
+        """`function(item)` for every item, in the items' order, spread over the workers in even chunks."""
+        if self._client is not None:
+            futures = self._client.map(function, list(items), pure=False, retries=DASK_RETRIES)
+            return self._client.gather(futures)
+        if self._pool is None:
+            return [function(item) for item in items]
+        chunk = max(1, math.ceil(len(items) / (self.workers * BLOCKS_PER_WORKER)))
+        return list(self._pool.map(function, items, chunksize=chunk))

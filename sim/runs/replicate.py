@@ -18,7 +18,7 @@ from sim.config.calibrated import with_values
 from sim.config.posterior import Posterior, shipped_posterior
 from sim.config.schema import ModelParams, RunConfig
 from sim.model import InsurgencyModel, ReplicateOutcome
-from sim.runs.seeds import mechanism_sequence, replicate_streams
+from sim.runs.seeds import BANK, mechanism_sequence, replicate_streams
 
 
 def draw_index(seed: int, index: int, weights: np.ndarray) -> int:
@@ -56,12 +56,14 @@ def particle_params(base: ModelParams, posterior: Posterior, particle: int) -> M
     return _PARTICLES[key][2]
 
 
-def replicate_model(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> InsurgencyModel:
-    """Replicate `index` of the ensemble `cfg` describes, built but not yet run."""
+def replicate_model(cfg: RunConfig, index: int, posterior: Posterior | None = None,
+                    streams: dict[str, np.random.Generator] | None = None) -> InsurgencyModel:
+    """Replicate `index` of the ensemble `cfg` describes, built but not yet run; with its own new generators,
+    unless `streams` gives it generators already set for it (sim.runs.seeds.StreamBank)."""
     return InsurgencyModel(replicate_params(cfg, index, posterior), cfg.start, cfg.end,
-                           replicate_streams(cfg.seed, index), cfg.changes)
+                           streams or replicate_streams(cfg.seed, index), cfg.changes)
 
 
 def run_replicate(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> ReplicateOutcome:
-    """Run replicate `index` of the ensemble that `cfg` describes."""
-    return replicate_model(cfg, index, posterior).run()
+    """Run replicate `index` of the ensemble that `cfg` describes (on the process's kept generators)."""
+    return replicate_model(cfg, index, posterior, streams=BANK.streams(0, cfg.seed, index)).run()
