@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from sim.config.schema import ModelParams
-from sim.model import InsurgencyModel, network
+from sim.model import InsurgencyModel, leadership, network
 from sim.model.geography import load_geography
 from sim.runs.replicate import replicate_model
 
@@ -82,3 +82,10 @@ def links(net) -> set[frozenset[int]]:
 
 def linked_uids(net, uid: int) -> set[int]:
     return {int(u) for u in network.links_of(net, uid)}
+
+
+def kill_leader(model: InsurgencyModel, post_index: int) -> None:
+    """The leader of a post killed now, as a strike or a dated kill of the history kills one."""
+    w = model.world
+    leadership.kill(w.leadership, post_index, w.clock.now, params(model).insurgents.leader_replacement_days,
+                    w.streams.leadership, w.places.wilaya)

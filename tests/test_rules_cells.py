@@ -15,7 +15,7 @@ import itertools
 
 import numpy as np
 import pytest
-from frozen import CENTRE, GEO, area, frozen_model, linked_uids, links, only_cells, params, post, record
+from frozen import CENTRE, GEO, area, frozen_model, kill_leader, linked_uids, links, only_cells, params, post, record
 from rates import check_bernoulli, check_binomial, check_count, check_poisson
 from scipy import stats
 
@@ -40,12 +40,6 @@ def draws(model, stream: str = "cells") -> np.ndarray:
     """One uniform draw per cell from the model's own stream, as the day draws them."""
     w = model.world
     return cells.uniforms(getattr(w.streams, stream), w.cells.n)
-
-
-def kill(model, post_index: int) -> None:
-    w = model.world
-    leadership.kill(w.leadership, post_index, w.clock.now, params(model).insurgents.leader_replacement_days,
-                    w.streams.leadership, w.places.wilaya)
 
 
 # ----- 4.5 dormant and active ---------------------------------------------------------------
@@ -91,7 +85,7 @@ def test_assessed_chances_follow_leadership_money_propaganda_size_and_arms():
     weapons = rng.uniform(0, 25, n)
     net = only_cells(model, areas, members, funds, weapons)
     leaders = w.leadership
-    kill(model, post("kirkuk"))
+    kill_leader(model, post("kirkuk"))
     leaders.experience[CENTRE] = 0.3
     leadership._conditions(w)                           # coordination as the day's conditions set it
     cells.assess(net, leaders.area_coordination, net.propaganda[0], ins)
@@ -246,7 +240,7 @@ def test_stipends_are_scaled_down_together_when_the_reserves_run_short_and_stop_
     np.testing.assert_allclose(net.funds[:2], np.maximum(earned + wanted * 100.0 / wanted.sum(), 0.0), rtol=1e-9)
     assert net.central_reserve_usd == 0.0
     net.central_reserve_usd = 1e6
-    kill(model, CENTRE)
+    kill_leader(model, CENTRE)
     net.funds[:2] = 1000.0
     earn_and_spend(model)
     assert net.central_reserve_usd == 1e6
@@ -431,7 +425,7 @@ def test_the_centre_directs_its_share_of_attacks_while_its_post_is_filled():
     log = carry_out_many(model, 10)
     check_binomial(int(log["directed"].sum()), log["directed"].size,
                    params(model).insurgents.central_direction_share, "directed attacks")
-    kill(model, CENTRE)
+    kill_leader(model, CENTRE)
     assert not carry_out_many(model, 1)["directed"].any()
 
 
