@@ -27,6 +27,7 @@ from sim.explore.explain import LEVEL_LABELS, choices_name, period_words, spell_
 from sim.explore.narrate import day_events, map_name, place
 from sim.explore.replicate import RECENT_DAYS, WatchedReplicate
 from sim.explore.serve import choose_port, free_port
+from sim.model import network
 from sim.model.attacks import ATTACK_TYPES, AttackLog
 from sim.model.geography import load_geography
 from sim.runs.ensemble import run_ensemble, run_replicate
@@ -83,7 +84,7 @@ def test_snapshot_is_a_copy_the_viewer_cannot_change():
     snap = model.snapshot()
     fighters = snap.fighters
     snap.cell_members[:] = 0
-    assert model.cells.fighters() == fighters == model.snapshot().fighters
+    assert network.fighters(model.world.cells) == fighters == model.snapshot().fighters
     assert snap.days_simulated == 0 and snap.date == dt.date.fromisoformat(cfg.start)
 
 
