@@ -34,6 +34,8 @@ from sim.config.errors import ConfigError
 # A setting's key: a name with dots (model.insurgents.attack_rate_per_day); Hydra's + and ~ prefixes allowed.
 KEY = re.compile(r"[+~]?[A-Za-z_][\w.]*")
 HELP_FLAGS = ("-h", "--help")
+# Settings with one meaning in every command, checked against the run schema's declared range.
+SHARED_SETTINGS = ("seed", "replicates", "workers")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def parse(command: Command, args: list[str]) -> Parsed:
         raise SystemExit(0)
     spelling = {key: flag for flag, key in command.flags.items() if key and flag in args}
     args = translate_flags(command, args)
+    refuse_repeated(args, f"sim {command.name}")
     own = {f.name: cls for cls in command.settings for f in dataclasses.fields(cls)}
     positional, overrides = [], []
     given: dict[type, dict[str, str]] = {cls: {} for cls in command.settings}
@@ -117,18 +120,51 @@ def parse(command: Command, args: list[str]) -> Parsed:
     return Parsed(positional, [typed(cls, given[cls], command) for cls in command.settings], overrides, spelling)
 
 
+def refuse_repeated(args: list[str], command: str) -> None:
+    """A key given twice is refused: silently taking the last would hide a typing mistake."""
+    seen: dict[str, str] = {}
+    for argument in args:
+        pair = key_value(argument)
+        if pair is None:
+            continue
+        key = pair[0].lstrip("+~")
+        if key in seen:
+            raise ConfigError(f"`{command}` was given '{key}' twice ({seen[key]} and {argument}); give each setting "
+                              "once.")
+        seen[key] = argument
+
+
 def typed(cls: type, values: dict[str, str], command: Command):
     """An instance of `cls` with the given text values converted to its fields' types (OmegaConf converts
-    and refuses, as it does for config overrides)."""
+    and refuses, as it does for config overrides), and the settings every command shares checked."""
     try:
         node = OmegaConf.merge(OmegaConf.structured(cls), values)
-        return OmegaConf.to_object(node)
+        settings = OmegaConf.to_object(node)
     except OmegaConfBaseException as err:
         key = getattr(err, "full_key", "") or "a setting"
         reason = " ".join(str(err).strip().splitlines()[0].split())
         kind = next((str(f.type).split("|")[0].strip() for f in dataclasses.fields(cls) if f.name == key), "")
         raise ConfigError(f"`sim {command.name}`: {key}={values.get(key, '')!s} is an invalid {kind} value "
                           f"({reason}). {settings_help(command)}") from None
+    check_shared_settings(settings, command)
+    return settings
+
+
+def check_shared_settings(settings, command: Command) -> None:
+    """`seed`, `replicates` and `workers` mean the same in every command, so every command takes them in the
+    range the run's schema declares (a seed above 2^63 - 1 or below 0 cannot seed a run)."""
+    from sim.config.schema import RunConfig
+
+    declared = {f.name: f for f in dataclasses.fields(RunConfig)}
+    for name in SHARED_SETTINGS:
+        value = getattr(settings, name, None)
+        if value is None:
+            continue
+        low, high = declared[name].metadata["bounds"]
+        if not low <= value <= high:
+            unit = declared[name].metadata["unit"]
+            raise ConfigError(f"`sim {command.name}`: {name}={value} is outside its allowed range [{low}, {high}]"
+                              f"{f' ({unit})' if unit else ''}: the {declared[name].metadata['help']}.")
 
 
 def translate_flags(command: Command, args: list[str]) -> list[str]:

@@ -24,11 +24,14 @@ OUT = "out"
 def run_command(overrides: list[str]) -> None:
     """Validate first (so bad input writes nothing), claim the run's folder, then hand over to Hydra."""
     from sim.config.load import compose_overrides, rename_deprecated
+    from sim.grammar import refuse_repeated
     from sim.runs.ensemble import check_memory
     from sim.runs.record import claimed_run_dir
 
     # Old scenario and level names are renamed (with a warning) before Hydra, which knows only the new files.
+    refuse_repeated(overrides, "sim run")
     overrides = rename_deprecated(out_as_hydra_dir(overrides))
+    refuse_repeated(overrides, "sim run")
     if not any(arg in HYDRA_FLAGS for arg in overrides):
         cfg = compose_overrides(_model_overrides(overrides))
         check_memory(cfg)
