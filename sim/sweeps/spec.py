@@ -258,6 +258,21 @@ def axes_and_fixed(overrides: list[str]) -> tuple[dict[str, list[str]], list[str
     return axes, fixed
 
 
+def with_horizon(overrides: list[str], window: Window) -> list[str]:
+    """The overrides with the horizon the runs take: the end= given, else the window's end (no run goes on
+    past the months it is read for). Check the composed configs with `check_inside` for a given end."""
+    if any(o.lstrip("+~").partition("=")[0] == "end" for o in overrides):
+        return list(overrides)
+    return [*overrides, f"end={window.end}"]
+
+
+def check_inside(window: Window, cfg: RunConfig, what: str) -> None:
+    """Refuse a window that the runs of `cfg` do not cover: its numbers would be read from months never run."""
+    if window.start < cfg.start or window.end > cfg.end:
+        raise ConfigError(f"window={window.start}:{window.end} lies outside the horizon of {what} ({cfg.start} to "
+                          f"{cfg.end}); choose a window inside it, or extend end=.")
+
+
 def parse_window(text: str, name: str = "window") -> Window:
     """START:END as given on the command line, checked; a ConfigError names the setting."""
     start, sep, end = str(text).partition(":")
