@@ -23,12 +23,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from omegaconf.errors import OmegaConfBaseException
 from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode, StringNode
 
 from sim.config.errors import ConfigError
 from sim.config.paths import field_of, read
+from sim.config.scenario_files import read_yaml
 from sim.config.schema import IMPULSE_KINDS, BranchParams, Impulse, ModelParams, RunConfig, TimelineChange
 
 # Which section of `model` each determinant group's levels set.
@@ -64,10 +64,10 @@ def level_values(group: str, level: str, root: Path) -> dict[str, Any]:
     if not path.is_file():
         choices = ", ".join(sorted(p.stem for p in (root / group).glob("*.yaml")))
         raise ConfigError(f"Unknown {group} level '{level}'; choose one of: {choices}.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"The level file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
+    data = read_yaml(path, "The level file") or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"The level file '{path}' holds a {type(data).__name__}; a level is a mapping of the "
+                          "parameters it sets (name: value lines).")
     section = GROUP_SECTIONS[group]
     return {f"{section}.{name}": value for name, value in data.items()}
 
@@ -175,13 +175,10 @@ def history_events(name: str, root: Callable[[], Path]) -> list:
     if name == "none":
         return []
     path = root() / "events" / f"{name}.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
+    if not path.exists():
         raise ConfigError(f"The history '{name}' has no events file '{path}'; a history names one in "
-                          "scenarios/events/ (or use history=none).") from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"The events file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
+                          "scenarios/events/ (or use history=none).")
+    data = read_yaml(path, "The events file") or {}
     changes = data.get("changes") if isinstance(data, dict) else None
     if not isinstance(changes, list):
         raise ConfigError(f"The events file '{path}' must hold a list under 'changes'.")

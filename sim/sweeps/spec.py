@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sim.config.errors import ConfigError
 from sim.config.load import compose_many, scenario_dir
+from sim.config.scenario_files import read_yaml
 from sim.config.schema import RunConfig
 from sim.config.validate import parse_date
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW, DEFAULT_SEED
@@ -104,10 +104,7 @@ def sweep_path(name_or_path: str) -> Path:
 def read_sweep_file(name_or_path: str) -> dict:
     """A sweep file's contents as a mapping, or a ConfigError naming the file and what is wrong."""
     path = sweep_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(f"Sweep file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
+    data = read_yaml(path, "The sweep file")
     if not isinstance(data, dict):
         raise ConfigError(f"Sweep file '{path}' must be a mapping with keys: {', '.join(sorted(KNOWN_KEYS))}.")
     return data
