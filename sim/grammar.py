@@ -117,7 +117,10 @@ def parse(command: Command, args: list[str]) -> Parsed:
         else:
             raise ConfigError(f"`sim {command.name}` has no setting '{pair[0]}'; its settings are: "
                               f"{', '.join(own) or 'none'}. Write them as KEY=VALUE.")
-    return Parsed(positional, [typed(cls, given[cls], command) for cls in command.settings], overrides, spelling)
+    parsed = Parsed(positional, [typed(cls, given[cls], command) for cls in command.settings], overrides, spelling)
+    for settings in parsed.settings:
+        check_shared_settings(settings, command, parsed.written)
+    return parsed
 
 
 def refuse_repeated(args: list[str], command: str) -> None:
@@ -136,21 +139,19 @@ def refuse_repeated(args: list[str], command: str) -> None:
 
 def typed(cls: type, values: dict[str, str], command: Command):
     """An instance of `cls` with the given text values converted to its fields' types (OmegaConf converts
-    and refuses, as it does for config overrides), and the settings every command shares checked."""
+    and refuses, as it does for config overrides)."""
     try:
         node = OmegaConf.merge(OmegaConf.structured(cls), values)
-        settings = OmegaConf.to_object(node)
+        return OmegaConf.to_object(node)
     except OmegaConfBaseException as err:
         key = getattr(err, "full_key", "") or "a setting"
         reason = " ".join(str(err).strip().splitlines()[0].split())
         kind = next((str(f.type).split("|")[0].strip() for f in dataclasses.fields(cls) if f.name == key), "")
         raise ConfigError(f"`sim {command.name}`: {key}={values.get(key, '')!s} is an invalid {kind} value "
                           f"({reason}). {settings_help(command)}") from None
-    check_shared_settings(settings, command)
-    return settings
 
 
-def check_shared_settings(settings, command: Command) -> None:
+def check_shared_settings(settings, command: Command, written=lambda key: key) -> None:
     """`seed`, `replicates` and `workers` mean the same in every command, so every command takes them in the
     range the run's schema declares (a seed above 2^63 - 1 or below 0 cannot seed a run)."""
     from sim.config.schema import RunConfig
@@ -163,8 +164,8 @@ def check_shared_settings(settings, command: Command) -> None:
         low, high = declared[name].metadata["bounds"]
         if not low <= value <= high:
             unit = declared[name].metadata["unit"]
-            raise ConfigError(f"`sim {command.name}`: {name}={value} is outside its allowed range [{low}, {high}]"
-                              f"{f' ({unit})' if unit else ''}: the {declared[name].metadata['help']}.")
+            raise ConfigError(f"`sim {command.name}`: {written(name)} is {value}, outside its allowed range "
+                              f"[{low}, {high}]{f' ({unit})' if unit else ''}: the {declared[name].metadata['help']}.")
 
 
 def translate_flags(command: Command, args: list[str]) -> list[str]:
