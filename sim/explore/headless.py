@@ -48,14 +48,16 @@ def _wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def running_explorer(workdir: Path, workers: int = 2) -> Iterator[str]:
-    """Run `sim explore` on a free loopback port with `workdir` as its folder; yield its address."""
+def running_explorer(workdir: Path, workers: int = 2, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `sim explore` on a free loopback port with `workdir` as its folder (and `env` added to the
+    environment); yield its address."""
     port = free_port(DEFAULT_HOST)
     url = f"http://{DEFAULT_HOST}:{port}/"
     log = workdir / "explorer-server.log"
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "sim", "explore", "--port", str(port),
-                                    "--workers", str(workers)], cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
+                                    "--workers", str(workers)], cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **(env or {})})
     try:
         _wait_until_served(url, process, log)
         yield url
