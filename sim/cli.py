@@ -125,6 +125,10 @@ def main(argv: list[str] | None = None) -> None:
         from sim.runs.folders import describe_os_error
 
         fail(describe_os_error(err))
+    except Exception:
+        if CtrlC.pressed:
+            interrupted(command)
+        raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
