@@ -217,3 +217,11 @@ def test_without_an_end_the_runs_stop_at_the_windows_end():
     assert with_horizon(["syria=collapse"], Window("2027-01-01", "2027-12-31")) == ["syria=collapse",
                                                                                    "end=2027-12-31"]
     assert with_horizon(["end=2028-06-30"], Window("2027-01-01", "2027-12-31")) == ["end=2028-06-30"]
+
+
+@pytest.mark.parametrize("setting", ["figures=a", "parameters_doc=a/parameters.md"])
+def test_validate_never_writes_into_a_run(setting, runs, capsys):
+    before = tree(runs / "a")
+    code, _, err = call_cli(["validate", "parameters", setting], capsys)
+    assert_refused(code, err, f"{setting} lies inside the record")
+    assert tree(runs / "a") == before

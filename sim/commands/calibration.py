@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.commands.outputs import FORCE_HELP, all_or_nothing, emptied_on_failure, output_folder
+from sim.commands.outputs import FORCE_HELP, all_or_nothing, emptied_on_failure, output_folder, refuse_record
 from sim.config.errors import ConfigError
 from sim.config.posterior import CSV_NAME, META_NAME
 from sim.grammar import Command, key_value, parse, refuse_repeated
@@ -14,6 +14,8 @@ from sim.runs.folders import new_folder
 # What a fit and a backtest write at the top of their folders.
 POSTERIOR_FILES = (CSV_NAME, META_NAME)
 BACKTEST_FILES = ("backtest.csv", "backtest.png", "forecasts.csv", "settings.yaml")
+# Where `sim validate` writes: the figures folder and the parameters page.
+VALIDATE_WRITES = ("figures", "parameters_doc")
 
 FIT_FLAGS = {"--seed": "seed", "--particles": "particles", "--generations": "generations",
              "--min-epsilon": "min_epsilon", "--epsilon-quantile": "epsilon_quantile",
@@ -89,6 +91,8 @@ def validate_command(args: list[str]) -> None:
     for argument in args:
         pair = key_value(argument)
         options += [argument] if pair is None else [f"--{pair[0].replace('_', '-')}", pair[1]]
+        if pair is not None and pair[0] in VALIDATE_WRITES:       # it regenerates its own files, never a record
+            refuse_record(Path(pair[1]) if pair[0] == "figures" else Path(pair[1]).parent, Path(pair[1]), pair[0])
     validate_main(options)
 
 

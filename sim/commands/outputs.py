@@ -44,12 +44,13 @@ def record_around(path: Path) -> Path | None:
     return next((folder for folder in (resolved, *resolved.parents) if folder.is_dir() and is_record(folder)), None)
 
 
-def refuse_record(path: Path, shown: Path | None = None) -> None:
-    """A record is never written into, whatever the options (`shown`: the path as out= gave it)."""
+def refuse_record(path: Path, shown: Path | None = None, setting: str = "out") -> None:
+    """A record is never written into, whatever the options (`shown`: the path as `setting`= gave it)."""
     holder = record_around(path)
     if holder is not None:
-        raise ConfigError(f"out={shown or path} lies inside the record '{holder}' (a run, sweep or attribution); "
-                          "records are never written into, not even with force=true. Choose a place outside it.")
+        raise ConfigError(f"{setting}={shown or path} lies inside the record '{holder}' (a run, sweep or "
+                          "attribution); records are never written into, not even with force=true. Choose a place "
+                          "outside it.")
 
 
 def first_missing(path: Path) -> Path | None:
