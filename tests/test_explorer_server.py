@@ -15,6 +15,7 @@ import dataclasses
 import textwrap
 import threading
 import time
+import types
 import urllib.error
 import urllib.request
 
@@ -199,3 +200,27 @@ def pool_workers() -> list[psutil.Process]:
     """Live worker processes of this process's pools (forked by the multiprocessing fork server)."""
     servers = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
     return [w for server in servers for w in server.children() if w.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_page_is_gone_when_its_kernel_closes_or_no_browser_stays_connected():
+    """A tab closed without its close beacon (a crash, a killed browser) leaves a kernel Solara keeps for a day;
+    its ensemble stops once no browser has been connected for the grace period."""
+    now = [0.0]
+    context = types.SimpleNamespace(closed_event=threading.Event(), page_status={"tab": "connected"})
+    gone = limits.gone_test(context, "connected", clock=lambda: now[0])
+    now[0] = 1000.0
+    assert not gone()
+    context.page_status["tab"] = "disconnected"
+    now[0] += limits.DISCONNECTED_GRACE_S - 1
+    assert not gone()
+    context.page_status["tab"] = "connected"          # a reconnect after a network blip
+    now[0] += 5
+    assert not gone()
+    context.page_status["tab"] = "disconnected"
+    now[0] += limits.DISCONNECTED_GRACE_S + 1
+    assert gone()
+    beacon = types.SimpleNamespace(closed_event=threading.Event(), page_status={"tab": "connected"})
+    closed = limits.gone_test(beacon, "connected", clock=lambda: now[0])
+    assert not closed()
+    beacon.closed_event.set()                          # the tab's close beacon closed the kernel
+    assert closed()

@@ -7,13 +7,14 @@ checked against what the page offers (`check_offered`), and the choices as a
 whole in `sim/explore/choices.py`. Ensembles are the costly work: a page runs one
 at a time, the server at most `MAX_RUNNING` at once (SIM_EXPLORE_MAX_ENSEMBLES
 to change it), and an ensemble stops, its worker processes with it, when its
-page is closed.
+page is closed (or no browser has been connected to it for a while).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +22,8 @@ from typing import Any
 from sim.config.errors import ConfigError
 
 MAX_RUNNING = max(1, int(os.environ.get("SIM_EXPLORE_MAX_ENSEMBLES", "2")))
+# Seconds a page may stay without a connected browser before its ensemble stops (a network blip reconnects).
+DISCONNECTED_GRACE_S = 20.0
 
 _lock = threading.Lock()
 _running: set[str] = set()
@@ -40,15 +43,30 @@ def check_offered(value: Any, offered: Any, what: str) -> Any:
 
 
 def current_page() -> tuple[str, Callable[[], bool]]:
-    """The page (Solara's virtual kernel) the caller works for, and a test of whether it has closed; one page
-    that never closes outside a server (a page rendered by a test)."""
+    """The page (Solara's virtual kernel) the caller works for, and a test of whether it has gone; one page
+    that never goes outside a server (a page rendered by a test)."""
     try:
         from solara.server import kernel_context
 
         context = kernel_context.get_current_context()
     except (ImportError, RuntimeError):
         return "local", lambda: False
-    return str(context.id), context.closed_event.is_set
+    return str(context.id), gone_test(context, kernel_context.PageStatus.CONNECTED)
+
+
+def gone_test(context, connected: Any, clock: Callable[[], float] = time.monotonic) -> Callable[[], bool]:
+    """Whether the page has gone: its kernel closed (the tab's close beacon), or no browser connected to it for
+    DISCONNECTED_GRACE_S (a tab killed without a beacon; Solara itself keeps such a kernel for a day)."""
+    last_connected = [clock()]
+
+    def gone() -> bool:
+        if context.closed_event.is_set():
+            return True
+        if connected in list(context.page_status.values()):
+            last_connected[0] = clock()
+        return clock() - last_connected[0] > DISCONNECTED_GRACE_S
+
+    return gone
 
 
 @contextmanager
