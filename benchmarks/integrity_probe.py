@@ -894,7 +894,7 @@ def before_and_after(cases: dict) -> None:
                     lines.append(f"  {label}: {fn(src, d)}  [{time.time() - t:.0f} s]")
                 except Exception as e:               # the probe reports, it does not stop
                     lines.append(f"  {label}: PROBE ERROR {e!r}")
-            print(f"[{name}] {(fn.__doc__ or '').strip()}\n" + "\n".join(lines), flush=True)
+            print(f"[{name}] {' '.join((fn.__doc__ or '').split())}\n" + "\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":
