@@ -490,27 +490,6 @@ CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 W = "window=2022-01-01:2022-03-31"
 HEADER = "# @package _global_\n"
-AUDIT_HOOK = """
-import ipaddress, os, sys
-LOG = os.environ["PROBE_NETWORK_LOG"]
-def outside(host):
-    host = host.decode() if isinstance(host, bytes) else host
-    if host in (None, "", "localhost"):
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True
-def hook(event, args):
-    host = args[0] if event == "socket.getaddrinfo" else args[1][0] if (
-        event == "socket.connect" and isinstance(args[1], tuple)) else None
-    if event in ("socket.getaddrinfo", "socket.connect") and outside(host):
-        open(LOG, "a").write(f"{host}\\n")
-        raise ConnectionRefusedError(host)
-sys.addaudithook(hook)
-"""
-
-
 def said(code, out, err) -> str:
     return f"exit {code}; {short(err) or short(out)}"
 
@@ -601,11 +580,11 @@ def explorer_process(src: Path, d: Path, assets: Path | None, audited: bool):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    extra = {"SOLARA_HOME": str(d / "solara_home"), "PROBE_NETWORK_LOG": str(d / "network.log")}
+    from sim.explore.headless import audited_env
+    extra = {"SOLARA_HOME": str(d / "solara_home")}
     if audited:
-        (d / "hook").mkdir(exist_ok=True)
-        (d / "hook/sitecustomize.py").write_text(AUDIT_HOOK)
-        extra["PYTHONPATH"] = f"{d / 'hook'}:{src}"
+        extra.update(audited_env(d))
+        extra["PYTHONPATH"] += f":{src}"
     if assets is not None:
         extra["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets)
     env = env_for(src, extra)
@@ -622,16 +601,6 @@ def explorer_process(src: Path, d: Path, assets: Path | None, audited: bool):
     return process, url
 
 
-def get_status(url: str) -> int:
-    import urllib.error
-    import urllib.request
-    try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return answer.status
-    except urllib.error.HTTPError as err:
-        return err.code
-
-
 _server_seen: dict[Path, dict] = {}
 
 
@@ -642,7 +611,8 @@ def audited_server(src: Path, d: Path) -> dict:
         (assets / "victim@1.0.0/dist").mkdir(parents=True)
         (assets / "victim@1.0.0/dist/app.js").write_text("installed\n")
         process, url = explorer_process(src, d, assets, audited=True)
-        codes = [get_status(url + p) for p in ("_solara/cdn/victim@1.0.0/dist",
+        from sim.explore.headless import http_status
+        codes = [http_status(url + p) for p in ("_solara/cdn/victim@1.0.0/dist",
                                                "_solara/cdn/victim@1.0.0/dist/app.js")]
         time.sleep(5)
         process.terminate()

@@ -2,8 +2,8 @@
 GET, every value the page sends is checked, and ensembles are bounded and stop with their page.
 
 The server test runs `sim explore` in a child process under an audit hook
-(sitecustomize.py) that records and refuses every lookup or connection to a host
-other than this computer. Each case is one found by an adversarial probe of the
+(sim/explore/headless.py, NETWORK_AUDIT_HOOK) that records and refuses every lookup
+or connection to a host other than this computer. Each case is one found by an adversarial probe of the
 previous version (docs/reliability.md, "Nothing overwritten, nothing phoned
 home, nothing unbounded").
 """
@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import textwrap
 import threading
 import time
 import types
-import urllib.error
-import urllib.request
 
 import psutil
 import pytest
@@ -25,61 +22,20 @@ import pytest
 from sim.config.errors import ConfigError
 from sim.explore import batch, limits
 from sim.explore.choices import Choices, horizon_ends
-from sim.explore.headless import running_explorer
+from sim.explore.headless import audited_env, running_explorer
+from sim.explore.headless import http_status as status
 
 from conftest import scenario
-
-AUDIT_HOOK = textwrap.dedent('''
-    """Record, then refuse, every lookup of or connection to a host other than this computer."""
-    import ipaddress, os, sys
-
-    LOG = os.environ["SIM_TEST_NETWORK_LOG"]
-
-    def outside(host):
-        if isinstance(host, bytes):
-            host = host.decode()
-        if host in (None, "", "localhost"):
-            return False
-        try:
-            return not ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return True
-
-    def hook(event, args):
-        if event == "socket.getaddrinfo":
-            host = args[0]
-        elif event == "socket.connect" and isinstance(args[1], tuple):
-            host = args[1][0]
-        else:
-            return
-        if outside(host):
-            with open(LOG, "a") as log:
-                log.write(f"{event} {host}\\n")
-            raise ConnectionRefusedError(f"{host} is outside this computer")
-
-    sys.addaudithook(hook)
-''')
-
-
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return answer.status
-    except urllib.error.HTTPError as err:
-        return err.code
 
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory):
     """`sim explore` under the audit hook, with its assets folder a scratch copy and its Solara home apart."""
     root = tmp_path_factory.mktemp("audited")
-    (root / "hook").mkdir()
-    (root / "hook/sitecustomize.py").write_text(AUDIT_HOOK)
     assets = root / "assets"
     (assets / "victim@1.0.0/dist").mkdir(parents=True)
     (assets / "victim@1.0.0/dist/app.js").write_text("console.log('installed');\n")
-    env = {"PYTHONPATH": str(root / "hook"), "SIM_TEST_NETWORK_LOG": str(root / "network.log"),
-           "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets), "SOLARA_HOME": str(root / "solara_home")}
+    env = {**audited_env(root), "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets), "SOLARA_HOME": str(root / "solara_home")}
     with running_explorer(root, workers=1, env=env) as url:
         yield root, url
 
