@@ -99,7 +99,7 @@ def test_the_observed_history_must_be_in_date_order(scenario_folder):
 
 @pytest.mark.parametrize("impulse, words", [
     ("{kind: arrivals, amount: 50, target: albu_kamal}", ["arrivals", "albu_kamal", "anbar_desert"]),
-    ("{kind: breakout, amount: -5}", ["breakout", "-5", "0 or more"]),
+    ("{kind: breakout, amount: -5}", ["breakout", "-5", "[0, 100,000] (persons)"]),
     ("{kind: leader_killed, target: mars}", ["mars", "posts are", "centre"]),
 ])
 def test_an_impulse_with_an_impossible_target_or_amount_is_refused(impulse, words):

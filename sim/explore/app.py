@@ -23,12 +23,15 @@ from sim.config.errors import ConfigError
 from sim.explore.choices import BASELINE, Choices
 from sim.explore.ensemble_panel import EnsemblePanel
 from sim.explore.explain import long_date
+from sim.explore.hardening import harden_server
 from sim.explore.importance_panel import ImportancePanel
 from sim.explore.replicate import WatchedReplicate
 from sim.explore.side_panel import HowItWorks, ScenarioPanel
 from sim.explore.watch_panel import WatchPanel
 from sim.explore.widgets import Prose
 
+# Started with `solara run` rather than `sim explore`: telemetry off and the assets route read-only all the same.
+harden_server()
 # Mesa logs every step at INFO; the page needs none of it.
 logging.getLogger("MESA").setLevel(logging.WARNING)
 # Solara's "runs on Solara" banner sits in the bottom corner, over the page's own text on a phone.

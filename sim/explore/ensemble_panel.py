@@ -19,7 +19,7 @@ from solara.lab import task
 
 from sim.analysis.targets import reference_rate_2024
 from sim.config.schema import RunConfig
-from sim.explore import batch, comparison, contrast, shelf
+from sim.explore import batch, comparison, contrast, limits, shelf
 from sim.explore.choices import Choices, baseline_for
 from sim.explore.drawing import numbered_changes, over_time_figure
 from sim.explore.explain import long_date, period_words
@@ -36,8 +36,11 @@ shelf_version = solara.reactive(0)     # bumped whenever a shelf changes, so tha
 
 @task
 def run_ensemble_task(cfg: RunConfig, baseline: RunConfig, choices: Choices, session: str) -> shelf.ShelfEntry:
-    """Runs in a thread of the session; the replicates run in worker processes."""
-    result = comparison.run_comparison(cfg, baseline, WORKERS, ensemble_progress.set)
+    """Runs in a thread of the session; the replicates run in worker processes (checked first: the replicate
+    count is whatever the browser sent, and the server runs few ensembles at once)."""
+    limits.check_offered(cfg.replicates, REPLICATE_CHOICES, "the replicate count")
+    with limits.ensemble_slot(ensemble_progress.set) as progress:
+        result = comparison.run_comparison(cfg, baseline, WORKERS, progress)
     entry = shelf.STORE.shelf(session).add(comparison.shelve(result, choices.name, choices.changed,
                                                              reference_rate_2024()))
     shelf_version.set(shelf_version.value + 1)

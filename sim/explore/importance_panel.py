@@ -10,7 +10,7 @@ from solara.lab import task
 
 from sim.analysis.targets import reference_rate_2024
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import batch, importance, shelf
+from sim.explore import batch, importance, limits, shelf
 from sim.explore.choices import Choices
 from sim.explore.drawing import importance_figure
 from sim.explore.ensemble_panel import WORKERS, shelf_version
@@ -26,7 +26,9 @@ importance_progress = solara.reactive(None)
 
 @task
 def importance_task(choices: Choices, replicates: int, session: str) -> importance.Importance:
-    result = importance.run_importance(choices, replicates, WORKERS, reference_rate_2024(), importance_progress.set)
+    limits.check_offered(replicates, REPLICATE_CHOICES, "the replicate count")
+    with limits.ensemble_slot(importance_progress.set) as progress:
+        result = importance.run_importance(choices, replicates, WORKERS, reference_rate_2024(), progress)
     shelf.STORE.shelf(session).importance = result
     shelf_version.set(shelf_version.value + 1)
     return result
