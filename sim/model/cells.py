@@ -79,6 +79,7 @@ def pressure(net, intel_to_locate) -> np.ndarray:
 
 @kernel
 def uniforms(rng, n) -> np.ndarray:
+    """`n` uniform draws in order, as `rng.random(n)` gives them."""
     draws = np.empty(n)
     for k in range(n):
         draws[k] = rng.random()

@@ -68,6 +68,7 @@ IMPULSE_HOOKS = tuple(part.impulse for part in PARTS if part.impulse is not None
 
 @kernel
 def conditions(w) -> None:
+    """What depends on the parameters in force, stance and effort (docs/model.md 3, step 4)."""
     for hook in literal_unroll(CONDITIONS):
         hook(w)
 
@@ -123,6 +124,7 @@ def settle(w) -> None:
 
 @kernel
 def record_month(w, month) -> None:
+    """Every part writes its monthly records into the month's row, at its declared columns."""
     row = w.monthly[month]
     for entry in literal_unroll(RECORDERS):
         entry[0](w, row[entry[1]:])

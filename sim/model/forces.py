@@ -131,6 +131,7 @@ def locate(net, intel_to_locate, located) -> int:
 
 @kernel
 def still_located(net, slots, intel_to_locate) -> np.ndarray:
+    """The cells of `slots` that have members left and are still located (not hit since they were listed)."""
     keep = np.empty(slots.size, np.int64)
     count = 0
     for slot in slots:

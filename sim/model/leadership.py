@@ -64,12 +64,14 @@ def season(leaders, days, seasoning_days, area_wilaya) -> None:
 
 @kernel
 def expose(leaders, post, amount) -> None:
+    """Add to a filled post's exposure (at 1 or more it is a target)."""
     if leaders.alive[post]:
         leaders.exposure[post] += amount
 
 
 @kernel
 def schedule_replacement(leaders, post, now, replacement_days, rng) -> None:
+    """The successor of `post` is due at least a day after `now`, after an exponential wait."""
     delay = rng.exponential(replacement_days)
     leaders.replacement_due[post] = now + max(delay, 1.0)
 

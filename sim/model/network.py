@@ -97,6 +97,7 @@ def add_cell(net, area, members, funds, weapons, active) -> int:
 # ----- links ---------------------------------------------------------------------------------
 @kernel
 def linked(net, a, b) -> bool:
+    """Whether the cells with uids `a` and `b` are linked."""
     for k in range(net.n_links):
         if (net.link_a[k] == a and net.link_b[k] == b) or (net.link_a[k] == b and net.link_b[k] == a):
             return True
@@ -221,9 +222,9 @@ def regroup_small(net, area_of, min_cell_size) -> None:
             continue
         host = -1
         for other in range(n):
-            if other != slot and net.members[other] > 0 and area_of[other] == area_of[slot]:
-                if host < 0 or net.members[other] < net.members[host]:
-                    host = other
+            if (other != slot and net.members[other] > 0 and area_of[other] == area_of[slot]
+                    and (host < 0 or net.members[other] < net.members[host])):
+                host = other
         if host >= 0:
             absorb(net, host, slot)
 
@@ -250,11 +251,13 @@ def split_large(net, max_cell_size) -> None:
 
 @kernel
 def fighters(net) -> int:
+    """IS members in all live cells."""
     return net.members[: net.n].sum()
 
 
 @kernel
 def fighters_by_area(net, n_areas) -> np.ndarray:
+    """IS members in each area."""
     by_area = np.zeros(n_areas, np.int64)
     for slot in range(net.n):
         by_area[net.area[slot]] += net.members[slot]

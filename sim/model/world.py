@@ -23,7 +23,7 @@ from sim.model.parameters import SECTIONS, section_dtype, section_records
 from sim.model.part import Setup
 from sim.model.parts import PARTS, monthly_records, streams
 from sim.model.places import Places, places
-from sim.model.state import FLOAT_TABLE, GENERATOR, build, copy_struct, declare, records, values_of
+from sim.model.state import FLOAT_TABLE, GENERATOR, copy_struct, declare, records, values_of
 
 ParamsType, Params = declare("Params", __name__, {s: records(section_dtype(s)) for s in SECTIONS})
 StreamsType, Streams = declare("Streams", __name__, {s.name: GENERATOR for s in streams()})
@@ -45,6 +45,7 @@ N_RECORDS = _offset
 
 
 def params_struct(regimes: Sequence[ModelParams]) -> Params:
+    """The parameters of every regime as records, one array per schema section."""
     return Params(*(section_records(s, regimes) for s in SECTIONS))
 
 

@@ -76,7 +76,8 @@ def run_block(cfg: RunConfig, indices: Sequence[int], posterior: Posterior | Non
     return run_group((cfg,), indices, posterior)[0]
 
 
-def run_group(cfgs: Sequence[RunConfig], indices: Sequence[int], posterior: Posterior | None = None) -> list[BlockResult]:
+def run_group(cfgs: Sequence[RunConfig], indices: Sequence[int],
+              posterior: Posterior | None = None) -> list[BlockResult]:
     """Replicates `indices` of every config in `cfgs`, each replicate's shared history run once
     (sim/runs/branching.py); one result list per config."""
     results: list[BlockResult] = [[] for _ in cfgs]

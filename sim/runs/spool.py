@@ -52,7 +52,7 @@ class Digest:
         self.replicates.append(chunk["replicates"])
         monthly = chunk["monthly"]
         totals = monthly.groupby(["replicate", "month"], sort=True)[COUNTS].sum().reset_index()
-        self.monthly_totals.append(totals.astype({c: np.int32 for c in COUNTS}))
+        self.monthly_totals.append(totals.astype(dict.fromkeys(COUNTS, np.int32)))
         by_area = monthly.groupby(["month", "area"], sort=True)[COUNTS].sum()
         self.area_months = by_area if self.area_months is None else self.area_months.add(by_area, fill_value=0)
         events = chunk["events"]
@@ -119,7 +119,8 @@ class TableFiles:
         if self.csv:
             first = name not in self._csv
             if first:
-                self._csv[name] = open(self._temporary(f"{name}.csv"), "w", encoding="utf-8", newline="")
+                self._csv[name] = open(self._temporary(f"{name}.csv"), "w", encoding="utf-8",  # noqa: SIM115
+                                       newline="")    # kept open across chunks; closed by close() or discard()
             frame.to_csv(self._csv[name], index=False, header=first, lineterminator="\n")
 
     def close(self) -> list[str]:
