@@ -195,9 +195,9 @@ def test_dates_in_another_iso_form_are_refused(override, tmp_path, monkeypatch, 
 
 def test_a_target_window_is_checked_against_the_horizon_as_dates():
     """As text, '2024-08-31' sorts before '20240630': a six-month horizon seemed to cover January-August."""
-    events = pd.DataFrame(columns=["replicate", "date", "area", "cell", "type", "killed", "wounded",
-                                          "directed"])
-    covered = summary.target_checks(events, [0, 1], "2024-01-01", "20240630")
+    monthly = pd.DataFrame({"replicate": [0, 1], "month": ["2024-01", "2024-01"], "area": "kirkuk", "attacks": 0,
+                            "killed": 0, "wounded": 0})
+    covered = summary.target_checks(monthly, "2024-01-01", "20240630")
     assert not [c for c in covered if "2024-08-31" in c["quantity"]]
 
 

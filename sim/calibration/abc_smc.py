@@ -28,7 +28,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -54,14 +54,16 @@ SIMULATION_STREAM = 1
 class CalibrationSettings:
     """Everything that decides a calibration's result (besides the code and the scenario files)."""
 
-    seed: int = DEFAULT_SEED
-    particles: int = 250
-    generations: int = 6
-    min_epsilon: float = 1.0
-    epsilon_quantile: float = 0.5
-    max_simulations: int = 9000
-    scenario: str = BASELINE_SCENARIO
-    origin: str = ""            # fit only the figures complete by this date (empty: all of them)
+    seed: int = field(default=DEFAULT_SEED, metadata={"help": "the fit's seed (particles and their runs)"})
+    particles: int = field(default=250, metadata={"help": "particles per generation"})
+    generations: int = field(default=6, metadata={"help": "most generations of ABC-SMC"})
+    min_epsilon: float = field(default=1.0, metadata={"help": "stop once the distance threshold is this low"})
+    epsilon_quantile: float = field(default=0.5, metadata={
+        "help": "next threshold: this quantile of the last generation's distances"})
+    max_simulations: int = field(default=9000, metadata={"help": "stop after this many simulations"})
+    scenario: str = field(default=BASELINE_SCENARIO, metadata={"help": "the scenario fitted"})
+    origin: str = field(default="", metadata={
+        "help": "fit only the figures complete by this date (empty: all of them)"})
 
     def check(self) -> None:
         problems = []

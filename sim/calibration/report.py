@@ -360,7 +360,8 @@ REPORTS = {
 }
 
 
-def main(argv: list[str] | None = None) -> None:
+def argument_parser() -> argparse.ArgumentParser:
+    """The reports' options (`sim validate` takes them as KEY=VALUE: key_name=V for --key-name V)."""
     parser = argparse.ArgumentParser(prog="sim validate",
                                      description="Re-make one table and figure of docs/validation.md.")
     parser.add_argument("report", choices=list(REPORTS))
@@ -375,6 +376,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--compare-posterior", action="append", default=[], metavar="DIR",
                         help="another fit (another seed) to set beside it (repeatable)")
     parser.add_argument("--parameters-doc", default="docs/parameters.md", help="where `parameters` writes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argument_parser()
     ns = parser.parse_args(argv)
     make, figure_name, default_replicates = REPORTS[ns.report]
     ns.replicates = default_replicates if ns.replicates is None else ns.replicates

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.config.errors import ConfigError
-from sim.grammar import Command, key_value, parse
+from sim.grammar import HELP_WIDTH, Command, key_value, parse, setting_line, wants_help
 
 FIT_FLAGS = {"--seed": "seed", "--particles": "particles", "--generations": "generations",
              "--min-epsilon": "min_epsilon", "--epsilon-quantile": "epsilon_quantile",
@@ -37,6 +38,11 @@ def calibrate_command(args: list[str]) -> None:
     out = Path(output.out) if output.out else Path("outputs/calibration") / _now()
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out={out} is a file; give a folder for posterior.csv and posterior.yaml.")
+    if not output.quiet:
+        from sim.calibration.abc_smc import base_config
+        from sim.runs.ensemble import announce_duration
+
+        announce_duration("calibration", base_config(settings)[0], settings.max_simulations, 1, bound="at most")
     posterior = calibrate(settings, progress=not output.quiet)
     posterior.save(out)
     print(posterior.describe())
@@ -60,6 +66,8 @@ def backtest_command(args: list[str]) -> None:
     out = Path(output.out) if output.out else Path("outputs/backtest") / _now()
     if out.exists() and any(out.iterdir()):
         raise ConfigError(f"out={out} already holds files; a backtest writes into a new or empty folder.")
+    if not output.quiet:
+        _announce_backtest(settings)
     table = run_and_write(settings, out, progress=not output.quiet)
     import pandas as pd
 
@@ -70,16 +78,46 @@ def backtest_command(args: list[str]) -> None:
     print(f"written to {out}")
 
 
+def _announce_backtest(settings) -> None:
+    """The backtest's time: each origin's fit (at most max_simulations runs) and forecast, origins side by side."""
+    from sim.calibration.abc_smc import base_config
+    from sim.calibration.backtest import origins
+    from sim.runs.ensemble import announce_duration
+
+    count = len(origins())
+    last = settings.calibration(origins()[-1], count - 1)
+    announce_duration("backtest", base_config(last)[0], count * (settings.max_simulations + settings.replicates),
+                      min(settings.workers, count), bound="at most")
+
+
 def validate_command(args: list[str]) -> None:
     """`sim validate REPORT [KEY=VALUE...]`: the validation reports, whose options are written KEY=VALUE as
     everywhere else and handed to the report maker as its options (key_name=V as --key-name V)."""
     from sim.calibration.report import main as validate_main
 
+    if wants_help(args):
+        print(validate_help())
+        return
     options = []
     for argument in args:
         pair = key_value(argument)
         options += [argument] if pair is None else [f"--{pair[0].replace('_', '-')}", pair[1]]
     validate_main(options)
+
+
+def validate_help() -> str:
+    """The reports and their options as KEY=VALUE settings, one line each, as every command's help lists them."""
+    from sim.calibration.report import REPORTS, argument_parser
+
+    parser = argument_parser()
+    lines = ["usage: sim validate REPORT [KEY=VALUE...]", "",
+             textwrap.fill(f"{parser.description} REPORT is one of: {', '.join(REPORTS)}.", HELP_WIDTH), ""]
+    for action in parser._actions:          # argparse keeps its options there; no public accessor exists
+        if not action.option_strings or action.dest == "help":
+            continue
+        default = "" if action.default is None or isinstance(action.default, list) else str(action.default)
+        lines.append(setting_line(action.dest, default, action.help or ""))
+    return "\n".join(lines)
 
 
 def _no_names(parsed, command: Command):

@@ -6,18 +6,19 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.analysis.windows import FORECAST
 from sim.config.errors import ConfigError
-from sim.defaults import COMPARISON_WINDOW
 from sim.grammar import Command, parse
 
-WINDOW_HELP = "START:END of the paired differences and exceedance (default: the first full forecast year)"
+WINDOW_HELP = ("the window of every table and figure: 'forecast' (from the runs' branch date to their end) or "
+               "START:END")
 
 
 @dataclass
 class CompareSettings:
     """Where `sim compare` writes and which months it pairs."""
 
-    window: str = field(default=":".join(COMPARISON_WINDOW), metadata={"help": WINDOW_HELP})
+    window: str = field(default=FORECAST, metadata={"help": WINDOW_HELP})
     out: str = field(default="", metadata={"help": "folder for the table and plot (default outputs/compare/...)"})
 
 
@@ -32,19 +33,20 @@ class ReproduceSettings:
 class ReportSettings:
     """Where `sim report` writes and which months its comparisons cover."""
 
-    window: str = field(default=":".join(COMPARISON_WINDOW), metadata={"help": WINDOW_HELP})
-    out: str = field(default="", metadata={"help": "the HTML file (default report.html in the first run's folder "
-                                                   "for one run, else outputs/reports/<date-time>.html)"})
+    window: str = field(default=FORECAST, metadata={"help": WINDOW_HELP})
+    out: str = field(default="", metadata={"help": "the HTML file (default: <run folder>.html beside the run for "
+                                                   "one run, else outputs/reports/<date-time>.html)"})
 
 
-COMPARE = Command("compare", "sim compare RUN_DIR RUN_DIR... [window=START:END] [out=DIR]",
-                  "Compare complete runs side by side: a table, the attack-rate distributions, and paired "
-                  "differences replicate by replicate where the runs share their seed.",
+COMPARE = Command("compare", "sim compare RUN_DIR RUN_DIR... [window=forecast|START:END] [out=DIR]",
+                  "Compare complete runs side by side over one window: a table, the attack-rate distributions, and "
+                  "paired differences replicate by replicate where the runs share their seed, replicate count and "
+                  "start date.",
                   (CompareSettings,), flags={"--out": "out", "--window": "window"})
 REPRODUCE = Command("reproduce", "sim reproduce RUN_DIR [workers=N]",
                     "Re-run a run from its record and verify every file bit for bit.",
                     (ReproduceSettings,), flags={"--workers": "workers"})
-REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=START:END] [out=FILE.html]",
+REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=forecast|START:END] [out=FILE.html]",
                  "One self-contained HTML file on one or several runs (and attributions written by "
                  "`sim attribute`): what was run and how to reproduce it, fan charts, distributions, exceedance, "
                  "maps, paired differences, the attribution, the parameters with their sources, and every "
@@ -52,41 +54,51 @@ REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=S
 
 
 def compare_command(args: list[str]) -> None:
-    """`sim compare`: the table and the distribution plot, and the paired differences where they apply."""
+    """`sim compare`: over one window, the table and the distribution plot, and the paired differences
+    where the runs pair (else what stops them)."""
     import pandas as pd
 
-    from sim.analysis.compare import comparison_table, load_run_tables, paired_table, run_labels
+    from sim.analysis.compare import (
+        PAIRED_COLUMNS,
+        common_window,
+        comparison_table,
+        load_runs,
+        paired_table,
+        pairing_obstacles,
+    )
     from sim.analysis.plots import compare_distributions
     from sim.analysis.targets import reference_rate_2024
+    from sim.analysis.windows import window_rates
     from sim.runs.folders import new_folder
     from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, figure_png
-    from sim.sweeps.spec import parse_window
 
     parsed = parse(COMPARE, args)
     settings = parsed.setting(CompareSettings)
-    window = parse_window(settings.window)
     if not parsed.positional:
         raise ConfigError(f"give the run folders to compare: {COMPARE.usage}")
-    paths = [Path(p) for p in parsed.positional]
-    labels = run_labels(paths)
-    loaded = {label: load_run_tables(p) for label, p in zip(labels, paths, strict=True)}
-    table = comparison_table({label: s for label, (_, _, s) in loaded.items()})
+    runs = load_runs([Path(p) for p in parsed.positional])
+    window = common_window(settings.window, runs)
+    rates = {r.label: window_rates(r.monthly, window.window) for r in runs}
+    table = comparison_table(rates, {r.label: r.name for r in runs})
+    print(f"attacks and casualties per month in Iraq, {window.heading}:")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     out = Path(settings.out) if settings.out else new_folder(Path("outputs/compare"))
     out.mkdir(parents=True, exist_ok=True)
-    fig = compare_distributions({label: r["attacks_per_month"].to_numpy() for label, (_, r, _) in loaded.items()},
-                                reference_rate_2024())
+    fig = compare_distributions({r: v["attacks_per_month"].to_numpy() for r, v in rates.items()},
+                                reference_rate_2024(), window.heading)
     atomic_write_bytes(out / "attack_rate_comparison.png", figure_png(fig))
     atomic_write_text(out / "comparison.csv", csv_text(table))
-    paired = paired_table(paths, labels, [rec for rec, _, _ in loaded.values()], window.start, window.end)
+    paired = paired_table(runs, window)
     if paired is None:
-        print("\n(paired differences need runs with the same seed, replicate count and start date)")
+        print(f"\nno paired differences: {'; '.join(pairing_obstacles([r.record for r in runs]))}. Runs pair "
+              "replicate by replicate only with the same seed, replicate count and start date.")
     else:
-        print(f"\npaired differences in attacks per month, {window.start} to {window.end} (common random numbers):")
+        print(f"\npaired differences in attacks per month, {window.heading} (common random numbers):")
         with pd.option_context("display.width", 200, "display.max_columns", 20):
-            print(paired[["run", "difference", "ci95_low", "ci95_high", "share_b_higher", "variance_reduction"]]
-                  .to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+            print(paired[["run", *PAIRED_COLUMNS]].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        for column, meaning in PAIRED_COLUMNS.items():
+            print(f"  {column}: {meaning}")
         atomic_write_text(out / "paired_differences.csv", csv_text(paired))
     print(f"\nwritten to {out}")
 

@@ -28,7 +28,7 @@ from sim.config.errors import ConfigError
 from sim.model import ReplicateOutcome
 from sim.runs import folders, record
 from sim.runs.checkpoints import Checkpoints
-from sim.runs.ensemble import progress_bar
+from sim.runs.ensemble import announce_duration, progress_bar
 from sim.runs.executors import Block, execute, split
 from sim.runs.fingerprint import data_hashes, fingerprint
 from sim.sweeps import dataset
@@ -144,6 +144,9 @@ def run_sweep(spec: SweepSpec, out: Path, *, executor: str = "local", workers: i
     made_with = sweep_fingerprint(points, text)
     with folders.claim(out, "sweep", lambda path: check_sweep_folder(path, text, made_with)):
         sweep_marker = start_sweep(out, text, made_with)
+        if progress and points:
+            announce_duration(f"{spec.name}: {len(points)} points", points[0].config,
+                              len(points) * spec.replicates, workers)
         _run_points(spec, out, points, executor, workers, scheduler, progress, on_point)
         reps = dataset.read_dataset(out, "replicates")
         files = (analysis or (lambda r: grid_analysis(r, spec)))(reps)

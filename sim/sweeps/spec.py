@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from sim.analysis.windows import Window, parse_window  # noqa: F401 (parse_window: re-exported)
 from sim.config.errors import ConfigError
 from sim.config.load import compose_many, scenario_dir
 from sim.config.schema import RunConfig
@@ -33,14 +34,6 @@ NOT_AXES = {"seed", "replicates", "workers", "executor", "scheduler", "progress"
 # Composing a point's config takes about 0.14 s; above this many points the sweep says what it is doing.
 ANNOUNCE_COMPOSING_FROM = 50
 COMPOSE_CHUNK = 50
-
-
-@dataclass(frozen=True)
-class Window:
-    """The months whose attack rate a sweep compares across points."""
-
-    start: str
-    end: str
 
 
 @dataclass
@@ -256,14 +249,3 @@ def axes_and_fixed(overrides: list[str]) -> tuple[dict[str, list[str]], list[str
             raise ConfigError(f"'{text}' is an interval, which a sweep cannot enumerate; give the values as a list "
                               "(a,b,c) or a range (range(start,stop,step)), or a {range, steps} axis in a sweep file.")
     return axes, fixed
-
-
-def parse_window(text: str, name: str = "window") -> Window:
-    """START:END as given on the command line, checked; a ConfigError names the setting."""
-    start, sep, end = str(text).partition(":")
-    if not sep:
-        raise ConfigError(f"{name}={text} must look like START:END, for example {name}=2027-01-01:2027-12-31.")
-    first, last = parse_date(start, f"{name} start"), parse_date(end, f"{name} end")
-    if last < first:
-        raise ConfigError(f"{name}={text} ends before it starts.")
-    return Window(first.isoformat(), last.isoformat())
