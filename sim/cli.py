@@ -35,7 +35,7 @@ USAGE = __doc__.split("\n\n")[1] + "\n\n" + __doc__.split("\n\n")[2]
 # Each subcommand: the module under sim/commands and the function that runs it with the arguments after it.
 COMMANDS = {
     "run": ("run", "run_command"),
-    "list": ("run", "list_command"),
+    "list": ("listing", "list_command"),
     "compare": ("records", "compare_command"),
     "report": ("records", "report_command"),
     "attribute": ("sweeps", "attribute_command"),

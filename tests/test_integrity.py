@@ -526,8 +526,9 @@ def test_a_scenario_name_too_long_for_a_folder_is_one_paragraph(tmp_path, monkey
 
 def test_a_run_folder_with_an_unquoted_comma_or_space_is_one_paragraph(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    code, _, err = call_cli(["run", *CLI_TINY, "hydra.run.dir=my runs,1"], capsys)
-    assert_refused(code, err, "hydra.run.dir", "quote")
+    code, _, err = call_cli(["run", *CLI_TINY, "out=my runs,1"], capsys)
+    assert_refused(code, err, "'out=my runs,1'", "quote", "out='my runs/run 1'")
+    assert "hydra.run.dir" not in err
     assert list(tmp_path.iterdir()) == []
 
 

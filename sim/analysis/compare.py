@@ -17,7 +17,16 @@ import pandas as pd
 from sim.analysis.run_name import label_from_summary
 from sim.analysis.summary import QUANTILES
 from sim.analysis.targets import reference_rate_2024
-from sim.analysis.windows import FORECAST, NamedWindow, forecast_window, parse_window, whole_months, window_rates
+from sim.analysis.windows import (
+    FORECAST,
+    WHOLE_RUN,
+    NamedWindow,
+    Window,
+    forecast_window,
+    parse_window,
+    whole_months,
+    window_rates,
+)
 from sim.config.errors import ConfigError
 from sim.runs import record
 
@@ -81,18 +90,20 @@ def run_labels(paths: list[Path]) -> list[str]:
 
 def common_window(text: str, runs: list[RunTables]) -> NamedWindow:
     """The one window of a comparison: `forecast` (from the latest branch date among the runs to the
-    earliest end), or START:END inside every run's horizon, widened to whole months."""
+    earliest end; the runs' common horizon, named 'whole run', when one of them ends before its branch), or
+    START:END inside every run's horizon, widened to whole months."""
     configs = [(r.label, r.record.config) for r in runs]
     if text == FORECAST:
-        forecasts = [(label, forecast_window(c.start, c.end, c.branch_date)) for label, c in configs]
-        missing = [label for label, w in forecasts if w is None]
-        if missing:
-            raise ConfigError(f"{', '.join(missing)} has no forecast (the run ends before its branch date); give "
-                              "window=START:END inside every run's horizon.")
-        start, end = max(w.start for _, w in forecasts), min(w.end for _, w in forecasts)
+        forecasts = [forecast_window(c.start, c.end, c.branch_date) for _, c in configs]
+        if None in forecasts:       # a run that ends before its branch: the runs' common horizon, named so
+            first, last = max(c.start for _, c in configs), min(c.end for _, c in configs)
+            if first > last:
+                raise ConfigError("The runs' horizons do not overlap; compare runs that share some months.")
+            return NamedWindow(WHOLE_RUN, Window(first, last))
+        start, end = max(w.start for w in forecasts), min(w.end for w in forecasts)
         if start > end:
             raise ConfigError("The runs' forecasts do not overlap; give window=START:END inside every run's horizon.")
-        return NamedWindow(FORECAST, parse_window(f"{start}:{end}"))
+        return NamedWindow(FORECAST, Window(start, end))
     window = parse_window(text)
     for label, cfg in configs:
         if window.start < cfg.start or window.end > cfg.end:

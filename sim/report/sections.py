@@ -23,7 +23,7 @@ from sim.analysis.plots import compare_distributions
 from sim.analysis.run_figures import RUN_FIGURES, headline_of
 from sim.analysis.run_name import label_from_summary
 from sim.analysis.targets import reference_rate_2024
-from sim.analysis.windows import NamedWindow, calendar_years, window_rates
+from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, window_rates
 from sim.calibration.parameters_doc import provenance, schema_paths
 from sim.cli import COMMANDS
 from sim.report.build import manifest_sha256, png_uri, run_figure_pngs
@@ -130,12 +130,11 @@ def headline_section(runs: list[RunTables], window: NamedWindow) -> dict:
 def by_year_section(runs: list[RunTables]) -> dict:
     """The forecast cut into calendar years, each run's figures per year, beside the whole forecast."""
     from sim.analysis.compare import common_window
-    from sim.config.errors import ConfigError
 
-    try:
-        forecast = common_window("forecast", runs)
-    except ConfigError as err:
-        return {"heading": "The forecast year by year", "note": str(err), "table": ""}
+    forecast = common_window(FORECAST, runs)
+    if forecast.name != FORECAST:
+        return {"heading": "The forecast year by year", "table": "",
+                "note": "Not every run reaches its branch date, so there is no forecast to cut into years."}
     years = calendar_years(forecast.window)
     parts = []
     for year in [forecast, *years]:

@@ -1,0 +1,49 @@
+"""`sim list`: the observed history, every scenario with what it changes, and every determinant level."""
+
+from __future__ import annotations
+
+import textwrap
+
+from sim.config.errors import ConfigError
+
+
+def list_command(args: list[str] = ()) -> None:
+    """`sim list`: the observed history, every scenario with what it changes, and every determinant level."""
+    if any(arg in ("-h", "--help") for arg in args):
+        print("usage: sim list\n\nThe observed history, every scenario with what it changes from its branch date, "
+              "and every\ndeterminant level. It takes no settings.")
+        return
+    if args:
+        raise ConfigError(f"`sim list` takes no arguments (given: {' '.join(args)}).")
+    from sim.config.load import list_levels, list_scenarios, scenario_timeline
+
+    history = scenario_timeline(None)
+    print(f"The observed history (every scenario follows it to {history.observed_through}, then branches):\n")
+    for change in history.changes:
+        print(textwrap.indent(textwrap.fill(_change_line(change), width=92, subsequent_indent="      "), "  "))
+    print("\nScenarios (sim run scenario=NAME), with what each changes from the branch on:\n")
+    for entry in list_scenarios():
+        print(f"  {entry.name}")
+        print(textwrap.indent(textwrap.fill(entry.description, width=92), "      "))
+        for change in scenario_timeline(entry.name).changes:
+            print(textwrap.indent(textwrap.fill(_change_line(change), width=88, subsequent_indent="    "), "      "))
+        print()
+    print("Determinant levels (sim run GROUP=LEVEL):\n")
+    for group, levels in list_levels().items():
+        print(f"  {group}")
+        for level in levels:
+            print(textwrap.indent(textwrap.fill(f"{level.name}: {level.description}", width=92,
+                                                subsequent_indent="    "), "      "))
+        print()
+
+
+def _change_line(change) -> str:
+    """One dated change in words: its date, label, levels and raw parameters, and whether it is estimated."""
+    parts = [f"{change.date}  {change.label}"]
+    if change.origin != "branch" and change.levels:
+        parts.append("(" + ", ".join(f"{g}={lvl}" for g, lvl in change.levels.items()) + ")")
+    elif change.origin != "branch" and change.params:
+        parts.append("(" + ", ".join(change.params) + ")")
+    if change.estimated:
+        parts.append("[estimated]")
+    return " ".join(parts)
