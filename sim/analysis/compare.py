@@ -22,6 +22,7 @@ from sim.analysis.windows import (
     WHOLE_RUN,
     NamedWindow,
     Window,
+    attack_rates,
     forecast_window,
     parse_window,
     whole_months,
@@ -134,7 +135,14 @@ def comparison_table(rates: dict[str, pd.DataFrame], names: dict[str, str]) -> p
     return pd.DataFrame(rows)
 
 
-def paired_difference(rates_a: pd.Series, rates_b: pd.Series) -> dict:
+def paired_difference(monthly_a: pd.DataFrame, monthly_b: pd.DataFrame, start: str, end: str) -> dict:
+    """The difference B - A in attacks per month over [start, end], replicate by replicate, from two monthly
+    tables (which may count attacks alone)."""
+    window = Window(start, end)
+    return paired_rates(attack_rates(monthly_a, window), attack_rates(monthly_b, window))
+
+
+def paired_rates(rates_a: pd.Series, rates_b: pd.Series) -> dict:
     """The difference B - A in a rate, replicate by replicate (both indexed by replicate).
 
     Runs with the same seed share their chance events wherever their mechanisms agree (each mechanism
@@ -176,6 +184,6 @@ def paired_table(runs: list[RunTables], window: NamedWindow) -> pd.DataFrame | N
         return None
     first = window_rates(runs[0].monthly, window.window)["attacks_per_month"]
     rows = [{"run": r.label, "against": runs[0].label, "window": window.window.text,
-             **paired_difference(first, window_rates(r.monthly, window.window)["attacks_per_month"])}
+             **paired_rates(first, window_rates(r.monthly, window.window)["attacks_per_month"])}
             for r in runs[1:]]
     return pd.DataFrame(rows)

@@ -108,23 +108,39 @@ def calendar_years(window: Window) -> list[NamedWindow]:
             for year in range(first.year, last.year + 1)]
 
 
-def window_totals(monthly: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """Attacks and casualties per replicate (index) in `window`, from a monthly table (replicate x month x
-    area). The window is read in the calendar months it touches (`whole_months`)."""
+def months_inside(monthly: pd.DataFrame, window: Window) -> tuple[pd.DataFrame, Window]:
+    """The rows of a monthly table (replicate x month x area) in the calendar months `window` touches, and
+    the window cut to the months the table holds: the exposure its counts are divided by."""
     months = monthly["month"].astype(str)
     inside = monthly[(months >= window.start[:7]) & (months <= window.end[:7])]
     if inside.empty:
         raise ConfigError(f"The window {window.text} lies outside the run's months "
                           f"({months.min()} to {months.max()}).")
+    held = inside["month"].astype(str)
+    last_held = _month_end(dt.date.fromisoformat(f"{held.max()}-01")).isoformat()
+    return inside, Window(max(window.start, f"{held.min()}-01"), min(window.end, last_held))
+
+
+def window_totals(monthly: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Attacks and casualties per replicate (index) in `window`, read in the calendar months it touches."""
+    inside, _ = months_inside(monthly, window)
     totals = inside.groupby("replicate")[["attacks", "killed", "wounded"]].sum()
     return pd.DataFrame({"attacks": totals["attacks"], "casualties": totals["killed"] + totals["wounded"]})
 
 
 def window_rates(monthly: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """Attacks and casualties per month in `window` for each replicate (index)."""
+    """Attacks and casualties per month in `window` for each replicate (index), over the part of the window
+    the table holds."""
+    _, held = months_inside(monthly, window)
     totals = window_totals(monthly, window)
-    return pd.DataFrame({"attacks_per_month": totals["attacks"] / window.months,
-                         "casualties_per_month": totals["casualties"] / window.months})
+    return pd.DataFrame({"attacks_per_month": totals["attacks"] / held.months,
+                         "casualties_per_month": totals["casualties"] / held.months})
+
+
+def attack_rates(monthly: pd.DataFrame, window: Window) -> pd.Series:
+    """Attacks per month in `window` for each replicate, from a table that may count attacks alone."""
+    inside, held = months_inside(monthly, window)
+    return inside.groupby("replicate")["attacks"].sum() / held.months
 
 
 def _month_end(day: dt.date) -> dt.date:

@@ -281,7 +281,8 @@ def hawkes_fit(result):
 def scenarios_report(ns) -> tuple[str, object]:
     """Every named scenario: attacks per month in the comparison window, and the paired difference from the
     baseline (the same seed: common random numbers)."""
-    from sim.analysis.compare import paired_difference, window_rates
+    from sim.analysis.compare import paired_difference
+    from sim.analysis.windows import Window, attack_rates
     from sim.config.load import list_scenarios
 
     start, end = COMPARISON_WINDOW
@@ -291,7 +292,7 @@ def scenarios_report(ns) -> tuple[str, object]:
     rows = []
     for name in names:
         d = paired_difference(monthly[BASELINE_SCENARIO], monthly[name], start, end)
-        rates = window_rates(monthly[name], start, end).to_numpy()
+        rates = attack_rates(monthly[name], Window(start, end)).to_numpy()
         rows.append({"scenario": name, "attacks/month median": float(np.median(rates)),
                      "90% interval": f"{np.quantile(rates, 0.05):.1f}–{np.quantile(rates, 0.95):.1f}",
                      "difference from baseline": d["difference"], "95% CI": f"{d['ci95_low']:+.2f} to {d['ci95_high']:+.2f}",
