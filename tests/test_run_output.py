@@ -99,3 +99,18 @@ def test_branch_levels_alone_leave_the_fitted_years_and_warn_of_nothing(runs):
     folder, _, warned = runs["levels"]
     fit = json.loads((folder / "summary.json").read_text())["fit"]
     assert warned == "" and fit["moved_by"] == [] and fit["warning"] == ""
+
+
+def test_a_multiruns_sealed_jobs_keep_no_empty_log_or_lock(tmp_path):
+    sweep = tmp_path / "sweep"
+    _run_cli(["-m", "seed=1,2", "replicates=2", "end=2022-03-31", "progress=false", "plots=false", f"out={sweep}"])
+    jobs = [job for job in sweep.iterdir() if job.is_dir()]
+    assert len(jobs) == 2 and all((job / "manifest.json").exists() for job in jobs)
+    assert not [p for job in jobs for p in (job / ".lock", job / "cli.log") if p.exists()]
+
+
+def test_show_config_prints_the_composed_config_and_runs_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    printed, _ = _run_cli(["scenario=full_exit", "seed=7", "show=config"])
+    assert printed == config_yaml(load_scenario("full_exit", ["seed=7"]))
+    assert list(tmp_path.iterdir()) == []

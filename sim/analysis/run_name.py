@@ -85,13 +85,11 @@ def run_label(cfg: RunConfig) -> RunLabel:
     A scenario that cannot be composed (a config built by hand, or a scenario file since removed) is
     named alone: nothing is known to compare it with.
     """
-    from sim.config.load import compose_many
-
     name = cfg.scenario.name
     try:
-        [reference] = compose_many([[f"scenario={name}"]])
+        [reference] = composed_apart([[f"scenario={name}"]])
         levels = level_overrides(cfg, reference)
-        with_levels = compose_many([[f"scenario={name}", *(o.setting for o in levels)]])[0] if levels else reference
+        with_levels = composed_apart([[f"scenario={name}", *(o.setting for o in levels)]])[0] if levels else reference
     except ConfigError:
         return RunLabel(name, cfg.scenario.description)
     overrides = [*levels, *branch_overrides(cfg, with_levels), *model_overrides(cfg, reference),
@@ -99,6 +97,21 @@ def run_label(cfg: RunConfig) -> RunLabel:
     if _scenario_changes(cfg) != _scenario_changes(reference):
         overrides.append(Override("timeline=changed", "the scenario's own dated changes differ from its file's"))
     return RunLabel(name, reference.scenario.description, tuple(overrides))
+
+
+def composed_apart(override_lists: list[list[str]]) -> list[RunConfig]:
+    """Configs composed without disturbing a Hydra app this may run inside (`sim run` names its run from
+    within the app): composing re-initialises Hydra's global state, which would rename the app's next job
+    and its log, so that state is put back afterwards."""
+    from hydra.core.singleton import Singleton
+
+    from sim.config.load import compose_many
+
+    state = Singleton.get_state()
+    try:
+        return compose_many(override_lists)
+    finally:
+        Singleton.set_state(state)
 
 
 def setting_overrides(cfg: RunConfig, reference: RunConfig) -> list[Override]:

@@ -72,10 +72,16 @@ def _run(overrides: list[str]) -> None:
             _launch_hydra(overrides)
         remove_empty_bookkeeping(run_dir)
         return
-    if any(arg in MULTIRUN_FLAGS for arg in overrides):
+    multirun = any(arg in MULTIRUN_FLAGS for arg in overrides)
+    if multirun:
         _check_multirun_jobs([arg for arg in overrides if arg not in MULTIRUN_FLAGS])
         overrides = _unique_multirun_dir(overrides)
     _launch_hydra(overrides)
+    sweep_dir = hydra_setting(overrides, "hydra.sweep.dir") if multirun else None
+    if sweep_dir and "${" not in sweep_dir and Path(sweep_dir).is_dir():
+        for job in Path(sweep_dir).iterdir():
+            if job.is_dir() and not job.is_symlink():
+                remove_empty_bookkeeping(job)
 
 
 def _show(what: str, cfg) -> None:
