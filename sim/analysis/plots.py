@@ -30,8 +30,11 @@ FAN_PLOT_HEIGHT_PT = 270.0
 NUMBER_ROW_PT = 9.0
 KEY_LINE_PT = 9.5
 KEY_FONT_PT = 7.0
-# Characters per line of a key column (two columns across the figure's width at KEY_FONT_PT).
+# Characters per line of a key column (two columns across the figure's width at KEY_FONT_PT), and the
+# spaces that indent a wrapped line under the label rather than the number and date (measured: the
+# prefix " 6  2025-08-24  " is 22.75 spaces wide in DejaVu Sans).
 KEY_COLUMN_CHARS = 78
+KEY_HANGING_SPACES = 23
 
 
 def reference_label(reference_rate: float) -> str:
@@ -177,7 +180,7 @@ def _number_rows(fig: Figure, ax, changes: list[Marker]) -> list[int]:
 def _key_entry(number: int, marker: Marker) -> str:
     """'3  2024-12-08  fall of the Assad government', wrapped to a column with a hanging indent."""
     return textwrap.fill(f"{number:>2}  {marker.date}  {marker.label}", width=KEY_COLUMN_CHARS,
-                         subsequent_indent=" " * 16, break_on_hyphens=False)
+                         subsequent_indent=" " * KEY_HANGING_SPACES, break_on_hyphens=False)
 
 
 def compare_distributions(rates: dict[str, np.ndarray], reference_rate: float, window: str = "",
