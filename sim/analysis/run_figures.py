@@ -14,8 +14,9 @@ from matplotlib.figure import Figure
 from sim.analysis import maps, plots
 from sim.analysis.governorates import area_governorates
 from sim.analysis.run_name import label_from_summary, wrapped
+from sim.analysis.summary import by_area as area_rates
 from sim.analysis.targets import attack_targets, reference_rate_2024
-from sim.analysis.windows import NamedWindow, Window, window_rates
+from sim.analysis.windows import FORECAST, headline_window, window_rates
 from sim.config.schema import RunConfig
 from sim.model.geography import load_geography
 
@@ -34,18 +35,12 @@ def figure_title(name: str, what: str, window: str, replicates: int) -> str:
     """The run's name, then what is shown, over which window, from how many replicates, on the next line."""
     return f"{wrapped(name, TITLE_WIDTH)}\n{what}, {window}, {replicates} replicates"
 
-
-def headline_of(summary: dict) -> NamedWindow:
-    """The window the run's headline numbers cover, as its summary records it."""
-    h = summary["headline"]
-    return NamedWindow(h["name"], Window(h["start"], h["end"]))
-
-
 def run_figures(cfg: RunConfig, replicates: pd.DataFrame, monthly: pd.DataFrame, summary: dict) -> dict[str, Figure]:
-    """Every figure of a run, by its file name (RUN_FIGURES)."""
+    """Every figure of a run, by its file name (RUN_FIGURES); the summary gives only the run's name, so a
+    record summarised before names and windows were stored is drawn the same."""
     name, count = label_from_summary(summary).name, len(replicates)
-    headline = headline_of(summary)
-    by_area = summary["headline"]["by_area"]
+    headline = headline_window(cfg.start, cfg.end, cfg.branch_date)
+    by_area = area_rates(monthly, headline.window)
     return {
         "attack_rate_distribution.png": plots.attack_rate_histogram(
             window_rates(monthly, headline.window)["attacks_per_month"].to_numpy(),
@@ -53,7 +48,8 @@ def run_figures(cfg: RunConfig, replicates: pd.DataFrame, monthly: pd.DataFrame,
             headline.heading),
         "monthly_attacks_fan_chart.png": plots.monthly_fan_chart(
             monthly, figure_title(name, "attacks per month in Iraq, as IS would claim them",
-                                  f"{cfg.start} to {cfg.end} (forecast from {cfg.branch_date})", count),
+                                  f"{cfg.start} to {cfg.end}" + (f" (forecast from {headline.window.start})"
+                                                                 if headline.name == FORECAST else ""), count),
             attack_targets(), plots.change_markers(cfg.changes, cfg.start, f"branch: {name}"), cfg.branch_date),
         "attacks_by_area_map.png": maps.attack_map(
             by_area, load_geography(), figure_title(name, "where attacks happen", headline.heading, count),

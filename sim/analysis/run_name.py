@@ -68,7 +68,7 @@ class RunLabel:
 
 
 def wrapped(name: str, width: int) -> str:
-    """A run name broken into lines at its ' + ' joins where it is wider than `width` characters."""
+    """A run name broken into lines (at spaces, never inside a KEY=VALUE) where it is wider than `width`."""
     return "\n".join(textwrap.wrap(name, width=width, break_long_words=False, break_on_hyphens=False))
 
 

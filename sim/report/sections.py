@@ -20,10 +20,10 @@ from sim.analysis.compare import (
     pairing_obstacles,
 )
 from sim.analysis.plots import compare_distributions
-from sim.analysis.run_figures import RUN_FIGURES, headline_of
+from sim.analysis.run_figures import RUN_FIGURES
 from sim.analysis.run_name import label_from_summary
 from sim.analysis.targets import reference_rate_2024
-from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, window_rates
+from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, headline_window, window_rates
 from sim.calibration.parameters_doc import provenance, schema_paths
 from sim.cli import COMMANDS
 from sim.report.build import manifest_sha256, png_uri, run_figure_pngs
@@ -86,7 +86,7 @@ def run_section(run: RunTables) -> dict:
                             for c in cfg.changes if c.origin in ("branch", "scenario")],
                            columns=["date", "from", "change", "levels", "estimated"])
     pngs = run_figure_pngs(run)
-    headline = headline_of(run.summary).heading if "headline" in run.summary else "the run's horizon"
+    headline = headline_window(cfg.start, cfg.end, cfg.branch_date).heading
     return {
         "label": run.label, "name": label.name, "anchor": anchor(run.label), "description": label.full_description,
         "settings": table_html(settings), "changes": table_html(changes) if len(changes) else "",
