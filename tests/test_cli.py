@@ -165,3 +165,20 @@ def test_a_directory_that_is_not_a_run_is_refused(tmp_path):
     (tmp_path / "stuff").mkdir()
     out = sim("reproduce", "stuff", cwd=tmp_path)
     assert out.returncode == 2 and "not a run directory" in out.stderr
+
+
+def test_long_work_is_announced_from_one_timed_replicate(monkeypatch, capsys):
+    """Two timings of replicate 0 (3 s, then 2 s once warm): 640 replicates of 2 s over 2 workers is 640 s."""
+    import time
+
+    from sim.runs import ensemble
+
+    ticks = iter([0.0, 3.0, 10.0, 12.0])
+    monkeypatch.setattr(time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(ensemble, "run_replicate", lambda cfg, index: None)
+    ensemble.announce_duration("attribution: 16 points", None, 640, 2)
+    assert capsys.readouterr().err == ("attribution: 16 points: about 10 min 40 s (640 replicates of 2.00 s each "
+                                       "over 2 workers, timed on one replicate here)\n")
+    ticks = iter([0.0, 0.01, 1.0, 1.01])
+    ensemble.announce_duration("quick", None, 10, 1)
+    assert capsys.readouterr().err == ""            # under 20 s: nothing to announce
