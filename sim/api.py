@@ -3,7 +3,7 @@
     from sim.api import load_scenario, run
     cfg = load_scenario("full_exit", ["syria=collapse", "replicates=50"])
     result = run(cfg, workers=2)
-    result.replicates.head(); result.summary["attacks_per_month"]
+    result.replicates.head(); result.summary["headline"]["attacks_per_month"]   # over the forecast
     result.save("outputs/my_run")
 
 The command line is a thin layer over these functions.
@@ -24,6 +24,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.analysis import tables
 from sim.analysis.run_figures import RUN_FIGURES, run_figures
+from sim.analysis.run_name import RunLabel, run_label
 from sim.analysis.summary import summarise
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config, describe_config_error, to_run_config
@@ -84,11 +85,16 @@ class EnsembleResult:
         return table
 
     @cached_property
+    def label(self) -> RunLabel:
+        """The run's name (its scenario plus every override) and what the overrides change."""
+        return run_label(self.config)
+
+    @cached_property
     def summary(self) -> dict:
-        """What summary.json holds: distributions over replicates of the headline numbers."""
+        """What summary.json holds: distributions over replicates, each under the window it covers."""
         c = self.config
-        return summarise(c.scenario.name, c.scenario.description, c.seed, c.start, c.end,
-                         self.replicates, self.monthly, self.events)
+        return summarise(self.label, c.seed, c.start, c.end, c.branch_date, self.replicates, self.monthly,
+                         self.events)
 
     def figures(self) -> dict:
         """Every figure of the run by its file name."""

@@ -1,6 +1,6 @@
 """The `sim` command: a thin layer over the Python API.
 
-    sim run [KEY=VALUE...]               run an ensemble (a Hydra app: -m for multirun)
+    sim run [KEY=VALUE...]               run an ensemble into out=DIR (a Hydra app: -m for multirun)
     sim list                             scenarios and determinant levels
     sim compare RUN_DIR... [KEY=VALUE]   side-by-side table, distributions, paired differences
     sim report RUN_DIR... [KEY=VALUE]    one self-contained HTML report of runs and attributions
@@ -16,8 +16,10 @@
 Every command takes its settings as KEY=VALUE (replicates=50 seed=7 workers=2
 window=2027-01-01:2027-12-31 out=DIR); those that compose scenarios also take
 any config override (group=level, model.SECTION.NAME=VALUE, end=2027-12-31).
-`sim COMMAND --help` lists a command's settings. Bad input exits with status 2
-and one paragraph on stderr, and writes nothing.
+`sim COMMAND --help` lists a command's settings with their defaults. Bad input
+exits with status 2 and one paragraph on stderr, and writes nothing. Headline
+numbers cover the forecast (from the branch date, the end of the observed
+record) unless a window is given; every table and figure names its window.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ USAGE = __doc__.split("\n\n")[1] + "\n\n" + __doc__.split("\n\n")[2]
 # Each subcommand: the module under sim/commands and the function that runs it with the arguments after it.
 COMMANDS = {
     "run": ("run", "run_command"),
-    "list": ("run", "list_command"),
+    "list": ("listing", "list_command"),
     "compare": ("records", "compare_command"),
     "report": ("records", "report_command"),
     "attribute": ("sweeps", "attribute_command"),
@@ -84,6 +86,7 @@ class CtrlC:
         if threading.current_thread() is not threading.main_thread():
             return None
         return signal.signal(signal.SIGINT, cls.handler)
+SIGPIPE_STATUS = 141
 
 
 def fail(message: str) -> None:
@@ -115,8 +118,11 @@ def main(argv: list[str] | None = None) -> None:
         module, function = COMMANDS[command]
         run = getattr(importlib.import_module(f"sim.commands.{module}"), function)
         run(args)
+        sys.stdout.flush()          # a reader gone by now is met here, where it is handled, not at exit
     except KeyboardInterrupt:
         interrupted(command)
+    except BrokenPipeError:
+        end_quietly_on_closed_pipe()
     except (ConfigError, OSError) as err:
         if CtrlC.pressed:
             interrupted(command)
@@ -138,6 +144,16 @@ def interrupted(command: str) -> None:
     """Say in one sentence what Ctrl-C left behind for this command, and exit with status 130."""
     print(INTERRUPTED.get(command, "interrupted."), file=sys.stderr)
     raise SystemExit(130) from None
+
+
+def end_quietly_on_closed_pipe() -> None:
+    """The reader of our output stopped early (`sim list | head -1`): end without a message, with the status
+    a command stopped by SIGPIPE has (128 + 13), and keep Python from failing again when it flushes stdout."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(SIGPIPE_STATUS)
 
 
 def hydra_task(cfg) -> None:

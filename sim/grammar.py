@@ -36,6 +36,7 @@ KEY = re.compile(r"[+~]?[A-Za-z_][\w.]*")
 HELP_FLAGS = ("-h", "--help")
 # Settings with one meaning in every command, checked against the run schema's declared range.
 SHARED_SETTINGS = ("seed", "replicates", "workers")
+HELP_WIDTH, HELP_KEY_COLUMN = 100, 34
 
 
 @dataclass(frozen=True)
@@ -226,15 +227,28 @@ def _shown(f: dataclasses.Field) -> str:
 
 def help_text(command: Command) -> str:
     """The command's help: usage, what it does, and every setting with its default and meaning."""
-    lines = [f"usage: {command.usage}", "", textwrap.fill(command.summary, width=100), ""]
+    lines = [f"usage: {command.usage}", "", textwrap.fill(command.summary, width=HELP_WIDTH), ""]
     for cls in command.settings:
         for f in dataclasses.fields(cls):
-            meaning = f.metadata.get("help", "")
-            lines.append(f"  {f.name}={_shown(f)}".ljust(34) + f" {meaning}".rstrip())
+            lines.append(setting_line(f.name, _short(_shown(f)), f.metadata.get("help", "")))
     if command.overrides:
         lines += ["", "Any other KEY=VALUE overrides the scenario's config as `sim run` takes it: group=level,",
                   "model.SECTION.NAME=VALUE, branch.SECTION.NAME=VALUE, start=..., end=... (see `sim list`)."]
     return "\n".join(lines)
+
+
+def setting_line(key: str, default: str, meaning: str) -> str:
+    """'  key=default   meaning': the meaning wrapped under itself where it is longer than the line."""
+    head = f"  {key}={default}".ljust(HELP_KEY_COLUMN)
+    if len(head) > HELP_KEY_COLUMN:
+        head += "\n" + " " * HELP_KEY_COLUMN
+    lines = textwrap.wrap(meaning, width=HELP_WIDTH - HELP_KEY_COLUMN - 1, break_on_hyphens=False)
+    return (head + " " + ("\n" + " " * (HELP_KEY_COLUMN + 1)).join(lines)).rstrip()
+
+
+def _short(default: str) -> str:
+    """A long default (a list of eight parameters) shown by its first item."""
+    return default if len(default) <= HELP_KEY_COLUMN - 8 else default.split(",")[0] + ",..."
 
 
 def wants_help(args: list[str]) -> bool:

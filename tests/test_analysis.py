@@ -8,9 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.summary import by_area, by_year, distribution, exceedance_2024, summarise, target_checks
+from sim.analysis.run_name import Override, RunLabel
+from sim.analysis.summary import by_area, by_year, distribution, fit_check, summarise, target_checks, window_summary
 from sim.analysis.tables import horizon_months, monthly_table, window_counts
 from sim.analysis.targets import ROLES, attack_targets, load_targets, reference_rate_2024, reference_target
+from sim.analysis.windows import (
+    NamedWindow,
+    Window,
+    calendar_years,
+    forecast_window,
+    headline_window,
+    whole_months,
+    window_rates,
+)
 from sim.model.geography import load_geography
 
 
@@ -48,25 +58,67 @@ def test_window_counts_include_both_ends_and_replicates_without_attacks():
     assert counts.set_index("replicate").loc[1, "attacks"] == 0
 
 
-def test_by_area_rates_and_shares():
-    monthly = pd.DataFrame({"replicate": [0, 0, 1, 1], "month": ["2024-01"] * 4,
-                            "area": ["kirkuk", "diyala", "kirkuk", "diyala"],
-                            "attacks": [3, 1, 1, 3], "killed": [1, 0, 0, 0], "wounded": [0, 0, 0, 2]})
-    out = by_area(monthly, n_replicates=2, months=1.0)
-    assert out["kirkuk"]["attacks_per_month"] == 2.0 and out["diyala"]["casualties_per_month"] == 1.0
-    assert sum(v["share_of_attacks"] for v in out.values()) == pytest.approx(1.0)
+def test_by_area_rates_and_shares_within_the_window():
+    monthly = pd.DataFrame({"replicate": [0, 0, 1, 1, 0, 1], "month": ["2024-01"] * 4 + ["2024-02"] * 2,
+                            "area": ["kirkuk", "diyala", "kirkuk", "diyala", "kirkuk", "kirkuk"],
+                            "attacks": [3, 1, 1, 3, 50, 50], "killed": [1, 0, 0, 0, 9, 9],
+                            "wounded": [0, 0, 0, 2, 0, 0]})
+    january = Window("2024-01-01", "2024-01-31")
+    out = by_area(monthly, january)
+    # Two replicates over January (31 days, 31 / 30.4375 months); February's 100 attacks lie outside it.
+    assert out["kirkuk"]["attacks_per_month"] == pytest.approx(4 / (2 * 31 / 30.4375))
+    assert out["diyala"]["casualties_per_month"] == pytest.approx(2 / (2 * 31 / 30.4375))
+    assert out["kirkuk"]["share_of_attacks"] == 0.5
 
 
-def test_exceedance_uses_the_last_twelve_months_and_the_2024_record():
-    months = [f"{y}-{m:02d}" for y in (2026, 2027) for m in range(1, 13)]
-    rows = []
-    for rep, rate in ((0, 10), (1, 5), (2, 8)):
-        for k, month in enumerate(months):
-            rows.append((rep, month, "kirkuk", rate if k >= 12 else 100, 0, 0))
-    monthly = pd.DataFrame(rows, columns=["replicate", "month", "area", "attacks", "killed", "wounded"])
-    out = exceedance_2024(monthly)
-    assert (out["window_start"], out["window_end"]) == ("2027-01", "2027-12")
-    assert out["probability"] == pytest.approx(2 / 3)      # 10 and 8 exceed ~6.99, 5 does not
+def monthly_of(rates: dict[int, list[int]], first_month: str = "2026-08") -> pd.DataFrame:
+    """A monthly table of one area: replicate -> attacks in consecutive months from `first_month`."""
+    months = pd.period_range(first_month, periods=len(next(iter(rates.values()))), freq="M").astype(str)
+    return pd.DataFrame([(rep, month, "kirkuk", n, 0, n) for rep, counts in rates.items()
+                         for month, n in zip(months, counts, strict=True)],
+                        columns=["replicate", "month", "area", "attacks", "killed", "wounded"])
+
+
+def test_a_window_summary_reads_only_its_months_and_the_2024_record():
+    """Replicates with 10, 5 and 8 attacks a month in 2027 (and 100 in every month before): 10 and 8 are above
+    the 2024 rate (56 over eight months, about 6.99 a month), 5 is not."""
+    rates = {rep: [100] * 5 + [rate] * 12 for rep, rate in ((0, 10), (1, 5), (2, 8))}
+    out = window_summary(monthly_of(rates), NamedWindow("2027", Window("2027-01-01", "2027-12-31")))
+    assert (out["name"], out["start"], out["end"]) == ("2027", "2027-01-01", "2027-12-31")
+    months = 365 / 30.4375
+    assert out["attacks_per_month"]["q50"] == pytest.approx(8 * 12 / months)
+    assert out["p_exceeds_2024_rate"] == pytest.approx(2 / 3)
+
+
+def test_the_forecast_starts_on_the_first_whole_month_from_the_branch_date():
+    assert forecast_window("2022-01-01", "2028-12-31", "2026-08-01") == Window("2026-08-01", "2028-12-31")
+    # A branch in mid-month: that month mixes the record and the forecast, so the forecast starts after it.
+    assert forecast_window("2022-01-01", "2028-12-31", "2026-08-15") == Window("2026-09-01", "2028-12-31")
+    assert forecast_window("2022-01-01", "2026-12-31", "2026-12-15") is None
+    assert forecast_window("2022-01-01", "2025-12-31", "2026-08-01") is None
+    assert headline_window("2022-01-01", "2025-12-31", "2026-08-01") == NamedWindow("whole run",
+                                                                                 Window("2022-01-01", "2025-12-31"))
+
+
+def test_the_forecast_is_cut_into_calendar_years_the_first_from_the_branch():
+    years = calendar_years(Window("2026-08-01", "2028-12-31"))
+    assert [(y.name, y.window.start, y.window.end) for y in years] == [("2026", "2026-08-01", "2026-12-31"),
+                                                                       ("2027", "2027-01-01", "2027-12-31"),
+                                                                       ("2028", "2028-01-01", "2028-12-31")]
+
+
+def test_a_window_is_read_in_whole_months_inside_the_horizon():
+    assert whole_months(Window("2027-01-15", "2027-03-02"), "2022-01-01", "2028-12-31") == Window("2027-01-01",
+                                                                                                 "2027-03-31")
+    assert whole_months(Window("2027-01-15", "2029-03-02"), "2022-01-01", "2028-12-31").end == "2028-12-31"
+
+
+def test_window_rates_divide_by_the_windows_length_in_mean_months():
+    monthly = monthly_of({0: [3, 6], 1: [0, 0]}, "2027-01")
+    rates = window_rates(monthly, Window("2027-01-01", "2027-02-28"))
+    months = 59 / 30.4375
+    assert rates.loc[0, "attacks_per_month"] == pytest.approx(9 / months)
+    assert rates.loc[1, "casualties_per_month"] == 0
 
 
 def test_reference_rate_is_56_claimed_attacks_over_eight_months():
@@ -113,19 +165,54 @@ def test_summary_gives_type_shares_and_the_directed_share_of_all_attacks():
                             "attacks": [2, 0, 0, 2], "killed": [1, 0, 0, 6], "wounded": [3, 0, 0, 0]})
     replicates = pd.DataFrame({"replicate": [0, 1], "attacks_per_month": [1.0, 1.0], "casualties_per_month": [2.0, 3.0],
                                "fighters_end": [500, 700], "territorial": [0, 1]})
-    out = summarise("s", "d", 1, "2024-01-01", "2024-02-29", replicates, monthly, ev)
-    assert out["by_type"] == {0: 0.5, 1: 0.25, 4: 0.25}
-    assert out["directed_share_of_attacks"] == 0.25
-    assert out["territorial_control_probability"] == 0.5
-    assert out["fighters_end"]["mean"] == 600
+    out = summarise(RunLabel("s", "d"), 1, "2024-01-01", "2024-02-29", "", replicates, monthly, ev)
+    whole = out["whole_run"]
+    assert whole["by_type"] == {0: 0.5, 1: 0.25, 4: 0.25}
+    assert whole["directed_share_of_attacks"] == 0.25
+    assert whole["territorial_control_probability"] == 0.5
+    assert whole["fighters_end"]["mean"] == 600
+
+
+def test_the_headline_is_the_forecast_and_each_of_its_years_beside_it():
+    """Attacks each month: 40 in the observed months (2026-01 to 2026-07), then 2 a month from the branch
+    (2026-08-01) to the end of 2027. The headline reads 2 a month, not the horizon's mix."""
+    counts = [40] * 7 + [2] * 17
+    monthly = monthly_of({0: counts, 1: counts}, "2026-01")
+    replicates = pd.DataFrame({"replicate": [0, 1], "fighters_end": [1, 1], "territorial": [0, 0]})
+    ev = events([])
+    out = summarise(RunLabel("s", "d"), 1, "2026-01-01", "2027-12-31", "2026-08-01", replicates, monthly, ev)
+    headline = out["headline"]
+    assert (headline["name"], headline["start"], headline["end"]) == ("forecast", "2026-08-01", "2027-12-31")
+    forecast_months = 518 / 30.4375
+    assert headline["attacks_per_month"]["q50"] == pytest.approx(2 * 17 / forecast_months)
+    assert [y["name"] for y in out["headline_by_year"]] == ["2026", "2027"]
+    assert out["headline_by_year"][0]["start"] == "2026-08-01"
+    assert out["headline_by_year"][1]["attacks_per_month"]["q50"] == pytest.approx(24 / (365 / 30.4375))
+    assert out["whole_run"]["attacks_per_month"]["q50"] > 10        # the mix the headline no longer shows
+    assert set(headline["by_area"]) == {"kirkuk"}
 
 
 def test_a_target_is_inside_the_simulated_90_percent_interval_not_the_50_percent_one():
     """Twenty replicates with 50, 52, ..., 88 attacks in January-August 2024: the record's 56 lies above
     the 5% quantile (51.9) and below the 25% one (59.5), so it is inside the 90% interval."""
-    rows = [(r, "2024-03-01", "kirkuk", r, "ied", 1, 1, False) for r in range(20) for _ in range(50 + 2 * r)]
-    checks = target_checks(events(rows), list(range(20)), "2024-01-01", "2024-08-31")
+    rows = [(r, "2024-03", "kirkuk", 50 + 2 * r, 1, 1) for r in range(20)]
+    monthly = pd.DataFrame(rows, columns=["replicate", "month", "area", "attacks", "killed", "wounded"])
+    checks = target_checks(monthly, "2024-01-01", "2024-08-31")
     [attacks] = [c for c in checks if c["quantity"] == "claimed attacks, Iraq, 2024-01-01 to 2024-08-31"]
     assert attacks["observed"] == 56
     assert attacks["simulated"]["q05"] == pytest.approx(51.9) and attacks["simulated"]["q25"] == pytest.approx(59.5)
     assert attacks["inside_90_interval"] is True
+
+
+def test_a_fit_warning_needs_an_override_of_the_fitted_years_and_a_window_outside_the_range():
+    outside = {"quantity": "claimed attacks, Iraq, 2022-01-01 to 2022-11-30", "observed": 401,
+               "simulated": {"q05": 80.0, "q95": 130.0}, "inside_90_interval": False}
+    inside = {**outside, "quantity": "claimed attacks, Iraq, 2024-01-01 to 2024-08-31", "inside_90_interval": True}
+    moved = RunLabel("baseline", "", (Override("model.insurgents.attack_rate_per_day=0.008", "", moves_fit=True),))
+    branch_only = RunLabel("baseline", "", (Override("syria=collapse", ""),))
+    warned = fit_check(moved, [outside, inside])
+    assert warned["outside_90_interval"] == [outside["quantity"]]
+    assert "model.insurgents.attack_rate_per_day=0.008" in warned["warning"] and "80-130" in warned["warning"]
+    assert "2024-01-01" not in warned["warning"]
+    assert fit_check(branch_only, [outside, inside])["warning"] == ""       # the fitted years are untouched
+    assert fit_check(moved, [inside])["warning"] == ""                      # still fits the record

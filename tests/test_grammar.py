@@ -3,6 +3,8 @@ translated with a warning, and help that lists every setting."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sim import cli
@@ -77,8 +79,11 @@ def test_a_list_of_values_is_an_axis_and_a_single_value_is_fixed():
 
 
 @pytest.mark.parametrize("command, words", [
-    ("compare", ["window=2027-01-01:2027-12-31", "out="]),
-    ("report", ["window=", "out="]),
+    ("compare", ["window=forecast", "out="]),
+    ("report", ["window=forecast", "out=", "<run folder>.html"]),
+    ("calibrate", ["particles=250", "origin="]),
+    ("backtest", ["replicates=200", "workers=1"]),
+    ("validate", ["replicates=", "seed=2024", "record, targets"]),
     ("attribute", ["outcome=attacks_per_month", f"replicates={ATTRIBUTION_REPLICATES}", "workers=1"]),
     ("sweep", ["replicates=", "executor=local", "axis"]),
     ("sensitivity", ["method=morris", "samples=8", "range.PARAM"]),
@@ -86,9 +91,37 @@ def test_a_list_of_values_is_an_axis_and_a_single_value_is_fixed():
     ("explore", ["port=", "open=false"]),
 ])
 def test_every_command_lists_its_settings_with_their_defaults(command, words, capsys):
-    with pytest.raises(SystemExit) as stop:
-        cli.main([command, "--help"])
-    text = capsys.readouterr().out
-    assert stop.value.code == 0
+    text = help_of(command, capsys)
     for word in words:
         assert word in text
+
+
+def help_of(command: str, capsys) -> str:
+    """What `sim COMMAND --help` prints (some commands exit after it, `sim run` and `sim list` return)."""
+    try:
+        cli.main([command, "--help"])
+    except SystemExit as stop:
+        assert stop.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", cli.SUBCOMMANDS)
+def test_every_settings_line_of_every_help_says_what_the_setting_does(command, capsys):
+    lines = help_of(command, capsys).splitlines()
+    assert lines[0].startswith("usage: sim ")
+    settings = [k for k, line in enumerate(lines) if re.match(r"  [a-z_.]+=", line)]
+    assert settings or command == "list"
+    for k in settings:
+        following = lines[k + 1].split(None, 1) if k + 1 < len(lines) else []
+        meaning = lines[k].split(None, 1)[1:] or following
+        assert meaning and not re.match(r"[a-z_.]+=", meaning[0]), f"no meaning for {lines[k].strip()}"
+
+
+def test_sim_run_help_fits_one_screen_names_out_and_dumps_no_config(capsys):
+    text = help_of("run", capsys)
+    lines = text.splitlines()
+    assert len(lines) <= 40 and max(len(line) for line in lines) <= 100
+    assert re.search(r"^  out=\s+the run's folder", text, re.M)
+    for key in ("scenario=baseline", f"seed={DEFAULT_SEED}", "replicates=", "workers=", "end=", "show="):
+        assert f"  {key}" in text
+    assert "Powered by Hydra" not in text and "initial_fighters_iraq" not in text      # no banner, no config

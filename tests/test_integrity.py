@@ -195,9 +195,9 @@ def test_dates_in_another_iso_form_are_refused(override, tmp_path, monkeypatch, 
 
 def test_a_target_window_is_checked_against_the_horizon_as_dates():
     """As text, '2024-08-31' sorts before '20240630': a six-month horizon seemed to cover January-August."""
-    events = pd.DataFrame(columns=["replicate", "date", "area", "cell", "type", "killed", "wounded",
-                                          "directed"])
-    covered = summary.target_checks(events, [0, 1], "2024-01-01", "20240630")
+    monthly = pd.DataFrame({"replicate": [0, 1], "month": ["2024-01", "2024-01"], "area": "kirkuk", "attacks": 0,
+                            "killed": 0, "wounded": 0})
+    covered = summary.target_checks(monthly, "2024-01-01", "20240630")
     assert not [c for c in covered if "2024-08-31" in c["quantity"]]
 
 
@@ -526,8 +526,9 @@ def test_a_scenario_name_too_long_for_a_folder_is_one_paragraph(tmp_path, monkey
 
 def test_a_run_folder_with_an_unquoted_comma_or_space_is_one_paragraph(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    code, _, err = call_cli(["run", *CLI_TINY, "hydra.run.dir=my runs,1"], capsys)
-    assert_refused(code, err, "hydra.run.dir", "quote")
+    code, _, err = call_cli(["run", *CLI_TINY, "out=my runs,1"], capsys)
+    assert_refused(code, err, "'out=my runs,1'", "quote", "out='my runs/run 1'")
+    assert "hydra.run.dir" not in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -117,6 +117,21 @@ def marker_boxes(ax, lon, lat, size_pt2) -> np.ndarray:
     return np.column_stack([xy[:, 0] - half, xy[:, 1] - half, xy[:, 0] + half, xy[:, 1] + half])
 
 
+def line_boxes(ax, segments: np.ndarray, width_px: float, spacing_px: float = 3.0) -> np.ndarray:
+    """Small boxes along line segments (k, 2, 2) in degrees, `width_px` wide, so that a line can be an
+    obstacle: a label that meets none of the boxes does not cross the line."""
+    if len(segments) == 0:
+        return np.zeros((0, 4))
+    ends = ax.transData.transform(np.asarray(segments, dtype=float).reshape(-1, 2)).reshape(-1, 2, 2)
+    points = []
+    for start, stop in ends:
+        steps = max(int(np.ceil(np.hypot(*(stop - start)) / spacing_px)), 1)
+        points.append(start + (stop - start) * np.linspace(0.0, 1.0, steps + 1)[:, None])
+    xy = np.vstack(points)
+    half = max(width_px, spacing_px) / 2
+    return np.column_stack([xy[:, 0] - half, xy[:, 1] - half, xy[:, 0] + half, xy[:, 1] + half])
+
+
 def draw_labels(ax, labels: list[Label], obstacles: np.ndarray, step_px: float = 9.0) -> list:
     """Draw `labels` (most important first) where they meet no other label and no obstacle box.
 

@@ -26,15 +26,20 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from sim.analysis.governorates import (Governorate, attacks_by_governorate, load_governorates, outline_segments,
                                        shared_segments)
-from sim.analysis.labels import Label, draw_labels, marker_boxes, renderer_of
+from sim.analysis.labels import Label, draw_labels, line_boxes, marker_boxes, renderer_of
 from sim.analysis.plots import IRAQ_COLOUR
 from sim.model.geography import Geography
 
-IRAQ_FILL, SYRIA_FILL, ABROAD_FILL = "#f6f1e7", "#e9e9e9", "#dfe9ef"
+IRAQ_FILL, SYRIA_FILL = "#f6f1e7", "#e9e9e9"
+# Beyond Iraq and Syria the boundary data draw nothing, neither Turkey, Iran and Jordan nor the Gulf:
+# white, hatched, so that no neighbour looks like water and no sea like land.
+OUTSIDE_FILL, OUTSIDE_HATCH, OUTSIDE_HATCH_COLOUR = "#ffffff", "////", "#d4d4d4"
+OUTSIDE_LABEL = "outside Iraq and Syria (not drawn)"
 GOVERNORATE_EDGE, COUNTRY_EDGE, BORDER_COLOUR = "#a89f91", "#4d4d4d", "#1a1a1a"
 SYRIA_AREA_COLOUR, BASE_COLOUR, CROSSING_COLOUR = "#7f7f7f", "#1a9850", "#e08214"
 CHOROPLETH_COLOURS = "OrRd"
 NOT_MODELLED_FILL = "#f4f4f4"
+BORDER_WIDTH_PT = 2.6
 KM_PER_DEGREE_LATITUDE = 111.32
 # Circle area (points squared) of the busiest area on the attack map.
 LARGEST_CIRCLE_PT2 = 900.0
@@ -48,7 +53,7 @@ LABEL_GRID, MIN_VISIBLE_SHARE = 40, 0.04
 # (Wadi al-Shay, Wadi Zghaytun, the Hamrin and Sheikh Younis mountains) lie close together here.
 HILLS_BOX = (43.8, 45.35, 34.3, 35.65)
 # Panels of the attack map (left, bottom, width, height, as shares of the figure).
-ATTACK_MAP_AXES, ATTACK_HILLS_AXES = (0.05, 0.22, 0.52, 0.68), (0.62, 0.22, 0.35, 0.68)
+ATTACK_MAP_AXES, ATTACK_HILLS_AXES = (0.05, 0.21, 0.52, 0.66), (0.62, 0.21, 0.35, 0.66)
 # How far an area's label may move from its circle: rings of 9 pixels, before it is left off.
 AREA_LABEL_RINGS = 40
 # Governorate names lie under every marker; labels of areas and bases above all.
@@ -103,7 +108,7 @@ def draw_base_map(ax, box: tuple[float, float, float, float], fill=default_fill,
     for country in ("iraq", "syria"):
         ax.add_collection(LineCollection(lines[country], colors=COUNTRY_EDGE, linewidths=1.1, zorder=0.8,
                                          capstyle="round"))
-    ax.add_collection(LineCollection(lines["iraq_syria"], colors=BORDER_COLOUR, linewidths=2.6, zorder=0.9,
+    ax.add_collection(LineCollection(lines["iraq_syria"], colors=BORDER_COLOUR, linewidths=BORDER_WIDTH_PT, zorder=0.9,
                                      capstyle="round"))
     frame(ax, box)
     if scale_km:
@@ -117,7 +122,7 @@ def frame(ax, box: tuple[float, float, float, float]) -> None:
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     ax.set_aspect(1.0 / np.cos(np.radians((south + north) / 2)))
-    ax.set_facecolor(ABROAD_FILL)
+    ax.patch.set(facecolor=OUTSIDE_FILL, hatch=OUTSIDE_HATCH, edgecolor=OUTSIDE_HATCH_COLOUR)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}°E"))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}°N"))
     ax.tick_params(labelsize=7)
@@ -211,10 +216,10 @@ def mark_enlarged(ax, box: tuple[float, float, float, float]) -> None:
                            zorder=4))
 
 
-def attack_map(by_area: dict[str, dict[str, float]], geo: Geography, title: str) -> Figure:
-    """The areas of operation on the governorates, circles sized by mean attacks per month, with the border
-    crossings and the coalition bases of 2024; the hills between Kirkuk and Diyala enlarged beside."""
-    fig = Figure(figsize=(12.5, 7.4), dpi=110)
+def attack_map(by_area: dict[str, dict[str, float]], geo: Geography, title: str, window: str = "") -> Figure:
+    """The areas of operation on the governorates, circles sized by mean attacks per month in `window`, with
+    the border crossings and the coalition bases of 2024; the hills between Kirkuk and Diyala enlarged beside."""
+    fig = Figure(figsize=(12.5, 7.6), dpi=110)
     whole, hills = fig.add_axes(ATTACK_MAP_AXES), fig.add_axes(ATTACK_HILLS_AXES)
     rate = np.array([by_area.get(a, {}).get("attacks_per_month", 0.0) for a in geo.area_ids])
     sizes = np.where(geo.in_iraq, circle_sizes(rate), 30.0)
@@ -227,9 +232,10 @@ def attack_map(by_area: dict[str, dict[str, float]], geo: Geography, title: str)
     mark_enlarged(whole, HILLS_BOX)
     whole.set_title("Areas of operation in Iraq and eastern Syria", fontsize=9)
     hills.set_title("The hills between Kirkuk and Diyala (dotted box), enlarged", fontsize=9)
-    fig.suptitle(title, fontsize=12)
-    _attack_map_key(fig, rate[geo.in_iraq].max(initial=0.0))
-    note_unlabelled(fig, unlabelled, 0.17)
+    fig.suptitle(title, fontsize=11)
+    _circle_key(fig, rate[geo.in_iraq].max(initial=0.0), window)
+    _symbol_key(fig)
+    note_unlabelled(fig, unlabelled, 0.2)
     return fig
 
 
@@ -260,9 +266,11 @@ def _label_attack_panel(ax, box, geo: Geography, rate: np.ndarray, sizes: np.nda
 
 def label_map(ax, box, geo: Geography, labels: list[Label], area_sizes) -> list:
     """Place `labels` first, then the names of the coalition bases and of the governorates in `box`, so
-    that none overlaps another, an area's marker (of `area_sizes`, points squared), a base or the scale bar."""
+    that none overlaps another, an area's marker (of `area_sizes`, points squared), a base, the scale bar or
+    the Iraq–Syria border."""
     obstacles = np.vstack([marker_boxes(ax, geo.lon, geo.lat, area_sizes),
-                           marker_boxes(ax, geo.base_lon, geo.base_lat, BASE_MARKER_PT2), fixed_obstacles(ax)])
+                           marker_boxes(ax, geo.base_lon, geo.base_lat, BASE_MARKER_PT2), fixed_obstacles(ax),
+                           line_boxes(ax, borders()["iraq_syria"], BORDER_WIDTH_PT * ax.figure.dpi / 72)])
     bases = [Label(lon, lat, short_name(name), BASE_LABEL_STYLE, clearance_px=8.0, rings=8)
              for lon, lat, name in zip(geo.base_lon, geo.base_lat, geo.base_names, strict=True)
              if inside_box(lon, lat, box)]
@@ -276,28 +284,48 @@ def note_unlabelled(fig: Figure, names: list[str], height: float) -> None:
         fig.text(0.5, height, "Not labelled for lack of room: " + ", ".join(names), ha="center", fontsize=7)
 
 
-def _attack_map_key(fig: Figure, largest: float) -> None:
-    handles = [Line2D([], [], marker="o", ls="none", markersize=np.sqrt(circle_sizes(np.array([r, largest]))[0]),
-                      markerfacecolor=IRAQ_COLOUR, alpha=0.55, markeredgecolor="black",
-                      label=f"{r:g} attack{'' if r == 1 else 's'} a month") for r in reference_rates(largest)]
-    handles += [
+def _circle_key(fig: Figure, largest: float, window: str) -> None:
+    """Circles of two or three round rates, each in a slot as tall and wide as the largest, so that no
+    circle meets another or its text."""
+    rates = reference_rates(largest)
+    if not rates:
+        return
+    diameters = np.sqrt(circle_sizes(np.array([*rates, largest]))[:-1])
+    handles = [Line2D([], [], marker="o", ls="none", markersize=d, markerfacecolor=IRAQ_COLOUR, alpha=0.55,
+                      markeredgecolor="black", label=f"{r:g} attack{'' if r == 1 else 's'} a month")
+               for r, d in zip(rates, diameters, strict=True)]
+    font = 8
+    slot = float(diameters.max()) / font + 0.4           # in font sizes, as legends measure their handles
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.04, 0.01), ncol=len(handles), fontsize=font,
+               frameon=False, handlelength=slot, handleheight=slot, columnspacing=1.6, handletextpad=0.4,
+               title=f"circle area: mean attacks per month in the area{', ' + window if window else ''}",
+               title_fontsize=font, alignment="left")
+
+
+def _symbol_key(fig: Figure) -> None:
+    handles = [
         Line2D([], [], marker="D", ls="none", markerfacecolor="white", markeredgecolor=SYRIA_AREA_COLOUR,
                markersize=6, label="area in Syria (attacks there are not counted)"),
         Line2D([], [], marker="^", ls="none", markerfacecolor=BASE_COLOUR, markeredgecolor="black", markersize=8,
                label="coalition base (2024)"),
-        Line2D([], [], color="black", ls=":", lw=0.8, label="panel enlarged on the right"),
         Line2D([], [], color=CROSSING_COLOUR, ls="--", label="border crossing or desert route"),
-        Line2D([], [], color=BORDER_COLOUR, lw=2.6, label="Iraq–Syria border"),
+        Line2D([], [], color=BORDER_COLOUR, lw=BORDER_WIDTH_PT, label="Iraq–Syria border"),
         Line2D([], [], color=GOVERNORATE_EDGE, lw=1, label="governorate boundary"),
+        Line2D([], [], color="black", ls=":", lw=0.8, label="panel enlarged on the right"),
+        outside_patch(),
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False, labelspacing=1.3,
-               columnspacing=2.0, bbox_to_anchor=(0.5, 0.005),
-               title="circle area: mean attacks per month in the area over the horizon", title_fontsize=8)
+    fig.legend(handles=handles, loc="lower right", bbox_to_anchor=(0.98, 0.01), ncol=2, fontsize=8, frameon=False,
+               labelspacing=0.9, columnspacing=1.6)
+
+
+def outside_patch() -> Patch:
+    """The legend entry of what lies beyond Iraq and Syria."""
+    return Patch(facecolor=OUTSIDE_FILL, hatch=OUTSIDE_HATCH, edgecolor=OUTSIDE_HATCH_COLOUR, label=OUTSIDE_LABEL)
 
 
 def governorate_choropleth(by_area: dict[str, dict[str, float]], geo: Geography, area_governorate: dict[str, str],
-                           title: str) -> Figure:
-    """Mean attacks per month totalled by governorate, shading each governorate that holds an area of
+                           title: str, window: str = "") -> Figure:
+    """Mean attacks per month in `window` totalled by governorate, shading each governorate that holds an area of
     operation; governorates without one are left blank (the model says nothing about them)."""
     totals = attacks_by_governorate(by_area, area_governorate)
     norm = Normalize(0.0, max(max(totals.values(), default=0.0), 1e-9))
@@ -308,20 +336,21 @@ def governorate_choropleth(by_area: dict[str, dict[str, float]], geo: Geography,
             return SYRIA_FILL
         return matplotlib.colors.to_hex(cmap(norm(totals[g.name]))) if g.name in totals else NOT_MODELLED_FILL
 
-    fig = Figure(figsize=(8.6, 7.9), dpi=110)
-    ax = fig.add_axes((0.08, 0.08, 0.78, 0.85))
+    fig = Figure(figsize=(8.6, 8.2), dpi=110)
+    ax = fig.add_axes((0.08, 0.13, 0.78, 0.79))
     box = iraq_box(geo)
     draw_base_map(ax, box, fill, scale_km=200)
     bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm, cmap), cax=fig.add_axes((0.89, 0.3, 0.02, 0.45)))
-    bar.set_label("mean attacks per month in the governorate over the horizon", fontsize=8)
+    bar.set_label(f"mean attacks per month in the governorate{', ' + window if window else ''}", fontsize=8)
     bar.ax.tick_params(labelsize=7)
     fig.legend(handles=[Patch(facecolor=NOT_MODELLED_FILL, edgecolor=GOVERNORATE_EDGE,
                               label="no area of operation in the model"),
                         Patch(facecolor=SYRIA_FILL, edgecolor=GOVERNORATE_EDGE,
                               label="Syria (attacks there are not counted)"),
-                        Line2D([], [], color=BORDER_COLOUR, lw=2.6, label="Iraq–Syria border")],
-               loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
-    ax.set_title(title, fontsize=11)
+                        Line2D([], [], color=BORDER_COLOUR, lw=BORDER_WIDTH_PT, label="Iraq–Syria border"),
+                        outside_patch()],
+               loc="lower center", ncol=2, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.005))
+    ax.set_title(title, fontsize=10)
     value_style = {**AREA_LABEL_STYLE, "fontsize": 7.5}
     valued = governorate_labels(box, lambda g: f"{g.name}\n{totals[g.name]:.2f} a month", value_style, rings=6,
                                 keep=lambda g: g.name in totals)

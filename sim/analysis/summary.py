@@ -1,4 +1,9 @@
-"""Distributions over replicates: the numbers in summary.json. Pure functions of tables."""
+"""Distributions over replicates: the numbers in summary.json. Pure functions of tables.
+
+Each number says its window. The headline is the forecast (sim/analysis/windows.py), with each
+calendar year of it beside; the observed years are compared with the record apart, and the
+whole run's figures are kept under their own name.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from sim.analysis.tables import horizon_months, window_counts
+from sim.analysis.run_name import RunLabel
 from sim.analysis.targets import attack_targets, reference_rate_2024
+from sim.analysis.windows import NamedWindow, Window, calendar_years, headline_window, window_rates, window_totals
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.50, "q75": 0.75, "q95": 0.95}
-# The 'exceeds the 2024 rate' question is asked of the last twelve months of the horizon.
-EXCEEDANCE_WINDOW_MONTHS = 12
 
 
 def distribution(values) -> dict[str, float]:
@@ -23,11 +27,24 @@ def distribution(values) -> dict[str, float]:
     return out
 
 
-def by_area(monthly: pd.DataFrame, n_replicates: int, months: float) -> dict[str, dict[str, float]]:
-    """Mean attacks and casualties per month in each Iraqi area, and its share of all attacks."""
-    totals = monthly.groupby("area", sort=True)[["attacks", "killed", "wounded"]].sum()
+def window_summary(monthly: pd.DataFrame, named: NamedWindow) -> dict:
+    """Attacks and casualties per month in one window, over replicates, and the share of replicates
+    above the 2024 record's attack rate there."""
+    rates = window_rates(monthly, named.window)
+    return {"name": named.name, **named.window.as_dict(),
+            "attacks_per_month": distribution(rates["attacks_per_month"]),
+            "casualties_per_month": distribution(rates["casualties_per_month"]),
+            "p_exceeds_2024_rate": float((rates["attacks_per_month"] > reference_rate_2024()).mean())}
+
+
+def by_area(monthly: pd.DataFrame, window: Window) -> dict[str, dict[str, float]]:
+    """Mean attacks and casualties per month in each Iraqi area within `window`, and its share of the
+    attacks there."""
+    months = monthly["month"].astype(str)
+    inside = monthly[(months >= window.start[:7]) & (months <= window.end[:7])]
+    totals = inside.groupby("area", sort=True)[["attacks", "killed", "wounded"]].sum()
     all_attacks = max(int(totals["attacks"].sum()), 1)
-    per = n_replicates * months
+    per = inside["replicate"].nunique() * window.months
     return {
         area: {
             "attacks_per_month": float(row.attacks / per),
@@ -39,7 +56,7 @@ def by_area(monthly: pd.DataFrame, n_replicates: int, months: float) -> dict[str
 
 
 def by_year(monthly: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
-    """Attacks and casualties per month within each calendar year of the horizon."""
+    """Attacks and casualties per month within each calendar year of the run (the months it holds)."""
     per_month = monthly.groupby(["replicate", "month"])[["attacks", "killed", "wounded"]].sum().reset_index()
     per_month["year"] = per_month["month"].str.slice(0, 4)
     per_month["casualties"] = per_month["killed"] + per_month["wounded"]
@@ -51,25 +68,14 @@ def by_year(monthly: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
     }
 
 
-def exceedance_2024(monthly: pd.DataFrame) -> dict[str, float | str]:
-    """Share of replicates whose attack rate over the horizon's last year exceeds the 2024 record."""
-    months = sorted(monthly["month"].unique())
-    window = months[-EXCEEDANCE_WINDOW_MONTHS:]
-    recent = monthly[monthly["month"].isin(window)]
-    rate = recent.groupby("replicate")["attacks"].sum() / len(window)
-    reference = reference_rate_2024()
-    return {"window_start": window[0], "window_end": window[-1], "reference_attacks_per_month": reference,
-            "probability": float((rate > reference).mean())}
-
-
-def target_checks(events: pd.DataFrame, indices: list[int], start: str, end: str) -> list[dict]:
-    """Observed against simulated for each target window that the horizon covers."""
+def target_checks(monthly: pd.DataFrame, start: str, end: str) -> list[dict]:
+    """Observed against simulated for each window of the record (fitted or checked) that the run covers."""
     checks = []
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     for target in attack_targets(roles=("target", "check")):
         if not (first <= dt.date.fromisoformat(target.start) and dt.date.fromisoformat(target.end) <= last):
             continue
-        counts = window_counts(events, indices, target.start, target.end)
+        counts = window_totals(monthly, Window(target.start, target.end))
         for name, observed in (("attacks", target.attacks), ("casualties", target.casualties)):
             if observed is None:
                 continue
@@ -81,28 +87,43 @@ def target_checks(events: pd.DataFrame, indices: list[int], start: str, end: str
     return checks
 
 
-def summarise(scenario: str, description: str, seed: int, start: str, end: str,
+def fit_check(label: RunLabel, checks: list[dict]) -> dict:
+    """Whether the run's overrides change the fitted years, and which record windows then fall outside
+    the run's 90% range. The warning is empty when no override reaches back before the branch date."""
+    moved_by = [o.setting for o in label.overrides if o.moves_fit]
+    outside = [c for c in checks if not c["inside_90_interval"]]
+    warning = ""
+    if moved_by and outside:
+        misses = "; ".join(f"{c['quantity']}: observed {c['observed']}, simulated 90% range "
+                           f"{c['simulated']['q05']:.0f}-{c['simulated']['q95']:.0f}" for c in outside)
+        warning = (f"{', '.join(moved_by)} changes the observed years the model was fitted to, and the run no "
+                   f"longer reproduces the record there ({misses}). Read its forecast as a what-if, not as a "
+                   "forecast fitted to the record.")
+    return {"moved_by": moved_by, "outside_90_interval": [c["quantity"] for c in outside], "warning": warning}
+
+
+def summarise(label: RunLabel, seed: int, start: str, end: str, branch_date: str,
               replicates: pd.DataFrame, monthly: pd.DataFrame, events: pd.DataFrame) -> dict:
-    """Everything summary.json holds: distributions over replicates of the headline numbers."""
-    months = horizon_months(start, end)
-    indices = replicates["replicate"].tolist()
+    """Everything summary.json holds: distributions over replicates, each under the window it covers."""
+    headline = headline_window(start, end, branch_date)
+    checks = target_checks(monthly, start, end)
     return {
-        "scenario": scenario,
-        "description": description,
+        **label.as_dict(),
         "seed": seed,
-        "replicates": len(indices),
+        "replicates": len(replicates),
         "start": start,
         "end": end,
-        "months": months,
-        "attacks_per_month": distribution(replicates["attacks_per_month"]),
-        "casualties_per_month": distribution(replicates["casualties_per_month"]),
-        "fighters_end": distribution(replicates["fighters_end"]),
-        "directed_share_of_attacks": float(events["directed"].mean()) if len(events) else 0.0,
-        "territorial_control_probability": float(replicates["territorial"].mean()),
-        "exceeds_2024_rate": exceedance_2024(monthly),
+        "branch_date": branch_date,
+        "headline": {**window_summary(monthly, headline), "by_area": by_area(monthly, headline.window)},
+        "headline_by_year": [window_summary(monthly, year) for year in calendar_years(headline.window)],
+        "whole_run": {
+            **window_summary(monthly, NamedWindow("whole run", Window(start, end))),
+            "fighters_end": distribution(replicates["fighters_end"]),
+            "directed_share_of_attacks": float(events["directed"].mean()) if len(events) else 0.0,
+            "territorial_control_probability": float(replicates["territorial"].mean()),
+            "by_type": {k: float(v) for k, v in events["type"].value_counts(normalize=True).sort_index().items()},
+        },
         "by_year": by_year(monthly),
-        "by_area": by_area(monthly, len(indices), months),
-        "by_type": {k: float(v) for k, v in events["type"].value_counts(normalize=True).sort_index().items()},
-        "targets": target_checks(events, indices, start, end),
+        "targets": checks,
+        "fit": fit_check(label, checks),
     }
-

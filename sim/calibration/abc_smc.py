@@ -37,7 +37,7 @@ import math
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cloudpickle
@@ -69,17 +69,22 @@ INDEX_BOUND = 2**62
 class CalibrationSettings:
     """Everything that decides a calibration's result (besides the code and the scenario files)."""
 
-    seed: int = DEFAULT_SEED
-    particles: int = 1000
-    replicates: int = 4
-    epsilon_quantile: float = 0.5
-    epsilon_fall: float = 0.02
-    min_epsilon: float = 0.0
-    generations: int = 30
-    max_simulations: int = 3_000_000
-    batch: int = 0
-    scenario: str = BASELINE_SCENARIO
-    origin: str = ""            # fit only the figures complete by this date (empty: all of them)
+    seed: int = field(default=DEFAULT_SEED, metadata={"help": "the fit's seed (particles and their runs)"})
+    particles: int = field(default=1000, metadata={"help": "particles per generation"})
+    replicates: int = field(default=4, metadata={
+        "help": "simulations per particle; its weight is the share of them within the threshold"})
+    epsilon_quantile: float = field(default=0.5, metadata={
+        "help": "next threshold: this quantile of the last generation's distances"})
+    epsilon_fall: float = field(default=0.02, metadata={
+        "help": "stop once the threshold falls by less than this share of itself in a generation"})
+    min_epsilon: float = field(default=0.0, metadata={"help": "stop once the distance threshold is this low"})
+    generations: int = field(default=30, metadata={"help": "most generations (a cap; the fit says if it hit it)"})
+    max_simulations: int = field(default=3_000_000, metadata={"help": "stop after this many model runs"})
+    batch: int = field(default=0, metadata={
+        "help": "proposals evaluated together (0: as many as the particles); part of what decides the result"})
+    scenario: str = field(default=BASELINE_SCENARIO, metadata={"help": "the scenario fitted"})
+    origin: str = field(default="", metadata={
+        "help": "fit only the figures complete by this date (empty: all of them)"})
 
     @property
     def batch_size(self) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -70,14 +70,15 @@ def origins() -> tuple[Origin, ...]:
 
 @dataclass(frozen=True)
 class BacktestSettings:
-    seed: int = DEFAULT_SEED
-    particles: int = 200
-    generations: int = 5
-    max_simulations: int = 6000
-    min_epsilon: float = 1.0
-    epsilon_quantile: float = 0.5
-    replicates: int = 200
-    workers: int = 1
+    seed: int = field(default=DEFAULT_SEED, metadata={"help": "the backtest's seed (each origin's fit and forecast)"})
+    particles: int = field(default=200, metadata={"help": "particles per generation of each origin's fit"})
+    generations: int = field(default=5, metadata={"help": "most generations of each fit"})
+    max_simulations: int = field(default=6000, metadata={"help": "most simulations of each fit"})
+    min_epsilon: float = field(default=1.0, metadata={"help": "stop a fit once its distance threshold is this low"})
+    epsilon_quantile: float = field(default=0.5, metadata={
+        "help": "next threshold: this quantile of the last generation's distances"})
+    replicates: int = field(default=200, metadata={"help": "replicates of each origin's forecast"})
+    workers: int = field(default=1, metadata={"help": "worker processes (results do not depend on it)"})
 
     def check(self) -> None:
         if self.replicates < 2:

@@ -282,7 +282,8 @@ def hawkes_fit(result):
 def scenarios_report(ns) -> tuple[str, object]:
     """Every named scenario: attacks per month in the comparison window, and the paired difference from the
     baseline (the same seed: common random numbers)."""
-    from sim.analysis.compare import paired_difference, window_rates
+    from sim.analysis.compare import paired_difference
+    from sim.analysis.windows import Window, attack_rates
     from sim.config.load import list_scenarios
 
     start, end = COMPARISON_WINDOW
@@ -292,7 +293,7 @@ def scenarios_report(ns) -> tuple[str, object]:
     rows = []
     for name in names:
         d = paired_difference(monthly[BASELINE_SCENARIO], monthly[name], start, end)
-        rates = window_rates(monthly[name], start, end).to_numpy()
+        rates = attack_rates(monthly[name], Window(start, end)).to_numpy()
         rows.append({"scenario": name, "attacks/month median": float(np.median(rates)),
                      "90% interval": f"{np.quantile(rates, 0.05):.1f}–{np.quantile(rates, 0.95):.1f}",
                      "difference from baseline": d["difference"], "95% CI": f"{d['ci95_low']:+.2f} to {d['ci95_high']:+.2f}",
@@ -374,7 +375,8 @@ class SettingsParser(argparse.ArgumentParser):
                           f"{', '.join(reports)}; its settings (with their defaults): {', '.join(settings)}.")
 
 
-def main(argv: list[str] | None = None) -> None:
+def argument_parser() -> argparse.ArgumentParser:
+    """The reports' options (`sim validate` takes them as KEY=VALUE: key_name=V for --key-name V)."""
     parser = SettingsParser(prog="sim validate", description="Re-make one table and figure of docs/validation.md.")
     parser.add_argument("report", choices=list(REPORTS))
     parser.add_argument("--replicates", type=int, default=None, help="replicates per run (default depends on the report)")
@@ -388,6 +390,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--compare-posterior", action="append", default=[], metavar="DIR",
                         help="another fit (another seed) to set beside it (repeatable)")
     parser.add_argument("--parameters-doc", default="docs/parameters.md", help="where `parameters` writes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argument_parser()
     ns = parser.parse_args(argv)
     make, figure_name, default_replicates = REPORTS[ns.report]
     ns.replicates = default_replicates if ns.replicates is None else ns.replicates

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.commands.outputs import FORCE_HELP, all_or_nothing, emptied_on_failure, output_folder, refuse_record
 from sim.config.errors import ConfigError
 from sim.config.posterior import CSV_NAME, META_NAME
-from sim.grammar import Command, key_value, parse, refuse_repeated
+from sim.grammar import HELP_WIDTH, Command, key_value, parse, refuse_repeated, setting_line, wants_help
+from sim.runs.executors import ExecutionSettings
 from sim.runs.folders import new_folder
 
 # What a fit and a backtest write at the top of their folders.
@@ -38,13 +40,23 @@ def calibrate_command(args: list[str]) -> None:
     command = Command("calibrate", "sim calibrate [KEY=VALUE...]",
                       "Fit the estimated parameters to the observed record with ABC-SMC and write posterior.csv and "
                       "posterior.yaml (the shipped posterior is in sim/data). origin=YYYY-MM-DD fits only the "
-                      "figures complete by that date.", (CalibrationSettings, OutputSettings),
+                      "figures complete by that date. The fit is the same with any workers or executor.",
+                      (CalibrationSettings, ExecutionSettings, OutputSettings),
                       flags={**FIT_FLAGS, "--origin": "origin"}, switches={"--quiet": "quiet"})
     parsed = _no_names(parse(command, args), command)
     settings, output = parsed.setting(CalibrationSettings), parsed.setting(OutputSettings)
+    execution = parsed.setting(ExecutionSettings)
     settings.check()
+    execution.check()
     given = output_folder(output.out, "calibrate", POSTERIOR_FILES, output.force)
-    posterior = calibrate(settings, progress=not output.quiet)
+    if not output.quiet:
+        from sim.calibration.abc_smc import base_config
+        from sim.runs.ensemble import announce_duration
+
+        announce_duration("calibration", base_config(settings)[0], settings.max_simulations, execution.workers,
+                          bound="at most")
+    posterior = calibrate(settings, progress=not output.quiet, workers=execution.workers, executor=execution.executor,
+                          scheduler=execution.scheduler)
     out = given or new_folder(Path("outputs/calibration"))
     with all_or_nothing(out, POSTERIOR_FILES):
         posterior.save(out)
@@ -70,6 +82,8 @@ def backtest_command(args: list[str]) -> None:
         raise ConfigError("`sim backtest` writes a folder of its own (one folder per origin among its files) and "
                           "replaces nothing: give out= a new or empty folder instead of force=true.")
     out = output_folder(output.out, "backtest", BACKTEST_FILES, force=False) or new_folder(Path("outputs/backtest"))
+    if not output.quiet:
+        _announce_backtest(settings)
     with emptied_on_failure(out):
         table = run_and_write(settings, out, progress=not output.quiet)
     import pandas as pd
@@ -81,12 +95,27 @@ def backtest_command(args: list[str]) -> None:
     print(f"written to {out}")
 
 
+def _announce_backtest(settings) -> None:
+    """The backtest's time: each origin's fit (at most max_simulations runs) and forecast, origins side by side."""
+    from sim.calibration.abc_smc import base_config
+    from sim.calibration.backtest import origins
+    from sim.runs.ensemble import announce_duration
+
+    count = len(origins())
+    last = settings.calibration(origins()[-1], count - 1)
+    announce_duration("backtest", base_config(last)[0], count * (settings.max_simulations + settings.replicates),
+                      min(settings.workers, count), bound="at most")
+
+
 def validate_command(args: list[str]) -> None:
     """`sim validate REPORT [KEY=VALUE...]`: the validation reports, whose options are written KEY=VALUE as
     everywhere else and handed to the report maker as its options (key_name=V as --key-name V)."""
     from sim.calibration.report import main as validate_main
 
     refuse_repeated(args, "sim validate")
+    if wants_help(args):
+        print(validate_help())
+        return
     options = []
     for argument in args:
         pair = key_value(argument)
@@ -94,6 +123,21 @@ def validate_command(args: list[str]) -> None:
         if pair is not None and pair[0] in VALIDATE_WRITES:       # it regenerates its own files, never a record
             refuse_record(Path(pair[1]) if pair[0] == "figures" else Path(pair[1]).parent, Path(pair[1]), pair[0])
     validate_main(options)
+
+
+def validate_help() -> str:
+    """The reports and their options as KEY=VALUE settings, one line each, as every command's help lists them."""
+    from sim.calibration.report import REPORTS, argument_parser
+
+    parser = argument_parser()
+    lines = ["usage: sim validate REPORT [KEY=VALUE...]", "",
+             textwrap.fill(f"{parser.description} REPORT is one of: {', '.join(REPORTS)}.", HELP_WIDTH), ""]
+    for action in parser._actions:          # argparse keeps its options there; no public accessor exists
+        if not action.option_strings or action.dest == "help":
+            continue
+        default = "" if action.default is None or isinstance(action.default, list) else str(action.default)
+        lines.append(setting_line(action.dest, default, action.help or ""))
+    return "\n".join(lines)
 
 
 def _no_names(parsed, command: Command):

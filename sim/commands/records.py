@@ -6,21 +6,22 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.analysis.windows import FORECAST
 from sim.commands.outputs import FORCE_HELP
 from sim.config.errors import ConfigError
-from sim.defaults import COMPARISON_WINDOW
 from sim.grammar import Command, parse
 
 # What `sim compare` writes: its own files, which force=true may replace and nothing else.
 COMPARE_FILES = ("attack_rate_comparison.png", "comparison.csv", "paired_differences.csv")
-WINDOW_HELP = "START:END of the paired differences and exceedance (default: the first full forecast year)"
+WINDOW_HELP = ("the window of every table and figure: 'forecast' (from the runs' branch date to their end) or "
+               "START:END")
 
 
 @dataclass
 class CompareSettings:
     """Where `sim compare` writes and which months it pairs."""
 
-    window: str = field(default=":".join(COMPARISON_WINDOW), metadata={"help": WINDOW_HELP})
+    window: str = field(default=FORECAST, metadata={"help": WINDOW_HELP})
     out: str = field(default="", metadata={"help": "folder for the table and plot (default outputs/compare/...)"})
     force: bool = field(default=False, metadata={"help": FORCE_HELP})
 
@@ -36,20 +37,22 @@ class ReproduceSettings:
 class ReportSettings:
     """Where `sim report` writes and which months its comparisons cover."""
 
-    window: str = field(default=":".join(COMPARISON_WINDOW), metadata={"help": WINDOW_HELP})
-    out: str = field(default="", metadata={"help": "the HTML file (default <run>.html beside the run for one run, "
-                                                   "else outputs/reports/<date-time>.html; never an existing file)"})
+    window: str = field(default=FORECAST, metadata={"help": WINDOW_HELP})
+    out: str = field(default="", metadata={"help": "the HTML file (default: <run folder>.html beside the run for "
+                                                   "one run, <run>_2.html if that exists, else "
+                                                   "outputs/reports/<date-time>.html; never an existing file)"})
     force: bool = field(default=False, metadata={"help": FORCE_HELP})
 
 
-COMPARE = Command("compare", "sim compare RUN_DIR RUN_DIR... [window=START:END] [out=DIR] [force=true]",
-                  "Compare complete runs side by side: a table, the attack-rate distributions, and paired "
-                  "differences replicate by replicate where the runs share their seed.",
+COMPARE = Command("compare", "sim compare RUN_DIR RUN_DIR... [window=forecast|START:END] [out=DIR] [force=true]",
+                  "Compare complete runs side by side over one window: a table, the attack-rate distributions, and "
+                  "paired differences replicate by replicate where the runs share their seed, replicate count and "
+                  "start date.",
                   (CompareSettings,), flags={"--out": "out", "--window": "window"})
 REPRODUCE = Command("reproduce", "sim reproduce RUN_DIR [workers=N]",
                     "Re-run a run from its record and verify every file bit for bit.",
                     (ReproduceSettings,), flags={"--workers": "workers"})
-REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=START:END] [out=FILE.html] "
+REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=forecast|START:END] [out=FILE.html] "
                  "[force=true]",
                  "One self-contained HTML file on one or several runs (and attributions written by "
                  "`sim attribute`): what was run and how to reproduce it, fan charts, distributions, exceedance, "
@@ -58,40 +61,42 @@ REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=S
 
 
 def compare_command(args: list[str]) -> None:
-    """`sim compare`: the table and the distribution plot, and the paired differences where they apply.
+    """`sim compare`: over one window, the table and the distribution plot, and the paired differences
+    where the runs pair (else what stops them).
 
     Everything is read, checked and computed before a file is written, so a bad run or window writes nothing.
     """
     import pandas as pd
 
-    from sim.analysis.compare import comparison_table, load_run_tables, paired_table, run_labels
+    from sim.analysis.compare import common_window, comparison_table, load_runs, paired_table
     from sim.analysis.plots import compare_distributions
     from sim.analysis.targets import reference_rate_2024
+    from sim.analysis.windows import window_rates
     from sim.commands.outputs import all_or_nothing, output_folder
     from sim.runs.folders import new_folder
     from sim.runs.record import atomic_write_bytes, csv_text, figure_png
-    from sim.sweeps.spec import parse_window
 
     parsed = parse(COMPARE, args)
     settings = parsed.setting(CompareSettings)
-    window = parse_window(settings.window)
     if not parsed.positional:
         raise ConfigError(f"give the run folders to compare: {COMPARE.usage}")
     paths = [Path(p) for p in parsed.positional]
     _refuse_twice(paths)
     given = output_folder(settings.out, "compare", COMPARE_FILES, settings.force)
-    labels = run_labels(paths)
-    loaded = {label: load_run_tables(p) for label, p in zip(labels, paths, strict=True)}
-    table = comparison_table({label: s for label, (_, _, s) in loaded.items()})
-    paired = paired_table(paths, labels, [rec for rec, _, _ in loaded.values()], window.start, window.end)
-    fig = compare_distributions({label: r["attacks_per_month"].to_numpy() for label, (_, r, _) in loaded.items()},
-                                reference_rate_2024())
+    runs = load_runs(paths)
+    window = common_window(settings.window, runs)
+    rates = {r.label: window_rates(r.monthly, window.window) for r in runs}
+    table = comparison_table(rates, {r.label: r.name for r in runs})
+    paired = paired_table(runs, window)
+    fig = compare_distributions({r: v["attacks_per_month"].to_numpy() for r, v in rates.items()},
+                                reference_rate_2024(), window.heading)
     files = {"attack_rate_comparison.png": figure_png(fig), "comparison.csv": csv_text(table).encode()}
     if paired is not None:
         files["paired_differences.csv"] = csv_text(paired).encode()
+    print(f"attacks and casualties per month in Iraq, {window.heading}:")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    _print_paired(paired, window, pd)
+    _print_paired(paired, window, [r.record for r in runs], pd)
     out = given or new_folder(Path("outputs/compare"))
     with all_or_nothing(out, COMPARE_FILES):
         for name in COMPARE_FILES:
@@ -111,14 +116,18 @@ def _refuse_twice(paths: list[Path]) -> None:
         seen[path.resolve()] = path
 
 
-def _print_paired(paired, window, pd) -> None:
+def _print_paired(paired, window, records, pd) -> None:
+    from sim.analysis.compare import PAIRED_COLUMNS, pairing_obstacles
+
     if paired is None:
-        print("\n(paired differences need runs with the same seed, replicate count and start date)")
+        print(f"\nno paired differences: {'; '.join(pairing_obstacles(records))}. Runs pair replicate by replicate "
+              "only with the same seed, replicate count and start date.")
         return
-    print(f"\npaired differences in attacks per month, {window.start} to {window.end} (common random numbers):")
+    print(f"\npaired differences in attacks per month, {window.heading} (common random numbers):")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(paired[["run", "difference", "ci95_low", "ci95_high", "share_b_higher", "variance_reduction"]]
-              .to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep="-"))
+        print(paired[["run", *PAIRED_COLUMNS]].to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep="-"))
+    for column, meaning in PAIRED_COLUMNS.items():
+        print(f"  {column}: {meaning}")
     if paired["variance_reduction"].isna().any():
         print("(variance_reduction is '-' where the paired differences do not vary at all: there is no variance "
               "to reduce)")

@@ -1,28 +1,56 @@
-"""`sim run`: an ensemble of one scenario, a Hydra app (`-m` for multirun), and `sim list`.
+"""`sim run`: an ensemble of one scenario, a Hydra app (`-m` for multirun).
 
 `sim run` reads Hydra's own grammar, which every other command follows: KEY=VALUE
 overrides (group=level, model.section.name=value, replicates=..., seed=...).
 `out=DIR` names the run's folder as in every other command (Hydra's own
-`hydra.run.dir=DIR`, or `hydra.sweep.dir=DIR` with -m, works too).
+`hydra.run.dir=DIR`, or `hydra.sweep.dir=DIR` with -m, works too). `--help`
+lists the settings (sim/commands/run_help.py); `show=config` prints the
+composed config and runs nothing.
 """
 
 from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.config.errors import ConfigError
 
-HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i",
+HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                "--config-dir", "-cd", "--shell-completion", "-sc", "--run", "-r")
+HELP_FLAGS = ("-h", "--help")
 MULTIRUN_FLAGS = ("-m", "--multirun")
 OUT = "out"
+# Hydra's names for the folder `out=` names: a message about them speaks of `out=`.
+FOLDER_KEYS = ("hydra.run.dir", "hydra.sweep.dir")
+SHOW = "show"
+# Files a run folder holds for its own bookkeeping: Hydra's log and the folder's lock (sim.runs.folders).
+BOOKKEEPING = ("cli.log", ".lock")
+
+# The command as the person typed it, while Hydra's app runs with its own arguments in sys.argv: the
+# run's manifest records it, so that "Made with" shows `out=DIR`, not Hydra's quoted hydra.run.dir.
+_typed_command: list[str] | None = None
 
 
 def run_command(overrides: list[str]) -> None:
     """Validate first (so bad input writes nothing), claim the run's folder, then hand over to Hydra."""
+    global _typed_command
+    if any(arg in HELP_FLAGS for arg in overrides):
+        from sim.commands.run_help import run_help
+
+        print(run_help())
+        return
+    _typed_command = ["sim", "run", *overrides]
+    try:
+        _run(overrides)
+    finally:
+        _typed_command = None
+
+
+def _run(overrides: list[str]) -> None:
     from sim.config.load import compose_overrides, rename_deprecated
     from sim.grammar import refuse_repeated
     from sim.runs.ensemble import check_memory
@@ -31,7 +59,11 @@ def run_command(overrides: list[str]) -> None:
     # Old scenario and level names are renamed (with a warning) before Hydra, which knows only the new files.
     refuse_repeated(overrides, "sim run")
     overrides = rename_deprecated(out_as_hydra_dir(overrides))
-    refuse_repeated(overrides, "sim run")
+    show = [o for o in overrides if _setting_key(o) == SHOW]
+    overrides = [o for o in overrides if _setting_key(o) != SHOW]
+    if show:
+        _show(show[-1].partition("=")[2], compose_overrides(_model_overrides(overrides)))
+        return
     if not any(arg in HYDRA_FLAGS for arg in overrides):
         cfg = compose_overrides(_model_overrides(overrides))
         check_memory(cfg)
@@ -40,11 +72,53 @@ def run_command(overrides: list[str]) -> None:
                      hydra_override("hydra.run.dir", run_dir)]
         with claimed_run_dir(run_dir, cfg):
             _launch_hydra(overrides)
+        remove_empty_bookkeeping(run_dir)
         return
-    if any(arg in MULTIRUN_FLAGS for arg in overrides):
+    multirun = any(arg in MULTIRUN_FLAGS for arg in overrides)
+    if multirun:
         _check_multirun_jobs([arg for arg in overrides if arg not in MULTIRUN_FLAGS])
         overrides = _unique_multirun_dir(overrides)
     _launch_hydra(overrides)
+    sweep_dir = hydra_setting(overrides, "hydra.sweep.dir") if multirun else None
+    if sweep_dir and "${" not in sweep_dir and Path(sweep_dir).is_dir():
+        for job in Path(sweep_dir).iterdir():
+            if job.is_dir() and not job.is_symlink():
+                remove_empty_bookkeeping(job)
+
+
+def _show(what: str, cfg) -> None:
+    """`show=config`: the composed, resolved config as a run folder's config.yaml would hold it."""
+    from sim.runs.record import config_yaml
+
+    if what != "config":
+        raise ConfigError(f"show={what} is not something `sim run` can show; show=config prints the composed "
+                          "config and runs nothing.")
+    print(config_yaml(cfg), end="")
+
+
+def remove_empty_bookkeeping(run_dir: Path) -> None:
+    """Once a run is sealed, the empty log and lock it kept are clutter: remove them (a log with something in
+    it stays; an unsealed run keeps both, for the command that finishes it)."""
+    from sim.runs.record import MANIFEST
+
+    if not (run_dir / MANIFEST).is_file():
+        return
+    for name in BOOKKEEPING:
+        path = run_dir / name
+        if path.is_file() and not path.is_symlink() and path.stat().st_size == 0:
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
+def typed_argv() -> Iterator[None]:
+    """sys.argv as the person typed the command (where known) for the duration of the block."""
+    saved = sys.argv
+    if _typed_command is not None:
+        sys.argv = list(_typed_command)
+    try:
+        yield
+    finally:
+        sys.argv = saved
 
 
 def _launch_hydra(overrides: list[str]) -> None:
@@ -102,8 +176,10 @@ def hydra_setting(overrides: list[str], key: str):
         return None
     value = parsed[-1].value()
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"'{parsed[-1].input_line}' must name one folder; quote a path that holds spaces, "
-                          f"commas or brackets: {key}='my runs/run 1'.")
+        shown = OUT if key in FOLDER_KEYS else key
+        given = parsed[-1].input_line.replace(f"{key}=", f"{shown}=", 1)
+        raise ConfigError(f"'{given}' must name one folder; quote a path that holds spaces, commas or brackets: "
+                          f"{shown}='my runs/run 1'.")
     return value
 
 
@@ -147,7 +223,7 @@ def _resolve_interpolations(value: str, cfg) -> str:
     try:
         return str(OmegaConf.create({**dataclasses.asdict(cfg), "folder": value}).folder)
     except OmegaConfBaseException as err:
-        raise ConfigError(f"hydra.run.dir '{value}' cannot be resolved: {' '.join(str(err).split())}") from None
+        raise ConfigError(f"out='{value}' cannot be resolved: {' '.join(str(err).split())}") from None
 
 
 def _unique_multirun_dir(overrides: list[str]) -> list[str]:
@@ -187,6 +263,7 @@ def run_task(cfg) -> None:
 
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
+    from omegaconf import OmegaConf
 
     from sim.api import EnsembleResult
     from sim.config.load import to_run_config
@@ -197,7 +274,8 @@ def run_task(cfg) -> None:
     # Hydra logs at INFO; Mesa logs every step at INFO, which would flood the log and cost time.
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
-        run_cfg = to_run_config(cfg)
+        # The levels Hydra chose for each group name the branch's levels, as composing outside the app does.
+        run_cfg = to_run_config(cfg, OmegaConf.to_container(HydraConfig.get().runtime.choices))
         out = Path(HydraConfig.get().runtime.output_dir)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             check_memory(run_cfg)           # a single run was checked before its folder was made
@@ -207,7 +285,8 @@ def run_task(cfg) -> None:
             if saved:
                 print(f"resuming the unfinished run in {out}: {saved} replicates already done")
             result = EnsembleResult(run_cfg, run_ensemble(run_cfg, checkpoints=checkpoints))
-            result.complete(out)
+            with typed_argv():
+                result.complete(out)
             checkpoints.remove()
     except ConfigError as err:
         from sim.cli import fail
@@ -217,66 +296,31 @@ def run_task(cfg) -> None:
         from sim.cli import fail
 
         fail(describe_os_error(err))
-    s = result.summary
-    a, c = s["attacks_per_month"], s["casualties_per_month"]
-    print(f"{run_cfg.scenario.name}: {run_cfg.replicates} replicates, {run_cfg.start} to {run_cfg.end}, "
-          f"seed {run_cfg.seed}")
-    print(f"  attacks per month     median {a['q50']:.2f}  90% interval {a['q05']:.2f}-{a['q95']:.2f}")
-    print(f"  casualties per month  median {c['q50']:.2f}  90% interval {c['q05']:.2f}-{c['q95']:.2f}")
-    for check in s["targets"]:
-        sim_q = check["simulated"]
-        print(f"  {check['quantity']}: observed {check['observed']}, simulated median {sim_q['q50']:.0f} "
-              f"(90% {sim_q['q05']:.0f}-{sim_q['q95']:.0f})")
-    print(f"  written to {out}")
+    print_summary(result.summary, out)
 
 
-
-def list_command(args: list[str] = ()) -> None:
-    """`sim list`: the observed history, every scenario with what it changes, and every determinant level.
-
-    A scenario file that cannot be read or composed is left out of the list and named at the end (exit 2)."""
-    if args:
-        raise ConfigError(f"`sim list` takes no arguments (given: {' '.join(args)}).")
-    from sim.config.load import list_levels, scan_scenarios, scenario_timeline
-
-    history = scenario_timeline(None)
-    print(f"The observed history (every scenario follows it to {history.observed_through}, then branches):\n")
-    for change in history.changes:
-        print(textwrap.indent(textwrap.fill(_change_line(change), width=92, subsequent_indent="      "), "  "))
-    print("\nScenarios (sim run scenario=NAME), with what each changes from the branch on:\n")
-    entries, problems = scan_scenarios()
-    for entry in entries:
-        try:
-            changes = scenario_timeline(entry.name).changes
-        except ConfigError as err:
-            problems[entry.name] = str(err)
-            continue
-        print(f"  {entry.name}")
-        print(textwrap.indent(textwrap.fill(entry.description, width=92), "      "))
-        for change in changes:
-            print(textwrap.indent(textwrap.fill(_change_line(change), width=88, subsequent_indent="    "), "      "))
-        print()
-    print("Determinant levels (sim run GROUP=LEVEL):\n")
-    for group, levels in list_levels().items():
-        print(f"  {group}")
-        for level in levels:
-            print(textwrap.indent(textwrap.fill(f"{level.name}: {level.description}", width=92,
-                                                subsequent_indent="    "), "      "))
-        print()
-    if problems:
-        raise ConfigError(f"{len(problems)} scenario file(s) could not be used and are not listed above (`sim run "
-                          "scenario=NAME` gives the whole message): "
-                          + " ".join(f"{name}: {textwrap.shorten(problem, 180)}" for name, problem in
-                                     sorted(problems.items())))
+def print_summary(summary: dict, out: Path) -> None:
+    """The headline by window: the forecast and each of its years, then the observed years against the
+    record; a warning on stderr when overrides move the fitted years and the record is no longer met."""
+    print(f"{summary['name']}: {summary['replicates']} replicates, seed {summary['seed']}, "
+          f"{summary['start']} to {summary['end']}")
+    print("attacks and casualties per month in Iraq (median and 90% interval), and the share of replicates above "
+          "the 2024 rate:")
+    for k, window in enumerate([summary["headline"], *summary["headline_by_year"]]):
+        print("  " + ("  " if k else "") + _window_line(window, 36 - (2 if k else 0)))
+    if summary["targets"]:
+        print("the observed years against the record (claimed in Iraq; simulated median and 90% range):")
+    for check in summary["targets"]:
+        q = check["simulated"]
+        print(f"  {check['quantity'].removeprefix('claimed ')}: observed {check['observed']}, simulated "
+              f"{q['q50']:.0f} ({q['q05']:.0f}-{q['q95']:.0f}){'' if check['inside_90_interval'] else '  outside'}")
+    if summary["fit"]["warning"]:
+        print(textwrap.fill(f"warning: {summary['fit']['warning']}", width=100), file=sys.stderr)
+    print(f"written to {out}")
 
 
-def _change_line(change) -> str:
-    """One dated change in words: its date, label, levels and raw parameters, and whether it is estimated."""
-    parts = [f"{change.date}  {change.label}"]
-    if change.origin != "branch" and change.levels:
-        parts.append("(" + ", ".join(f"{g}={lvl}" for g, lvl in change.levels.items()) + ")")
-    elif change.origin != "branch" and change.params:
-        parts.append("(" + ", ".join(change.params) + ")")
-    if change.estimated:
-        parts.append("[estimated]")
-    return " ".join(parts)
+def _window_line(window: dict, width: int) -> str:
+    a, c = window["attacks_per_month"], window["casualties_per_month"]
+    name = f"{window['name']}, {window['start']} to {window['end']}"
+    return (f"{name:<{width}} attacks {a['q50']:5.2f} ({a['q05']:.2f}-{a['q95']:.2f})   casualties "
+            f"{c['q50']:6.2f} ({c['q05']:.2f}-{c['q95']:.2f})   above 2024 {window['p_exceeds_2024_rate']:.0%}")

@@ -455,14 +455,14 @@ class RunConfig:
     start: str = param("2022-01-01", "date", None, "first simulated day (YYYY-MM-DD)")
     end: str = param("2028-12-31", "date", None, "last simulated day (YYYY-MM-DD)")
     parameters: str = param("point", "", None,
-        "'point': the stated point estimates; 'posterior': each replicate draws the calibrated parameters")
-    progress: bool = param(True, "", None, "show a progress bar on a terminal")
-    plots: bool = param(True, "", None, "draw the plots into the run directory")
+        "'point': the point estimates; 'posterior': per replicate, a fitted draw")
+    progress: bool = param(True, "", None, "show progress: a bar on a terminal, else a line on stderr every 30 s")
+    plots: bool = param(True, "", None, "draw the figures into the run's folder")
     history: str = param("none", "", None,
-        "the observed history the run follows, its dated changes in scenarios/events/NAME.yaml ('none': no history)")
+        "the observed history the run follows to its end ('none': no history)")
     observed_through: str = param("", "date", None, "the last date the observed history covers")
     branch_date: str = param("", "date", None,
-        "the day the scenario's own levels take effect (empty: the last date the history covers)")
+        "the day the scenario's levels take effect (empty: after the history)")
     branch_levels: dict[str, str] = param({}, "", None, "the scenario's determinant levels by group (names)")
     branch: BranchParams = field(default_factory=BranchParams, metadata={
         "help": "what the scenario's levels set from the branch date: section -> {parameter: value}"})

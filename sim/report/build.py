@@ -12,64 +12,25 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from sim.analysis.compare import (
-    checked_file,
-    comparison_table,
-    load_run_tables,
-    paired_difference,
-    run_labels,
-    window_rates,
-)
+from sim.analysis.compare import RunTables, checked_file, common_window, load_runs
 from sim.analysis.run_figures import RUN_FIGURES, run_figures
-from sim.analysis.targets import reference_rate_2024
+from sim.analysis.windows import NamedWindow
 from sim.config.errors import ConfigError
 from sim.runs import record
 from sim.sweeps.attribution import AttributionRecord, is_attribution, load_attribution
-from sim.sweeps.spec import Window, parse_window
 
 REPORT_FOLDER = Path("outputs/reports")
 
 
-@dataclass
-class RunInput:
-    """One run as the report reads it: its record and its hash-checked tables."""
-
-    label: str
-    record: record.RunRecord
-    replicates: pd.DataFrame
-    monthly: pd.DataFrame
-    summary: dict
-    window_rates: pd.Series = field(repr=False, default=None)
-
-
-def read_inputs(paths: list[Path]) -> tuple[list[RunInput], list[AttributionRecord]]:
+def read_inputs(paths: list[Path]) -> tuple[list[RunTables], list[AttributionRecord]]:
     """The runs and the attributions among `paths`, each read and checked (a ConfigError names a bad one)."""
     run_paths = [p for p in paths if not is_attribution(p)]
     attributions = [load_attribution(p) for p in paths if is_attribution(p)]
     if not run_paths:
         raise ConfigError("give at least one run folder (written by `sim run`); attributions are shown beside runs.")
-    runs = []
-    for label, path in zip(run_labels(run_paths), run_paths, strict=True):
-        rec, replicates, summary = load_run_tables(path)
-        runs.append(RunInput(label, rec, replicates, pd.read_csv(path / "monthly.csv"), summary))
-    return runs, attributions
-
-
-def checked_window(text: str, runs: list[RunInput]) -> Window:
-    """The window, checked to lie inside every run's horizon."""
-    window = parse_window(text)
-    for run in runs:
-        cfg = run.record.config
-        if window.start < cfg.start or window.end > cfg.end:
-            raise ConfigError(f"window={window.start}:{window.end} lies outside the horizon of {run.label} "
-                              f"({cfg.start} to {cfg.end}); give window=START:END inside every run's horizon.")
-    return window
+    return load_runs(run_paths), attributions
 
 
 def write_report(paths: list[Path], window_text: str, out: str = "") -> Path:
@@ -77,9 +38,7 @@ def write_report(paths: list[Path], window_text: str, out: str = "") -> Path:
     from sim.report.render import render
 
     runs, attributions = read_inputs(paths)
-    window = checked_window(window_text, runs)
-    for run in runs:
-        run.window_rates = window_rates(run.monthly, window.start, window.end)
+    window = common_window(window_text, runs)
     html = render(report_context(runs, attributions, window))
     target = Path(out) if out else default_path(runs)
     if target.is_dir():
@@ -89,7 +48,7 @@ def write_report(paths: list[Path], window_text: str, out: str = "") -> Path:
     return target
 
 
-def default_path(runs: list[RunInput]) -> Path:
+def default_path(runs: list[RunTables]) -> Path:
     """One run: `<run folder>.html` beside it. Several: a new file under outputs/reports/."""
     if len(runs) == 1:
         return runs[0].record.path.with_name(runs[0].record.path.name + ".html")
@@ -100,18 +59,18 @@ def default_path(runs: list[RunInput]) -> Path:
     return path
 
 
-def report_context(runs: list[RunInput], attributions: list[AttributionRecord], window: Window) -> dict:
-    """Everything the template shows, section by section."""
+def report_context(runs: list[RunTables], attributions: list[AttributionRecord], window: NamedWindow) -> dict:
+    """Everything the template shows, section by section, each section under the one window it covers."""
     from sim.report import sections
 
-    window_text = f"{window.start} to {window.end}"
     return {
-        "title": "Scenario report: " + ", ".join(dict.fromkeys(r.record.config.scenario.name for r in runs)),
-        "window": window_text,
+        "title": "Scenario report: " + ", ".join(dict.fromkeys(r.name for r in runs)),
         "runs": [sections.run_section(r) for r in runs],
-        "headline": sections.table_html(comparison_table({r.label: r.summary for r in runs})),
-        "distributions": sections.distribution_figures(runs, window_text),
-        "paired": sections.paired_section(runs, window, window_text),
+        "record": sections.record_section(runs),
+        "headline": sections.headline_section(runs, window),
+        "by_year": sections.by_year_section(runs),
+        "distributions": sections.distribution_section(runs, window),
+        "paired": sections.paired_section(runs, window),
         "attributions": [sections.attribution_section(a) for a in attributions],
         "parameters": sections.parameters_section(runs),
         "hashes": [sections.hashes_section(r.label, r.record.path, r.record.manifest) for r in runs]
@@ -124,7 +83,7 @@ def png_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
-def run_figure_pngs(run: RunInput) -> dict[str, bytes]:
+def run_figure_pngs(run: RunTables) -> dict[str, bytes]:
     """The run's own figures as its folder holds them (hash-checked), drawn from its tables where it has none."""
     listed = run.record.manifest["files"]
     pngs = {name: checked_file(run.record, name).read_bytes() for name in RUN_FIGURES if name in listed}
@@ -135,27 +94,6 @@ def run_figure_pngs(run: RunInput) -> dict[str, bytes]:
     return {name: pngs[name] for name in RUN_FIGURES}
 
 
-def paired_rows(runs: list[RunInput], window: Window) -> list[dict]:
-    """Each run against the first, replicate by replicate (empty when the runs cannot be paired)."""
-    from sim.analysis.compare import pairable
-
-    if not pairable([r.record for r in runs]):
-        return []
-    first = runs[0]
-    return [{"run": r.label, "against": first.label,
-             **paired_difference(first.monthly, r.monthly, window.start, window.end)} for r in runs[1:]]
-
-
-def reference_rate() -> float:
-    """The 2024 claimed attack rate every comparison is read against."""
-    return reference_rate_2024()
-
-
 def manifest_sha256(path: Path) -> str:
     """The sha256 of a folder's manifest: one hash that pins every file it lists."""
     return record.sha256_file(path / record.MANIFEST)
-
-
-def pretty_json(value) -> str:
-    """Compact, readable JSON for small manifest entries."""
-    return json.dumps(value, indent=1, sort_keys=True)

@@ -6,10 +6,13 @@ tables; the other figures are the runs' and attributions' own.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from sim.analysis.plots import IRAQ_COLOUR
+from sim.analysis.plots import IRAQ_COLOUR, reference_label
 
 
 def exceedance_curves(rates: dict[str, np.ndarray], reference_rate: float, window: str) -> Figure:
@@ -20,12 +23,13 @@ def exceedance_curves(rates: dict[str, np.ndarray], reference_rate: float, windo
         x = np.sort(np.asarray(values, dtype=float))
         share_above = 1.0 - np.arange(1, x.size + 1) / x.size
         ax.step(x, share_above, where="post", label=label, lw=1.6)
-    ax.axvline(reference_rate, color=IRAQ_COLOUR, ls="--", lw=1.2,
-               label=f"claimed in Jan–Aug 2024: {reference_rate:.1f}")
+    ax.axvline(reference_rate, color=IRAQ_COLOUR, ls="--", lw=1.2, label=reference_label(reference_rate))
     ax.set_xlabel(f"attacks per month, {window}")
     ax.set_ylabel("share of replicates above")
     ax.set_ylim(0, 1.02)
-    ax.set_title("Exceedance: how likely each attack rate is to be exceeded")
+    counts = sorted({np.asarray(v).size for v in rates.values()})
+    shown = f", {counts[0]} replicates each" if len(counts) == 1 else ""
+    ax.set_title(f"Exceedance: how likely each attack rate is to be exceeded\n{window}{shown}", fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
@@ -34,15 +38,20 @@ def exceedance_curves(rates: dict[str, np.ndarray], reference_rate: float, windo
 def paired_differences_figure(differences: dict[str, np.ndarray], against: str, window: str) -> Figure:
     """Each run minus the first, replicate by replicate: the spread of the differences and their mean."""
     labels = list(differences)
-    fig = Figure(figsize=(7.5, 0.6 * len(labels) + 2.0), dpi=110)
+    fig = Figure(figsize=(7.5, 0.6 * len(labels) + 2.4), dpi=110)
     ax = fig.subplots()
     data = [np.asarray(differences[k], dtype=float) for k in labels]
-    ax.boxplot(data, orientation="horizontal", tick_labels=labels, showmeans=True, widths=0.5,
-               meanprops={"marker": "D", "markerfacecolor": "black", "markeredgecolor": "black", "markersize": 4})
+    ax.boxplot(data, orientation="horizontal", tick_labels=[textwrap.fill(k, 26) for k in labels], showmeans=True,
+               widths=0.5, meanprops={"marker": "D", "markerfacecolor": "black", "markeredgecolor": "black",
+                                      "markersize": 4})
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel(f"run minus {against}: attacks per month, {window}")
-    ax.set_title("Paired differences (common random numbers): box 25–75%, whiskers 1.5 IQR, diamond the mean",
-                 fontsize=9)
+    ax.set_xlabel(textwrap.fill(f"run minus {against}: attacks per month", 80))
+    ax.set_ylabel("run")
+    ax.set_title(f"Paired differences (common random numbers), {len(data[0])} replicates\n{window}\n"
+                 "box: 25–75% of the replicates, line: median, whiskers: 1.5 × the box", fontsize=9)
+    ax.legend(handles=[Line2D([], [], ls="none", marker="D", color="black", markersize=4, label="mean"),
+                       Line2D([], [], ls="none", marker="o", markerfacecolor="none", markeredgecolor="black",
+                              label="replicate beyond the whiskers")], fontsize=8, frameon=False, loc="best")
     ax.tick_params(axis="y", labelsize=8)
     fig.tight_layout()
     return fig

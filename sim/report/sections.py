@@ -12,15 +12,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.compare import (
+    PAIRED_COLUMNS,
+    RunTables,
+    comparison_table,
+    paired_table,
+    pairing_obstacles,
+)
 from sim.analysis.plots import compare_distributions
 from sim.analysis.run_figures import RUN_FIGURES
+from sim.analysis.run_name import label_from_summary
+from sim.analysis.targets import reference_rate_2024
+from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, headline_window, window_rates
 from sim.calibration.parameters_doc import provenance, schema_paths
 from sim.cli import COMMANDS
-from sim.report.build import RunInput, manifest_sha256, paired_rows, png_uri, reference_rate, run_figure_pngs
+from sim.report.build import manifest_sha256, png_uri, run_figure_pngs
 from sim.report.figures import exceedance_curves, paired_differences_figure
 from sim.runs import record
 from sim.sweeps.attribution import AttributionRecord, reproducing_command
-from sim.sweeps.spec import Window
+
+# Hydra's name for the run's folder in records made before `out=` was recorded as typed.
+HYDRA_RUN_DIR = "hydra.run.dir="
 
 
 def figure(png: bytes, caption: str) -> dict:
@@ -35,21 +47,34 @@ def table_html(frame: pd.DataFrame, digits: int = 2) -> str:
 
 
 def command_line(argv) -> str:
-    """The command that wrote a record, as a person would type it (`sim ...` for the command line)."""
+    """The command that wrote a record, as a person would type it (`sim ...` for the command line);
+    Hydra's `hydra.run.dir=` of older records shown as the `out=` it stood for."""
     if not isinstance(argv, list) or not argv:
         return "not recorded"
     head = "sim" if Path(str(argv[0])).name in ("sim", "__main__.py") else str(argv[0])
-    rest = [str(a) for a in argv[1:]]
+    rest = [_as_typed(str(a)) for a in argv[1:]]
     if head == "sim" and rest and rest[0] not in COMMANDS:
         rest.insert(0, "run")          # inside Hydra's app the arguments are the run's overrides alone
     return " ".join([head, *(shlex.quote(a) for a in rest)])
 
 
-def run_section(run: RunInput) -> dict:
-    """What was run, how to reproduce it, what it changes and when, and its own figures."""
+def _as_typed(argument: str) -> str:
+    if not argument.startswith(HYDRA_RUN_DIR):
+        return argument
+    from sim.commands.run import hydra_setting
+
+    return f"out={hydra_setting([argument], 'hydra.run.dir')}"
+
+
+def run_section(run: RunTables) -> dict:
+    """What was run, how to reproduce it, what it changes and when, whether it still fits the record, and its
+    own figures."""
     cfg, manifest = run.record.config, run.record.manifest
+    label = label_from_summary(run.summary)
     settings = pd.DataFrame([
-        ("scenario", cfg.scenario.name), ("seed", cfg.seed), ("replicates", cfg.replicates),
+        ("scenario", cfg.scenario.name),
+        ("overrides", ", ".join(o.setting for o in label.overrides) or "none"),
+        ("seed", cfg.seed), ("replicates", cfg.replicates),
         ("horizon", f"{cfg.start} to {cfg.end}"), ("observed history", f"{cfg.history} (through "
                                                                         f"{cfg.observed_through or 'none'})"),
         ("branch date", cfg.branch_date or "none"), ("parameters", cfg.parameters),
@@ -61,12 +86,16 @@ def run_section(run: RunInput) -> dict:
                             for c in cfg.changes if c.origin in ("branch", "scenario")],
                            columns=["date", "from", "change", "levels", "estimated"])
     pngs = run_figure_pngs(run)
+    headline = headline_window(cfg.start, cfg.end, cfg.branch_date).heading
     return {
-        "label": run.label, "anchor": anchor(run.label), "description": cfg.scenario.description,
+        "label": run.label, "name": label.name, "anchor": anchor(run.label), "description": label.full_description,
         "settings": table_html(settings), "changes": table_html(changes) if len(changes) else "",
         "reproduce": f"sim reproduce {shlex.quote(str(run.record.path))}",
         "made_with": command_line(manifest.get("execution", {}).get("command")),
-        "figures": [figure(pngs[name], f"{run.label}: {meaning}") for name, meaning in RUN_FIGURES.items()],
+        "fit_warning": run.summary.get("fit", {}).get("warning", ""),
+        "figures": [figure(pngs[name], f"{label.name}: {meaning} "
+                                       f"({'whole run' if 'fan_chart' in name else headline}).")
+                    for name, meaning in RUN_FIGURES.items()],
     }
 
 
@@ -75,40 +104,87 @@ def anchor(label: str) -> str:
     return "run-" + "".join(ch if ch.isalnum() else "-" for ch in label).strip("-")
 
 
-def distribution_figures(runs: list[RunInput], window: str) -> list[dict]:
-    """The attack-rate distributions side by side and the exceedance curves in the window."""
-    rates = {r.label: r.replicates["attacks_per_month"].to_numpy() for r in runs}
-    in_window = {r.label: r.window_rates.to_numpy() for r in runs}
-    above = reference_rate()
+def record_section(runs: list[RunTables]) -> dict:
+    """Each run's observed years against the record: every window of the record its horizon covers."""
+    rows = [{"run": r.label, "record window": c["quantity"], "role": c["role"], "observed": c["observed"],
+             "simulated median": c["simulated"]["q50"],
+             "simulated 90% range": f"{c['simulated']['q05']:.0f}-{c['simulated']['q95']:.0f}",
+             "inside": "yes" if c["inside_90_interval"] else "no", "counter": c["counter"]}
+            for r in runs for c in r.summary.get("targets", [])]
+    windows = [c["quantity"].rsplit(", ", 1)[-1] for r in runs for c in r.summary.get("targets", [])]
+    starts, ends = [w.split(" to ")[0] for w in windows], [w.split(" to ")[-1] for w in windows]
+    span = f"{min(starts)} to {max(ends)}" if windows else "none of the record's windows"
+    return {"heading": f"The observed years against the record, {span}",
+            "table": table_html(pd.DataFrame(rows), digits=0) if rows else "",
+            "warnings": [{"label": r.label, "text": r.summary["fit"]["warning"]} for r in runs
+                         if r.summary.get("fit", {}).get("warning")]}
+
+
+def headline_section(runs: list[RunTables], window: NamedWindow) -> dict:
+    """Medians and 90% intervals of attacks and casualties per month in the report's window."""
+    rates = {r.label: window_rates(r.monthly, window.window) for r in runs}
+    return {"heading": f"Headline numbers: {window.heading}",
+            "table": table_html(comparison_table(rates, {r.label: r.name for r in runs}))}
+
+
+def by_year_section(runs: list[RunTables]) -> dict:
+    """The forecast cut into calendar years, each run's figures per year, beside the whole forecast."""
+    from sim.analysis.compare import common_window
+
+    forecast = common_window(FORECAST, runs)
+    if forecast.name != FORECAST:
+        return {"heading": "The forecast year by year", "table": "",
+                "note": "Not every run reaches its branch date, so there is no forecast to cut into years."}
+    years = calendar_years(forecast.window)
+    parts = []
+    for year in [forecast, *years]:
+        table = comparison_table({r.label: window_rates(r.monthly, year.window) for r in runs},
+                                 {r.label: r.name for r in runs})
+        table.insert(1, "window", year.heading)
+        parts.append(table)
+    names = ", ".join(f"{y.name} ({y.window.text})" for y in years)
+    return {"heading": f"The forecast year by year: {names}",
+            "note": "Each year of the forecast beside the whole forecast; the first year starts at the branch.",
+            "table": table_html(pd.concat(parts, ignore_index=True).drop(columns="name"))}
+
+
+def distribution_section(runs: list[RunTables], window: NamedWindow) -> dict:
+    """The attack-rate distributions side by side and the exceedance curves, in the report's window."""
+    in_window = {r.label: window_rates(r.monthly, window.window)["attacks_per_month"].to_numpy() for r in runs}
+    above = reference_rate_2024()
     probabilities = ", ".join(f"{label} {np.mean(values > above):.0%}" for label, values in in_window.items())
-    return [
-        figure(record.figure_png(compare_distributions(rates, above)),
-               "Attacks per month over each run's horizon: one value per replicate."),
-        figure(record.figure_png(exceedance_curves(in_window, above, window)),
-               f"Share of replicates whose attack rate in {window} exceeds each value. Above the 2024 rate "
-               f"({above:.1f} a month): {probabilities}."),
-    ]
+    return {"heading": f"Distributions and exceedance: {window.heading}", "figures": [
+        figure(record.figure_png(compare_distributions(in_window, above, window.heading)),
+               f"Attacks per month, {window.heading}: one value per replicate."),
+        figure(record.figure_png(exceedance_curves(in_window, above, window.heading)),
+               f"Share of replicates whose attack rate in {window.heading} exceeds each value. Above the 2024 "
+               f"rate ({above:.1f} a month): {probabilities}."),
+    ]}
 
 
-def paired_section(runs: list[RunInput], window: Window, window_text: str) -> dict:
-    """Each run against the first, replicate by replicate, or why the runs cannot be paired."""
+def paired_section(runs: list[RunTables], window: NamedWindow) -> dict:
+    """Each run against the first, replicate by replicate, or what stops the runs from pairing."""
+    heading = f"Paired differences: {window.heading}"
+    obstacles = pairing_obstacles([r.record for r in runs])
     if len(runs) < 2:
-        return {"note": "One run: there is nothing to pair.", "table": "", "figures": []}
-    rows = paired_rows(runs, window)
-    if not rows:
-        return {"note": "The runs do not share their seed, replicate count and start date, so they cannot be "
-                        "paired replicate by replicate; compare their distributions above instead.",
-                "table": "", "figures": []}
+        return {"heading": heading, "note": "One run: there is nothing to pair.", "table": "", "figures": [],
+                "columns": []}
+    if obstacles:
+        return {"heading": heading, "note": f"The runs cannot be paired replicate by replicate: "
+                                            f"{'; '.join(obstacles)}. Compare their distributions above instead.",
+                "table": "", "figures": [], "columns": []}
+    table = paired_table(runs, window)
     first = runs[0]
-    differences = {r.label: (r.window_rates - first.window_rates).to_numpy() for r in runs[1:]}
-    table = pd.DataFrame(rows)[["run", "against", "mean_a", "mean_b", "difference", "ci95_low", "ci95_high",
-                                "share_b_higher", "variance_reduction"]]
-    return {"note": f"Each run minus {first.label}, attacks per month in {window_text}. Runs with the same seed "
-                    "share their chance events wherever their mechanisms agree, so the differences are paired "
-                    "(variance_reduction: the unpaired variance over the paired one).",
-            "table": table_html(table),
-            "figures": [figure(record.figure_png(paired_differences_figure(differences, first.label, window_text)),
-                               "Paired differences, replicate by replicate.")]}
+    differences = {r.label: (window_rates(r.monthly, window.window) - window_rates(first.monthly, window.window))
+                   ["attacks_per_month"].to_numpy() for r in runs[1:]}
+    return {"heading": heading,
+            "note": f"Each run minus {first.label}, attacks per month. Runs with the same seed share their chance "
+                    "events wherever their mechanisms agree, so the differences are paired.",
+            "table": table_html(table[["run", "against", "mean_a", "mean_b", *PAIRED_COLUMNS]]),
+            "columns": [{"name": k, "meaning": v} for k, v in PAIRED_COLUMNS.items()],
+            "figures": [figure(record.figure_png(paired_differences_figure(differences, first.label,
+                                                                           window.heading)),
+                               f"Paired differences, replicate by replicate, {window.heading}.")]}
 
 
 def attribution_section(rec: AttributionRecord) -> dict:
@@ -121,7 +197,8 @@ def attribution_section(rec: AttributionRecord) -> dict:
     largest = interactions.reindex(interactions["interaction"].abs().sort_values(ascending=False).index).head(10)
     players = pd.DataFrame(s["players"]).rename(columns={"a": s["scenario_a"], "b": s["scenario_b"]})
     return {
-        "title": f"{s['scenario_b']} against {s['scenario_a']}: {s['outcome_label']}",
+        "title": f"{s['scenario_b']} against {s['scenario_a']}: {s['outcome_label']}, {s['window'][0]} to "
+                 f"{s['window'][1]}",
         "headline": (f"{s['outcome_label'].capitalize()} in {s['window'][0]} to {s['window'][1]}: "
                      f"{s['scenario_a']} {s['value_a']:.2f}, {s['scenario_b']} {s['value_b']:.2f}; the difference "
                      f"{d['mean']:+.2f} ({s['confidence']:.0%} interval {d['low']:+.2f} to {d['high']:+.2f}), of "
@@ -138,7 +215,7 @@ def attribution_section(rec: AttributionRecord) -> dict:
     }
 
 
-def parameters_section(runs: list[RunInput]) -> dict:
+def parameters_section(runs: list[RunTables]) -> dict:
     """Every model parameter on the start date: value in each run, unit, range, source, basis and certainty."""
     sources, entries = provenance()["sources"], provenance()["parameters"]
     rows = []
@@ -160,7 +237,8 @@ def parameters_section(runs: list[RunInput]) -> dict:
         table = table.drop(columns=values[1:]).rename(columns={values[0]: "value"})
     counts = table["certainty"].value_counts()
     posterior = sorted({r.label for r in runs if r.record.config.parameters == "posterior"})
-    return {"table": table_html(table),
+    starts = ", ".join(dict.fromkeys(r.record.config.start for r in runs))
+    return {"heading": f"Parameters and their sources, on the start date ({starts})", "table": table_html(table),
             "certainty": ", ".join(f"{n} {level}" for level, n in counts.items()),
             "count": len(table),
             "sources": [{"key": k, "text": " ".join(str(v).split())} for k, v in sources.items()],

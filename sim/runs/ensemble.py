@@ -16,21 +16,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 
-import tqdm as tqdm_module
-from tqdm import tqdm
-
 from sim.config.errors import ConfigError
 from sim.config.posterior import Posterior
 from sim.config.schema import RunConfig
 from sim.model import ReplicateOutcome
+from sim.progress import progress_bar
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.executors import Block, execute, split, worker_context
 from sim.runs.replicate import run_replicate
 
-__all__ = ["run_ensemble", "run_replicate", "worker_context"]
+__all__ = ["announce_duration", "progress_bar", "run_ensemble", "run_replicate", "worker_context"]
 
-# The bar needs no monitor thread.
-tqdm_module.tqdm.monitor_interval = 0
 # Peak memory of the main process per replicate, as a multiple of the replicate's outcome arrays:
 # the outcomes held, then the events, monthly and replicate tables and their CSV text. Measured
 # with benchmarks/bench_memory.py (docs/performance.md): 13.6 over the default horizon, 215 KiB
@@ -42,6 +38,8 @@ MEMORY_CHECK_FROM = 1_000
 # Above this share of the available memory the run goes ahead with a warning.
 MEMORY_WARN_SHARE = 0.5
 GIB = 1024 ** 3
+# Work estimated to take less than this is not announced.
+ANNOUNCE_FROM_S = 20.0
 
 
 def outcome_bytes(outcome: ReplicateOutcome) -> int:
@@ -75,14 +73,28 @@ def check_memory(cfg: RunConfig) -> None:
         print(f"warning: {estimate}; other programs may run short.", file=sys.stderr)
 
 
+def announce_duration(what: str, cfg: RunConfig, replicates: int, workers: int, bound: str = "about") -> None:
+    """Before long work, say on stderr how long it should take: one replicate of `cfg` timed here (the
+    faster of two, the first paying for warm-up), times the replicates, over the workers. Work expected to
+    take under ANNOUNCE_FROM_S is not announced."""
+    import time
+
+    from sim.progress import duration
+
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        run_replicate(cfg, 0)
+        timings.append(time.perf_counter() - started)
+    each = min(timings)
+    total = each * replicates / max(1, min(workers, replicates))
+    if total >= ANNOUNCE_FROM_S:
+        print(f"{what}: {bound} {duration(total)} ({replicates:,} replicates of {each:.2f} s each over {workers} "
+              f"worker{'s' if workers != 1 else ''}, timed on one replicate here)", file=sys.stderr, flush=True)
+
+
 def _size(count: int) -> str:
     return f"{count / GIB:.1f} GiB" if count >= GIB else f"{count / 1024 ** 2:.0f} MiB"
-
-
-def progress_bar(total: int, desc: str, show: bool, initial: int = 0) -> tqdm:
-    """A tqdm bar on a terminal only, so that logs and pipes stay clean."""
-    return tqdm(total=total, initial=initial, desc=desc, unit="rep", leave=False,
-                disable=not show or not sys.stderr.isatty())
 
 
 def run_ensemble(cfg: RunConfig, indices: Iterable[int] | None = None, workers: int | None = None,

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.config.errors import ConfigError
 from sim.config.posterior import Posterior
@@ -60,6 +60,24 @@ DASK_WORKER_SETTINGS = {
 PARENT_POLL_SECONDS = 1.0
 
 BlockResult = list[tuple[int, ReplicateOutcome]]
+
+
+@dataclass
+class ExecutionSettings:
+    """Where replicates run; the numbers depend on none of it."""
+
+    workers: int = field(default=1, metadata={"help": "local worker processes, or Dask workers to start"})
+    executor: str = field(default="local", metadata={"help": "local processes, or dask (results are identical)"})
+    scheduler: str = field(default="", metadata={"help": "Dask scheduler address; empty starts a local cluster"})
+
+    def check(self) -> None:
+        """Refuse settings that cannot run, naming the setting."""
+        if self.workers < 1:
+            raise ConfigError(f"workers={self.workers}; it must be 1 or more.")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"executor={self.executor}; choose one of: {', '.join(EXECUTORS)}.")
+        if self.scheduler and self.executor != "dask":
+            raise ConfigError("scheduler= is used only with executor=dask.")
 
 
 @dataclass(frozen=True)

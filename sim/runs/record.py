@@ -153,7 +153,7 @@ def check_new_run_dir(run_dir: Path) -> None:
     if (run_dir / MANIFEST).exists() or (run_dir / CONFIG).exists():
         raise ConfigError(
             f"'{run_dir}' already holds a run; runs are never overwritten. Choose another "
-            "directory (hydra.run.dir=PATH) or remove that one first."
+            "directory (out=PATH) or remove that one first."
         )
 
 
@@ -186,17 +186,17 @@ def check_run_dir_usable(run_dir: Path, cfg: RunConfig) -> None:
     blocking = next((p for p in (run_dir, *run_dir.parents) if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise ConfigError(f"The run directory '{run_dir}' cannot be created: '{blocking}' is a file. Choose a "
-                          "directory path for the run (hydra.run.dir=PATH).")
+                          "directory path for the run (out=PATH).")
     if (run_dir / MANIFEST).exists():
         check_new_run_dir(run_dir)
     if not is_incomplete(run_dir):
-        _check_no_foreign_files(run_dir, "run", "hydra.run.dir=PATH")
+        _check_no_foreign_files(run_dir, "run", "out=PATH")
         return
     if (run_dir / CONFIG).read_text(encoding="utf-8") != config_yaml(cfg):
         raise ConfigError(
             f"'{run_dir}' holds an unfinished run of a different configuration; it can be resumed "
             f"only with the same settings (see its {CONFIG}). Choose another directory "
-            "(hydra.run.dir=PATH) for this run."
+            "(out=PATH) for this run."
         )
     from sim.runs.checkpoints import Checkpoints
 
@@ -281,7 +281,7 @@ def load_run(run_dir: str | Path) -> RunRecord:
             raise ConfigError(
                 f"'{path}' is an incomplete run: it has no {MANIFEST}, so it was interrupted or is "
                 "still running. Its files cannot be trusted; run the same command again (with "
-                f"hydra.run.dir={path}) to finish it from the replicates it saved."
+                f"out={path}) to finish it from the replicates it saved."
             )
         raise ConfigError(
             f"'{path}' is not a run directory: it has neither {MANIFEST} nor {CONFIG}. Pass a folder "

@@ -28,8 +28,8 @@ from sim.config.errors import ConfigError
 from sim.model import ReplicateOutcome
 from sim.runs import folders, record
 from sim.runs.checkpoints import Checkpoints
-from sim.runs.ensemble import progress_bar
-from sim.runs.executors import Block, execute, split
+from sim.runs.ensemble import announce_duration, progress_bar
+from sim.runs.executors import Block, ExecutionSettings, execute, split
 from sim.runs.fingerprint import data_hashes, fingerprint
 from sim.sweeps import dataset
 from sim.sweeps.spec import SweepPoint, SweepSpec, sweep_points
@@ -45,24 +45,10 @@ SWEEP_FILES = (SWEEP_FILE, record.MANIFEST, "*.csv", "*.png", f"{record.PARTIAL}
 
 
 @dataclass
-class Execution:
+class Execution(ExecutionSettings):
     """Where and how a sweep's replicates run, and where it is written; its numbers depend on none of it."""
 
-    workers: int = field(default=1, metadata={"help": "local worker processes, or Dask workers to start"})
-    executor: str = field(default="local", metadata={"help": "local processes, or dask (results are identical)"})
-    scheduler: str = field(default="", metadata={"help": "Dask scheduler address; empty starts a local cluster"})
     out: str = field(default="", metadata={"help": "the folder written (default: a new one under outputs/)"})
-
-    def check(self) -> None:
-        """Refuse settings that cannot run, naming the setting."""
-        from sim.config.schema import EXECUTORS
-
-        if self.workers < 1:
-            raise ConfigError(f"workers={self.workers}; it must be 1 or more.")
-        if self.executor not in EXECUTORS:
-            raise ConfigError(f"executor={self.executor}; choose one of: {', '.join(EXECUTORS)}.")
-        if self.scheduler and self.executor != "dask":
-            raise ConfigError("scheduler= is used only with executor=dask.")
 
 
 def sweep_yaml(spec: SweepSpec, points: list[SweepPoint]) -> str:
@@ -144,6 +130,9 @@ def run_sweep(spec: SweepSpec, out: Path, *, executor: str = "local", workers: i
     made_with = sweep_fingerprint(points, text)
     with folders.claim(out, "sweep", lambda path: check_sweep_folder(path, text, made_with)):
         sweep_marker = start_sweep(out, text, made_with)
+        if progress and points:
+            announce_duration(f"{spec.name}: {len(points)} points", points[0].config,
+                              len(points) * spec.replicates, workers)
         _run_points(spec, out, points, executor, workers, scheduler, progress, on_point)
         reps = dataset.read_dataset(out, "replicates")
         files = (analysis or (lambda r: grid_analysis(r, spec)))(reps)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.windows import Window, parse_window  # noqa: F401 (parse_window: re-exported)
 from sim.config.errors import ConfigError
 from sim.config.load import compose_many, scenario_dir
 from sim.config.scenario_files import read_yaml
@@ -33,14 +34,6 @@ NOT_AXES = {"seed", "replicates", "workers", "executor", "scheduler", "progress"
 # Composing a point's config takes about 0.14 s; above this many points the sweep says what it is doing.
 ANNOUNCE_COMPOSING_FROM = 50
 COMPOSE_CHUNK = 50
-
-
-@dataclass(frozen=True)
-class Window:
-    """The months whose attack rate a sweep compares across points."""
-
-    start: str
-    end: str
 
 
 @dataclass
@@ -269,13 +262,3 @@ def check_inside(window: Window, cfg: RunConfig, what: str) -> None:
         raise ConfigError(f"window={window.start}:{window.end} lies outside the horizon of {what} ({cfg.start} to "
                           f"{cfg.end}); choose a window inside it, or extend end=.")
 
-
-def parse_window(text: str, name: str = "window") -> Window:
-    """START:END as given on the command line, checked; a ConfigError names the setting."""
-    start, sep, end = str(text).partition(":")
-    if not sep:
-        raise ConfigError(f"{name}={text} must look like START:END, for example {name}=2027-01-01:2027-12-31.")
-    first, last = parse_date(start, f"{name} start"), parse_date(end, f"{name} end")
-    if last < first:
-        raise ConfigError(f"{name}={text} ends before it starts.")
-    return Window(first.isoformat(), last.isoformat())
