@@ -320,12 +320,15 @@ def test_calibrate_rejects_bad_settings_with_exit_2(tmp_path, capsys, args, mess
 
 
 def test_calibrate_writes_a_posterior_and_shows_progress(tmp_path):
-    out = sim("calibrate", "particles=2", "generations=1", "seed=4", "origin=2022-12-31", "out=post", cwd=tmp_path)
+    out = sim("calibrate", "particles=2", "replicates=2", "generations=1", "seed=4", "origin=2022-12-31", "out=post",
+              cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "t: 0" in out.stderr and "attack_rate_per_day" in out.stdout
+    assert "generation 0: threshold" in out.stdout and "attack_rate_per_day" in out.stdout
     posterior = read_posterior(tmp_path / "post")
     assert len(posterior.table) == 2
-    assert posterior.metadata["command"] == "sim calibrate seed=4 particles=2 generations=1 origin=2022-12-31"
+    assert posterior.metadata["stopped"].startswith("the cap of generations=1 was reached")
+    assert posterior.metadata["command"] == ("sim calibrate seed=4 particles=2 replicates=2 generations=1 "
+                                             "origin=2022-12-31")
     assert yaml.safe_load((tmp_path / "post" / META_NAME).read_text())["settings"]["origin"] == "2022-12-31"
 
 

@@ -101,7 +101,7 @@ def test_compare_with_force_replaces_only_its_own_files(runs, capsys):
     code, _, _ = call_cli(["compare", "a", "b", "out=mine", "force=true", WINDOW], capsys)
     assert code == 0
     assert (runs / "mine/notes.txt").read_text() == "mine\n"
-    assert (runs / "mine/comparison.csv").read_text().startswith("run,scenario")
+    assert (runs / "mine/comparison.csv").read_text().startswith("run,name")
     assert sorted(p.name for p in (runs / "mine").iterdir()) == [
         "attack_rate_comparison.png", "comparison.csv", "notes.txt", "paired_differences.csv"]
 
@@ -116,7 +116,7 @@ def test_compare_never_writes_into_a_finished_run(runs, capsys):
 
 def test_compare_with_a_window_outside_the_runs_writes_nothing(runs, capsys):
     code, _, err = call_cli(["compare", "a", "b", "out=cmp", "window=2030-01-01:2030-03-31"], capsys)
-    assert_refused(code, err, "outside the runs' horizon")
+    assert_refused(code, err, "lies outside the horizon of")
     assert not (runs / "cmp").exists()
 
 
@@ -181,7 +181,7 @@ def test_ctrl_c_that_a_library_turns_into_another_error_does_not_blame_the_run(r
     """Ctrl-C landing inside OmegaConf while a run's config was read surfaced as "'.../config.yaml' cannot be
     read as the run's config: 'NoneType' object has no attribute '_invalidate_flags_cache'"; a user may then
     delete a good record. Here the signal is real and the library's conversion is reproduced."""
-    def torn(path):
+    def torn(path, label=""):
         try:
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(5)

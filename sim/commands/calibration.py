@@ -53,8 +53,9 @@ def calibrate_command(args: list[str]) -> None:
         from sim.calibration.abc_smc import base_config
         from sim.runs.ensemble import announce_duration
 
-        announce_duration("calibration", base_config(settings)[0], settings.max_simulations, execution.workers,
-                          bound="at most")
+        # A generation evaluates about two proposals per particle at the usual acceptance near one half.
+        announce_duration("each generation", base_config(settings)[0], 2 * settings.particles * settings.replicates,
+                          execution.workers)
     posterior = calibrate(settings, progress=not output.quiet, workers=execution.workers, executor=execution.executor,
                           scheduler=execution.scheduler)
     out = given or new_folder(Path("outputs/calibration"))
