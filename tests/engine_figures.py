@@ -5,6 +5,7 @@ it uses only what every version offers: `load_scenario`, `run_ensemble`, a repli
 and counters, and the areas' governorates.
 
     python tests/engine_figures.py SEED REPLICATES WORKERS OUT.csv
+    python tests/engine_figures.py compare REFERENCE.csv SEED WORKERS     # the comparison table, as markdown
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import numpy as np
 import pandas as pd
 
 FIGURE_SCENARIO = "baseline"
+# The comparison: each test at FAMILY_LEVEL / (number of figures), and at least POWER against a SHIFT.
+FAMILY_LEVEL = 0.01
+SHIFT = 0.10
+POWER = 0.9
 
 
 def figures(seed: int, replicates: int, workers: int, first: int = 0) -> pd.DataFrame:
@@ -49,6 +54,61 @@ def figures(seed: int, replicates: int, workers: int, first: int = 0) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def mean_test(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float]:
+    """Welch's p-value for equal means, the standard error of the difference, and the two means."""
+    from scipy import stats
+
+    se = float(np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size))
+    return float(stats.ttest_ind(a, b, equal_var=False).pvalue), se, float(a.mean()), float(b.mean())
+
+
+def share_test(part_a, total_a, part_b, total_b) -> tuple[float, float, float, float]:
+    """Two ratios of sums (a governorate's share of all attacks): the p-value of their difference, its
+    delta-method standard error over replicates, and the two shares."""
+    from scipy import stats
+
+    def ratio(part, total):
+        r = part.sum() / total.sum()
+        return r, ((part - r * total) / total.mean()).var(ddof=1) / part.size
+
+    (ra, va), (rb, vb) = ratio(part_a, total_a), ratio(part_b, total_b)
+    se = float(np.sqrt(va + vb))
+    return float(2 * stats.norm.sf(abs(ra - rb) / se)), se, float(ra), float(rb)
+
+
+def power(se: float, reference_value: float, level: float) -> float:
+    """Power of a two-sided test at `level` against a shift of SHIFT times the reference value."""
+    from scipy import stats
+
+    return float(stats.norm.sf(stats.norm.isf(level / 2) - SHIFT * abs(reference_value) / se))
+
+
+def comparison(reference: pd.DataFrame, other: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Figure by figure: the reference's and the other sample's value, the p-value of their difference and the
+    test's power against a SHIFT; and the level each test is run at (Bonferroni over the figures)."""
+    yearly = [c for c in reference if c.startswith("attacks_") and c[-4:].isdigit()]
+    governorates = [c for c in reference if c.startswith("attacks_") and c not in yearly and c != "attacks_syria"]
+    plain = [*yearly, "killed_and_wounded", "fighters_2024_12", "fighters_end", "removed_iraq", "attacks_syria"]
+    level = FAMILY_LEVEL / (len(plain) + len(governorates))
+    totals = reference[yearly].sum(axis=1).to_numpy(float), other[yearly].sum(axis=1).to_numpy(float)
+    rows = []
+    for name in plain:
+        p, se, a, b = mean_test(reference[name].to_numpy(float), other[name].to_numpy(float))
+        rows.append((f"mean {name}", a, b, p, power(se, a, level)))
+    for name in governorates:
+        p, se, a, b = share_test(reference[name].to_numpy(float), totals[0], other[name].to_numpy(float), totals[1])
+        rows.append((f"share of attacks, {name[8:].replace('_', ' ')}", a, b, p, power(se, a, level)))
+    return pd.DataFrame(rows, columns=["figure", "reference", "other", "p_value", "power"]), level
+
+
 if __name__ == "__main__":
-    seed, replicates, workers, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    figures(seed, replicates, workers).to_csv(out, index=False, lineterminator="\n")
+    if sys.argv[1] == "compare":
+        reference = pd.read_csv(sys.argv[2])
+        table, level = comparison(reference, figures(int(sys.argv[3]), len(reference), int(sys.argv[4])))
+        print(f"each test at {level:.1e}; power against a {SHIFT:.0%} shift")
+        print("| figure | pinned engine | this engine | p-value | power |\n|---|---|---|---|---|")
+        for row in table.itertuples():
+            print(f"| {row.figure} | {row.reference:.4g} | {row.other:.4g} | {row.p_value:.2f} | {row.power:.3f} |")
+    else:
+        seed, replicates, workers, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+        figures(seed, replicates, workers).to_csv(out, index=False, lineterminator="\n")
