@@ -35,12 +35,13 @@ def figure_title(name: str, what: str, window: str, replicates: int) -> str:
     """The run's name, then what is shown, over which window, from how many replicates, on the next line."""
     return f"{wrapped(name, TITLE_WIDTH)}\n{what}, {window}, {replicates} replicates"
 
-def run_figures(cfg: RunConfig, replicates: pd.DataFrame, monthly: pd.DataFrame, summary: dict) -> dict[str, Figure]:
-    """Every figure of a run, by its file name (RUN_FIGURES); the summary gives only the run's name, so a
-    record summarised before names and windows were stored is drawn the same."""
-    name, count = label_from_summary(summary).name, len(replicates)
+def run_figures(cfg: RunConfig, monthly: pd.DataFrame, area_months: pd.DataFrame, summary: dict) -> dict[str, Figure]:
+    """Every figure of a run, by its file name (RUN_FIGURES), from its attacks per replicate and month, its
+    attacks by month and area summed over replicates, and its summary (which gives only the run's name, so
+    a record summarised before names and windows were stored is drawn the same)."""
+    name, count = label_from_summary(summary).name, int(monthly["replicate"].nunique())
     headline = headline_window(cfg.start, cfg.end, cfg.branch_date)
-    by_area = area_rates(monthly, headline.window)
+    by_area = area_rates(area_months, headline.window, count)
     return {
         "attack_rate_distribution.png": plots.attack_rate_histogram(
             window_rates(monthly, headline.window)["attacks_per_month"].to_numpy(),

@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from sim.analysis.digest import Digest
 from sim.analysis.run_name import RunLabel
 from sim.analysis.targets import attack_targets, reference_rate_2024
 from sim.analysis.windows import NamedWindow, Window, calendar_years, headline_window, window_rates, window_totals
@@ -37,14 +38,14 @@ def window_summary(monthly: pd.DataFrame, named: NamedWindow) -> dict:
             "p_exceeds_2024_rate": float((rates["attacks_per_month"] > reference_rate_2024()).mean())}
 
 
-def by_area(monthly: pd.DataFrame, window: Window) -> dict[str, dict[str, float]]:
+def by_area(area_months: pd.DataFrame, window: Window, replicates: int) -> dict[str, dict[str, float]]:
     """Mean attacks and casualties per month in each Iraqi area within `window`, and its share of the
-    attacks there."""
-    months = monthly["month"].astype(str)
-    inside = monthly[(months >= window.start[:7]) & (months <= window.end[:7])]
+    attacks there, from attacks, killed and wounded by month and area summed over `replicates` replicates."""
+    months = area_months["month"].astype(str)
+    inside = area_months[(months >= window.start[:7]) & (months <= window.end[:7])]
     totals = inside.groupby("area", sort=True)[["attacks", "killed", "wounded"]].sum()
     all_attacks = max(int(totals["attacks"].sum()), 1)
-    per = inside["replicate"].nunique() * window.months
+    per = replicates * window.months
     return {
         area: {
             "attacks_per_month": float(row.attacks / per),
@@ -102,10 +103,10 @@ def fit_check(label: RunLabel, checks: list[dict]) -> dict:
     return {"moved_by": moved_by, "outside_90_interval": [c["quantity"] for c in outside], "warning": warning}
 
 
-def summarise(label: RunLabel, seed: int, start: str, end: str, branch_date: str,
-              replicates: pd.DataFrame, monthly: pd.DataFrame, events: pd.DataFrame) -> dict:
+def summarise(label: RunLabel, seed: int, start: str, end: str, branch_date: str, digest: Digest) -> dict:
     """Everything summary.json holds: distributions over replicates, each under the window it covers."""
     headline = headline_window(start, end, branch_date)
+    replicates, monthly = digest.replicates, digest.monthly
     checks = target_checks(monthly, start, end)
     return {
         **label.as_dict(),
@@ -114,14 +115,15 @@ def summarise(label: RunLabel, seed: int, start: str, end: str, branch_date: str
         "start": start,
         "end": end,
         "branch_date": branch_date,
-        "headline": {**window_summary(monthly, headline), "by_area": by_area(monthly, headline.window)},
+        "headline": {**window_summary(monthly, headline),
+                     "by_area": by_area(digest.area_months, headline.window, len(replicates))},
         "headline_by_year": [window_summary(monthly, year) for year in calendar_years(headline.window)],
         "whole_run": {
             **window_summary(monthly, NamedWindow("whole run", Window(start, end))),
             "fighters_end": distribution(replicates["fighters_end"]),
-            "directed_share_of_attacks": float(events["directed"].mean()) if len(events) else 0.0,
+            "directed_share_of_attacks": digest.directed / digest.attacks if digest.attacks else 0.0,
             "territorial_control_probability": float(replicates["territorial"].mean()),
-            "by_type": {k: float(v) for k, v in events["type"].value_counts(normalize=True).sort_index().items()},
+            "by_type": digest.type_shares(),
         },
         "by_year": by_year(monthly),
         "targets": checks,

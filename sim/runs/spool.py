@@ -18,66 +18,33 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis import tables
+from sim.analysis.digest import Digest
 from sim.config.schema import RunConfig
 from sim.model import ReplicateOutcome
-from sim.model.attacks import ATTACK_TYPES
 from sim.model.geography import load_geography
+from sim.runs.replicate import draws_for
 
 TABLES = ("replicates", "monthly", "monthly_state", "events")
 # Replicates whose rows make one chunk: one Parquet row group each, and the most rows held at once.
 CHUNK_REPLICATES = 100
-COUNTS = ["attacks", "killed", "wounded"]
-
-
-@dataclass
-class Digest:
-    """What the summary and the figures need of every replicate, in a few numbers each."""
-
-    replicates: list[pd.DataFrame] = field(default_factory=list)
-    monthly_totals: list[pd.DataFrame] = field(default_factory=list)   # replicate x month: attacks, killed, wounded
-    area_months: pd.DataFrame | None = None       # month x area, summed over replicates
-    type_counts: np.ndarray = field(default_factory=lambda: np.zeros(len(ATTACK_TYPES), np.int64))
-    directed: int = 0
-
-    def add(self, chunk: dict[str, pd.DataFrame]) -> None:
-        self.replicates.append(chunk["replicates"])
-        monthly = chunk["monthly"]
-        totals = monthly.groupby(["replicate", "month"], sort=True)[COUNTS].sum().reset_index()
-        self.monthly_totals.append(totals.astype(dict.fromkeys(COUNTS, np.int32)))
-        by_area = monthly.groupby(["month", "area"], sort=True)[COUNTS].sum()
-        self.area_months = by_area if self.area_months is None else self.area_months.add(by_area, fill_value=0)
-        events = chunk["events"]
-        self.type_counts += events["type"].map({t: k for k, t in enumerate(ATTACK_TYPES)}).pipe(
-            lambda codes: np.bincount(codes, minlength=len(ATTACK_TYPES)))
-        self.directed += int(events["directed"].sum())
-
-    def replicates_table(self) -> pd.DataFrame:
-        return pd.concat(self.replicates, ignore_index=True)
-
-    def monthly_totals_table(self) -> pd.DataFrame:
-        """Attacks, killed and wounded per replicate and month (every area together)."""
-        return pd.concat(self.monthly_totals, ignore_index=True)
-
-    def area_month_table(self) -> pd.DataFrame:
-        """Attacks, killed and wounded per month and Iraqi area, summed over replicates."""
-        return self.area_months.astype(np.int64).reset_index()
 
 
 def chunk_tables(cfg: RunConfig, outcomes: list[ReplicateOutcome], indices: list[int]) -> dict[str, pd.DataFrame]:
     """The rows of every table for some replicates (pure: the tables of sim/analysis/tables.py)."""
     geo = load_geography()
     events = tables.events_table(outcomes, indices, cfg.start, geo)
+    replicates = tables.replicates_table(outcomes, indices, cfg.start, cfg.end)
+    if cfg.parameters == "posterior":
+        replicates.insert(1, "posterior_draw", draws_for(cfg.seed, indices))
     return {
-        "replicates": tables.replicates_table(outcomes, indices, cfg.start, cfg.end),
+        "replicates": replicates,
         "monthly": tables.monthly_table(events, indices, outcomes[0].month_starts, geo),
         "monthly_state": tables.monthly_state_table(outcomes, indices),
         "events": events,
