@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +23,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.analysis import tables
+from sim.analysis.digest import Digest, digest_of
 from sim.analysis.run_figures import RUN_FIGURES, run_figures
 from sim.analysis.run_name import RunLabel, run_label
 from sim.analysis.summary import summarise
@@ -31,11 +32,10 @@ from sim.config.load import compose_run_config, describe_config_error, to_run_co
 from sim.config.schema import RunConfig
 from sim.defaults import BASELINE_SCENARIO
 from sim.model import ReplicateOutcome
-from sim.model.geography import load_geography
 from sim.runs import record
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.ensemble import check_memory, run_ensemble, run_replicate
-from sim.runs.replicate import draws_for
+from sim.runs.spool import chunk_tables, write_tables
 
 __all__ = ["EnsembleResult", "list_scenarios", "load_scenario", "run", "run_replicate"]
 
@@ -62,27 +62,34 @@ class EnsembleResult:
         return list(range(len(self.outcomes)))
 
     @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the run (sim/runs/spool.py: the rows a run folder's files hold)."""
+        return chunk_tables(self.config, self.outcomes, self.indices)
+
+    @property
     def events(self) -> pd.DataFrame:
         """One row per attack of every replicate."""
-        return tables.events_table(self.outcomes, self.indices, self.config.start, load_geography())
+        return self.tables["events"]
 
-    @cached_property
+    @property
     def monthly(self) -> pd.DataFrame:
         """Attacks and casualties per replicate, month and area."""
-        return tables.monthly_table(self.events, self.indices, self.outcomes[0].month_starts, load_geography())
+        return self.tables["monthly"]
 
-    @cached_property
+    @property
     def monthly_state(self) -> pd.DataFrame:
         """The state at each month's end, per replicate."""
-        return tables.monthly_state_table(self.outcomes, self.indices)
+        return self.tables["monthly_state"]
 
-    @cached_property
+    @property
     def replicates(self) -> pd.DataFrame:
         """One row per replicate: totals, rates and the end state."""
-        table = tables.replicates_table(self.outcomes, self.indices, self.config.start, self.config.end)
-        if self.config.parameters == "posterior":
-            table.insert(1, "posterior_draw", draws_for(self.config.seed, self.indices))
-        return table
+        return self.tables["replicates"]
+
+    @cached_property
+    def digest(self) -> Digest:
+        """What the summary and figures read (sim/analysis/digest.py)."""
+        return digest_of(self.tables)
 
     @cached_property
     def label(self) -> RunLabel:
@@ -92,13 +99,11 @@ class EnsembleResult:
     @cached_property
     def summary(self) -> dict:
         """What summary.json holds: distributions over replicates, each under the window it covers."""
-        c = self.config
-        return summarise(self.label, c.seed, c.start, c.end, c.branch_date, self.replicates, self.monthly,
-                         self.events)
+        return run_summary(self.config, self.digest, self.label)
 
     def figures(self) -> dict:
         """Every figure of the run by its file name."""
-        return run_figures(self.config, self.replicates, self.monthly, self.summary)
+        return run_figures(self.config, self.digest.monthly, self.digest.area_months, self.summary)
 
     def save(self, run_dir: str | Path) -> Path:
         """Write a new run directory: config first, then tables, summary, plots, and the manifest last.
@@ -131,28 +136,46 @@ class EnsembleResult:
 
     def complete(self, run_dir: str | Path) -> Path:
         """Write the tables, summary and plots into a started run directory and seal it with the manifest."""
-        path = Path(run_dir)
         self._check_whole()
-        if not record.is_incomplete(path) or (path / record.CONFIG).read_text("utf-8") != record.config_yaml(
-                self.config):
-            raise ConfigError(f"'{path}' is not a started run of this config (its {record.CONFIG} is missing or "
-                              "another, or it is already complete); save() starts a run directory.")
-        texts = {
-            "replicates.csv": record.csv_text(self.replicates),
-            "monthly.csv": record.csv_text(self.monthly),
-            "monthly_state.csv": record.csv_text(self.monthly_state),
-            "events.csv": record.csv_text(self.events),
-            "summary.json": json.dumps(self.summary, indent=2) + "\n",
-        }
-        for name, text in texts.items():
-            record.atomic_write_text(path / name, text)
-        written = [record.CONFIG, *texts]
-        if self.config.plots:
-            for name, fig in self.figures().items():
-                record.atomic_write_bytes(path / name, record.figure_png(fig))
-                written.append(name)
-        record.write_manifest(path, self.config, written)
-        return path
+        write_run(Path(run_dir), self.config, [list(zip(self.indices, self.outcomes, strict=True))])
+        return Path(run_dir)
+
+
+def run_into(cfg: RunConfig, run_dir: str | Path, workers: int | None = None, progress: bool | None = None) -> dict:
+    """Run the ensemble of `cfg` into a run directory with memory that does not grow with the ensemble: each
+    block of replicates is saved as it comes in, then the tables are written from the saved blocks and the
+    run sealed. A folder holding an unfinished run of the same fingerprint is finished. Returns the summary."""
+    path = Path(run_dir)
+    with record.claimed_run_dir(path, cfg):
+        checkpoints = record.start_run(path, cfg)
+        run_ensemble(cfg, workers=workers, progress=progress, checkpoints=checkpoints, keep=False)
+        summary = write_run(path, cfg, checkpoints.blocks())
+        checkpoints.remove()
+    return summary
+
+
+def run_summary(cfg: RunConfig, digest: Digest, label: RunLabel | None = None) -> dict:
+    """summary.json of a run of `cfg` whose replicates the digest holds."""
+    return summarise(label or run_label(cfg), cfg.seed, cfg.start, cfg.end, cfg.branch_date, digest)
+
+
+def write_run(path: Path, cfg: RunConfig, blocks: Iterable[list[tuple[int, ReplicateOutcome]]]) -> dict:
+    """Fill a started run directory from its replicates' blocks (in replicate order): the tables, written
+    chunk by chunk, then the summary and figures from their digest, and the manifest last. Returns the
+    summary. Memory does not grow with the number of replicates beyond the digest's few numbers each."""
+    if not record.is_incomplete(path) or (path / record.CONFIG).read_text("utf-8") != record.config_yaml(cfg):
+        raise ConfigError(f"'{path}' is not a started run of this config (its {record.CONFIG} is missing or "
+                          "another, or it is already complete); save() starts a run directory.")
+    names, digest = write_tables(path, cfg, blocks, csv=cfg.csv)
+    summary = run_summary(cfg, digest)
+    record.atomic_write_text(path / "summary.json", json.dumps(summary, indent=2) + "\n")
+    written = [record.CONFIG, *names, "summary.json"]
+    if cfg.plots:
+        for name, fig in run_figures(cfg, digest.monthly, digest.area_months, summary).items():
+            record.atomic_write_bytes(path / name, record.figure_png(fig))
+            written.append(name)
+    record.write_manifest(path, cfg, written)
+    return summary
 
 
 def whole_number(value, key: str) -> int:

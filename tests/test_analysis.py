@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.digest import digest_of
 from sim.analysis.run_name import Override, RunLabel
 from sim.analysis.summary import by_area, by_year, distribution, fit_check, summarise, target_checks, window_summary
 from sim.analysis.tables import horizon_months, monthly_table, window_counts
@@ -64,7 +65,8 @@ def test_by_area_rates_and_shares_within_the_window():
                             "attacks": [3, 1, 1, 3, 50, 50], "killed": [1, 0, 0, 0, 9, 9],
                             "wounded": [0, 0, 0, 2, 0, 0]})
     january = Window("2024-01-01", "2024-01-31")
-    out = by_area(monthly, january)
+    area_months = monthly.groupby(["month", "area"], as_index=False)[["attacks", "killed", "wounded"]].sum()
+    out = by_area(area_months, january, replicates=2)
     # Two replicates over January (31 days, 31 / 30.4375 months); February's 100 attacks lie outside it.
     assert out["kirkuk"]["attacks_per_month"] == pytest.approx(4 / (2 * 31 / 30.4375))
     assert out["diyala"]["casualties_per_month"] == pytest.approx(2 / (2 * 31 / 30.4375))
@@ -159,15 +161,17 @@ def test_by_year_averages_the_months_of_each_year_per_replicate():
 
 
 def test_summary_gives_type_shares_and_the_directed_share_of_all_attacks():
-    ev = events([(0, "2024-01-05", "kirkuk", 1, 0, 1, 2, True), (0, "2024-01-20", "kirkuk", 1, 0, 0, 1, False),
-                 (1, "2024-02-02", "diyala", 2, 4, 3, 0, False), (1, "2024-02-09", "diyala", 2, 1, 3, 0, False)])
+    ev = events([(0, "2024-01-05", "kirkuk", 1, "ied", 1, 2, True), (0, "2024-01-20", "kirkuk", 1, "ied", 0, 1, False),
+                 (1, "2024-02-02", "diyala", 2, "complex_attack", 3, 0, False),
+                 (1, "2024-02-09", "diyala", 2, "ambush", 3, 0, False)])
     monthly = pd.DataFrame({"replicate": [0, 0, 1, 1], "month": ["2024-01", "2024-02"] * 2, "area": "kirkuk",
                             "attacks": [2, 0, 0, 2], "killed": [1, 0, 0, 6], "wounded": [3, 0, 0, 0]})
     replicates = pd.DataFrame({"replicate": [0, 1], "attacks_per_month": [1.0, 1.0], "casualties_per_month": [2.0, 3.0],
                                "fighters_end": [500, 700], "territorial": [0, 1]})
-    out = summarise(RunLabel("s", "d"), 1, "2024-01-01", "2024-02-29", "", replicates, monthly, ev)
+    digest = digest_of({"replicates": replicates, "monthly": monthly, "events": ev})
+    out = summarise(RunLabel("s", "d"), 1, "2024-01-01", "2024-02-29", "", digest)
     whole = out["whole_run"]
-    assert whole["by_type"] == {0: 0.5, 1: 0.25, 4: 0.25}
+    assert whole["by_type"] == {"ambush": 0.25, "complex_attack": 0.25, "ied": 0.5}
     assert whole["directed_share_of_attacks"] == 0.25
     assert whole["territorial_control_probability"] == 0.5
     assert whole["fighters_end"]["mean"] == 600
@@ -179,8 +183,8 @@ def test_the_headline_is_the_forecast_and_each_of_its_years_beside_it():
     counts = [40] * 7 + [2] * 17
     monthly = monthly_of({0: counts, 1: counts}, "2026-01")
     replicates = pd.DataFrame({"replicate": [0, 1], "fighters_end": [1, 1], "territorial": [0, 0]})
-    ev = events([])
-    out = summarise(RunLabel("s", "d"), 1, "2026-01-01", "2027-12-31", "2026-08-01", replicates, monthly, ev)
+    digest = digest_of({"replicates": replicates, "monthly": monthly, "events": events([])})
+    out = summarise(RunLabel("s", "d"), 1, "2026-01-01", "2027-12-31", "2026-08-01", digest)
     headline = out["headline"]
     assert (headline["name"], headline["start"], headline["end"]) == ("forecast", "2026-08-01", "2027-12-31")
     forecast_months = 518 / 30.4375

@@ -33,7 +33,8 @@ def run_a(workdir) -> Path:
 
 def test_run_writes_every_output_and_a_manifest_of_their_hashes(run_a):
     manifest = json.loads((run_a / "manifest.json").read_text())
-    expected = {"config.yaml", "replicates.csv", "monthly.csv", "monthly_state.csv", "events.csv", "summary.json",
+    tables = ("replicates", "monthly", "monthly_state", "events")
+    expected = {"config.yaml", *(f"{t}.csv" for t in tables), *(f"{t}.parquet" for t in tables), "summary.json",
                 "attack_rate_distribution.png", "monthly_attacks_fan_chart.png", "attacks_by_area_map.png",
                 "attacks_by_governorate_map.png"}
     assert set(manifest["files"]) == expected
@@ -52,7 +53,7 @@ def test_run_writes_every_output_and_a_manifest_of_their_hashes(run_a):
 def test_reproduce_verifies_every_file(run_a, workdir):
     out = sim("reproduce", str(run_a), cwd=workdir)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "10 of 10 files reproduced bit for bit" in out.stdout
+    assert "14 of 14 files reproduced bit for bit" in out.stdout
 
 
 def test_reproduce_names_a_tampered_file(run_a, workdir, tmp_path):

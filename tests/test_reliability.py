@@ -41,7 +41,8 @@ from conftest import manifest_files, scenario
 # between blocks; six months keep each run to seconds.
 EXPERIMENT = ("end=2022-06-30", "replicates=12", "seed=31337")
 CLI_RUN = ["run", "scenario=baseline", *EXPERIMENT, "progress=false"]
-TABLES = ("replicates.csv", "monthly.csv", "monthly_state.csv", "events.csv", "summary.json")
+TABLES = ("replicates.csv", "monthly.csv", "monthly_state.csv", "events.csv", "replicates.parquet", "monthly.parquet",
+          "monthly_state.parquet", "events.parquet", "summary.json")
 POLL_SECONDS = 0.002
 # Workers told of their parent's death by the kernel exit at once; this is the
 # slack for the kernel and for a loaded machine.

@@ -49,7 +49,8 @@ class RunTables:
     label: str
     record: record.RunRecord
     replicates: pd.DataFrame
-    monthly: pd.DataFrame
+    monthly: pd.DataFrame        # attacks, killed and wounded per replicate and month
+    area_months: pd.DataFrame    # the same per month and area, summed over replicates
     summary: dict
 
     @property
@@ -61,11 +62,14 @@ class RunTables:
 def load_run_tables(run_dir: str | Path, label: str = "") -> RunTables:
     """A complete run's replicates and monthly tables and summary, checked against the manifest's hashes."""
     rec = record.load_run(run_dir)
-    for name in ("replicates.csv", "monthly.csv", "summary.json"):
+    # Both forms of a table (Parquet and CSV) are checked where the run wrote both: a damaged copy is a damaged record.
+    read = {record.table_file(rec.path, "replicates").name, record.table_file(rec.path, "monthly").name, "summary.json"}
+    for name in read | {n for n in rec.manifest["files"] if n.split(".")[0] in ("replicates", "monthly")}:
         checked_file(rec, name)
     summary = json.loads((rec.path / "summary.json").read_text(encoding="utf-8"))
-    return RunTables(label or rec.path.name, rec, pd.read_csv(rec.path / "replicates.csv"),
-                     pd.read_csv(rec.path / "monthly.csv"), summary)
+    monthly, area_months = record.read_monthly(rec.path)
+    return RunTables(label or rec.path.name, rec, record.read_table(rec.path, "replicates"), monthly, area_months,
+                     summary)
 
 
 def load_runs(paths: list[Path]) -> list[RunTables]:

@@ -61,6 +61,7 @@ class Digest:
 
     @property
     def attacks(self) -> int:
+        """Attacks in every replicate together."""
         return int(self.type_counts.sum())
 
     def type_shares(self) -> dict[str, float]:

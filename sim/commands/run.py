@@ -265,7 +265,7 @@ def run_task(cfg) -> None:
     from hydra.types import RunMode
     from omegaconf import OmegaConf
 
-    from sim.api import EnsembleResult
+    from sim.api import write_run
     from sim.config.load import to_run_config
     from sim.runs.ensemble import check_memory, run_ensemble
     from sim.runs.folders import describe_os_error
@@ -284,9 +284,9 @@ def run_task(cfg) -> None:
             saved = checkpoints.completed_count()
             if saved:
                 print(f"resuming the unfinished run in {out}: {saved} replicates already done")
-            result = EnsembleResult(run_cfg, run_ensemble(run_cfg, checkpoints=checkpoints))
+            run_ensemble(run_cfg, checkpoints=checkpoints, keep=False)
             with typed_argv():
-                result.complete(out)
+                summary = write_run(out, run_cfg, checkpoints.blocks())
             checkpoints.remove()
     except ConfigError as err:
         from sim.cli import fail
@@ -296,7 +296,7 @@ def run_task(cfg) -> None:
         from sim.cli import fail
 
         fail(describe_os_error(err))
-    print_summary(result.summary, out)
+    print_summary(summary, out)
 
 
 def print_summary(summary: dict, out: Path) -> None:

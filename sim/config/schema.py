@@ -458,6 +458,8 @@ class RunConfig:
         "'point': the point estimates; 'posterior': per replicate, a fitted draw")
     progress: bool = param(True, "", None, "show progress: a bar on a terminal, else a line on stderr every 30 s")
     plots: bool = param(True, "", None, "draw the figures into the run's folder")
+    csv: bool = param(True, "", None,
+        "write each table as CSV beside its Parquet file (false for very large ensembles)")
     history: str = param("none", "", None,
         "the observed history the run follows to its end ('none': no history)")
     observed_through: str = param("", "date", None, "the last date the observed history covers")

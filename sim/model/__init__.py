@@ -17,8 +17,9 @@ from pathlib import Path
 import numba
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-# Every file whose code or constants the compiled rules read.
-_SOURCES = (*sorted((_PACKAGE / "model").glob("*.py")), _PACKAGE / "config" / "schema.py", _PACKAGE / "units.py")
+# Every file whose code or constants the compiled rules read; of the schema, only the numbering of the one-off
+# events (the parameters' types enter the compiled functions' signatures, which numba checks itself).
+_SOURCES = (*sorted((_PACKAGE / "model").glob("*.py")), _PACKAGE / "units.py")
 
 
 def compiled_code_folder() -> Path:
@@ -26,7 +27,9 @@ def compiled_code_folder() -> Path:
 
     Set SIM_COMPILED_CACHE to choose the parent folder (default: the user's cache folder, or a temporary
     folder where that cannot be written)."""
-    digest = hashlib.sha256(f"{numba.__version__} {sys.version}".encode())
+    from sim.config.schema import IMPULSE_KINDS
+
+    digest = hashlib.sha256(f"{numba.__version__} {sys.version} {IMPULSE_KINDS}".encode())
     for path in _SOURCES:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -89,7 +89,7 @@ def run_figure_pngs(run: RunTables) -> dict[str, bytes]:
     pngs = {name: checked_file(run.record, name).read_bytes() for name in RUN_FIGURES if name in listed}
     missing = [name for name in RUN_FIGURES if name not in listed]
     if missing:
-        drawn = run_figures(run.record.config, run.replicates, run.monthly, run.summary)
+        drawn = run_figures(run.record.config, run.monthly, run.area_months, run.summary)
         pngs.update({name: record.figure_png(drawn[name]) for name in missing})
     return {name: pngs[name] for name in RUN_FIGURES}
 

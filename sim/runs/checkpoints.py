@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -75,15 +76,25 @@ class Checkpoints:
                 path.unlink(missing_ok=True)
         return done
 
-    def completed_count(self) -> int:
-        count = 0
-        for path in self.folder.glob("block-*.npz"):
+    def completed_indices(self) -> set[int]:
+        """The replicates saved so far (an unreadable block file is dropped, and its replicates re-run)."""
+        done: set[int] = set()
+        for path in sorted(self.folder.glob("block-*.npz")):
             try:
                 with np.load(path, allow_pickle=False) as z:
-                    count += int(z["indices"].size)
+                    done.update(z["indices"].tolist())
             except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
-                continue
-        return count
+                path.unlink(missing_ok=True)
+        return done
+
+    def completed_count(self) -> int:
+        return len(self.completed_indices())
+
+    def blocks(self) -> Iterator[list[tuple[int, ReplicateOutcome]]]:
+        """The saved blocks in replicate order, one at a time (the files are named by their first replicate)."""
+        for path in sorted(self.folder.glob("block-*.npz")):
+            block = read_block(path.read_bytes())
+            yield sorted(block.items())
 
     def save(self, results: list[tuple[int, ReplicateOutcome]]) -> None:
         first, last = results[0][0], results[-1][0]

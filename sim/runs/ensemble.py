@@ -100,27 +100,34 @@ def _size(count: int) -> str:
 def run_ensemble(cfg: RunConfig, indices: Iterable[int] | None = None, workers: int | None = None,
                  progress: bool | None = None,
                  on_result: Callable[[int, ReplicateOutcome], None] | None = None,
-                 checkpoints: Checkpoints | None = None, posterior: Posterior | None = None) -> list[ReplicateOutcome]:
+                 checkpoints: Checkpoints | None = None, posterior: Posterior | None = None,
+                 keep: bool = True) -> list[ReplicateOutcome] | None:
     """Run the replicates (all of them by default) and return outcomes in replicate order.
 
     With `posterior`, each replicate draws its calibrated parameters from that sample (the backtest's
-    fits to earlier origins) rather than from the config.
+    fits to earlier origins) rather than from the config. With `keep=False` (and checkpoints) nothing is
+    held or returned: each block is saved as it comes in and dropped, so memory does not grow with the
+    ensemble; the saved blocks are read back in order afterwards (`Checkpoints.blocks`).
     """
+    if not keep and checkpoints is None:
+        raise ValueError("an ensemble whose outcomes are not kept must save them (checkpoints)")
     wanted = list(range(cfg.replicates)) if indices is None else list(indices)
     workers = cfg.workers if workers is None else workers
     results: dict[int, ReplicateOutcome] = {}
-    if checkpoints is not None:
+    done = checkpoints.completed_indices() if checkpoints is not None else set()
+    if keep and done:
         saved = checkpoints.completed()
         results.update((i, saved[i]) for i in wanted if i in saved)
-    todo = [i for i in wanted if i not in results]
+    todo = [i for i in wanted if i not in done]
     bar = progress_bar(len(wanted), cfg.scenario.name, cfg.progress if progress is None else progress,
-                       initial=len(results))
+                       initial=len(wanted) - len(todo))
 
     def collect(block: Block, pairs: list[tuple[int, ReplicateOutcome]]) -> None:
         if checkpoints is not None:
             checkpoints.save(pairs)
         for i, outcome in pairs:
-            results[i] = outcome
+            if keep:
+                results[i] = outcome
             if on_result is not None:
                 on_result(i, outcome)
         bar.update(len(pairs))
@@ -130,4 +137,4 @@ def run_ensemble(cfg: RunConfig, indices: Iterable[int] | None = None, workers: 
         execute(blocks, collect, executor=cfg.executor, workers=workers, scheduler=cfg.scheduler)
     finally:
         bar.close()
-    return [results[i] for i in wanted]
+    return [results[i] for i in wanted] if keep else None

@@ -48,7 +48,8 @@ FORMAT_VERSION = 1
 # (and the lock) is still a new folder.
 HYDRA_FILES = (".hydra", "cli.log")
 # The files a run writes, as patterns: only their cut-short temporary copies are ever cleared.
-RUN_FILES = (CONFIG, MANIFEST, "*.csv", "*.json", "*.png", f"{PARTIAL}/block-*.npz", f"{PARTIAL}/fingerprint")
+RUN_FILES = (CONFIG, MANIFEST, "*.csv", "*.parquet", "*.json", "*.png", f"{PARTIAL}/block-*.npz",
+             f"{PARTIAL}/fingerprint")
 # Settings that change how a run executes but never what it computes; kept out
 # of config.yaml so that the same experiment gives the same file with any workers.
 EXECUTION_KEYS = ("workers", "executor", "scheduler", "progress")
@@ -353,3 +354,44 @@ def _kind(mode: int) -> str:
     kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a pipe"),
              (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
     return next((label for test, label in kinds if test(mode)), "not a file")
+
+
+# Rows of the monthly table read at a time from a CSV file (a Parquet file is read a row group at a time).
+CSV_ROWS_AT_A_TIME = 500_000
+
+
+def table_file(run_dir: Path, name: str) -> Path:
+    """A run's table `name` (replicates, monthly, monthly_state, events): its Parquet file where the run wrote
+    one, else its CSV (runs from before Parquet, or written with csv only)."""
+    parquet = Path(run_dir) / f"{name}.parquet"
+    return parquet if parquet.exists() else Path(run_dir) / f"{name}.csv"
+
+
+def read_table(run_dir: Path, name: str) -> pd.DataFrame:
+    """A whole table of a run (for the small ones: replicates, summary tables)."""
+    path = table_file(run_dir, name)
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def read_monthly(run_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A run's monthly table reduced as it is read, so that memory follows the replicates' count, not the
+    table's rows: attacks, killed and wounded per replicate and month (every area together), and per month and
+    area (every replicate together)."""
+    import pyarrow.parquet as pq
+
+    from sim.analysis.digest import COUNTS, monthly_totals
+
+    path = table_file(run_dir, "monthly")
+    if path.suffix == ".parquet":
+        parquet = pq.ParquetFile(path)
+        pieces = (parquet.read_row_group(k).to_pandas() for k in range(parquet.num_row_groups))
+    else:
+        pieces = pd.read_csv(path, chunksize=CSV_ROWS_AT_A_TIME)
+    totals, by_area = [], None
+    for piece in pieces:
+        totals.append(monthly_totals(piece))
+        area = piece.groupby(["month", "area"], sort=True)[COUNTS].sum()
+        by_area = area if by_area is None else by_area.add(area, fill_value=0)
+    merged = pd.concat(totals, ignore_index=True).groupby(["replicate", "month"], sort=True)[COUNTS].sum()
+    return merged.reset_index(), by_area.astype("int64").reset_index()
+

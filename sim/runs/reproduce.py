@@ -88,14 +88,11 @@ def verify_record(run_dir: str | Path) -> tuple[record.RunRecord, Verification]:
 
 def rerun(rec: record.RunRecord, result: Verification, workers: int = 1, progress: bool = True) -> Verification:
     """Re-run the recorded experiment into a scratch folder and compare file by file."""
-    from sim.api import EnsembleResult
-    from sim.runs.ensemble import check_memory, run_ensemble
+    from sim.api import run_into
 
-    check_memory(rec.config)
     scratch = Path(tempfile.mkdtemp(prefix="sim-reproduce-"))
     try:
-        outcomes = run_ensemble(rec.config, workers=workers, progress=progress)
-        EnsembleResult(rec.config, outcomes).save(scratch / "run")
+        run_into(rec.config, scratch / "run", workers=workers, progress=progress)
         for name, digest in sorted(rec.manifest["files"].items()):
             again = scratch / "run" / name
             if not again.exists():
