@@ -1,68 +1,78 @@
-"""Memory an ensemble holds per replicate; prints figures, asserts nothing.
+"""Peak memory and time of `sim run` over ensemble sizes, all its processes together; prints figures, asserts nothing.
 
-    python benchmarks/bench_memory.py [--replicates 100 400] [--end 2027-12-31] [--workers 2]
+    python benchmarks/bench_memory.py [--replicates 1000 10000 100000] [--workers 2] [--csv false]
 
-For each replicate count, in a fresh process: the bytes of the outcome arrays,
-the growth of the main process's resident memory while it holds the outcomes,
-and its peak while it builds the tables and writes the run directory. The
-slope between two counts is the cost of one more replicate; the ratio of that
-slope to the outcome's own bytes is the overhead factor that the ensemble's
-memory check (`sim.runs.ensemble.MEMORY_OVERHEAD`) uses.
+Each size runs `sim run replicates=N workers=W` of the baseline (2022-01-01 to
+2028-12-31) in a fresh process, into a temporary folder, while the resident
+memory of the command and every process it starts (workers, the fork server)
+is sampled every 0.2 s and summed; the largest sum is the peak. Memory is
+counted as each process's proportional set size (PSS: its private pages, and
+its share of the pages it shares with others), so that the workers forked from
+one server, which share the compiled model and the libraries, are not counted
+as many times as there are workers (their resident sizes would be). A memory
+curve that stays flat as N grows is what streaming the tables to disk buys:
+the main process holds only a digest of a few numbers a replicate.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
-
-ONE = r"""
-import json, resource, sys, tempfile, logging
-import psutil
+import tempfile
+import time
 from pathlib import Path
-logging.getLogger("MESA").setLevel(logging.WARNING)
-from sim.api import EnsembleResult, load_scenario
-from sim.defaults import BASELINE_SCENARIO
-from sim.runs.ensemble import outcome_bytes, run_ensemble
-n, end, workers = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-cfg = load_scenario(BASELINE_SCENARIO, [f"end={end}", f"replicates={n}", "plots=false"])
-me = psutil.Process()
-before = me.memory_info().rss
-outcomes = run_ensemble(cfg, workers=workers, progress=False)
-held = me.memory_info().rss - before
-with tempfile.TemporaryDirectory() as scratch:
-    EnsembleResult(cfg, outcomes).save(Path(scratch) / "run")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"n": n, "outcome_bytes": sum(outcome_bytes(o) for o in outcomes), "held": held,
-                  "peak": peak, "start": before}))
-"""
+
+import psutil
+
+MIB = 1024 * 1024
 
 
-def measure(n: int, end: str, workers: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", ONE, str(n), end, str(workers)], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def tree_memory(process: psutil.Process) -> tuple[int, int]:
+    """Proportional and resident bytes of a process and all its descendants, each summed (a process that ends
+    while it is counted counts as 0)."""
+    pss = rss = 0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            info = p.memory_full_info()
+        except psutil.Error:
+            continue
+        pss, rss = pss + info.pss, rss + info.rss
+    return pss, rss
+
+
+def measure(n: int, workers: int, csv: bool) -> tuple[float, float, float, int]:
+    """Seconds, peak MiB of the whole process tree (PSS, and resident sizes summed), and the run folder's bytes,
+    for N replicates."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "run"
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "sim", "run", f"replicates={n}", f"workers={workers}",
+                                  f"csv={'true' if csv else 'false'}", "progress=false", f"out={out}"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        watched, peak, peak_rss = psutil.Process(child.pid), 0, 0
+        while child.poll() is None:
+            pss, rss = tree_memory(watched)
+            peak, peak_rss = max(peak, pss), max(peak_rss, rss)
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        if child.returncode != 0:
+            raise SystemExit(f"sim run replicates={n} failed: {child.stderr.read().decode()[-2000:]}")
+        size = sum(p.stat().st_size for p in out.iterdir())
+    return seconds, peak / MIB, peak_rss / MIB, size
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, nargs=2, default=[100, 400])
-    parser.add_argument("--end", default="2027-12-31")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replicates", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--workers", type=int, default=2)
-    ns = parser.parse_args()
-    mb = 1024 * 1024
-    rows = [measure(n, ns.end, ns.workers) for n in ns.replicates]
-    for r in rows:
-        print(f"{r['n']:6d} replicates: outcome arrays {r['outcome_bytes'] / mb:8.1f} MiB, held by the main process "
-              f"{r['held'] / mb:8.1f} MiB, peak while writing {r['peak'] / mb:8.1f} MiB "
-              f"(process at start {r['start'] / mb:.0f} MiB)")
-    (a, b), dn = rows, rows[1]["n"] - rows[0]["n"]
-    per_outcome = (b["outcome_bytes"] - a["outcome_bytes"]) / dn
-    per_held = (b["held"] - a["held"]) / dn
-    per_peak = (b["peak"] - a["peak"]) / dn
-    print(f"per replicate (slope, horizon to {ns.end}): outcome arrays {per_outcome / 1024:.1f} KiB, held "
-          f"{per_held / 1024:.1f} KiB, peak {per_peak / 1024:.1f} KiB; peak / outcome bytes {per_peak / per_outcome:.1f}")
+    parser.add_argument("--csv", choices=("true", "false"), default="false")
+    args = parser.parse_args()
+    print(f"sim run (baseline, 2022-01-01 to 2028-12-31), workers={args.workers}, csv={args.csv}:")
+    for n in args.replicates:
+        seconds, peak, peak_rss, size = measure(n, args.workers, args.csv == "true")
+        print(f"{n:>8,} replicates: {seconds:7.1f} s, peak memory of all processes {peak:6.0f} MiB (resident "
+              f"sizes summed: {peak_rss:6.0f} MiB), run folder {size / MIB:8.1f} MiB", flush=True)
 
 
 if __name__ == "__main__":

@@ -174,7 +174,8 @@ def _execute_processes(blocks: list[tuple[Block, ...]], on_done, workers: int) -
                 try:
                     futures = {pool.submit(_run, group): k for k, group in pending.items()}
                     for future in as_completed(futures):
-                        k = futures[future]
+                        # Forget each finished future at once: it holds its block's outcomes.
+                        k = futures.pop(future)
                         on_done(pending[k], future.result())
                         del pending[k]
                 except BrokenProcessPool:
@@ -255,8 +256,9 @@ def _execute_dask(blocks: list[tuple[Block, ...]], on_done, workers: int, schedu
             client = Client(cluster)
         with client:
             futures = {client.submit(_run, group, pure=False, retries=DASK_RETRIES): group for group in blocks}
-            for future in dask_as_completed(futures):
-                on_done(futures[future], future.result())
+            for future in dask_as_completed(list(futures)):
+                on_done(futures.pop(future), future.result())     # forgotten at once: it holds its outcomes
+                future.release()
     finally:
         if cluster is not None:
             cluster.close()
