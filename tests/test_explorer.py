@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import DETERMINANTS, compose_run_config, list_levels
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import batch, comparison, contrast, importance, map_view, shelf
+from sim.explore import batch, comparison, contrast, importance, map_view, reasons, shelf
 from sim.explore.choices import (Choices, baseline_for, compose_choices, horizon_ends, same_experiment,
                                  scenario_levels)
 from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
@@ -33,6 +34,7 @@ from sim.runs.ensemble import run_ensemble, run_replicate
 from sim.runs.reproduce import reproduce
 from tests.conftest import model_for, scenario
 
+ROOT = Path(__file__).resolve().parents[1]
 SHORT = ("end=2022-04-30",)
 EARLY_BRANCH = ("branch_date=2022-03-01", "end=2022-05-31")
 
@@ -336,10 +338,65 @@ def test_contrasts_read_as_words():
     assert c.clear and "not down to chance" in contrast.certainty_words(c)
     tiny = contrast.Contrast(-0.01, -0.5, 0.4, 2.0, 1.99, True, 20)
     assert contrast.amount_words(tiny).startswith("about the same") and not tiny.clear
-    # 90% ranges 0.5-9.5 and 5.5-14.5: they share 4 of the narrower range's 9.
-    share = contrast.overlap_share(np.linspace(0, 10, 101), np.linspace(5, 15, 101))
-    assert share == pytest.approx(4 / 9) and contrast.overlap_words(share) == "the ranges overlap a little"
-    assert contrast.overlap_share(np.zeros(5), np.full(5, 3.0)) == 0.0
+
+
+def _records(months=2, replicates=3, **values) -> dict[str, np.ndarray]:
+    """Monthly records held constant over replicates and months, at the values given (defaults otherwise)."""
+    base = {"iraq_effort_share": 0.7, "crossed_into_iraq": 2.0, "left_iraq": 0.0, "removed_iraq": 3.0,
+            "fighters_iraq": 300.0, "active_cells": 16.0, "leaders_alive": 8.0}
+    return {name: np.full((replicates, months), float(values.get(name, v))) for name, v in base.items()}
+
+
+def test_the_reason_is_the_mechanism_that_moved_with_the_difference_and_what_pulled_against_it():
+    # A Syrian collapse as the model declares it (docs/model.md 4.11): effort drawn into Syria, more crossings.
+    collapse = _records(iraq_effort_share=0.5, crossed_into_iraq=4.0)
+    why = reasons.reason(_records(), collapse, [0, 1], attack_difference=-0.8)
+    assert why.cause.mechanism.key == "effort" and why.against.mechanism.key == "crossings"
+    assert why.sentence() == (
+        "Why, in the model: IS turned its effort towards Syria (50% of it went to Iraq instead of 70%), which in the "
+        "model means smaller stipends for its cells in Iraq and more of them leaving for Syria, even though more "
+        "fighters came across from Syria (4.0 a month, net, instead of 2.0).")
+    # Had attacks risen instead, the crossings moved with them and the effort pulled against.
+    assert reasons.reason(_records(), collapse, [0, 1], attack_difference=0.8).cause.mechanism.key == "crossings"
+    # Removals per fighter, not in total: twice the fighters and twice the removals is the same pressure.
+    same_pressure = reasons.reason(_records(), _records(removed_iraq=6.0, fighters_iraq=600.0), [0, 1], 0.5)
+    assert same_pressure.cause.mechanism.key == "fighters" and same_pressure.against is None
+    pressure = reasons.reason(_records(), _records(removed_iraq=4.5), [0, 1], -0.5)
+    assert pressure.cause.mechanism.key == "pressure" and "1.5 in every 100 a month instead of 1.0" in \
+        pressure.sentence()
+    assert reasons.reason(_records(), _records(iraq_effort_share=0.69), [0, 1], -0.5) is None   # under 5%: no move
+    assert reasons.reason(_records(), {}, [0, 1], -0.5) is None                                 # no records kept
+
+
+def test_every_reason_points_to_a_section_of_the_models_description():
+    headings = [line.lstrip("#").strip() for line in (ROOT / "docs/model.md").read_text().splitlines()
+                if line.startswith("###")]
+    assert {m.section for m in reasons.MECHANISMS} <= set(headings)
+    assert reasons.anchor("4.11 The Syrian arena, both ways") == "411-the-syrian-arena-both-ways"
+    assert reasons.anchor('4.5 Dormant and active: "strategic silence"') == "45-dormant-and-active-strategic-silence"
+
+
+def test_the_answer_for_2027_comes_first_with_its_interval_and_the_runs_counted():
+    base = _entry([[2, 2], [2, 2], [3, 3], [1, 1], [2, 2]], name="baseline")
+    worse = _entry([[3, 3], [3, 3], [4, 4], [2, 2], [2, 2]], name="full exit", baseline=base)     # +1 four times, 0
+    c = contrast.paired(base.months, base.attacks, worse.months, worse.attacks, *COMPARISON_WINDOW)
+    words = comparison.headline(worse)
+    assert words.startswith(f"**In 2027, your choices minus the baseline: +0.8 attacks a month on average (95% "
+                            f"interval {contrast.signed(c.low)} to {contrast.signed(c.high)}).**")
+    assert c.clear and "Your choices make 2027 worse than the baseline: more attacks in 4 of 5 runs, fewer in 0, " \
+        "the same in 1." in words
+    unclear = _entry([[3, 3], [1, 1], [4, 4], [1, 1], [2, 2]], name="x", baseline=base)           # +1, -1, +1, 0, 0
+    assert "The model cannot tell your choices from the baseline in 2027: more attacks in 2 of 5 runs, fewer in 1" \
+        in comparison.headline(unclear)
+    assert "is the baseline itself" in comparison.headline(base)
+
+
+def test_a_result_reads_over_each_forecast_year_and_over_everything_after_the_branch():
+    entry = dataclasses.replace(_entry([[1, 2, 3, 4]], months=("2026-08", "2026-09", "2027-01", "2028-01")),
+                                departs="2026-08-01")
+    assert comparison.reading_windows(entry) == {"2027": COMPARISON_WINDOW, "2028": ("2028-01-01", "2028-12-31"),
+                                                 "all": ("2026-08-01", "2028-12-31")}
+    np.testing.assert_allclose(entry.rates(*comparison.reading_windows(entry)["all"]), [2.5])
 
 
 def test_the_shelf_numbers_keeps_and_forgets_entries():
@@ -364,11 +421,13 @@ def test_comparison_is_shelved_described_and_saved_as_reproducible_runs(tmp_path
     entry = comparison.shelve(result, "regional escalation", {}, 2.0)
     assert entry.departs == "2022-03-01" and entry.baseline is not None and entry.run is result
     words = comparison.describe(entry)
-    c = contrast.paired(entry.baseline.months, entry.baseline.attacks, entry.months, entry.attacks,
-                        "2022-03-01", "2022-06-30")
-    verdict = contrast.amount_words(c, "the baseline")
-    assert f"From 1 March 2022, when your choices take effect, to 30 June 2022: **{verdict}" in words
+    c = contrast.paired(entry.baseline.months, entry.baseline.attacks, entry.months, entry.attacks, *entry.window)
+    assert entry.window == ("2022-01-01", "2022-06-30")
+    interval = f"(95% interval {contrast.signed(c.low)} to {contrast.signed(c.high)})"
+    assert (f"**From 1 January 2022 to 30 June 2022, your choices minus the baseline: {contrast.signed(c.difference)} "
+            f"attacks a month on average {interval}.**") in words
     assert f"a median of **{entry.median:.1f} attacks a month**" in words and "*Baseline:*" in words
+    assert set(comparison.reading_windows(entry)) == {"window", "all"}
     paths = comparison.save(result, root=tmp_path, now=dt.datetime(2026, 1, 2, 3, 4, 5))
     assert paths == [tmp_path / "regional_escalation/2026-01-02_03-04-05", tmp_path / "baseline/2026-01-02_03-04-05"]
     check = reproduce(paths[0], progress=False)

@@ -23,6 +23,7 @@ from sim.analysis.plots import Marker, change_markers
 from sim.api import EnsembleResult
 from sim.defaults import COMPARISON_WINDOW
 from sim.explore import contrast
+from sim.explore.reasons import RECORDS
 
 # Entries kept per shelf, and how many of the newest keep their full runs for saving.
 SHELF_SIZE = 24
@@ -55,10 +56,16 @@ class ShelfEntry:
     baseline: ShelfEntry | None = None
     window: tuple[str, str] = COMPARISON_WINDOW
     run: object | None = field(default=None, repr=False)   # the full runs, while kept
+    # The monthly records the reasons read (sim/explore/reasons.py): name -> replicates x months.
+    records: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def month_indices(self, start: str, end: str) -> list[int]:
+        """The positions of the whole months from `start` to `end` among the entry's months."""
+        return [k for k, m in enumerate(self.months) if start[:7] <= m <= end[:7]]
 
     def rates(self, start: str, end: str) -> np.ndarray:
         """Each replicate's attacks a month over the whole months from `start` to `end`."""
-        inside = [k for k, m in enumerate(self.months) if start[:7] <= m <= end[:7]]
+        inside = self.month_indices(start, end)
         return self.attacks[:, inside].mean(axis=1) if inside else np.full(self.replicates, np.nan)
 
     @property
@@ -109,10 +116,12 @@ def entry_of(result: EnsembleResult, name: str, changed: dict[str, str], referen
     per_month = result.monthly.groupby(["replicate", "month"])["attacks"].sum().unstack("month")
     attacks = per_month.reindex(columns=list(months), fill_value=0).to_numpy(dtype=float)
     own = [c.date for c in cfg.changes if c.origin in OWN_CHANGES]
+    records = {name: np.array([o.monthly_state[name] for o in result.outcomes], dtype=float)
+               for name in RECORDS if name in result.outcomes[0].monthly_state}
     return ShelfEntry(number, name, cfg.scenario.name, tuple(changed.items()), cfg.start, cfg.end, cfg.branch_date,
                       cfg.seed, cfg.replicates, cfg.parameters, months, attacks,
                       tuple(change_markers(cfg.changes, cfg.start)), reference_rate, min(own, default=""), baseline,
-                      window_for(cfg.start, cfg.end))
+                      window_for(cfg.start, cfg.end), records=records)
 
 
 def compare(a: ShelfEntry, b: ShelfEntry) -> contrast.Contrast:
