@@ -519,7 +519,9 @@ def page():
 
     from sim.explore import app
 
-    box, rc = solara.render(app.Page(), handle_error=False)
+    # The page keeps its state in its address: it is rendered inside a router, as the server does.
+    box, rc = solara.render(solara.RoutingProvider(children=[app.Page()], routes=app.routes, pathname="/"),
+                            handle_error=False)
     yield rc
     rc.close()
 
@@ -545,21 +547,26 @@ def _wait_for(rc, text: str, seconds: float = 120) -> None:
     assert text in _texts(rc)
 
 
+def _select(rc, label: str):
+    """The page's drop-down list with this label."""
+    return next(w for w in rc.find(label=label).widgets if hasattr(w, "items"))
+
+
 def test_a_change_that_would_restart_the_watched_history_asks_first(page):
     import ipyvuetify as v
 
     assert "Start: 1 January 2022" in _texts(page)
     _button(page, "Step (a month)").click()
     assert "day 30 of" in _texts(page)
-    syria = page.find(v.Select, class_="determinant-syria").widget
-    syria.v_model = "collapse"
+    syria = "The Syrian side of the border"
+    _select(page, syria).value = "collapse"
     assert page.find(v.Dialog).widgets           # the question, not yet the change
     assert "day 30 of" in _texts(page)
     _button(page, "Keep watching").click()
     assert not page.find(v.Dialog).widgets
     assert "day 30 of" in _texts(page)
-    assert page.find(v.Select, class_="determinant-syria").widget.v_model == "as_observed"
-    page.find(v.Select, class_="determinant-syria").widget.v_model = "collapse"
+    assert _select(page, syria).value == "as_observed"
+    _select(page, syria).value = "collapse"
     _button(page, "Change it and start again").click()
     assert "Start: 1 January 2022" in _texts(page) and "baseline + Syria: collapse" in _texts(page)
 

@@ -13,17 +13,24 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sim.config.schema import RunConfig
 from sim.explore.choices import same_experiment
 from sim.model import ReplicateOutcome
+from sim.runs.ensemble import run_replicate
 from sim.runs.executors import Block, execute, split
 
-# Seconds of one core per simulated replicate-year on a two-core laptop: 0.072 s of CPU measured by
-# `python benchmarks/bench_explorer.py`, plus starting the workers and filing results. The page's first
-# estimate of how long a batch will take, replaced by this process's own measurement once it has run one.
+# Seconds of one core per simulated replicate-year on a two-core laptop (`python benchmarks/bench_explorer.py`):
+# the estimate the page would give before it has timed anything itself. It times a replicate as soon as it
+# starts (`calibrate`), and every batch it runs after that.
 SECONDS_PER_REPLICATE_YEAR = 0.085
+# Seconds a batch spends besides its replicates: starting the worker processes and filing the results.
+BATCH_OVERHEAD_S = 1.5
+# Seconds to compose one changed choice joined to its scenario's history (docs/explorer.md), until timed here.
+COMPOSE_S = 0.6
+# Simulated years of the replicate timed at start-up (long enough that a clock tick does not matter).
+CALIBRATION_YEARS = 2
 DAYS_PER_YEAR = 365.25
 
 
@@ -57,26 +64,57 @@ def duration_words(seconds: float) -> str:
 
 
 class RateMeter:
-    """Seconds of one core per replicate-year, as this process has measured them (thread-safe)."""
+    """Seconds of one core per replicate-year, as this process has measured them (thread-safe).
+
+    A batch takes BATCH_OVERHEAD_S plus its replicate-years at that rate, shared among the workers.
+    """
 
     def __init__(self, initial: float = SECONDS_PER_REPLICATE_YEAR):
         self._rate, self._measured = initial, False
+        self.compose_s = COMPOSE_S
         self._lock = threading.Lock()
 
     @property
     def measured(self) -> bool:
         return self._measured
 
-    def record(self, replicate_years: float, elapsed_s: float, workers: int) -> None:
+    def record_replicate(self, replicate_years: float, elapsed_s: float) -> None:
+        """One replicate timed in this process, on one core."""
         if replicate_years > 0 and elapsed_s > 0:
             with self._lock:
-                self._rate, self._measured = elapsed_s * max(workers, 1) / replicate_years, True
+                self._rate, self._measured = elapsed_s / replicate_years, True
+
+    def record(self, replicate_years: float, elapsed_s: float, workers: int) -> None:
+        """A whole batch timed from start to end."""
+        if replicate_years > 0 and elapsed_s > BATCH_OVERHEAD_S:
+            with self._lock:
+                self._rate = (elapsed_s - BATCH_OVERHEAD_S) * max(workers, 1) / replicate_years
+                self._measured = True
 
     def estimate_s(self, replicate_years: float, workers: int) -> float:
-        return self._rate * replicate_years / max(workers, 1)
+        return BATCH_OVERHEAD_S + self._rate * replicate_years / max(workers, 1)
 
 
 RATE = RateMeter()
+
+
+def calibrate(cfg: RunConfig, compose: Callable[[], object] = lambda: None,
+              clock: Callable[[], float] = time.perf_counter) -> float:
+    """Time composing one changed choice (`compose`), then replicate 0 of `cfg` over its first
+    CALIBRATION_YEARS in this process (after a one-month warm-up that loads what every process loads
+    once); record both and return the seconds per replicate-year."""
+    began = clock()
+    compose()
+    RATE.compose_s = clock() - began
+    start = dt.date.fromisoformat(cfg.start)
+    warm_up = replace(cfg, end=(start + dt.timedelta(days=30)).isoformat(), replicates=1)
+    timed = replace(cfg, end=(start + dt.timedelta(days=round(CALIBRATION_YEARS * DAYS_PER_YEAR) - 1)).isoformat(),
+                    replicates=1)
+    run_replicate(warm_up, 0)
+    began = clock()
+    run_replicate(timed, 0)
+    RATE.record_replicate(replicate_years([timed]), clock() - began)
+    return RATE.estimate_s(1.0, 1) - BATCH_OVERHEAD_S
 
 
 def replicate_years(configs: list[RunConfig]) -> float:

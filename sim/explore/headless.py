@@ -54,8 +54,8 @@ def running_explorer(workdir: Path, workers: int = 2) -> Iterator[str]:
     url = f"http://{DEFAULT_HOST}:{port}/"
     log = workdir / "explorer-server.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "sim", "explore", "--port", str(port),
-                                    "--workers", str(workers)], cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, "-m", "sim", "explore", f"port={port}",
+                                    f"workers={workers}"], cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_until_served(url, process, log)
         yield url

@@ -25,7 +25,7 @@ from sim.config.paths import with_params
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
 from sim.explore import batch, contrast, reasons
-from sim.explore.choices import Choices, compose_choices
+from sim.explore.choices import Choices, compose_choices, uncomposed
 from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import level_label, period_words
 from sim.explore.shelf import OWN_CHANGES, entry_of
@@ -153,11 +153,15 @@ def run_importance(choices: Choices, replicates: int, workers: int, reference_ra
 
 
 def estimate_s(choices: Choices, replicates: int, workers: int) -> float:
-    """At most how long `run_importance` should take here (levels that change nothing are not run, but
-    finding them means composing every config, too slow for an estimate)."""
-    cfg = choices.config(end=horizon_end(choices), replicates=replicates)
-    variants = 1 + sum(1 for group, level in options() if dict(choices.levels)[group] != level)
-    return batch.RATE.estimate_s(variants * batch.replicate_years([cfg]), workers)
+    """At most how long `run_importance` should take here: composing every variant, then running them
+    (levels that change nothing are not run, but finding them means composing every config, too slow
+    for an estimate)."""
+    end = horizon_end(choices)
+    cfg = choices.config(end=end, replicates=replicates)
+    others = [choices.with_level(g, lv) for g, lv in options() if dict(choices.levels)[g] != lv]
+    variants = 1 + len(others)
+    composing = batch.RATE.compose_s * uncomposed([(v.scenario, v.overrides(end, replicates)) for v in others])
+    return composing + batch.RATE.estimate_s(variants * batch.replicate_years([cfg]), workers)
 
 
 def _effect_words(e: Effect, than: str = "") -> str:
@@ -169,7 +173,7 @@ def _why(e: Effect) -> str:
     """The effect's reason as a sentence, and where the model's description explains it."""
     if e.reason is None:
         return ""
-    return f" {e.reason.sentence()} (The model's description: section {e.reason.section}.)"
+    return f" {e.reason.linked()}"
 
 
 def describe(result: Importance) -> str:

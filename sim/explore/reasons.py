@@ -118,6 +118,11 @@ class Reason:
         but = f", even though {self.against.words()}" if self.against is not None else ""
         return f"Why, in the model: {self.cause.words()}{but}."
 
+    def linked(self) -> str:
+        """The sentence and a link (Markdown) to the section of the model's description that explains it,
+        as the explorer serves it (its page `model`), opened beside the page."""
+        return f'{self.sentence()} [How the model does this: {self.section}](model#{anchor(self.section)}){{target="_blank"}}'
+
 
 def moves(a: Records, b: Records, months: list[int]) -> list[Move]:
     """Every mechanism's mean over the replicates and the months, in result A and result B."""

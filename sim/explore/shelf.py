@@ -23,6 +23,7 @@ from sim.analysis.plots import Marker, change_markers
 from sim.api import EnsembleResult
 from sim.defaults import COMPARISON_WINDOW
 from sim.explore import contrast
+from sim.explore.jobs import Jobs
 from sim.explore.reasons import RECORDS
 
 # Entries kept per shelf, and how many of the newest keep their full runs for saving.
@@ -30,6 +31,8 @@ SHELF_SIZE = 24
 RUNS_KEPT = 3
 # Browser sessions whose shelves the server keeps (the least recently used go first).
 SESSIONS_KEPT = 200
+# Watched histories a session keeps, so that a reload goes on where it was.
+WATCHED_KEPT = 4
 # The origins of a config's dated changes that are a scenario's own (not the observed history).
 OWN_CHANGES = ("branch", "scenario")
 
@@ -132,13 +135,26 @@ def compare(a: ShelfEntry, b: ShelfEntry) -> contrast.Contrast:
 
 
 class Shelf:
-    """One session's entries, oldest first, and its latest "what matters most" answer."""
+    """One browser session's entries, oldest first, its latest "what matters most" answer, its runs in
+    progress (sim/explore/jobs.py) and the histories it is watching, so that a reload finds them all."""
 
     def __init__(self):
         self._entries: list[ShelfEntry] = []
         self._numbers = itertools.count(1)
         self.importance = None
+        self.jobs = Jobs()
+        self._watched: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
+
+    def watched(self, key, make, fresh: bool = False):
+        """The history this session watches under `key` (the choices and the replicate), made by `make()`
+        the first time or when `fresh`; the WATCHED_KEPT most recently used are kept."""
+        with self._lock:
+            runner = None if fresh else self._watched.pop(key, None)
+            self._watched[key] = runner = runner or make()
+            while len(self._watched) > WATCHED_KEPT:
+                self._watched.popitem(last=False)
+            return runner
 
     @property
     def entries(self) -> tuple[ShelfEntry, ...]:
