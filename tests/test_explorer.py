@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 from scipy import stats
 
 from sim.analysis.compare import paired_difference
@@ -20,12 +21,15 @@ from sim.config.errors import ConfigError
 from sim.config.load import DETERMINANTS, compose_run_config, list_levels
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import batch, comparison, contrast, importance, map_view, reasons, shelf
+from sim.explore import (address, batch, comparison, contrast, drawing, importance, map_view, pictures, reasons,
+                         shelf, watch_panel)
+from sim.explore.jobs import Jobs
 from sim.explore.choices import (Choices, baseline_for, compose_choices, horizon_ends, same_experiment,
                                  scenario_levels)
 from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import LEVEL_LABELS, choices_name, period_words, spell_out
 from sim.explore.narrate import day_events, map_name, place
+from sim.explore.map_labels import segment_meets_box, segments_cross
 from sim.explore.replicate import RECENT_DAYS, WatchedReplicate
 from sim.explore.serve import choose_port, free_port
 from sim.model.attacks import ATTACK_TYPES, AttackLog
@@ -239,8 +243,9 @@ def test_the_maps_name_every_area_as_the_events_do_and_draw_rivers_cities_and_re
     geo = load_geography()
     view = WatchedReplicate(scenario("baseline", "end=2022-03-31"), 0).advance(60)
     assert len(view.recent_attacks) > 0
-    whole = map_view.whole_map(view.snapshot, view.recent_attacks, geo)
-    hills = map_view.hills_map(view.snapshot, view.recent_attacks, geo)
+    width = watch_panel.MAP_WIDTH_PX             # as a desktop shows them; a phone zooms in to see every name
+    whole = map_view.whole_map(view.snapshot, view.recent_attacks, geo, "baseline", width)
+    hills = map_view.hills_map(view.snapshot, view.recent_attacks, geo, width)
     labels = set(_figure_texts(whole)) | set(_figure_texts(hills))
     assert {map_name(geo, k) for k in range(geo.n_areas)} <= labels
     assert {"Tigris", "Euphrates"} <= labels and "Baghdad" in labels
@@ -249,17 +254,51 @@ def test_the_maps_name_every_area_as_the_events_do_and_draw_rivers_cities_and_re
     river_lines = [c for c in ax.collections if c.get_linewidth()[0] == 1.6]
     assert len(river_lines) == len(map_view.places().rivers)
     stars = [c for c in ax.collections if len(c.get_offsets()) == len(view.recent_attacks) and
-             c.get_paths() and c.get_sizes().size and c.get_sizes()[0] == map_view.ATTACK_PT2]
+             c.get_paths() and c.get_sizes().size and c.get_sizes()[0] == pytest.approx(
+                 map_view.ATTACK_PT2 * width / map_view.REFERENCE_WIDTH_PX)]
     assert stars, "recent attacks are marked"
 
 
-def test_map_text_is_readable_where_the_page_shows_it():
-    """The page shows the maps at most at their own width; every text then measures at least 10 pixels."""
+@pytest.mark.parametrize("width", [370, 720])
+def test_map_text_is_readable_where_the_page_shows_it(width):
+    """The page shows a map at the width it was drawn for (a phone's column, a desktop's); every text on it,
+    the base map's small print included, then measures at least 12 pixels."""
     geo = load_geography()
     view = WatchedReplicate(scenario("baseline", "end=2022-01-31"), 0).view()
-    fig = map_view.whole_map(view.snapshot, view.recent_attacks, geo)
-    sizes = [t.get_fontsize() * fig.dpi / 72 for ax in fig.axes for t in ax.texts]
-    assert min(sizes) >= 10, f"smallest text {min(sizes):.1f} px"
+    for fig in (map_view.whole_map(view.snapshot, view.recent_attacks, geo, "baseline", width),
+                map_view.hills_map(view.snapshot, view.recent_attacks, geo, width)):
+        assert fig.get_size_inches()[0] * fig.dpi == pytest.approx(width)
+        sizes = [t.get_fontsize() * fig.dpi / 72 for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+        assert min(sizes) >= 12, f"smallest text {min(sizes):.1f} px"
+
+
+@pytest.mark.parametrize("width", [370, 720])
+def test_map_labels_sit_at_their_places_or_on_short_leaders_that_cross_nothing(width):
+    """Each label touches its marker (within 4 px of its edge), or sits at the end of a leader line of at most
+    60 km on the ground that crosses no other leader and no other label; region names sit on their region."""
+    geo = load_geography()
+    view = WatchedReplicate(scenario("full_exit", "syria=collapse"), 0).advance(1734)        # 30 September 2026
+    fig = map_view.whole_map(view.snapshot, view.recent_attacks, geo, "full exit", width)
+    placed, ax = fig.placed_labels, fig.axes[0]
+    km = abs(np.diff(ax.get_ylim())[0]) * 111.32 / ax.get_window_extent(fig.canvas.get_renderer()).height
+    assert len(placed) > 10
+    for p in placed:
+        if p.centred:
+            assert p.gap_px <= 30, f"{p.text}: {p.gap_px * km:.0f} km from its region's point"
+        elif not p.leader:
+            assert p.gap_px <= p.clearance_px + 4, f"{p.text}: {p.gap_px * km:.0f} km off without a leader"
+        else:
+            assert p.gap_px * km <= 60, f"{p.text}: a leader of {p.gap_px * km:.0f} km"
+            for other in placed:
+                if other is not p:
+                    assert not segment_meets_box(p.point, p.centre, other.box), \
+                        f"{p.text}'s leader crosses {other.text}"
+                    assert not (other.leader and segments_cross(p.point, p.centre, other.point, other.centre)), \
+                        f"{p.text}'s leader crosses {other.text}'s"
+    names = {p.text for p in placed}
+    assert "Baghdad" in names
+    if width >= 720:     # the desktop's map names the governorates where the areas lie
+        assert {"Anbar", "Nineveh", "Salah al-Din"} <= names
 
 
 def test_the_rivers_run_through_the_cities_on_their_banks():
@@ -299,10 +338,24 @@ def test_progress_and_estimates_in_words():
     assert progress.remaining_s == 30.0 and progress.words() == "5 of 20 replicates done in 10 s; about 30 s left"
     assert batch.Progress(0, 20, 1.0).remaining_s is None
     meter = batch.RateMeter(initial=1.0)
-    assert meter.estimate_s(10, 2) == 5.0 and not meter.measured
-    meter.record(replicate_years=100, elapsed_s=10, workers=2)        # 0.2 s of one core per replicate-year
-    assert meter.estimate_s(50, 2) == pytest.approx(5.0) and meter.measured
+    overhead = batch.BATCH_OVERHEAD_S
+    assert meter.estimate_s(10, 2) == overhead + 5.0 and not meter.measured
+    meter.record(replicate_years=100, elapsed_s=10 + overhead, workers=2)   # 0.2 s of one core per replicate-year
+    assert meter.estimate_s(50, 2) == pytest.approx(overhead + 5.0) and meter.measured
+    meter.record_replicate(replicate_years=2, elapsed_s=0.3)                 # one replicate timed in process
+    assert meter.estimate_s(40, 2) == pytest.approx(overhead + 3.0)
     assert batch.duration_words(150) == "2 minutes" and batch.duration_words(0.2) == "1 s"
+
+
+def test_the_first_estimate_comes_from_a_replicate_timed_on_this_computer(monkeypatch):
+    monkeypatch.setattr(batch, "RATE", batch.RateMeter())
+    ticks = iter([0.0, 0.5, 10.0, 13.0])               # composing takes 0.5 s, the timed replicate 3 s
+    cfg = scenario("baseline", "end=2022-12-31")
+    rate = batch.calibrate(cfg, compose=lambda: None, clock=lambda: next(ticks))
+    years = (round(batch.CALIBRATION_YEARS * batch.DAYS_PER_YEAR)) / batch.DAYS_PER_YEAR
+    assert rate == pytest.approx(3.0 / years) and batch.RATE.measured and batch.RATE.compose_s == 0.5
+    assert batch.estimate_s({"a": dataclasses.replace(cfg, replicates=4)}, 2) == pytest.approx(
+        batch.BATCH_OVERHEAD_S + 4 * (365 / batch.DAYS_PER_YEAR) * rate / 2)
 
 
 def _entry(attacks, seed=1, name="x", months=("2027-01", "2027-02"), reference=2.0, **kw) -> shelf.ShelfEntry:
@@ -410,6 +463,79 @@ def test_the_shelf_numbers_keeps_and_forgets_entries():
     assert store.shelf("one") is first and store.shelf("two") is not first
     store.shelf("three")
     assert store.shelf("one") is not first            # the least recently used session was dropped
+
+
+# ----- the page's address, its runs in the background, its charts ---------------------------
+def test_the_address_holds_the_choices_tab_and_selection_and_round_trips():
+    state = address.PageState("full_exit", (("syria", "collapse"),), end="2027-12-31", seed=7, tab="ensemble",
+                              replicates=10, show=2, compare=(1, 2), window="all")
+    query = address.to_query(state)
+    assert query == ("scenario=full_exit&syria=collapse&end=2027-12-31&seed=7&tab=ensemble&replicates=10&show=2&"
+                     "window=all&compare=1%2C2")
+    assert address.from_query(query) == (state, [])
+    assert address.to_query(address.PageState()) == "" and address.from_query("") == (address.PageState(), [])
+    assert state.choices == Choices.of("full_exit", "2027-12-31", 7).with_level("syria", "collapse")
+    # A level equal to the scenario's own is no change, and is not written.
+    assert address.from_query("scenario=full_exit&drawdown=complete_exit")[0].levels == ()
+
+
+def test_an_address_the_page_cannot_use_is_explained_not_obeyed():
+    state, problems = address.from_query("scenario=nowhere&syria=bad&seed=-5&tab=x&replicates=7&zoom=2")
+    assert state == address.PageState()
+    assert len(problems) == 6
+    assert problems[0].startswith("The address names the scenario 'nowhere', which does not exist") and \
+        "baseline" in problems[0]
+    assert any("seed to '-5'" in p and "a whole number from 0 to" in p for p in problems)
+    assert any("'zoom', which the page does not use" in p for p in problems)
+
+
+def test_a_run_in_the_background_reports_progress_keeps_its_result_and_says_why_it_failed():
+    import threading
+
+    jobs = Jobs()
+    release = threading.Event()
+
+    def work(progress):
+        progress(batch.Progress(1, 2, 0.5))
+        release.wait(10)
+        return 42
+
+    filed = []
+    job = jobs.start("ensemble", "baseline", 3.0, work, filed.append)
+    assert jobs.start("ensemble", "other", 1.0, work) is job               # one of a kind at a time
+    assert job.running and jobs.get("ensemble") is job
+    release.set()
+    for _ in range(200):
+        if not job.running:
+            break
+        threading.Event().wait(0.05)
+    assert job.result == 42 and filed == [42] and job.progress.done == 1 and job.error is None
+    assert job.took_words().startswith("took ") and "(estimated 3 s)" in job.took_words()
+    failed = jobs.start("importance", "x", None, lambda progress: 1 / 0)
+    for _ in range(200):
+        if not failed.running:
+            break
+        threading.Event().wait(0.05)
+    assert failed.error == "ZeroDivisionError: division by zero" and failed.result is None
+
+
+@pytest.mark.parametrize("width", [370, 760])
+def test_charts_are_drawn_for_the_width_they_are_shown_at_with_text_of_12_px_at_least(width):
+    """The SVG's text keeps the size it was drawn with: font size in SVG units times the units' scale when
+    the chart is shown `width` pixels wide (as the page shows it)."""
+    import re
+
+    base = _entry(np.arange(40, dtype=float).reshape(4, 10) % 7, name="baseline",
+                  months=tuple(f"{y}-{m:02d}" for y, m in [(2026, 3 + k) for k in range(10)]))
+    entry = _entry(np.arange(40, dtype=float).reshape(4, 10) % 5, name="full exit + Syria: collapse",
+                   months=base.months, baseline=base)
+    for fig in (drawing.over_time_figure(entry, width), drawing.compare_figure(base, entry, width)):
+        svg = pictures.svg_markup(fig)
+        view_width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        scale = width / view_width
+        sizes = [float(px) * scale for px in re.findall(r"font-size: ([\d.]+)px", svg)]
+        assert sizes and min(sizes) >= 12, f"smallest chart text {min(sizes):.1f} px"
+        assert 'width="100%"' in svg and svg.count('id="c') == svg.count(' id="')      # ids of its own
 
 
 # ----- the ensemble against the baseline, saved and reproduced ------------------------------

@@ -95,13 +95,17 @@ def _conflicts(new: PlacedLabel, kept: list[PlacedLabel]) -> bool:
     return False
 
 
-def draw_near_labels(ax, labels: list[Label], obstacles: np.ndarray) -> list[PlacedLabel]:
-    """Draw `labels` (most important first) at their places; return what was drawn."""
+def draw_near_labels(ax, labels: list[Label], obstacles: np.ndarray,
+                     placed_before: list[PlacedLabel] = ()) -> list[PlacedLabel]:
+    """Draw `labels` (most important first) at their places, clear of `placed_before`; return those
+    and what was drawn now."""
     leader_px = LEADER_KM / km_per_px(ax)
     limited = [dataclasses.replace(lb, rings=_rings_within(lb, leader_px)) for lb in labels]
-    drawn = draw_labels(ax, limited, obstacles, step_px=STEP_PX)
+    taken = np.vstack([np.asarray(obstacles, dtype=float).reshape(-1, 4),
+                       np.array([p.box for p in placed_before], dtype=float).reshape(-1, 4)])
+    drawn = draw_labels(ax, limited, taken, step_px=STEP_PX)
     renderer = renderer_of(ax.figure)
-    kept: list[PlacedLabel] = []
+    kept: list[PlacedLabel] = list(placed_before)
     for label, text in zip(limited, drawn, strict=True):
         if text is None:
             continue
@@ -111,8 +115,22 @@ def draw_near_labels(ax, labels: list[Label], obstacles: np.ndarray) -> list[Pla
         extent = Text.get_window_extent(text, renderer).padded(pad)     # the text alone, not its leader
         placed = PlacedLabel(label.text, tuple(ax.transData.transform((label.lon, label.lat))), tuple(extent.extents),
                              label.clearance_px, label.centred, text.arrow_patch is not None)
-        if _conflicts(placed, kept):
+        if (placed.leader and placed.gap_px > leader_px) or _conflicts(placed, kept):
             text.remove()
             continue
         kept.append(placed)
+    return kept
+
+
+def draw_first_fitting(ax, alternatives: list[list[Label]], obstacles: np.ndarray,
+                       placed_before: list[PlacedLabel]) -> list[PlacedLabel]:
+    """For each name, its labels tried one after another (a river at several points along its course)
+    until one fits; return `placed_before` and what was drawn."""
+    kept = list(placed_before)
+    for options in alternatives:
+        for label in options:
+            now = draw_near_labels(ax, [label], obstacles, kept)
+            if len(now) > len(kept):
+                kept = now
+                break
     return kept

@@ -16,6 +16,7 @@ page, not in the picture.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -30,7 +31,7 @@ from sim.analysis.labels import Label, marker_boxes
 from sim.analysis.maps import (HILLS_BOX, draw_base_map, fixed_obstacles, governorate_labels, inside_box,
                                iraq_box, mark_enlarged)
 from sim.explore.explain import wrapped
-from sim.explore.map_labels import PlacedLabel, draw_near_labels
+from sim.explore.map_labels import PlacedLabel, draw_first_fitting, draw_near_labels
 from sim.explore.narrate import map_name
 from sim.explore.pictures import MIN_TEXT_PT, TITLE_PT, figure
 from sim.model.geography import Geography
@@ -59,8 +60,14 @@ CROSSING_STYLE = {"fontsize": MIN_TEXT_PT, "color": "#8c510a", "zorder": 6, "bbo
 GOVERNORATE_STYLE = {"fontsize": MIN_TEXT_PT, "color": "#6b6155", "style": "italic", "zorder": 1.2}
 # The governorates where the model's areas lie, named before rivers and smaller towns.
 MAJOR_GOVERNORATES = ("Anbar", "Nineveh", "Salah al-Din", "Kirkuk", "Diyala", "Baghdad", "Erbil")
-# Cities named before the areas of operation: what a reader looks for first.
-MAJOR_CITIES = ("Baghdad", "Mosul", "Basra", "Erbil")
+# Cities named before the areas of operation: what a reader looks for first (Mosul and Kirkuk are areas).
+MAJOR_CITIES = ("Baghdad", "Basra")
+# Maps narrower than this share of REFERENCE_WIDTH_PX name the capital before the areas.
+NARROW_SCALE = 0.8
+# Where along a river's visible course its name is tried, in order (shares of its points).
+RIVER_LABEL_AT = (0.5, 0.35, 0.65, 0.2, 0.8)
+# Around a governorate's label point, where its name is tried next when the point is taken (degrees).
+REGION_NUDGES = ((0, 0), (0, -0.35), (0, 0.35), (-0.45, 0), (0.45, 0), (-0.4, -0.4), (0.4, -0.4))
 # How far (rings of 9 pixels) a label may move from its circle; the leader rule (sim/explore/map_labels.py)
 # shortens it to the rings whose leader stays short at the map's scale.
 AREA_RINGS, NEAR_RINGS = 30, 2
@@ -121,15 +128,17 @@ def around_areas(areas: np.ndarray, geo: Geography, spread: float, offset=(0.0, 
     return xy
 
 
-def _draw_rivers(ax, box) -> list[Label]:
-    """The rivers, and a label at the middle point of each that shows in the box."""
+def _draw_rivers(ax, box) -> list[list[Label]]:
+    """The rivers, and for each that shows in the box the points along it where its name may go, the
+    middle of its visible course first."""
     labels = []
     for name, line in places().rivers.items():
         ax.add_collection(LineCollection([line], colors=RIVER, linewidths=1.6, zorder=0.85, capstyle="round"))
         seen = line[inside_box(line[:, 0], line[:, 1], box)]
         if len(seen) >= 2:
-            lon, lat = seen[len(seen) // 2]
-            labels.append(Label(float(lon), float(lat), name, RIVER_STYLE, clearance_px=3, rings=10))
+            picks = [seen[min(len(seen) - 1, int(f * len(seen)))] for f in RIVER_LABEL_AT]
+            labels.append([Label(float(lon), float(lat), name, RIVER_STYLE, clearance_px=3, rings=6)
+                           for lon, lat in picks])
     return labels
 
 
@@ -189,9 +198,10 @@ def _draw_cities(ax, geo: Geography, box, scale: float) -> tuple[list[Label], li
 
 
 def _labels(ax, geo: Geography, panel: Panel, scale: float, major: list[Label], others: list[Label],
-            towns: list[Label]) -> list[PlacedLabel]:
-    """In order of importance: the major cities, the areas (the event list names them), bases and
-    crossings, the governorates where the areas lie, rivers and other towns, the other governorates."""
+            rivers: list[list[Label]], towns: list[Label]) -> list[PlacedLabel]:
+    """In order of importance: the areas (the event list names them), bases, the capital and Basra, and
+    crossings; the rivers and the governorates where the areas lie, each where it first fits; other towns;
+    the other governorates."""
     in_panel = inside_box(geo.lon, geo.lat, panel.box)
     area_pt2 = panel.area_pt2 * scale
     clearance = np.sqrt(area_pt2) / 2 * ax.figure.dpi / 72
@@ -204,13 +214,18 @@ def _labels(ax, geo: Geography, panel: Panel, scale: float, major: list[Label], 
              for lon, lat, name in zip(geo.base_lon, geo.base_lat, geo.base_names, strict=True)
              if inside_box(lon, lat, panel.box)]
     regions = governorate_labels(panel.box, style=GOVERNORATE_STYLE)
-    first = [lb for lb in regions if lb.text in MAJOR_GOVERNORATES]
+    first = [[dataclasses.replace(lb, lon=lb.lon + dx, lat=lb.lat + dy) for dx, dy in REGION_NUDGES]
+             for lb in regions if lb.text in MAJOR_GOVERNORATES]
     rest = [lb for lb in regions if lb.text not in MAJOR_GOVERNORATES]
     cities = np.array([(c[0], c[1]) for c in cities_shown(geo)], dtype=float).reshape(-1, 2)
     obstacles = np.vstack([marker_boxes(ax, geo.lon, geo.lat, area_pt2),
                            marker_boxes(ax, geo.base_lon, geo.base_lat, BASE_PT2 * scale),
                            marker_boxes(ax, cities[:, 0], cities[:, 1], CITY_PT2 * scale), fixed_obstacles(ax)])
-    return draw_near_labels(ax, [*major, *areas, *bases, *others, *first, *towns, *rest], obstacles)
+    # A phone's map has room for few names: the capital goes first there, for orientation.
+    first_names = [*major, *areas, *bases] if scale < NARROW_SCALE else [*areas, *bases, *major]
+    placed = draw_near_labels(ax, [*first_names, *others], obstacles)
+    placed = draw_first_fitting(ax, [*rivers, *first], obstacles, placed)
+    return draw_near_labels(ax, [*towns, *rest], obstacles, placed)
 
 
 def panel_figure(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography, panel: Panel, title: str,
@@ -237,7 +252,7 @@ def panel_figure(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geogr
     # Labels are placed in pixels: fix the layout first, then keep it.
     fig.get_layout_engine().execute(fig)
     fig.set_layout_engine("none")
-    fig.placed_labels = _labels(ax, geo, panel, scale, major, others, [*rivers, *towns])
+    fig.placed_labels = _labels(ax, geo, panel, scale, major, others, rivers, towns)
     return fig
 
 
