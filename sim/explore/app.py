@@ -53,6 +53,7 @@ PAGE_CSS = f"""
 .explorer-page {{ font-size: 16px; color: #1a1a1a; }}
 .prose strong {{ font-weight: 700; }} .prose p {{ margin-bottom: 6px; }} .prose h2 {{ margin-top: 10px; }}
 .prose a {{ color: #0b4f9c; text-decoration: underline; }}
+.explorer-page code {{ font-size: 15px; }}
 .explorer-layout {{ display: flex; gap: 24px; align-items: flex-start; }}
 .explorer-side {{ flex: 0 0 360px; min-width: 0; }}
 .explorer-main {{ flex: 1 1 0; min-width: 0; }}
@@ -68,7 +69,9 @@ PAGE_CSS = f"""
 .level-description, .later-change, .scenario-description {{ font-size: 15px; color: #333; }}
 .later-change {{ border-left: 3px solid #8c510a; padding-left: 6px; }}
 .disclosure-button {{ text-transform: none !important; letter-spacing: normal !important; font-size: 15px !important;
-                     padding: 0 6px !important; color: #0b4f9c !important; }}
+                     padding: 4px 6px !important; color: #0b4f9c !important; height: auto !important;
+                     max-width: 100%; white-space: normal; text-align: left; }}
+.disclosure-button .v-btn__content {{ white-space: normal; flex: 1 1 auto; }}
 .disclosure-body {{ padding: 2px 6px 6px; font-size: 15px; }}
 .note {{ border-left: 4px solid #2c6fbb; background: #eef4fb; padding: 6px 10px; margin: 6px 0; color: #1a1a1a; }}
 .note-warning {{ border-color: #a35200; background: #fff4e5; }}

@@ -137,7 +137,7 @@ def describe(entry: ShelfEntry, window: tuple[str, str] | None = None) -> str:
                   f"*Baseline:* {window_summary(entry.baseline, window)}."]
     lines.append(f"{entry.replicates} runs of **{entry.name}** from {long_date(entry.start)} to "
                  f"{long_date(entry.end)}, each beside the baseline's run with the same random numbers "
-                 f"(seed {entry.seed}; {parameters}). 2024 is {REFERENCE_WORDS.format(rate=entry.reference_rate)}.")
+                 f"(seed {entry.seed}; {parameters}). {REFERENCE_WORDS.format(rate=entry.reference_rate)}.")
     return "\n\n".join(lines)
 
 

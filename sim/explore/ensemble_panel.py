@@ -62,19 +62,29 @@ def start_ensemble(s: shelf.Shelf, choices: Choices, run_cfg: RunConfig, base_cf
 
 @solara.component
 def RunStatus(s: shelf.Shelf, kind: str, state: PageState, set_state: SetState, what: str, css: str):
-    """The run in progress (through reloads), how long the last one took, or that it was stopped."""
-    job = s.jobs.get(kind)
-    seen_finish = job is not None and not job.running and state.running == kind
+    """The run in progress (through reloads), how long the last one took, or that it was stopped.
 
-    def forget_running() -> None:
-        if seen_finish:
+    The address says `running` from the start of a run; the page that sees it finish takes it out again
+    (a step in the history: the result came). An address that says a run is under way for a session
+    that has none means the explorer lost it."""
+    job = s.jobs.get(kind)
+    use_refresh_while(job is not None and job.running)     # its own clock: the panel's props do not change
+    watched_it_run = solara.use_ref(False)
+    finished_here = job is not None and not job.running and watched_it_run.current and state.running == kind
+    if job is not None and job.running:
+        watched_it_run.current = True
+
+    def take_out_running() -> None:
+        if finished_here:
+            watched_it_run.current = False
             set_state(dataclasses.replace(state, running=""))
 
-    solara.use_effect(forget_running, [seen_finish])
+    solara.use_effect(take_out_running, [finished_here])
     if job is None:
         if state.running == kind:
-            Note(f"The {what} this page started was stopped before it finished (the explorer was stopped or "
-                 "restarted), so there is no result from it. Run it again.", "warning", css=f"{css}-stopped")
+            Note(f"This address says a {what} was under way, but the explorer has none for this browser: it was "
+                 "stopped before it finished (the explorer was stopped or restarted), or it was started in "
+                 "another browser. Run it again to see its result.", "warning", css=f"{css}-stopped")
         return
     if job.running:
         RunProgress(job.progress, f"{css}-progress")

@@ -185,7 +185,7 @@ PARAMETER_WORDS: dict[str, str] = {
 }
 
 # The level results are set against, in words (the attacks IS claimed, not an all-time high).
-REFERENCE_WORDS = "the 2024 level: IS claimed {rate:.1f} attacks a month in Iraq in January–August 2024"
+REFERENCE_WORDS = "In 2024 IS claimed {rate:.1f} attacks a month in Iraq (January–August)"
 
 # A short noun for each determinant, used where a result names its choices.
 GROUP_NOUNS: dict[str, str] = {
