@@ -349,10 +349,17 @@ def test_progress_and_estimates_in_words():
 
 def test_the_first_estimate_comes_from_a_replicate_timed_on_this_computer(monkeypatch):
     monkeypatch.setattr(batch, "RATE", batch.RateMeter())
-    ticks = iter([0.0, 0.5, 10.0, 13.0])               # composing takes 0.5 s, the timed replicate 3 s
+    ticks = iter([0.0, 0.5])                           # composing takes 0.5 s
+    timed = []
+
+    def timer(warm_up, cfg):                           # the timed replicate takes 3 s
+        timed.append((warm_up.end, cfg.end))
+        return 3.0
+
     cfg = scenario("baseline", "end=2022-12-31")
-    rate = batch.calibrate(cfg, compose=lambda: None, clock=lambda: next(ticks))
+    rate = batch.calibrate(cfg, compose=lambda: None, clock=lambda: next(ticks), timer=timer)
     years = (round(batch.CALIBRATION_YEARS * batch.DAYS_PER_YEAR)) / batch.DAYS_PER_YEAR
+    assert timed == [("2022-01-31", "2023-12-31")]     # a month to warm up, then two years
     assert rate == pytest.approx(3.0 / years) and batch.RATE.measured and batch.RATE.compose_s == 0.5
     assert batch.estimate_s({"a": dataclasses.replace(cfg, replicates=4)}, 2) == pytest.approx(
         batch.BATCH_OVERHEAD_S + 4 * (365 / batch.DAYS_PER_YEAR) * rate / 2)

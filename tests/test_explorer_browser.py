@@ -295,7 +295,7 @@ def test_what_if_the_us_leaves_completely_on_a_desktop(desktop, url, tmp_path, w
     assert "compare=" not in page.url
     choose(page, "compare-a", "2. baseline + Syria: collapse")
     choose(page, "compare-b", "1. baseline + coalition: complete exit")
-    assert "compare=2%2C1" in page.url
+    page.wait_for_url(re.compile(r"compare=2%2C1"))
     page.go_back()                                                            # back: the previous selection
     expect(page.locator(".compare-b select")).to_have_value("2")
     page.go_forward()

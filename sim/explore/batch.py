@@ -10,9 +10,11 @@ A config that computes the same numbers as another (`same_experiment`) runs once
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from sim.config.schema import RunConfig
@@ -98,11 +100,28 @@ class RateMeter:
 RATE = RateMeter()
 
 
+def time_replicate(warm_up: RunConfig, timed: RunConfig) -> float:
+    """Seconds to run replicate 0 of `timed`, after replicate 0 of `warm_up` has loaded what a process
+    loads once. Run in a worker process, as the ensembles' replicates are: the page's own threads
+    (drawing maps, say) then do not slow the measurement, and the machine's other work does, as it
+    will slow the ensembles."""
+    run_replicate(warm_up, 0)
+    began = time.perf_counter()
+    run_replicate(timed, 0)
+    return time.perf_counter() - began
+
+
+def time_in_a_worker(warm_up: RunConfig, timed: RunConfig) -> float:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(time_replicate, warm_up, timed).result()
+
+
 def calibrate(cfg: RunConfig, compose: Callable[[], object] = lambda: None,
-              clock: Callable[[], float] = time.perf_counter) -> float:
+              clock: Callable[[], float] = time.perf_counter,
+              timer: Callable[[RunConfig, RunConfig], float] = time_in_a_worker) -> float:
     """Time composing one changed choice (`compose`), then replicate 0 of `cfg` over its first
-    CALIBRATION_YEARS in this process (after a one-month warm-up that loads what every process loads
-    once); record both and return the seconds per replicate-year."""
+    CALIBRATION_YEARS (`timer`: in a worker process); record both and return the seconds per
+    replicate-year."""
     began = clock()
     compose()
     RATE.compose_s = clock() - began
@@ -110,10 +129,7 @@ def calibrate(cfg: RunConfig, compose: Callable[[], object] = lambda: None,
     warm_up = replace(cfg, end=(start + dt.timedelta(days=30)).isoformat(), replicates=1)
     timed = replace(cfg, end=(start + dt.timedelta(days=round(CALIBRATION_YEARS * DAYS_PER_YEAR) - 1)).isoformat(),
                     replicates=1)
-    run_replicate(warm_up, 0)
-    began = clock()
-    run_replicate(timed, 0)
-    RATE.record_replicate(replicate_years([timed]), clock() - began)
+    RATE.record_replicate(replicate_years([timed]), timer(warm_up, timed))
     return RATE.estimate_s(1.0, 1) - BATCH_OVERHEAD_S
 
 
