@@ -320,6 +320,7 @@ def test_which_determinant_matters_most_for_2027_on_a_desktop(desktop, url, tmp_
     page.locator(".importance-progress").wait_for()
     answer = page.locator(".importance-answer")
     answer.wait_for(timeout=IMPORTANCE_WAIT_MS)
+    print(page.locator(".importance-took").inner_text())      # the time taken beside the estimate
     text = answer.inner_text()
     titles = [t.title for t in DETERMINANT_TEXT.values()]
     found = re.search(r"(.+) matters most in 2027: set to (.+?), about (\d+\.\d) (more|fewer) attacks a month "

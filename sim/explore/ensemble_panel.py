@@ -100,7 +100,7 @@ def EnsemblePanel(choices: Choices, cfg: RunConfig, session: str, state: PageSta
     s = shelf.STORE.shelf(session)
     job = s.jobs.get("ensemble")
     running = job is not None and job.running
-    use_refresh_while(running)
+    use_refresh_while(running or not batch.RATE.measured)     # until the run ends, or this computer is timed
     entries = s.entries
     run_cfg = dataclasses.replace(cfg, replicates=state.replicates, workers=WORKERS, progress=False)
     base_cfg = baseline_for(run_cfg)

@@ -36,7 +36,7 @@ def ImportancePanel(choices: Choices, session: str, state: PageState, set_state:
     s = shelf.STORE.shelf(session)
     job = s.jobs.get("importance")
     running = job is not None and job.running
-    use_refresh_while(running)
+    use_refresh_while(running or not batch.RATE.measured)     # until the run ends, or this computer is timed
     result = s.importance
     period = period_words(*COMPARISON_WINDOW)
     replicates = state.variant_replicates
