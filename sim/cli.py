@@ -23,8 +23,10 @@ and one paragraph on stderr, and writes nothing.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 import textwrap
+import threading
 import warnings
 
 from sim.config.errors import ConfigError
@@ -46,6 +48,42 @@ COMMANDS = {
     "explore": ("explore", "explore_command"),
 }
 SUBCOMMANDS = tuple(COMMANDS)
+# What Ctrl-C leaves behind, command by command (what the same command does next).
+RESUMES = ("interrupted. The finished replicates are kept in the folder, which is not marked complete; the same "
+           "command finishes it (interrupted before its folder was made, nothing was written).")
+ONLY_READ = "interrupted. The runs were only read, and nothing was written."
+INTERRUPTED = {
+    "run": RESUMES, "sweep": RESUMES, "attribute": RESUMES, "sensitivity": RESUMES,
+    "compare": ONLY_READ, "report": ONLY_READ,
+    "reproduce": "interrupted. The run was only read, and nothing was written; `sim reproduce` starts its check "
+                 "again from the beginning.",
+    "calibrate": "interrupted. A fit writes its posterior only at the end, so nothing was written; run it again.",
+    "backtest": "interrupted. A backtest does not resume: what it had written was removed; run it again.",
+    "validate": "interrupted. A report writes its table and figure only at the end; run it again.",
+    "list": "interrupted.",
+    "explore": "the explorer has stopped.",
+}
+
+
+class CtrlC:
+    """Whether Ctrl-C was pressed in this command. An interrupt that lands inside a library can surface as
+    another error (a half-built config that cannot be read); that error is then not the input's fault."""
+
+    pressed = False
+
+    @classmethod
+    def handler(cls, signum, frame) -> None:
+        """Python's own answer to Ctrl-C (KeyboardInterrupt), remembered."""
+        cls.pressed = True
+        raise KeyboardInterrupt
+
+    @classmethod
+    def watch(cls):
+        """Start watching (in the main thread; elsewhere Ctrl-C is not delivered anyway); returns what to restore."""
+        cls.pressed = False
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        return signal.signal(signal.SIGINT, cls.handler)
 
 
 def fail(message: str) -> None:
@@ -63,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     """Dispatch to the subcommand; turn its ConfigError, OS error or Ctrl-C into a message and an exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.formatwarning = note_warning
+    command = ""
+    previous = CtrlC.watch()
     try:
         if not argv or argv[0] in ("-h", "--help", "help"):
             print(USAGE)
@@ -75,16 +115,29 @@ def main(argv: list[str] | None = None) -> None:
         module, function = COMMANDS[command]
         run = getattr(importlib.import_module(f"sim.commands.{module}"), function)
         run(args)
-    except ConfigError as err:
-        fail(str(err))
-    except OSError as err:
+    except KeyboardInterrupt:
+        interrupted(command)
+    except (ConfigError, OSError) as err:
+        if CtrlC.pressed:
+            interrupted(command)
+        if isinstance(err, ConfigError):
+            fail(str(err))
         from sim.runs.folders import describe_os_error
 
         fail(describe_os_error(err))
-    except KeyboardInterrupt:
-        print("interrupted. A run or sweep keeps the replicates it finished and is not marked complete; "
-              "the same command finishes it.", file=sys.stderr)
-        raise SystemExit(130) from None
+    except Exception:
+        if CtrlC.pressed:
+            interrupted(command)
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def interrupted(command: str) -> None:
+    """Say in one sentence what Ctrl-C left behind for this command, and exit with status 130."""
+    print(INTERRUPTED.get(command, "interrupted."), file=sys.stderr)
+    raise SystemExit(130) from None
 
 
 def hydra_task(cfg) -> None:

@@ -34,6 +34,8 @@ from sim.config.errors import ConfigError
 # A setting's key: a name with dots (model.insurgents.attack_rate_per_day); Hydra's + and ~ prefixes allowed.
 KEY = re.compile(r"[+~]?[A-Za-z_][\w.]*")
 HELP_FLAGS = ("-h", "--help")
+# Settings with one meaning in every command, checked against the run schema's declared range.
+SHARED_SETTINGS = ("seed", "replicates", "workers")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def parse(command: Command, args: list[str]) -> Parsed:
         raise SystemExit(0)
     spelling = {key: flag for flag, key in command.flags.items() if key and flag in args}
     args = translate_flags(command, args)
+    refuse_repeated(args, f"sim {command.name}")
     own = {f.name: cls for cls in command.settings for f in dataclasses.fields(cls)}
     positional, overrides = [], []
     given: dict[type, dict[str, str]] = {cls: {} for cls in command.settings}
@@ -114,7 +117,24 @@ def parse(command: Command, args: list[str]) -> Parsed:
         else:
             raise ConfigError(f"`sim {command.name}` has no setting '{pair[0]}'; its settings are: "
                               f"{', '.join(own) or 'none'}. Write them as KEY=VALUE.")
-    return Parsed(positional, [typed(cls, given[cls], command) for cls in command.settings], overrides, spelling)
+    parsed = Parsed(positional, [typed(cls, given[cls], command) for cls in command.settings], overrides, spelling)
+    for settings in parsed.settings:
+        check_shared_settings(settings, command, parsed.written)
+    return parsed
+
+
+def refuse_repeated(args: list[str], command: str) -> None:
+    """A key given twice is refused: silently taking the last would hide a typing mistake."""
+    seen: dict[str, str] = {}
+    for argument in args:
+        pair = key_value(argument)
+        if pair is None:
+            continue
+        key = pair[0].lstrip("+~")
+        if key in seen:
+            raise ConfigError(f"`{command}` was given '{key}' twice ({seen[key]} and {argument}); give each setting "
+                              "once.")
+        seen[key] = argument
 
 
 def typed(cls: type, values: dict[str, str], command: Command):
@@ -129,6 +149,23 @@ def typed(cls: type, values: dict[str, str], command: Command):
         kind = next((str(f.type).split("|")[0].strip() for f in dataclasses.fields(cls) if f.name == key), "")
         raise ConfigError(f"`sim {command.name}`: {key}={values.get(key, '')!s} is an invalid {kind} value "
                           f"({reason}). {settings_help(command)}") from None
+
+
+def check_shared_settings(settings, command: Command, written=lambda key: key) -> None:
+    """`seed`, `replicates` and `workers` mean the same in every command, so every command takes them in the
+    range the run's schema declares (a seed above 2^63 - 1 or below 0 cannot seed a run)."""
+    from sim.config.schema import RunConfig
+
+    declared = {f.name: f for f in dataclasses.fields(RunConfig)}
+    for name in SHARED_SETTINGS:
+        value = getattr(settings, name, None)
+        if value is None:
+            continue
+        low, high = declared[name].metadata["bounds"]
+        if not low <= value <= high:
+            unit = declared[name].metadata["unit"]
+            raise ConfigError(f"`sim {command.name}`: {written(name)} is {value}, outside its allowed range "
+                              f"[{low}, {high}]{f' ({unit})' if unit else ''}: the {declared[name].metadata['help']}.")
 
 
 def translate_flags(command: Command, args: list[str]) -> list[str]:

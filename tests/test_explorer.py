@@ -21,8 +21,8 @@ from sim.config.errors import ConfigError
 from sim.config.load import DETERMINANTS, compose_run_config, list_levels
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import (address, batch, comparison, contrast, drawing, importance, map_view, pictures, reasons,
-                         shelf, watch_panel)
+from sim.explore import (address, batch, comparison, contrast, drawing, importance, limits, map_view, pictures,
+                         reasons, shelf, watch_panel)
 from sim.explore.jobs import Jobs
 from sim.explore.choices import (Choices, baseline_for, compose_choices, horizon_ends, same_experiment,
                                  scenario_levels)
@@ -32,6 +32,7 @@ from sim.explore.narrate import day_events, map_name, place
 from sim.explore.map_labels import segment_meets_box, segments_cross
 from sim.explore.replicate import RECENT_DAYS, WatchedReplicate
 from sim.explore.serve import choose_port, free_port
+from sim.model import network
 from sim.model.attacks import ATTACK_TYPES, AttackLog
 from sim.model.geography import load_geography
 from sim.runs.ensemble import run_ensemble, run_replicate
@@ -89,7 +90,7 @@ def test_snapshot_is_a_copy_the_viewer_cannot_change():
     snap = model.snapshot()
     fighters = snap.fighters
     snap.cell_members[:] = 0
-    assert model.cells.fighters() == fighters == model.snapshot().fighters
+    assert network.fighters(model.world.cells) == fighters == model.snapshot().fighters
     assert snap.days_simulated == 0 and snap.date == dt.date.fromisoformat(cfg.start)
 
 
@@ -508,8 +509,8 @@ def test_a_run_in_the_background_reports_progress_keeps_its_result_and_says_why_
         return 42
 
     filed = []
-    job = jobs.start("ensemble", "baseline", 3.0, work, filed.append)
-    assert jobs.start("ensemble", "other", 1.0, work) is job               # one of a kind at a time
+    job = jobs.start("browser 1", "ensemble", "baseline", 3.0, work, filed.append)
+    assert jobs.start("browser 1", "ensemble", "other", 1.0, work) is job   # one of a kind at a time
     assert job.running and jobs.get("ensemble") is job
     release.set()
     for _ in range(200):
@@ -518,12 +519,22 @@ def test_a_run_in_the_background_reports_progress_keeps_its_result_and_says_why_
         threading.Event().wait(0.05)
     assert job.result == 42 and filed == [42] and job.progress.done == 1 and job.error is None
     assert job.took_words().startswith("took ") and "(estimated 3 s)" in job.took_words()
-    failed = jobs.start("importance", "x", None, lambda progress: 1 / 0)
+    failed = jobs.start("browser 1", "importance", "x", None, lambda progress: 1 / 0)
     for _ in range(200):
         if not failed.running:
             break
         threading.Event().wait(0.05)
     assert failed.error == "ZeroDivisionError: division by zero" and failed.result is None
+    go = threading.Event()
+    left = jobs.start("browser 2", "ensemble", "y", None,
+                      lambda progress: (go.wait(10), progress(batch.Progress(1, 2, 0.1))))
+    left.seen -= limits.DISCONNECTED_GRACE_S + 1                             # no page has looked at it since
+    go.set()
+    for _ in range(200):
+        if not left.running:
+            break
+        threading.Event().wait(0.05)
+    assert left.error.startswith("it was stopped because no page of this browser was open")
 
 
 @pytest.mark.parametrize("width", [370, 760])

@@ -6,14 +6,15 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from frozen import record
 from rates import check_binomial
 from scipy import stats
 
-from sim.model import insurgent_behaviour as behaviour
+from sim.model import attacks, cells, forces, network
 from sim.model.attacks import ATTACK_TYPES
-from sim.model.conditions import refuge_areas
-from sim.model.forces import expose_links
 from sim.model.geography import load_geography
+from sim.model.model import CoalitionBase, InsurgentCell
+from sim.model.places import places
 from sim.runs.ensemble import run_ensemble
 
 from conftest import model_for, pooled, scenario
@@ -33,6 +34,11 @@ def run_days(model, days: int) -> None:
         model.step()
 
 
+def inspected(model, kind) -> list:
+    """The model's Mesa agents of one kind, as the state stands now."""
+    return [agent for agent in model.agents if isinstance(agent, kind)]
+
+
 # ----- coalition air cover and detection ------------------------------------------------
 def test_without_coalition_cover_fewer_insurgents_are_removed():
     """Fixed seeds, 16 replicates of one year; one-sided Mann-Whitney at the 1% level."""
@@ -48,24 +54,27 @@ def test_the_observed_drawdown_takes_effect_on_its_dates():
     """The history's posture changes: Ain al-Asad and Victoria left on 24 August 2025 (a small unit
     staying at Ain al-Asad), Ain al-Asad handed over on 17 January 2026."""
     model = model_for(scenario("baseline", "end=2026-01-31"))
-    bases = {b.base_id: b for b in model.coalition.bases}
+
+    def bases():
+        return {b.base_id: b.capacity for b in inspected(model, CoalitionBase)}
+
     days_to = lambda d: (dt.date.fromisoformat(d) - model.start_date).days  # noqa: E731
     run_days(model, days_to("2025-08-23") + 1)
     assert model.date == dt.date(2025, 8, 23)
-    assert bases["victoria"].capacity == 1.0 and bases["harir"].capacity == 0.0
+    assert bases()["victoria"] == 1.0 and bases()["harir"] == 0.0
     model.step()
     assert model.date == dt.date(2025, 8, 24)
-    assert bases["victoria"].capacity == 0.0 and 0 < bases["ain_al_asad"].capacity < 0.5
+    assert bases()["victoria"] == 0.0 and 0 < bases()["ain_al_asad"] < 0.5
     run_days(model, days_to("2026-01-17") - days_to("2025-08-24"))
     assert model.date == dt.date(2026, 1, 17)
-    assert bases["ain_al_asad"].capacity == 0.0 and bases["erbil"].capacity == 1.0
+    assert bases()["ain_al_asad"] == 0.0 and bases()["erbil"] == 1.0
 
 
 def test_intelligence_sharing_scales_the_coalition_isr_iraq_receives():
-    shared = model_for(bare("relations=cooperative", "end=2024-01-31"))
-    cut = model_for(bare("relations=sanctions", "end=2024-01-31"))
-    assert (cut.coalition.isr_for_iraq <= shared.coalition.isr_for_iraq).all()
-    assert cut.coalition.isr_for_iraq.sum() < 0.6 * shared.coalition.isr_for_iraq.sum()
+    shared = model_for(bare("relations=cooperative", "end=2024-01-31")).world.forces.isr[0]
+    cut = model_for(bare("relations=sanctions", "end=2024-01-31")).world.forces.isr[0]
+    assert (cut <= shared).all()
+    assert cut.sum() < 0.6 * shared.sum()
 
 
 # ----- border and Syria --------------------------------------------------------------------
@@ -126,12 +135,15 @@ def test_centrally_directed_attacks_are_the_declared_share_below_fifteen_percent
 
 
 def test_network_exposure_gives_intelligence_on_linked_cells():
-    model = model_for(bare("end=2024-01-31"))
-    net = model.cells
-    slot = next(s for s in range(net.n) if len(net.agents[s].links) >= 2)
-    linked = [c.slot for c in net.agents[slot].links]
+    model = model_for(bare("end=2024-01-31", "model.iraqi_forces.network_exposure_per_capture=1",
+                           "model.iraqi_forces.exposure_intel=1.5"))
+    w = model.world
+    net = w.cells
+    cell = next(c for c in inspected(model, InsurgentCell) if len(c.links) >= 2)
+    linked = [network.slot_of(net, uid) for uid in cell.links]
     before = net.intel[linked].sum()
-    expose_links(net, slot, captured=10, chance=1.0, intel=1.5, rng=np.random.default_rng(1))
+    forces.expose_links(net, w.leadership, cell.slot, 10, record(model, "iraqi_forces"), record(model, "insurgents"),
+                        int(w.places.wilaya[cell.area]), np.random.default_rng(1))
     # Each of the 10 captured talks (chance 1) and gives up one linked cell: 10 x 1.5 intel in all.
     assert net.intel[linked].sum() - before == pytest.approx(15.0)
 
@@ -139,17 +151,17 @@ def test_network_exposure_gives_intelligence_on_linked_cells():
 def test_recruitment_scales_with_the_rate_set_by_community_stance():
     """Recruits are Poisson(members * rate * days): doubling the rate doubles the mean (5% tolerance)."""
     model = model_for(bare("end=2024-01-31"))
-    net, cond = model.cells, model.cond
+    net = model.world.cells
     net.active[: net.n] = True
     net.funds[: net.n] = 1e9                       # money factor ~1: isolate the stance-driven rate
     base_members = net.members[: net.n].copy()
     totals = []
     for scale in (1.0, 2.0):
-        cond.recruit_rate = np.full(model.geography.n_areas, 0.002 * scale)
+        rate = np.full(model.geography.n_areas, 0.002 * scale)
         gained = 0
         for _ in range(300):
             net.members[: net.n] = base_members
-            behaviour.recruit(net, cond, behaviour.CellDay.of(net, cond), days=7)
+            cells.recruit(net, rate, record(model, "insurgents"), model.world.streams.cells)
             gained += int(net.members[: net.n].sum() - base_members.sum())
         totals.append(gained)
     expected = 300 * 7 * 0.002 * base_members.sum()
@@ -163,43 +175,48 @@ def test_hideout_crowding_spreads_cells_over_refuges():
     empty = np.zeros(geo.n_areas)
     hamrin, younis = geo.index("hamrin_mountains"), geo.index("sheikh_younis_mountains")
     diyala = geo.index("diyala")
-    assert refuge_areas(geo, presence, empty, crowding=0.03, presence_danger=0.1)[diyala] == hamrin
+    crowding, presence_danger = 0.03, 0.1
+    assert cells.refuge_areas(places(), presence, empty, crowding, presence_danger)[diyala] == hamrin
     crowded = empty.copy()
     crowded[hamrin] = 20
-    assert refuge_areas(geo, presence, crowded, crowding=0.03, presence_danger=0.1)[diyala] == younis
+    assert cells.refuge_areas(places(), presence, crowded, crowding, presence_danger)[diyala] == younis
 
 
 def test_large_cells_split_into_linked_cells():
-    model = model_for(bare("end=2024-01-31"))
-    net = model.cells
+    cfg = bare("end=2024-01-31")
+    net = model_for(cfg).world.cells
     n_before = net.n
     net.members[0] = 20
-    behaviour.split_large(net)
+    network.split_large(net, cfg.model.insurgents.max_cell_size)
     assert net.n == n_before + 1
     assert net.members[0] == net.members[net.n - 1] == 10
-    assert net.agents[net.n - 1] in net.agents[0].links
+    assert net.uid[net.n - 1] in network.links_of(net, net.uid[0])
 
 
-def test_removing_cells_keeps_agents_and_arrays_in_step():
+def test_removing_cells_keeps_each_survivors_identity_and_drops_the_links_of_the_removed():
     model = model_for(bare("end=2024-01-31"))
-    net = model.cells
+    net = model.world.cells
+    before = {c.uid: c for c in inspected(model, InsurgentCell)}
+    removed = {int(net.uid[s]) for s in (0, 3, 5)}
+    assert any(before[uid].links for uid in removed)
     net.members[[0, 3, 5]] = 0
-    net.remove_dead()
-    for slot in range(net.n):
-        agent = net.agents[slot]
-        assert agent.slot == slot and net.uid[slot] == agent.unique_id
-        assert all(other.slot < net.n for other in agent.links)
-    assert len(model.agents_by_type[type(net.agents[0])]) == net.n
+    network.remove_dead(net)
+    after = {c.uid: c for c in inspected(model, InsurgentCell)}
+    assert set(after) == set(before) - removed and len(after) == net.n
+    for uid, cell in after.items():
+        assert net.uid[cell.slot] == uid
+        assert (cell.area, cell.members, cell.active) == (before[uid].area, before[uid].members, before[uid].active)
+        assert set(cell.links) == set(before[uid].links) - removed
 
 
 # ----- attacks ------------------------------------------------------------------------------
 def test_severity_mean_matches_the_lognormal_poisson_rule_and_grows_with_capability():
     """E[casualties] = exp(mu + sd^2 / 2) * capability^gain for a Poisson-lognormal severity."""
-    model = model_for(bare("end=2024-01-31"))
-    planner, p = model.planner, model.params.attacks
+    cfg = bare("end=2024-01-31")
+    model, p = model_for(cfg), cfg.model.attacks
     rng = np.random.default_rng(7)
     for capability in (0.5, 2.0):
-        draws = np.array([sum(planner._severity(0, capability, rng)) for _ in range(40000)])
+        draws = np.array([sum(attacks.severity(0, capability, record(model, "attacks"), rng)) for _ in range(40000)])
         expected = np.exp(p.severity_log_mean[0] + p.severity_log_sd ** 2 / 2) * capability ** p.capability_severity_gain
         assert draws.mean() == pytest.approx(expected, rel=0.04)
 
@@ -216,28 +233,29 @@ def test_casualties_per_attack_are_heavy_tailed():
 
 def test_hideout_cells_strike_in_settled_neighbours():
     geo = load_geography()
-    planner = model_for(bare("end=2024-01-31", "model.insurgents.hideout_staging_share=1")).planner
+    w = model_for(bare("end=2024-01-31")).world
+    attacks._restage(w)                                  # the weekly staging, from the stance now
     rng = np.random.default_rng(3)
-    places = {planner._place(geo.index("wadi_al_shay"), rng) for _ in range(200)}
-    assert places and all(not geo.hideout[a] and geo.in_iraq[a] for a in places)
-    assert places <= set(np.flatnonzero(geo.adjacency[geo.index("wadi_al_shay")]))
+    landed = {attacks.place(w.attacks, geo.index("wadi_al_shay"), 1.0, rng) for _ in range(200)}
+    assert landed and all(not geo.hideout[a] and geo.in_iraq[a] for a in landed)
+    assert landed <= set(np.flatnonzero(geo.adjacency[geo.index("wadi_al_shay")]))
 
 
 # ----- Iraqi forces ------------------------------------------------------------------------
 def test_regional_diversion_and_sanctions_lower_readiness_and_raids():
     base = bare("regional=calm", "relations=strained", "end=2024-12-31", "replicates=8")
     strained = bare("regional=regional_war", "relations=sanctions", "end=2024-12-31", "replicates=8")
-    assert model_for(strained).forces.readiness < 0.6 * model_for(base).forces.readiness
+    assert model_for(strained).world.forces.readiness[0] < 0.6 * model_for(base).world.forces.readiness[0]
     raids = [np.array([o.counters["raids"] for o in run_ensemble(c, workers=2, progress=False)])
              for c in (base, strained)]
     assert stats.mannwhitneyu(raids[0], raids[1], alternative="greater").pvalue < 0.01
 
 
 def test_a_mass_arrival_is_split_into_cells_of_allowed_size():
-    model = model_for(bare("end=2024-01-31"))
-    net = model.cells
-    total_before = net.fighters()
+    cfg = bare("end=2024-01-31")
+    net = model_for(cfg).world.cells
+    total_before = network.fighters(net)
     net.members[0] += 200
-    behaviour.split_large(net)
-    assert (net.members[: net.n] <= net.p.max_cell_size).all()
-    assert net.fighters() == total_before + 200
+    network.split_large(net, cfg.model.insurgents.max_cell_size)
+    assert (net.members[: net.n] <= cfg.model.insurgents.max_cell_size).all()
+    assert network.fighters(net) == total_before + 200

@@ -1,15 +1,26 @@
 """The Syrian arena, the border and detention (docs/model.md 4.11, 4.14), each rule on a frozen state
-against its formula (the design of the checks: tests/rates.py)."""
+against its formula (the design of the checks: tests/rates.py). A rule is called as the day calls it: a
+part's hook with the whole world, or the compiled kernel with the arrays its hook passes it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from frozen import GEO, area, frozen_model, only_cells
+from frozen import CENTRE, GEO, area, frozen_model, kill_leader, only_cells, params, record
 from rates import check_binomial, check_count, check_poisson
 from scipy import stats
 
+from sim.model import border, detention, leadership, network, syria
+
 AL_QAIM, JAZIRA, KIRKUK = area("al_qaim"), area("jazira_desert"), area("kirkuk")
+
+
+def cross(model) -> int:
+    """Today's crossings into Iraq, with what the border's daily hook passes the rule."""
+    w = model.world
+    return border.cross_into_iraq(w.border, w.syria, w.cells, record(model, "syria"), 0, w.places.crossing_iraq_side,
+                                  w.cells.mean_cell_size, params(model).insurgents.weapons_per_member,
+                                  w.streams.border)
 
 
 # ----- 4.11 the effort split -----------------------------------------------------------------
@@ -18,65 +29,68 @@ AL_QAIM, JAZIRA, KIRKUK = area("al_qaim"), area("jazira_desert"), area("kirkuk")
     (0.5, 1800, 0.5, 0.3), (1.0, 1800, 0.0, 0.65)])
 def test_the_effort_target_follows_the_room_in_each_theatre(pressure, fighters, permissiveness, weight):
     model = frozen_model(f"model.syria.permissiveness={permissiveness}", f"model.syria.iraq_symbolic_weight={weight}")
-    syria, p = model.syria, model.params.syria
-    syria.free_fighters = fighters
+    arena, p = model.world.syria, params(model).syria
+    arena.free_fighters = fighters
     room_iraq = weight * (1 - pressure)
     room_syria = (1 - weight) * permissiveness * p.room_fighters / (p.room_fighters + fighters) / 0.5
     expected = room_iraq / (room_iraq + room_syria) if room_iraq + room_syria > 0 else 0.5
-    assert syria.effort_target(pressure) == pytest.approx(expected, rel=1e-12)
+    assert syria.effort_target(arena, record(model, "syria"), pressure) == pytest.approx(expected, rel=1e-12)
 
 
 def test_iraqi_pressure_is_readiness_times_the_isr_multiplier_over_iraq():
     model = frozen_model("drawdown=kurdistan_residual")
-    gain = model.params.iraqi_forces.isr_detection_gain
-    mean_isr = model.coalition.isr_for_iraq[GEO.in_iraq].mean()
-    assert model.cond.iraq_pressure == pytest.approx(model.forces.readiness * (1 + gain * mean_isr) / (1 + gain))
+    f = model.world.forces
+    gain = params(model).iraqi_forces.isr_detection_gain
+    mean_isr = f.isr[0][GEO.in_iraq].mean()
+    assert f.iraq_pressure[0] == pytest.approx(f.readiness[0] * (1 + gain * mean_isr) / (1 + gain))
 
 
 def test_the_syrian_force_grows_where_it_has_room_loses_to_attrition_and_effort_relaxes_to_its_target():
     model = frozen_model("model.syria.permissiveness=0.8", "model.syria.recruitment_rate_per_day=0.003")
-    syria, p = model.syria, model.params.syria
+    w, p, rules = model.world, params(model).syria, record(model, "syria")
+    arena = w.syria
     grown = lost = 0
     rounds = 300
     for k in range(rounds):
-        syria.free_fighters, syria.iraq_effort, removed_before = 2000, 0.3, syria.removed
-        syria.settle(7, 0.4)
-        losses = syria.removed - removed_before
+        arena.free_fighters, arena.iraq_effort, removed_before = 2000, 0.3, arena.removed
+        syria.settle_reservoir(arena, rules, 0.4, 0, w.streams.syria)
+        losses = arena.removed - removed_before
         lost += losses
-        grown += syria.free_fighters - 2000 + losses
+        grown += arena.free_fighters - 2000 + losses
         if k == 0:
             keep = np.exp(-7 / p.effort_shift_days)
-            assert syria.iraq_effort == pytest.approx(keep * 0.3 + (1 - keep) * syria.effort_target(0.4), rel=1e-12)
+            assert arena.iraq_effort == pytest.approx(keep * 0.3 + (1 - keep) * syria.effort_target(arena, rules, 0.4),
+                                                      rel=1e-12)
     check_poisson(grown, rounds * 2000 * 0.003 * 0.8 * 7, "recruits in Syria")
     check_binomial(lost, rounds * 2000, 1 - (1 - p.attrition_rate_per_day) ** 7, "attrition in Syria")
 
 
 def test_the_reserves_are_spent_on_other_theatres_and_fed_by_income_in_syria():
     model = frozen_model("model.syria.permissiveness=0.7")
-    syria, ins, p = model.syria, model.params.insurgents, model.params.syria
-    syria.free_fighters = 3000
-    expected = 4e6 - 4e6 * 7 / ins.reserve_spending_days + p.income_per_fighter_usd_per_day * 3000 * 0.7 * 7
-    assert syria.fund_centre(4e6, 7) == pytest.approx(expected, rel=1e-12)
-    syria.free_fighters = 0
-    assert syria.fund_centre(100.0, 7) == pytest.approx(100.0 * (1 - 7 / ins.reserve_spending_days))
-    assert syria.fund_centre(0.0, 7) == 0.0
+    arena, ins, p = model.world.syria, params(model).insurgents, params(model).syria
+    rules, spending_days = record(model, "syria"), ins.reserve_spending_days
+    arena.free_fighters = 3000
+    expected = 4e6 - 4e6 * 7 / spending_days + p.income_per_fighter_usd_per_day * 3000 * 0.7 * 7
+    assert syria.fund_centre(arena, rules, 4e6, spending_days) == pytest.approx(expected, rel=1e-12)
+    arena.free_fighters = 0
+    assert syria.fund_centre(arena, rules, 100.0, spending_days) == pytest.approx(100.0 * (1 - 7 / spending_days))
+    assert syria.fund_centre(arena, rules, 0.0, spending_days) == 0.0
 
 
 @pytest.mark.parametrize("effort, centre_alive", [(0.5, True), (0.2, True), (0.5, False)])
 def test_attacks_in_syria_are_poisson_in_fighters_effort_room_and_the_centre(effort, centre_alive):
     model = frozen_model()
-    syria, ins, p = model.syria, model.params.insurgents, model.params.syria
-    leadership = model.cells.leadership
+    w, ins, p = model.world, params(model).insurgents, params(model).syria
     if not centre_alive:
-        leadership.kill(leadership.centre)
-    syria.free_fighters, syria.iraq_effort = 20000, effort
-    factor = leadership.centre_factor(ins.leaderless_share)
+        kill_leader(model, CENTRE)
+    w.syria.free_fighters, w.syria.iraq_effort = 20000, effort
+    factor = leadership.centre_factor(w.leadership, ins.leaderless_share)
     assert factor == pytest.approx(1.0 if centre_alive else ins.leaderless_share)
     days = 800
     for _ in range(days):
-        syria.attack(factor)
+        syria._attack(w)
     rate = p.attack_rate_per_fighter_per_day * 20000 * (1 - effort) / 0.5 * p.permissiveness * factor
-    check_poisson(syria.attacks, days * rate, "attacks in Syria")
+    check_poisson(w.syria.attacks, days * rate, "attacks in Syria")
 
 
 # ----- 4.11 the border ----------------------------------------------------------------------
@@ -84,8 +98,10 @@ def test_attacks_in_syria_are_poisson_in_fighters_effort_room_and_the_centre(eff
 def test_crossing_permeability_is_what_both_sides_of_the_border_leave(fortification, syrian_control):
     model = frozen_model(f"model.iraqi_forces.border_fortification={fortification}",
                          f"model.syria.syrian_border_control={syrian_control}")
-    for crossing in model.border.crossings:
-        assert crossing.permeability == pytest.approx(
+    permeability = model.world.border.permeability[0]
+    assert len(permeability) == len(GEO.crossings)
+    for k, crossing in enumerate(GEO.crossings):
+        assert permeability[k] == pytest.approx(
             crossing.base_permeability * (1 - fortification) * (1 - syrian_control), rel=1e-12)
 
 
@@ -93,53 +109,55 @@ def test_crossing_permeability_is_what_both_sides_of_the_border_leave(fortificat
 def test_fighters_cross_into_iraq_by_effort_and_both_sides_border_control(effort, syrian_control):
     model = frozen_model("model.syria.crossing_attempt_rate_per_day=0.02",
                          f"model.syria.syrian_border_control={syrian_control}")
-    border, syria, p = model.border, model.syria, model.params.syria
-    crossings = border.crossings
-    shares = np.array([c.attempt_share for c in crossings])
+    w, p = model.world, params(model).syria
+    shares = np.array([c.attempt_share for c in GEO.crossings])
     shares = shares / shares.sum()
-    permeability = np.array([c.base_permeability for c in crossings]) * (
-        1 - model.params.iraqi_forces.border_fortification) * (1 - syrian_control)
+    permeability = np.array([c.base_permeability for c in GEO.crossings]) * (
+        1 - params(model).iraqi_forces.border_fortification) * (1 - syrian_control)
     success = float(shares @ permeability)
     days = 200
-    fighters_in_iraq = model.cells.fighters()
+    fighters_in_iraq = network.fighters(w.cells)
     for _ in range(days):
-        syria.free_fighters, syria.iraq_effort = 3000, effort
-        border.cross_into_iraq(syria, model.cells)
-    crossed = np.array([c.crossed for c in crossings])
+        w.syria.free_fighters, w.syria.iraq_effort = 3000, effort
+        cross(model)
+    crossed = w.border.crossed
     check_binomial(int(crossed.sum()), days * 3000, p.crossing_attempt_rate_per_day * (effort / 0.5) * success,
                    "fighters crossing into Iraq")
-    assert model.cells.fighters() == fighters_in_iraq + crossed.sum()
+    assert network.fighters(w.cells) == fighters_in_iraq + crossed.sum()
     odds = shares * permeability
     assert stats.chisquare(crossed, odds / odds.sum() * crossed.sum()).pvalue > 1e-4
 
 
 def test_arrivals_form_cells_on_the_iraqi_side_of_their_crossing_with_the_funds_they_bring():
     model = frozen_model("model.syria.crossing_attempt_rate_per_day=0.05")
-    border, syria, net = model.border, model.syria, model.cells
+    w = model.world
+    net = w.cells
     before = net.n
-    syria.free_fighters = 3000
-    arrived = border.cross_into_iraq(syria, net)
-    assert arrived > 0 and syria.free_fighters == 3000 - arrived
+    w.syria.free_fighters = 3000
+    arrived = cross(model)
+    assert arrived > 0 and w.syria.free_fighters == 3000 - arrived
     new = np.arange(before, net.n)
-    assert set(net.area[new]) <= {c.iraq_side for c in border.crossings}
-    np.testing.assert_allclose(net.funds[new], net.members[new] * model.params.syria.arrival_funds_per_member_usd)
+    assert set(net.area[new]) <= {c.iraq_side for c in GEO.crossings}
+    np.testing.assert_allclose(net.funds[new], net.members[new] * params(model).syria.arrival_funds_per_member_usd)
     assert not net.active[new].any()
 
 
 @pytest.mark.parametrize("effort", [0.5, 0.8])
 def test_cells_near_the_border_redeploy_to_syria_by_effort_and_permeability(effort):
     model = frozen_model("model.syria.redeployment_rate_per_day=0.5")
-    border, syria, p = model.border, model.syria, model.params.syria
+    w, p = model.world, params(model).syria
     areas = [AL_QAIM] * 300 + [JAZIRA] * 300 + [KIRKUK] * 300
     net = only_cells(model, areas, members=5)
-    syria.iraq_effort = effort
-    passing = {a: np.mean([c.permeability for c in border.crossings if c.iraq_side == a]) for a in (AL_QAIM, JAZIRA)}
+    w.syria.iraq_effort = effort
+    permeability = w.border.permeability[0]
+    passing = {a: np.mean([permeability[k] for k, c in enumerate(GEO.crossings) if c.iraq_side == a])
+               for a in (AL_QAIM, JAZIRA)}
     rounds = 100
     for _ in range(rounds):
         net.members[: net.n] = 5
-        border.redeploy_to_syria(syria, net)
+        border.redeploy_to_syria(w.border, w.syria, net, record(model, "syria"), 0, w.places, w.streams.border)
         assert (net.members[600:900] == 5).all()          # Kirkuk is not on the border
-    left = sum(c.left for c in border.crossings) / 5
+    left = w.border.left.sum() / 5
     chance = p.redeployment_rate_per_day * (2 - effort / 0.5)
     expected = rounds * 300 * chance * (passing[AL_QAIM] + passing[JAZIRA])
     variance = rounds * 300 * sum(chance * q * (1 - chance * q) for q in passing.values())
@@ -149,40 +167,43 @@ def test_cells_near_the_border_redeploy_to_syria_by_effort_and_permeability(effo
 # ----- 4.14 detention ------------------------------------------------------------------------
 def test_breakouts_come_at_their_yearly_rate_and_free_an_exponential_share_of_the_detainees():
     model = frozen_model("model.syria.breakouts_per_year=40", "model.iraqi_forces.prison_breaks_per_year=0")
-    detention, syria, p = model.detention, model.syria, model.params.syria
+    w, p = model.world, params(model).syria
+    held = w.detention
     days = 8000
     for _ in range(days):
-        detention.syria_prisons = 9000
-        detention.step(syria, model.cells)
-    check_binomial(detention.breakouts, days, 40 / 365.25, "breakouts")
+        held.syria_prisons = 9000
+        detention._prisons(w)
+    check_binomial(held.breakouts, days, 40 / 365.25, "breakouts")
     mean_share = p.breakout_escape_share * (1 - np.exp(-1 / p.breakout_escape_share))   # E[min(1, Exp)]
-    mean = detention.breakouts * 9000 * mean_share
-    variance = detention.breakouts * (9000 ** 2 * p.breakout_escape_share ** 2 + 9000 * mean_share)
-    check_count(detention.escaped, mean, variance, "detainees freed by breakouts")
-    assert syria.free_fighters == model.params.syria.free_fighters + detention.escaped
+    mean = held.breakouts * 9000 * mean_share
+    variance = held.breakouts * (9000 ** 2 * p.breakout_escape_share ** 2 + 9000 * mean_share)
+    check_count(held.escaped, mean, variance, "detainees freed by breakouts")
+    assert w.syria.free_fighters == p.free_fighters + held.escaped
 
 
 def test_camps_leak_recruits_to_the_syrian_force_by_size_and_guards():
     model = frozen_model("model.syria.camp_recruits_per_thousand_per_year=200", "model.syria.camp_security=0.6")
-    detention, syria = model.detention, model.syria
+    w = model.world
+    held = w.detention
     rounds = 60
     for _ in range(rounds):
-        detention.camps = 43000
-        detention.settle(7, syria)
-    check_poisson(detention.camp_recruits, rounds * 200 * 43 * 0.4 * 7 / 365.25, "camp recruits")
-    assert syria.free_fighters == model.params.syria.free_fighters + detention.camp_recruits
+        held.camps = 43000
+        detention._week(w)
+    check_poisson(held.camp_recruits, rounds * 200 * 43 * 0.4 * 7 / 365.25, "camp recruits")
+    assert w.syria.free_fighters == params(model).syria.free_fighters + held.camp_recruits
 
 
 def test_escapes_from_iraqi_prisons_come_at_their_rate_and_form_cells_in_the_baghdad_belt():
     model = frozen_model("model.iraqi_forces.prison_breaks_per_year=40", "model.syria.breakouts_per_year=0",
                          "model.iraqi_forces.prison_break_escape_share=0.001")
-    detention, net = model.detention, model.cells
+    w = model.world
+    held, net = w.detention, w.cells
     days, cells_before, escapes = 8000, net.n, 0
     for _ in range(days):
-        held = detention.iraq_prisons = 20000
-        detention.step(model.syria, net)
-        escapes += detention.iraq_prisons < held
+        before = held.iraq_prisons = 20000
+        detention._prisons(w)
+        escapes += held.iraq_prisons < before
     check_binomial(escapes, days, 40 / 365.25, "escapes from Iraqi prisons (those that free anyone)")
     new = np.arange(cells_before, net.n)
-    assert (net.area[new] == area("baghdad_belt")).all() and net.members[new].sum() == detention.prison_escapes
-    assert detention.breakouts == 0 and (net.funds[new] == 0).all()
+    assert (net.area[new] == area("baghdad_belt")).all() and net.members[new].sum() == held.prison_escapes
+    assert held.breakouts == 0 and (net.funds[new] == 0).all()

@@ -12,6 +12,7 @@ import pytest
 
 from sim.config import ConfigError
 from sim.config.schema import Impulse, TimelineChange
+from sim.model import network
 from sim.runs.replicate import replicate_model, run_replicate
 
 from conftest import scenario
@@ -47,14 +48,19 @@ def test_the_model_reads_a_changed_parameter_from_its_date():
     cfg = with_change(cfg, TimelineChange(date=CHANGE_DAY, label="budget cut",
                                           params={"relations.security_budget": 0.5}))
     model = replicate_model(cfg, 0)
+    w = model.world
+
+    def in_force(table):
+        return table[int(w.clock.regime)]
+
     day = (np.datetime64(CHANGE_DAY) - np.datetime64(cfg.start)).astype(int)
     for _ in range(day):
         model.step()
-    assert model.params.relations.security_budget == 1.0
-    readiness_before = model.forces.readiness
+    assert in_force(w.params.relations)["security_budget"] == 1.0
+    readiness_before = in_force(w.forces.readiness)
     model.step()
-    assert model.params.relations.security_budget == 0.5
-    assert model.forces.readiness == pytest.approx(readiness_before * 0.5 ** 0.6)
+    assert in_force(w.params.relations)["security_budget"] == 0.5
+    assert in_force(w.forces.readiness) == pytest.approx(readiness_before * 0.5 ** 0.6)
 
 
 def test_impulses_change_the_state_on_their_date():
@@ -63,14 +69,16 @@ def test_impulses_change_the_state_on_their_date():
         Impulse("detainee_transfer", 1000), Impulse("arrivals", 120, "anbar_desert"),
         Impulse("leader_killed", 0, "centre")]))
     model = replicate_model(cfg, 0)
+    w = model.world
+    leaders = w.leadership
     for _ in range(31):
         model.step()
-    held, fighters = model.detention.iraq_prisons, model.cells.fighters()
-    assert model.cells.leadership.alive[model.cells.leadership.centre]
+    held, fighters = w.detention.iraq_prisons, network.fighters(w.cells)
+    assert leaders.alive[leaders.centre]
     model.step()
-    assert model.detention.iraq_prisons == held + 1000
-    assert model.cells.fighters() >= fighters + 120 - 5          # a day's losses at most
-    assert not model.cells.leadership.alive[model.cells.leadership.centre]
+    assert w.detention.iraq_prisons == held + 1000
+    assert network.fighters(w.cells) >= fighters + 120 - 5          # a day's losses at most
+    assert not leaders.alive[leaders.centre]
 
 
 @pytest.mark.parametrize("name", ["full_exit", "syria_collapse", "agreed_exit", "worst_case"])

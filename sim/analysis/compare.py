@@ -71,7 +71,8 @@ def paired_difference(monthly_a: pd.DataFrame, monthly_b: pd.DataFrame, start: s
 
     Runs with the same seed share their chance events wherever their mechanisms agree (each mechanism
     draws from its own stream), so the paired differences vary much less than the difference of two
-    independent ensembles; `variance_reduction` is the unpaired variance over the paired one.
+    independent ensembles; `variance_reduction` is the unpaired variance over the paired one (NaN where the
+    paired differences do not vary: there is nothing to reduce, and no ratio to give).
     """
     from scipy import stats
 
@@ -87,7 +88,7 @@ def paired_difference(monthly_a: pd.DataFrame, monthly_b: pd.DataFrame, start: s
     return {"window": f"{start} to {end}", "replicates": n, "mean_a": float(a.mean()), "mean_b": float(b.mean()),
             "difference": mean, "ci95_low": mean - half, "ci95_high": mean + half,
             "share_b_higher": float((diff > 0).mean()),
-            "variance_reduction": unpaired_var / paired_sd ** 2 if paired_sd > 0 else float("inf")}
+            "variance_reduction": unpaired_var / paired_sd ** 2 if paired_sd > 0 else float("nan")}
 
 
 def pairable(records: list[record.RunRecord]) -> bool:

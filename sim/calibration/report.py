@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -360,9 +361,21 @@ REPORTS = {
 }
 
 
+class SettingsParser(argparse.ArgumentParser):
+    """argparse, with its mistakes reported as every `sim` command reports them: one paragraph, settings
+    written KEY=VALUE, and exit status 2 (instead of a usage dump)."""
+
+    def error(self, message: str):
+        settings = [f"{a.dest}={'' if a.default is None else a.default}" for a in self._actions
+                    if a.option_strings and a.dest != "help"]
+        reports = next(a.choices for a in self._actions if a.dest == "report")
+        said = re.sub(r"--([a-z-]+)", lambda m: m.group(1).replace("-", "_"), message)
+        raise ConfigError(f"`sim validate`: {said}. Usage: sim validate REPORT [KEY=VALUE...], REPORT one of "
+                          f"{', '.join(reports)}; its settings (with their defaults): {', '.join(settings)}.")
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="sim validate",
-                                     description="Re-make one table and figure of docs/validation.md.")
+    parser = SettingsParser(prog="sim validate", description="Re-make one table and figure of docs/validation.md.")
     parser.add_argument("report", choices=list(REPORTS))
     parser.add_argument("--replicates", type=int, default=None, help="replicates per run (default depends on the report)")
     parser.add_argument("--seed", type=int, default=2024, help="root seed of every run (default 2024)")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.commands.outputs import FORCE_HELP, all_or_nothing, emptied_on_failure, output_folder, refuse_record
 from sim.config.errors import ConfigError
-from sim.grammar import Command, key_value, parse
+from sim.config.posterior import CSV_NAME, META_NAME
+from sim.grammar import Command, key_value, parse, refuse_repeated
+from sim.runs.folders import new_folder
+
+# What a fit and a backtest write at the top of their folders.
+POSTERIOR_FILES = (CSV_NAME, META_NAME)
+BACKTEST_FILES = ("backtest.csv", "backtest.png", "forecasts.csv", "settings.yaml")
+# Where `sim validate` writes: the figures folder and the parameters page.
+VALIDATE_WRITES = ("figures", "parameters_doc")
 
 FIT_FLAGS = {"--seed": "seed", "--particles": "particles", "--generations": "generations",
              "--min-epsilon": "min_epsilon", "--epsilon-quantile": "epsilon_quantile",
@@ -20,6 +28,7 @@ class OutputSettings:
 
     out: str = field(default="", metadata={"help": "the folder written (default outputs/<command>/<date-time>)"})
     quiet: bool = field(default=False, metadata={"help": "no progress output"})
+    force: bool = field(default=False, metadata={"help": FORCE_HELP})
 
 
 def calibrate_command(args: list[str]) -> None:
@@ -34,11 +43,11 @@ def calibrate_command(args: list[str]) -> None:
     parsed = _no_names(parse(command, args), command)
     settings, output = parsed.setting(CalibrationSettings), parsed.setting(OutputSettings)
     settings.check()
-    out = Path(output.out) if output.out else Path("outputs/calibration") / _now()
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"out={out} is a file; give a folder for posterior.csv and posterior.yaml.")
+    given = output_folder(output.out, "calibrate", POSTERIOR_FILES, output.force)
     posterior = calibrate(settings, progress=not output.quiet)
-    posterior.save(out)
+    out = given or new_folder(Path("outputs/calibration"))
+    with all_or_nothing(out, POSTERIOR_FILES):
+        posterior.save(out)
     print(posterior.describe())
     print(f"written to {out}")
 
@@ -57,10 +66,12 @@ def backtest_command(args: list[str]) -> None:
     parsed = _no_names(parse(command, args), command)
     settings, output = parsed.setting(BacktestSettings), parsed.setting(OutputSettings)
     settings.check()
-    out = Path(output.out) if output.out else Path("outputs/backtest") / _now()
-    if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"out={out} already holds files; a backtest writes into a new or empty folder.")
-    table = run_and_write(settings, out, progress=not output.quiet)
+    if output.force:
+        raise ConfigError("`sim backtest` writes a folder of its own (one folder per origin among its files) and "
+                          "replaces nothing: give out= a new or empty folder instead of force=true.")
+    out = output_folder(output.out, "backtest", BACKTEST_FILES, force=False) or new_folder(Path("outputs/backtest"))
+    with emptied_on_failure(out):
+        table = run_and_write(settings, out, progress=not output.quiet)
     import pandas as pd
 
     columns = ["origin", "quantity", "forecaster", "observed", "median", "q05", "q95", "in_50", "in_90", "crps",
@@ -75,10 +86,13 @@ def validate_command(args: list[str]) -> None:
     everywhere else and handed to the report maker as its options (key_name=V as --key-name V)."""
     from sim.calibration.report import main as validate_main
 
+    refuse_repeated(args, "sim validate")
     options = []
     for argument in args:
         pair = key_value(argument)
         options += [argument] if pair is None else [f"--{pair[0].replace('_', '-')}", pair[1]]
+        if pair is not None and pair[0] in VALIDATE_WRITES:       # it regenerates its own files, never a record
+            refuse_record(Path(pair[1]) if pair[0] == "figures" else Path(pair[1]).parent, Path(pair[1]), pair[0])
     validate_main(options)
 
 
@@ -87,7 +101,3 @@ def _no_names(parsed, command: Command):
         raise ConfigError(f"`sim {command.name}` takes no names ({' '.join(parsed.positional)}); write settings as "
                           f"KEY=VALUE: {command.usage}.")
     return parsed
-
-
-def _now() -> str:
-    return dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")

@@ -6,10 +6,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.commands.outputs import FORCE_HELP
 from sim.config.errors import ConfigError
 from sim.defaults import COMPARISON_WINDOW
 from sim.grammar import Command, parse
 
+# What `sim compare` writes: its own files, which force=true may replace and nothing else.
+COMPARE_FILES = ("attack_rate_comparison.png", "comparison.csv", "paired_differences.csv")
 WINDOW_HELP = "START:END of the paired differences and exceedance (default: the first full forecast year)"
 
 
@@ -19,6 +22,7 @@ class CompareSettings:
 
     window: str = field(default=":".join(COMPARISON_WINDOW), metadata={"help": WINDOW_HELP})
     out: str = field(default="", metadata={"help": "folder for the table and plot (default outputs/compare/...)"})
+    force: bool = field(default=False, metadata={"help": FORCE_HELP})
 
 
 @dataclass
@@ -33,18 +37,20 @@ class ReportSettings:
     """Where `sim report` writes and which months its comparisons cover."""
 
     window: str = field(default=":".join(COMPARISON_WINDOW), metadata={"help": WINDOW_HELP})
-    out: str = field(default="", metadata={"help": "the HTML file (default report.html in the first run's folder "
-                                                   "for one run, else outputs/reports/<date-time>.html)"})
+    out: str = field(default="", metadata={"help": "the HTML file (default <run>.html beside the run for one run, "
+                                                   "else outputs/reports/<date-time>.html; never an existing file)"})
+    force: bool = field(default=False, metadata={"help": FORCE_HELP})
 
 
-COMPARE = Command("compare", "sim compare RUN_DIR RUN_DIR... [window=START:END] [out=DIR]",
+COMPARE = Command("compare", "sim compare RUN_DIR RUN_DIR... [window=START:END] [out=DIR] [force=true]",
                   "Compare complete runs side by side: a table, the attack-rate distributions, and paired "
                   "differences replicate by replicate where the runs share their seed.",
                   (CompareSettings,), flags={"--out": "out", "--window": "window"})
 REPRODUCE = Command("reproduce", "sim reproduce RUN_DIR [workers=N]",
                     "Re-run a run from its record and verify every file bit for bit.",
                     (ReproduceSettings,), flags={"--workers": "workers"})
-REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=START:END] [out=FILE.html]",
+REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=START:END] [out=FILE.html] "
+                 "[force=true]",
                  "One self-contained HTML file on one or several runs (and attributions written by "
                  "`sim attribute`): what was run and how to reproduce it, fan charts, distributions, exceedance, "
                  "maps, paired differences, the attribution, the parameters with their sources, and every "
@@ -52,14 +58,18 @@ REPORT = Command("report", "sim report RUN_DIR... [ATTRIBUTION_DIR...] [window=S
 
 
 def compare_command(args: list[str]) -> None:
-    """`sim compare`: the table and the distribution plot, and the paired differences where they apply."""
+    """`sim compare`: the table and the distribution plot, and the paired differences where they apply.
+
+    Everything is read, checked and computed before a file is written, so a bad run or window writes nothing.
+    """
     import pandas as pd
 
     from sim.analysis.compare import comparison_table, load_run_tables, paired_table, run_labels
     from sim.analysis.plots import compare_distributions
     from sim.analysis.targets import reference_rate_2024
+    from sim.commands.outputs import all_or_nothing, output_folder
     from sim.runs.folders import new_folder
-    from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, figure_png
+    from sim.runs.record import atomic_write_bytes, csv_text, figure_png
     from sim.sweeps.spec import parse_window
 
     parsed = parse(COMPARE, args)
@@ -68,27 +78,50 @@ def compare_command(args: list[str]) -> None:
     if not parsed.positional:
         raise ConfigError(f"give the run folders to compare: {COMPARE.usage}")
     paths = [Path(p) for p in parsed.positional]
+    _refuse_twice(paths)
+    given = output_folder(settings.out, "compare", COMPARE_FILES, settings.force)
     labels = run_labels(paths)
     loaded = {label: load_run_tables(p) for label, p in zip(labels, paths, strict=True)}
     table = comparison_table({label: s for label, (_, _, s) in loaded.items()})
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    out = Path(settings.out) if settings.out else new_folder(Path("outputs/compare"))
-    out.mkdir(parents=True, exist_ok=True)
+    paired = paired_table(paths, labels, [rec for rec, _, _ in loaded.values()], window.start, window.end)
     fig = compare_distributions({label: r["attacks_per_month"].to_numpy() for label, (_, r, _) in loaded.items()},
                                 reference_rate_2024())
-    atomic_write_bytes(out / "attack_rate_comparison.png", figure_png(fig))
-    atomic_write_text(out / "comparison.csv", csv_text(table))
-    paired = paired_table(paths, labels, [rec for rec, _, _ in loaded.values()], window.start, window.end)
+    files = {"attack_rate_comparison.png": figure_png(fig), "comparison.csv": csv_text(table).encode()}
+    if paired is not None:
+        files["paired_differences.csv"] = csv_text(paired).encode()
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    _print_paired(paired, window, pd)
+    out = given or new_folder(Path("outputs/compare"))
+    with all_or_nothing(out, COMPARE_FILES):
+        for name in COMPARE_FILES:
+            if name in files:
+                atomic_write_bytes(out / name, files[name])
+            elif (out / name).is_file():          # force=true: a file of an earlier comparison, not this one's
+                (out / name).unlink()
+    print(f"\nwritten to {out}")
+
+
+def _refuse_twice(paths: list[Path]) -> None:
+    """A run compared with itself says nothing (its paired differences are all zero)."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        if path.resolve() in seen:
+            raise ConfigError(f"'{seen[path.resolve()]}' and '{path}' are the same run; compare different runs.")
+        seen[path.resolve()] = path
+
+
+def _print_paired(paired, window, pd) -> None:
     if paired is None:
         print("\n(paired differences need runs with the same seed, replicate count and start date)")
-    else:
-        print(f"\npaired differences in attacks per month, {window.start} to {window.end} (common random numbers):")
-        with pd.option_context("display.width", 200, "display.max_columns", 20):
-            print(paired[["run", "difference", "ci95_low", "ci95_high", "share_b_higher", "variance_reduction"]]
-                  .to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-        atomic_write_text(out / "paired_differences.csv", csv_text(paired))
-    print(f"\nwritten to {out}")
+        return
+    print(f"\npaired differences in attacks per month, {window.start} to {window.end} (common random numbers):")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(paired[["run", "difference", "ci95_low", "ci95_high", "share_b_higher", "variance_reduction"]]
+              .to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep="-"))
+    if paired["variance_reduction"].isna().any():
+        print("(variance_reduction is '-' where the paired differences do not vary at all: there is no variance "
+              "to reduce)")
 
 
 def reproduce_command(args: list[str]) -> None:
@@ -138,12 +171,49 @@ def _print_reproduction(result) -> None:
 
 
 def report_command(args: list[str]) -> None:
-    """`sim report`: the HTML report of the runs (and attributions) given."""
+    """`sim report`: the HTML report of the runs (and attributions) given, into a file of its own: out= if new
+    (or force=true), else `<run>.html` beside a single run or a new file under outputs/reports/, with _2, _3, ...
+    when the name is taken. The report is written to a hidden name and given its own only when complete."""
+    import os
+
+    from sim.commands.outputs import first_missing, link_new, output_file, remove_if_empty
     from sim.report.build import write_report
 
     parsed = parse(REPORT, args)
     if not parsed.positional:
         raise ConfigError(f"give at least one run folder: {REPORT.usage}")
     settings = parsed.setting(ReportSettings)
-    path = write_report([Path(p) for p in parsed.positional], settings.window, settings.out)
-    print(f"written to {path}")
+    paths = [Path(p) for p in parsed.positional]
+    given = output_file(settings.out, "report", settings.force)
+    target = given or _default_report(paths)
+    created = first_missing(target)
+    scratch = target.parent / f".{target.name}.writing-{os.getpid()}"
+    try:
+        write_report(paths, settings.window, str(scratch))
+        if given is not None and settings.force:
+            os.replace(scratch, target)
+        while scratch.exists() and not link_new(scratch, target):
+            if given is not None:
+                raise ConfigError(f"'{target}' appeared while the report was made (another process wrote it); "
+                                  "nothing was written over it. Run the command again.")
+            target = _default_report(paths)
+    finally:
+        scratch.unlink(missing_ok=True)
+        remove_if_empty(created)
+    print(f"written to {target}")
+
+
+def _default_report(paths: list[Path]) -> Path:
+    """`<run>.html` beside a single run, else a file under outputs/reports/ named by the date and time; with _2,
+    _3, ... where that name is taken."""
+    import datetime as dt
+
+    from sim.commands.outputs import free_file
+    from sim.report.build import REPORT_FOLDER
+    from sim.sweeps.attribution import is_attribution
+
+    runs = [p for p in paths if not is_attribution(p)]
+    if len(runs) == 1:
+        run = runs[0] if runs[0].name else runs[0].resolve()
+        return free_file(run, ".html")
+    return free_file(REPORT_FOLDER / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"), ".html")

@@ -24,11 +24,14 @@ OUT = "out"
 def run_command(overrides: list[str]) -> None:
     """Validate first (so bad input writes nothing), claim the run's folder, then hand over to Hydra."""
     from sim.config.load import compose_overrides, rename_deprecated
+    from sim.grammar import refuse_repeated
     from sim.runs.ensemble import check_memory
     from sim.runs.record import claimed_run_dir
 
     # Old scenario and level names are renamed (with a warning) before Hydra, which knows only the new files.
+    refuse_repeated(overrides, "sim run")
     overrides = rename_deprecated(out_as_hydra_dir(overrides))
+    refuse_repeated(overrides, "sim run")
     if not any(arg in HYDRA_FLAGS for arg in overrides):
         cfg = compose_overrides(_model_overrides(overrides))
         check_memory(cfg)
@@ -229,20 +232,28 @@ def run_task(cfg) -> None:
 
 
 def list_command(args: list[str] = ()) -> None:
-    """`sim list`: the observed history, every scenario with what it changes, and every determinant level."""
+    """`sim list`: the observed history, every scenario with what it changes, and every determinant level.
+
+    A scenario file that cannot be read or composed is left out of the list and named at the end (exit 2)."""
     if args:
         raise ConfigError(f"`sim list` takes no arguments (given: {' '.join(args)}).")
-    from sim.config.load import list_levels, list_scenarios, scenario_timeline
+    from sim.config.load import list_levels, scan_scenarios, scenario_timeline
 
     history = scenario_timeline(None)
     print(f"The observed history (every scenario follows it to {history.observed_through}, then branches):\n")
     for change in history.changes:
         print(textwrap.indent(textwrap.fill(_change_line(change), width=92, subsequent_indent="      "), "  "))
     print("\nScenarios (sim run scenario=NAME), with what each changes from the branch on:\n")
-    for entry in list_scenarios():
+    entries, problems = scan_scenarios()
+    for entry in entries:
+        try:
+            changes = scenario_timeline(entry.name).changes
+        except ConfigError as err:
+            problems[entry.name] = str(err)
+            continue
         print(f"  {entry.name}")
         print(textwrap.indent(textwrap.fill(entry.description, width=92), "      "))
-        for change in scenario_timeline(entry.name).changes:
+        for change in changes:
             print(textwrap.indent(textwrap.fill(_change_line(change), width=88, subsequent_indent="    "), "      "))
         print()
     print("Determinant levels (sim run GROUP=LEVEL):\n")
@@ -252,6 +263,11 @@ def list_command(args: list[str] = ()) -> None:
             print(textwrap.indent(textwrap.fill(f"{level.name}: {level.description}", width=92,
                                                 subsequent_indent="    "), "      "))
         print()
+    if problems:
+        raise ConfigError(f"{len(problems)} scenario file(s) could not be used and are not listed above (`sim run "
+                          "scenario=NAME` gives the whole message): "
+                          + " ".join(f"{name}: {textwrap.shorten(problem, 180)}" for name, problem in
+                                     sorted(problems.items())))
 
 
 def _change_line(change) -> str:

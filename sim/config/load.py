@@ -26,6 +26,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.errors import ConfigError
 from sim.config.resolve import GROUP_SECTIONS, resolve
+from sim.config.scenario_files import check_composition, describe_yaml_error, read_text, read_yaml
 from sim.config.schema import RunConfig
 from sim.defaults import BASELINE_SCENARIO
 
@@ -163,14 +164,6 @@ def describe_config_error(err: Exception) -> str:
     return f"Invalid configuration{where}: {text}{hint}"
 
 
-def describe_yaml_error(err: yaml.YAMLError) -> str:
-    """Name the file and line of a YAML mistake in a scenario file."""
-    mark = getattr(err, "problem_mark", None)
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    where = f"'{mark.name}', line {mark.line + 1}, column {mark.column + 1}" if mark else "a scenario file"
-    return f"{where} is not valid YAML: {problem}. Fix that file (indentation and quotes are the usual culprits)."
-
-
 def describe_group_misuse(overrides: list[str], err: Exception) -> str:
     """A group (drawdown=..., scenario=...) given something other than one of its level names."""
     for override in overrides:
@@ -211,6 +204,7 @@ def compose_many(override_lists: list[list[str]],
         with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
             for k, overrides in enumerate(override_lists):
                 try:
+                    check_composition(scenario_dir(), group_choices(overrides))
                     configs.append(to_run_config(_compose(overrides)))
                 except ConfigError as err:
                     if name is None:
@@ -219,6 +213,16 @@ def compose_many(override_lists: list[list[str]],
     finally:
         GlobalHydra.instance().clear()
     return configs
+
+
+def group_choices(overrides: list[str]) -> dict[str, str]:
+    """The option each config group is given on the command line (group=option), old names renamed."""
+    choices = {}
+    for override in overrides:
+        key, sep, value = override.lstrip("+~").partition("=")
+        if sep and key in (*DETERMINANTS, "scenario", "history"):
+            choices[key] = RENAMED.get((key, value), value)
+    return choices
 
 
 def _compose(overrides: list[str]) -> DictConfig:
@@ -274,16 +278,18 @@ class ScenarioEntry:
 
 
 def _description(path: Path) -> str:
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"Scenario file '{path.name}' is not valid YAML: {err}") from None
-    return " ".join(str(data.get("scenario", {}).get("description", "")).split())
+    """A scenario file's description (a ConfigError names the file if it cannot be read as a scenario)."""
+    data = read_yaml(path) or {}
+    scenario = data.get("scenario", {}) if isinstance(data, dict) else None
+    if not isinstance(scenario, dict):
+        raise ConfigError(f"The scenario file '{path}' must be a mapping with a 'scenario' section "
+                          "(scenario: {name: ..., description: ...}).")
+    return " ".join(str(scenario.get("description", "")).split())
 
 
 def _level_comment(path: Path) -> str:
     """First comment line after the package header: what the level represents."""
-    for line in path.read_text().splitlines():
+    for line in read_text(path, "The level file").splitlines():
         if line.startswith("#") and "@package" not in line:
             return line.lstrip("# ").strip()
     return ""
@@ -307,9 +313,25 @@ def scenario_timeline(name: str | None) -> Timeline:
 
 
 def list_scenarios() -> list[ScenarioEntry]:
-    """Named scenarios with their one-paragraph descriptions."""
-    folder = scenario_dir() / "scenario"
-    return [ScenarioEntry(p.stem, _description(p)) for p in sorted(folder.glob("*.yaml"))]
+    """Named scenarios with their one-paragraph descriptions (those whose file can be read; see
+    `unreadable_scenarios`)."""
+    return scan_scenarios()[0]
+
+
+def unreadable_scenarios() -> dict[str, str]:
+    """Scenario files that cannot be read as scenarios, by name, with what is wrong with each."""
+    return scan_scenarios()[1]
+
+
+def scan_scenarios() -> tuple[list[ScenarioEntry], dict[str, str]]:
+    """Every scenario file read: the readable ones as entries, the others' problems by name."""
+    entries, problems = [], {}
+    for path in sorted((scenario_dir() / "scenario").glob("*.yaml")):
+        try:
+            entries.append(ScenarioEntry(path.stem, _description(path)))
+        except ConfigError as err:
+            problems[path.stem] = str(err)
+    return entries, problems
 
 
 def list_levels() -> dict[str, list[ScenarioEntry]]:

@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from omegaconf.errors import OmegaConfBaseException
 from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode, StringNode
 
 from sim.config.errors import ConfigError
 from sim.config.paths import field_of, read
-from sim.config.schema import IMPULSE_KINDS, BranchParams, Impulse, ModelParams, RunConfig, TimelineChange
+from sim.config.scenario_files import read_yaml
+from sim.config.schema import IMPULSE_AMOUNTS, IMPULSE_KINDS, BranchParams, Impulse, ModelParams, RunConfig, TimelineChange
 
 # Which section of `model` each determinant group's levels set.
 GROUP_SECTIONS = {"drawdown": "coalition", "syria": "syria", "relations": "relations", "regional": "regional",
@@ -64,10 +65,10 @@ def level_values(group: str, level: str, root: Path) -> dict[str, Any]:
     if not path.is_file():
         choices = ", ".join(sorted(p.stem for p in (root / group).glob("*.yaml")))
         raise ConfigError(f"Unknown {group} level '{level}'; choose one of: {choices}.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"The level file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
+    data = read_yaml(path, "The level file") or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"The level file '{path}' holds a {type(data).__name__}; a level is a mapping of the "
+                          "parameters it sets (name: value lines).")
     section = GROUP_SECTIONS[group]
     return {f"{section}.{name}": value for name, value in data.items()}
 
@@ -155,7 +156,7 @@ def resolve(cfg: RunConfig, root: Callable[[], Path]) -> RunConfig:
                               f"({cfg.end}), so the run would not show it; extend end=, or choose another scenario.")
     changes = [*_typed_resolved(cfg.changes), *history, *branch, *timeline]
     for c in changes:
-        _check_impulses(c)
+        _check_impulses(c, _change_source(c, cfg))
     changes.sort(key=lambda c: c.date)
     _check_not_overwritten(cfg.model, changes, start)
     return dataclasses.replace(cfg, branch=BranchParams(), branch_levels={}, timeline=[], changes=changes,
@@ -175,13 +176,10 @@ def history_events(name: str, root: Callable[[], Path]) -> list:
     if name == "none":
         return []
     path = root() / "events" / f"{name}.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
+    if not path.exists():
         raise ConfigError(f"The history '{name}' has no events file '{path}'; a history names one in "
-                          "scenarios/events/ (or use history=none).") from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"The events file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
+                          "scenarios/events/ (or use history=none).")
+    data = read_yaml(path, "The events file") or {}
     changes = data.get("changes") if isinstance(data, dict) else None
     if not isinstance(changes, list):
         raise ConfigError(f"The events file '{path}' must hold a list under 'changes'.")
@@ -214,7 +212,7 @@ def parse_change(data: Any, where: str) -> TimelineChange:
         try:
             impulses.append(Impulse(kind=str(item.get("kind", "")), amount=float(item.get("amount", 0.0)),
                                     target=str(item.get("target", ""))))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ConfigError(f"{where}: an impulse's amount must be a number; got {item.get('amount')!r}.") from None
     return TimelineChange(
         date=str(data["date"]), label=str(data.get("label", "")),
@@ -273,13 +271,15 @@ def _check_order(changes: list[TimelineChange], what: str) -> None:
                               f"'{before.label}' ({before.date}).")
 
 
-def _check_impulses(change: TimelineChange) -> None:
+def _check_impulses(change: TimelineChange, source: str) -> None:
+    """Each impulse of a change: a known kind, a known target where it needs one, an amount in its declared
+    range (`source` says which file or part of the config the change comes from)."""
     from sim.model.geography import load_geography
 
     geo = load_geography()
     posts = (*geo.wilaya_ids, "centre")
     for impulse in change.impulses:
-        where = f"The change '{change.label}' ({change.date})"
+        where = f"The change '{change.label}' ({change.date}){source}"
         if impulse.kind not in IMPULSE_KINDS:
             raise ConfigError(f"{where} has an impulse of kind '{impulse.kind}'; the kinds are: "
                               f"{', '.join(IMPULSE_KINDS)}.")
@@ -289,8 +289,25 @@ def _check_impulses(change: TimelineChange) -> None:
         if impulse.kind == "arrivals" and impulse.target not in iraqi_areas:
             raise ConfigError(f"{where} places arrivals in '{impulse.target}'; arrivals enter one of Iraq's areas: "
                               f"{', '.join(iraqi_areas)}.")
-        if impulse.kind != "reserves" and not impulse.amount >= 0:
-            raise ConfigError(f"{where} has a {impulse.kind} of {impulse.amount}; it must be 0 or more.")
+        unit, (low, high), meaning = IMPULSE_AMOUNTS[impulse.kind]
+        if not low <= impulse.amount <= high:          # NaN fails every comparison
+            raise ConfigError(f"{where} has an impulse '{impulse.kind}' of amount {_number(impulse.amount)}, outside "
+                              f"its allowed range [{_number(low)}, {_number(high)}]{f' ({unit})' if unit else ''}: "
+                              f"{meaning}.")
+
+
+def _number(value: float) -> str:
+    """A whole number with thousands separators, else as Python writes it (inf, nan, 0.5)."""
+    return f"{int(value):,}" if math.isfinite(value) and value == int(value) else f"{value:g}"
+
+
+def _change_source(change: TimelineChange, cfg: RunConfig) -> str:
+    """Where a dated change was written, in words."""
+    if change.origin == "history":
+        return f" in scenarios/events/{cfg.history}.yaml"
+    if change.origin == "scenario":
+        return f" in the timeline of scenario {cfg.scenario.name} (scenarios/scenario/{cfg.scenario.name}.yaml)"
+    return ""
 
 
 def _check_not_overwritten(model: ModelParams, changes: list[TimelineChange], start: dt.date) -> None:

@@ -476,4 +476,24 @@ class RunConfig:
 
 PARAMETER_MODES = ("point", "posterior")
 EXECUTORS = ("local", "dask")
-IMPULSE_KINDS = ("breakout", "detainee_transfer", "camp_transfer", "leader_killed", "reserves", "arrivals")
+
+
+def _upper(section: type, name: str) -> float:
+    """The upper bound declared for a parameter above (an impulse may not move more than the state can hold)."""
+    return next(f for f in dataclasses.fields(section) if f.name == name).metadata["bounds"][1]
+
+
+# What an impulse's amount counts, by kind: its unit, the range accepted (that of the state it changes), and
+# its meaning. Without a bound one scenario line could place a million fighters (or an infinite number).
+IMPULSE_AMOUNTS = {
+    "breakout": ("persons", (0, _upper(SyriaParams, "detainees")), "detainees freed in north-east Syria"),
+    "detainee_transfer": ("persons", (0, _upper(SyriaParams, "detainees")),
+                          "detainees moved from north-east Syria to Iraqi prisons"),
+    "camp_transfer": ("persons", (0, _upper(SyriaParams, "camp_population")), "camp residents moved out of the camps"),
+    "leader_killed": ("", (0, 0), "none: the kind kills one leader, its target"),
+    "reserves": ("USD", (-_upper(InsurgentParams, "central_reserves_usd"), _upper(InsurgentParams,
+                 "central_reserves_usd")), "US dollars added to the central reserves (negative: seized)"),
+    "arrivals": ("persons", (0, _upper(InsurgentParams, "initial_fighters_iraq")),
+                 "fighters placed in the target area"),
+}
+IMPULSE_KINDS = tuple(IMPULSE_AMOUNTS)

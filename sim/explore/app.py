@@ -33,6 +33,7 @@ from sim.explore.address import TABS, PageState, from_query, to_query
 from sim.explore.choices import BASELINE, Choices
 from sim.explore.ensemble_panel import EnsemblePanel
 from sim.explore.explain import long_date
+from sim.explore.hardening import harden_server
 from sim.explore.importance_panel import ImportancePanel
 from sim.explore.model_page import ModelPage
 from sim.explore.replicate import WatchedReplicate
@@ -40,6 +41,8 @@ from sim.explore.side_panel import HowItWorks, ScenarioPanel
 from sim.explore.watch_panel import WatchPanel
 from sim.explore.widgets import Disclosure, Note, Prose, Viewport
 
+# Started with `solara run` rather than `sim explore`: telemetry off and the assets route read-only all the same.
+harden_server()
 # Mesa logs every step at INFO; the page needs none of it.
 logging.getLogger("MESA").setLevel(logging.WARNING)
 # Solara's "runs on Solara" banner sits in the bottom corner, over the page's own text on a phone.
@@ -146,13 +149,28 @@ def use_page_state() -> tuple[PageState, list[str], Callable[[PageState], None]]
     """The state in the page's address, what in it could not be used, and how to change it (a new entry
     in the browser's history, so that back returns to the state before)."""
     router = solara.use_router()
-    state, problems = solara.use_memo(lambda: from_query(router.search), dependencies=[router.search])
+    kept, keep = solara.use_state(None)           # where no router serves the page (a test renders it alone)
+    search = router.search if router.set_path is not None else kept
+    state, problems = solara.use_memo(lambda: from_query(search), dependencies=[search])
 
     def set_state(new: PageState) -> None:
-        if new != state:
+        if new == state:
+            return
+        if router.set_path is None:
+            keep(to_query(new))
+        else:
             router.push(f"{router.path or '/'}?{to_query(new)}")
 
     return state, problems, set_state
+
+
+def use_heartbeat(s: shelf.Shelf) -> None:
+    """While this page is open, its browser's runs are seen (they stop once no page of it is, limits.py)."""
+    def beat(cancel: threading.Event) -> None:
+        while not cancel.wait(2.0):
+            s.jobs.look()
+
+    solara.use_thread(beat, dependencies=[s], intrusive_cancel=False)
 
 
 @solara.component

@@ -16,11 +16,14 @@ from functools import lru_cache
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim.config.load import DETERMINANTS, PRIMARY_CONFIG, compose_many, register_schema, scenario_dir
+from sim.config.errors import ConfigError
+from sim.config.load import (DETERMINANTS, PRIMARY_CONFIG, compose_many, list_levels, list_scenarios,
+                             register_schema, scenario_dir)
 from sim.config.schema import RunConfig
 from sim.config.validate import validate
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
 from sim.explore.explain import choices_name, level_label
+from sim.explore.limits import check_offered
 
 BASELINE = BASELINE_SCENARIO
 # Hydra keeps one global state; page sessions compose from several threads, so they take turns.
@@ -34,6 +37,7 @@ HISTORY = "history"
 # `parameters` is not joinable: parameters=posterior is checked against the model values of the whole
 # composition, which the scenario's own part (history=none) does not carry.
 JOINABLE = frozenset(DETERMINANTS) | {"end", "seed", "replicates"}
+SEED_BOUNDS = next(f.metadata["bounds"] for f in dataclasses.fields(RunConfig) if f.name == "seed")
 
 
 @lru_cache(maxsize=64)
@@ -76,7 +80,24 @@ class Choices:
 
     @classmethod
     def of(cls, scenario: str, end: str | None = None, seed: int | None = None) -> Choices:
+        check_offered(scenario, [s.name for s in list_scenarios()], "the scenario")
         return cls(scenario, tuple(scenario_levels(scenario).items()), end, seed)
+
+    def check(self) -> Choices:
+        """These choices, once every value the page sent is found among those it offers (a ConfigError else):
+        the browser can send anything, and an end in the year 3000 would run for hours."""
+        check_offered(self.scenario, [s.name for s in list_scenarios()], "the scenario")
+        offered = list_levels()
+        for group, level in self.levels:
+            check_offered(group, DETERMINANTS, "the determinant")
+            check_offered(level, [lv.name for lv in offered[group]], f"the {group} level")
+        if self.end is not None:
+            check_offered(self.end, horizon_ends(), "the end of the runs")
+        low, high = SEED_BOUNDS
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)
+                                      or not low <= self.seed <= high):
+            raise ConfigError(f"The page sent the seed {self.seed!r}; a seed is a whole number from {low} to {high}.")
+        return self
 
     @property
     def changed(self) -> dict[str, str]:
@@ -97,7 +118,7 @@ class Choices:
         return tuple(out + [f"{key}={value}" for key, value in settings if value is not None])
 
     def config(self, end: str | None = None, replicates: int | None = None) -> RunConfig:
-        return compose_choices([(self.scenario, self.overrides(end, replicates))])[0]
+        return compose_choices([(self.check().scenario, self.overrides(end, replicates))])[0]
 
     def command(self, cfg: RunConfig) -> str:
         changed = [f"{g}={v}" for g, v in self.changed.items()]

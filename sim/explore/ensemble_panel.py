@@ -22,11 +22,12 @@ from solara.lab import task
 
 from sim.analysis.targets import reference_rate_2024
 from sim.config.schema import RunConfig
-from sim.explore import batch, comparison, contrast, shelf
+from sim.explore import batch, comparison, contrast, limits, shelf
 from sim.explore.address import ENSEMBLE_REPLICATES, PageState
 from sim.explore.choices import Choices, baseline_for
 from sim.explore.drawing import compare_figure, numbered_changes, over_time_figure
 from sim.explore.explain import long_date, period_words
+from sim.explore.jobs import Job
 from sim.explore.pictures import png_bytes, svg_markup
 from sim.explore.widgets import (Chart, Disclosure, LabelledSelect, Note, Prose, RunProgress, estimate_words,
                                  use_refresh_while)
@@ -49,15 +50,20 @@ def zip_run(path: Path) -> bytes:
     return buffer.getvalue()
 
 
-def start_ensemble(s: shelf.Shelf, choices: Choices, run_cfg: RunConfig, base_cfg: RunConfig,
-                   estimate: float | None) -> None:
+def start_ensemble(session: str, choices: Choices, run_cfg: RunConfig, base_cfg: RunConfig,
+                   estimate: float | None) -> Job:
+    """Run the ensemble as a job of the browser session; a replicate count the page does not offer runs
+    nothing (the browser can send anything)."""
+    s = shelf.STORE.shelf(session)
+
     def work(progress):
+        limits.check_offered(run_cfg.replicates, ENSEMBLE_REPLICATES, "the replicate count")
         return comparison.run_comparison(run_cfg, base_cfg, WORKERS, progress)
 
     def file(result) -> None:
         s.add(comparison.shelve(result, choices.name, choices.changed, reference_rate_2024()))
 
-    s.jobs.start("ensemble", choices.name, estimate, work, file)
+    return s.jobs.start(session, "ensemble", choices.name, estimate, work, file)
 
 
 @solara.component
@@ -69,6 +75,8 @@ def RunStatus(s: shelf.Shelf, kind: str, state: PageState, set_state: SetState, 
     that has none means the explorer lost it."""
     job = s.jobs.get(kind)
     use_refresh_while(job is not None and job.running)     # its own clock: the panel's props do not change
+    if job is not None and job.running:
+        job.look()
     watched_it_run = solara.use_ref(False)
     finished_here = job is not None and not job.running and watched_it_run.current and state.running == kind
     if job is not None and job.running:
@@ -90,7 +98,7 @@ def RunStatus(s: shelf.Shelf, kind: str, state: PageState, set_state: SetState, 
         RunProgress(job.progress, f"{css}-progress")
         return
     if job.error:
-        Note(f"The {what} failed: {job.error}", "error")
+        Note(f"The {what} did not finish: {job.error}.", "error")
     else:
         solara.Text(f"The last {what} ({job.label}) {job.took_words()}.", classes=[f"{css}-took"])
 
@@ -107,7 +115,7 @@ def EnsemblePanel(choices: Choices, cfg: RunConfig, session: str, state: PageSta
     seconds = batch.estimate_s({"scenario": run_cfg, "baseline": base_cfg}, WORKERS) if batch.RATE.measured else None
 
     def start() -> None:
-        start_ensemble(s, choices, run_cfg, base_cfg, seconds)
+        start_ensemble(session, choices, run_cfg, base_cfg, seconds)
         set_state(dataclasses.replace(state, running="ensemble", show=None, window=""))
 
     Prose("## Run many possible histories (an ensemble)\nChance plays a part in every run, so one history "

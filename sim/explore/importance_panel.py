@@ -11,7 +11,7 @@ import solara
 
 from sim.analysis.targets import reference_rate_2024
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import batch, importance, shelf
+from sim.explore import batch, importance, limits, shelf
 from sim.explore.address import IMPORTANCE_REPLICATES, PageState
 from sim.explore.choices import Choices
 from sim.explore.drawing import importance_figure
@@ -21,14 +21,19 @@ from sim.explore.pictures import png_bytes, svg_markup
 from sim.explore.widgets import Chart, LabelledSelect, Note, Prose, estimate_words, use_refresh_while
 
 
-def start_importance(s: shelf.Shelf, choices: Choices, replicates: int, estimate: float | None) -> None:
+def start_importance(session: str, choices: Choices, replicates: int, estimate: float | None) -> None:
+    """Run "what matters most" as a job of the browser session; a replicate count the page does not offer
+    runs nothing."""
+    s = shelf.STORE.shelf(session)
+
     def work(progress):
+        limits.check_offered(replicates, IMPORTANCE_REPLICATES, "the replicate count")
         return importance.run_importance(choices, replicates, WORKERS, reference_rate_2024(), progress)
 
     def keep(result) -> None:
         s.importance = result
 
-    s.jobs.start("importance", choices.name, estimate, work, keep)
+    s.jobs.start(session, "importance", choices.name, estimate, work, keep)
 
 
 @solara.component
@@ -44,7 +49,7 @@ def ImportancePanel(choices: Choices, session: str, state: PageState, set_state:
                               dependencies=[choices, replicates, batch.RATE.measured, running])
 
     def start() -> None:
-        start_importance(s, choices, replicates, seconds if batch.RATE.measured else None)
+        start_importance(session, choices, replicates, seconds if batch.RATE.measured else None)
         set_state(dataclasses.replace(state, running="importance"))
 
     Prose(f"## What matters most {period}?\nThe page takes your current choices (**{choices.name}**) and, for "

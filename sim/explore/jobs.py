@@ -3,8 +3,11 @@
 An ensemble or a "what matters most" run takes seconds to minutes. Started from a page, it runs in a
 thread of the server and reports to a `Job` kept with the session's shelf, so a reloaded page (or
 another tab of the same browser) finds it still running, with its progress, or finished, with its
-result. A job that failed says why; one the server lost (the explorer was stopped) is not there, and
-the page says plainly that it was stopped.
+result. It holds one of the server's ensemble places while it runs (sim/explore/limits.py), and stops,
+its worker processes with it, once no page of its browser has looked at it for the grace period: a
+reload reconnects well within it, a closed browser does not. A job that failed or was stopped says
+why; one the server lost (the explorer was stopped) is not there, and the page says plainly that it
+was stopped.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sim.config.errors import ConfigError
+from sim.explore import limits
 from sim.explore.batch import Progress, duration_words
 
 
@@ -29,10 +34,18 @@ class Job:
     finished_s: float | None = None  # seconds it took, once done
     error: str | None = None
     result: object | None = None
+    seen: float = field(default_factory=time.monotonic)    # when a page of its browser last looked at it
 
     @property
     def running(self) -> bool:
         return self.finished_s is None
+
+    def look(self) -> None:
+        """A page of the job's browser is open and showing it."""
+        self.seen = time.monotonic()
+
+    def abandoned(self) -> bool:
+        return time.monotonic() - self.seen > limits.DISCONNECTED_GRACE_S
 
     def elapsed_s(self) -> float:
         return self.finished_s if self.finished_s is not None else time.monotonic() - self.started
@@ -56,11 +69,19 @@ class Jobs:
         with self._lock:
             return self._jobs.get(kind)
 
-    def start(self, kind: str, label: str, estimate_s: float | None,
+    def look(self) -> None:
+        """A page of this browser is open: every running job has been seen."""
+        with self._lock:
+            for job in self._jobs.values():
+                if job.running:
+                    job.look()
+
+    def start(self, owner: str, kind: str, label: str, estimate_s: float | None,
               work: Callable[[Callable[[Progress], None]], object],
               on_done: Callable[[object], None] = lambda result: None) -> Job:
-        """Run `work(on_progress)` in a thread; keep its result (after `on_done`) or its error on the job.
-        Refused (the running job returned) while a job of the same kind runs."""
+        """Run `work(on_progress)` in a thread, in one of the server's ensemble places for `owner` (the browser
+        session); keep its result (after `on_done`) or why it failed or stopped on the job. Refused (the
+        running job returned) while a job of the same kind runs."""
         with self._lock:
             current = self._jobs.get(kind)
             if current is not None and current.running:
@@ -72,9 +93,15 @@ class Jobs:
 
         def run() -> None:
             try:
-                job.result = work(progress)
+                with limits.ensemble_slot(progress, (f"{owner} {kind}", job.abandoned)) as report:
+                    job.result = work(report)
                 on_done(job.result)
-            except Exception as err:           # shown on the page: a run that fails must say so, not vanish
+            except limits.PageClosed:
+                job.error = (f"it was stopped because no page of this browser was open to see it for "
+                             f"{limits.DISCONNECTED_GRACE_S:.0f} s")
+            except ConfigError as err:          # refused: too many at once, or a value the page does not offer
+                job.error = str(err)
+            except Exception as err:            # shown on the page: a run that fails must say so, not vanish
                 job.error = f"{type(err).__name__}: {err}"
             finally:
                 job.finished_s = time.monotonic() - job.started

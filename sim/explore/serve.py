@@ -1,7 +1,8 @@
 """Start the explorer page on this computer and say where it is.
 
 The page is served by Solara on the loopback address by default: it is meant
-for the person at this computer, and it can write run directories to disk.
+for the person at this computer, and it can write run directories to disk. The
+server contacts no other host (sim/explore/hardening.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import socket
 import warnings
 
 from sim.config.errors import ConfigError
+from sim.explore.hardening import NO_VERSION_CHECK, quiet_environment
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -46,7 +48,9 @@ def choose_port(host: str, requested: int | None) -> int:
 
 def serve(host: str = DEFAULT_HOST, port: int | None = None, workers: int | None = None,
           open_browser: bool = False) -> None:
-    """Print the page's address, then run the Solara server until interrupted."""
+    """Print the page's address, then run the Solara server until interrupted: telemetry off and no version
+    check (the page's module makes the assets route read-only as the server starts: sim/explore/hardening.py)."""
+    quiet_environment()
     try:
         from solara.__main__ import cli as solara_cli
     except ImportError:
@@ -62,5 +66,5 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, workers: int | None
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     print(f"Scenario explorer: open http://{host}:{port}/ in a browser (Ctrl+C stops it).", flush=True)
     args = ["run", APP_MODULE, "--host", host, "--port", str(port), "--production", "--log-level", "warning",
-            "--open" if open_browser else "--no-open"]
+            NO_VERSION_CHECK, "--open" if open_browser else "--no-open"]
     solara_cli(args, prog_name="sim explore", standalone_mode=True)

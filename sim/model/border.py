@@ -1,4 +1,4 @@
-"""The Syria-Iraq border: named crossings and desert routes, used both ways.
+"""The Syria-Iraq border: named crossings and desert routes, used both ways (docs/model.md 4.11).
 
 A crossing attempt succeeds with the crossing's base permeability, less what
 the Iraqi side (a fortified border: more troops, drones, thermal cameras,
@@ -12,99 +12,137 @@ have settled in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import mesa
 import numpy as np
 
-from sim.model.geography import Crossing
+from sim.model.network import form_cells
+from sim.model.part import FLOW, Part, Record, Stream
+from sim.model.state import FLOAT_TABLE, FLOATS, INT, INTS, build, declare, kernel
+from sim.model.syria import effort_factor
 
-if TYPE_CHECKING:
-    from sim.model.insurgents import CellNetwork
-    from sim.model.model import InsurgencyModel
-    from sim.model.syria import SyrianArena
+BORDER = Stream("border", 2, "crossings into Iraq and redeployments out of it")
 
-
-class BorderCrossing(mesa.Agent):
-    """A named crossing or open desert route between the Syrian and Iraqi sides."""
-
-    def __init__(self, model: InsurgencyModel, spec: Crossing):
-        super().__init__(model)
-        self.name = spec.id
-        self.iraq_side = spec.iraq_side
-        self.syria_side = spec.syria_side
-        self.attempt_share = spec.attempt_share
-        self.base_permeability = spec.base_permeability
-        self.permeability = 0.0
-        self.crossed = 0            # fighters who entered Iraq here
-        self.left = 0               # fighters who left Iraq here
+BorderType, Border = declare("Border", __name__, {
+    "crossed": INTS,              # fighters who entered Iraq at each crossing
+    "left": INTS,                 # fighters who left Iraq at each crossing
+    "arrived_today": INT,
+    "departed_today": INT,
+    # Tables derived from the parameters, one row per regime:
+    "permeability": FLOAT_TABLE,  # per crossing
+    "success_chance": FLOATS,     # an attempt's chance, over the crossings by their share of attempts
+    "crossing_odds": FLOAT_TABLE,  # where the successful attempts cross
+})
 
 
-class Border:
-    """All crossings, with the permeability the two sides' posture leaves."""
+@kernel
+def multinomial(total, odds, rng) -> np.ndarray:
+    """A multinomial draw as numpy's generator makes it: one binomial per category on what remains."""
+    counts = np.zeros(odds.size, np.int64)
+    remaining, remaining_p = total, 1.0
+    for k in range(odds.size - 1):
+        counts[k] = rng.binomial(remaining, min(odds[k] / remaining_p, 1.0)) if remaining_p > 0 else 0
+        remaining -= counts[k]
+        if remaining <= 0:
+            break
+        remaining_p -= odds[k]
+    if remaining > 0:
+        counts[odds.size - 1] = remaining
+    return counts
 
-    def __init__(self, model: InsurgencyModel):
-        self.model = model
-        self.crossings = [BorderCrossing(model, c) for c in model.geography.crossings]
-        shares = np.array([c.attempt_share for c in self.crossings])
-        self._attempt_shares = shares / shares.sum()
-        # Cells in these areas can slip across into Syria.
-        self.border_areas = np.unique([c.iraq_side for c in self.crossings])
-        self._is_border_area = np.isin(np.arange(model.geography.n_areas), self.border_areas)
-        self._exit_of_area = {int(a): [k for k, c in enumerate(self.crossings) if c.iraq_side == a]
-                              for a in self.border_areas}
-        self.configure()
 
-    def configure(self) -> None:
-        params = self.model.params
-        fortification, syrian_control = params.iraqi_forces.border_fortification, params.syria.syrian_border_control
-        for c in self.crossings:
-            c.permeability = c.base_permeability * (1.0 - fortification) * (1.0 - syrian_control)
-        permeability = np.array([c.permeability for c in self.crossings])
-        # Thinning: a fighter tries with the attempt rate and gets through with the share-weighted
-        # permeability; successes are then spread over the crossings.
-        self._success_chance = float(self._attempt_shares @ permeability)
-        self._crossing_odds = self._attempt_shares * permeability / max(self._success_chance, 1e-300)
-        self.p = params.syria
+@kernel
+def cross_into_iraq(border, syria, net, p, regime, iraq_side, mean_cell_size, weapons_per_member, rng) -> int:
+    """Fighters in Syria who get across today; they form cells where they enter."""
+    rate = p.crossing_attempt_rate_per_day * effort_factor(syria) * border.success_chance[regime]
+    successes = rng.binomial(max(syria.free_fighters, 0), min(rate, 1.0))
+    if successes == 0:
+        return 0
+    arrivals = multinomial(successes, border.crossing_odds[regime], rng)
+    for k in range(arrivals.size):
+        if arrivals[k]:
+            border.crossed[k] += arrivals[k]
+            syria.free_fighters -= arrivals[k]
+            form_cells(net, iraq_side[k], arrivals[k], p.arrival_funds_per_member_usd, mean_cell_size,
+                       weapons_per_member)
+    return successes
 
-    def cross_into_iraq(self, syria: SyrianArena, net: CellNetwork) -> int:
-        """Fighters in Syria who get across today; they form cells where they enter."""
-        rng = self.model.streams["border"]
-        rate = self.p.crossing_attempt_rate_per_day * syria.effort_factor * self._success_chance
-        successes = int(rng.binomial(max(syria.free_fighters, 0), min(rate, 1.0)))
-        if successes == 0:
-            return 0
-        for crossing, arrivals in zip(self.crossings, rng.multinomial(successes, self._crossing_odds), strict=True):
-            if arrivals:
-                crossing.crossed += int(arrivals)
-                syria.add_fighters(-int(arrivals))
-                net.form_cells(crossing.iraq_side, int(arrivals), self.p.arrival_funds_per_member_usd)
-        return successes
 
-    def redeploy_to_syria(self, syria: SyrianArena, net: CellNetwork) -> int:
-        """Cells in the border areas that leave Iraq today, when effort turns to Syria."""
-        rng = self.model.streams["border"]
-        syria_effort = 2.0 - syria.effort_factor
-        here = np.flatnonzero(self._is_border_area[net.area[: net.n]])
-        if here.size == 0:
-            return 0
-        leaving = here[rng.random(here.size) < self.p.redeployment_rate_per_day * syria_effort]
-        moved = 0
-        for slot in leaving:
-            exits = self._exit_of_area[int(net.area[slot])]
-            crossing = self.crossings[exits[rng.integers(len(exits))]]
-            if rng.random() < crossing.permeability:
-                members = int(net.members[slot])
-                crossing.left += members
-                syria.add_fighters(members)
-                net.members[slot] = 0
-                moved += members
-        return moved
+@kernel
+def redeploy_to_syria(border, syria, net, p, regime, places, rng) -> int:
+    """Cells in the border areas that leave Iraq today, when effort turns to Syria."""
+    syria_effort = 2.0 - effort_factor(syria)
+    here = np.array([s for s in range(net.n) if places.border_area[net.area[s]]], dtype=np.int64)
+    if here.size == 0:
+        return 0
+    draws = np.empty(here.size)
+    for k in range(here.size):
+        draws[k] = rng.random()
+    moved = 0
+    for k in range(here.size):
+        if draws[k] >= p.redeployment_rate_per_day * syria_effort:
+            continue
+        slot = here[k]
+        area = net.area[slot]
+        crossing = places.exits[area, rng.integers(0, places.n_exits[area])]
+        if rng.random() < border.permeability[regime, crossing]:
+            members = net.members[slot]
+            border.left[crossing] += members
+            syria.free_fighters += members
+            net.members[slot] = 0
+            moved += members
+    return moved
 
-    @property
-    def crossed(self) -> int:
-        return sum(c.crossed for c in self.crossings)
 
-    @property
-    def left(self) -> int:
-        return sum(c.left for c in self.crossings)
+@kernel
+def _cross(w) -> None:
+    b, r = w.border, w.clock.regime
+    p, ins = w.params.syria[r], w.params.insurgents[r]
+    b.arrived_today = cross_into_iraq(b, w.syria, w.cells, p, r, w.places.crossing_iraq_side, w.cells.mean_cell_size,
+                                      ins.weapons_per_member, w.streams.border)
+    b.departed_today = redeploy_to_syria(b, w.syria, w.cells, p, r, w.places, w.streams.border)
+
+
+@kernel
+def _record(w, values) -> None:
+    values[0] = w.border.crossed.sum()
+    values[1] = w.border.left.sum()
+
+
+def _derived(params, geo) -> tuple[np.ndarray, float, np.ndarray]:
+    fortification, control = params.iraqi_forces.border_fortification, params.syria.syrian_border_control
+    base = np.array([c.base_permeability for c in geo.crossings])
+    permeability = np.array([b * (1.0 - fortification) * (1.0 - control) for b in base])
+    shares = np.array([c.attempt_share for c in geo.crossings])
+    shares = shares / shares.sum()
+    # Thinning: a fighter tries with the attempt rate and gets through with the share-weighted
+    # permeability; successes are then spread over the crossings.
+    success = float(shares @ permeability)
+    return permeability, success, shares * permeability / max(success, 1e-300)
+
+
+def _tables(setup) -> dict:
+    rows = [_derived(p, setup.geography) for p in setup.regimes]
+    return {"permeability": np.array([r[0] for r in rows]), "success_chance": np.array([r[1] for r in rows]),
+            "crossing_odds": np.array([r[2] for r in rows])}
+
+
+def _start(setup, tables) -> Border:
+    n = len(setup.geography.crossings)
+    return build(Border, {"crossed": np.zeros(n, np.int64), "left": np.zeros(n, np.int64), "arrived_today": 0,
+                          "departed_today": 0, **tables})
+
+
+PART = Part(
+    name="border",
+    doc="4.11",
+    struct=Border,
+    state=("crossed", "left", "arrived_today", "departed_today"),
+    sections=("syria", "iraqi_forces", "insurgents"),
+    streams=(BORDER,),
+    tables=_tables,
+    start=_start,
+    hooks={"border": _cross},
+    monthly=(Record("crossed_into_iraq", FLOW, "fighters who crossed from Syria into Iraq"),
+             Record("left_iraq", FLOW, "fighters who left Iraq for Syria")),
+    record=_record,
+    counters={"crossed": lambda b: int(b.crossed.sum()), "left_for_syria": lambda b: int(b.left.sum())},
+)

@@ -1,89 +1,89 @@
-"""Coalition air cover: open bases, ISR coverage, strikes.
+"""Coalition air cover: open bases, ISR coverage, strikes (docs/model.md 4.12).
 
 The posture in force (which bases are open, at what share of their 2024
 capacity, and how much over-the-horizon ISR reaches Iraq from the Gulf) is
 an ordinary determinant parameter, `coalition.bases` and
 `coalition.over_the_horizon_isr`: the drawdown is a sequence of dated changes
-to it (sim/model/timeline.py), such as the move out of Ain al-Asad in August
+to it (sim/model/clock.py), such as the move out of Ain al-Asad in August
 2025. Coverage of an area falls linearly with distance from each open base.
+Strikes need the shared intelligence picture, so they scale with the share of
+the coalition's product passed to Iraq.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import mesa
 import numpy as np
 
-if TYPE_CHECKING:
-    from sim.model.insurgents import CellNetwork
-    from sim.model.model import InsurgencyModel
+from sim.model.community import collateral
+from sim.model.forces import STRIKES, strike_cells
+from sim.model.part import Part
+from sim.model.state import FLOAT_TABLE, FLOATS, INT, build, declare, kernel
+
+CoalitionType, Coalition = declare("Coalition", __name__, {
+    "strikes": INT,
+    "removed_by_strikes": INT,
+    # Tables derived from the parameters, one row per regime:
+    "capacity": FLOAT_TABLE,     # share of 2024 capacity of each base (0: closed)
+    "cover": FLOAT_TABLE,        # coalition ISR coverage per area, 0..1
+    "sharing": FLOATS,           # share of the coalition's product passed to Iraq
+})
 
 
-class CoalitionBase(mesa.Agent):
-    """A base from which the coalition flies ISR and strikes; capacity 0 when closed."""
+@kernel
+def _strike_located(w) -> None:
+    """Strikes on located cells under coalition coverage; each may harm civilians."""
+    c, r, f = w.coalition, w.clock.regime, w.forces
+    if f.n_located == 0:
+        return
+    p = w.params.coalition[r]
+    # Targets come from the shared intelligence picture: strikes need the exchange too.
+    chance = (p.strike_rate_per_day * c.sharing[r]) * c.cover[r]
+    struck, strikes, removed = strike_cells(w.cells, f.located[: f.n_located], chance, p.strike_removal_share,
+                                            w.params.insurgents[r].weapons_per_member, w.streams.strikes)
+    c.strikes += strikes
+    c.removed_by_strikes += removed
+    collateral(w.community, struck, p.strike_collateral_chance, r, w.streams.community)
 
-    def __init__(self, model: InsurgencyModel, base_id: str, name: str, distance_km: np.ndarray):
-        super().__init__(model)
-        self.base_id = base_id
-        self.name = name
-        self.distance_km = distance_km
-        self.capacity = 0.0
+
+def coverage(params, geo, distance_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each base's capacity and the coverage of each area under one regime's posture."""
+    p = params.coalition
+    capacity = np.array([float(p.bases.get(b, 0.0)) for b in geo.base_ids])
+    weight = np.zeros(geo.n_areas)
+    for k in range(len(geo.base_ids)):
+        weight += capacity[k] * np.clip(1.0 - distance_km[k] / p.isr_radius_km, 0.0, 1.0)
+    available = 1.0 - params.regional.coalition_diversion
+    return capacity, np.clip(weight + p.over_the_horizon_isr, 0.0, 1.0) * available * geo.in_iraq
 
 
-class CoalitionAirCover:
-    """The coalition's posture and what it gives Iraqi forces."""
+def posture_label(base_names, capacity: np.ndarray) -> str:
+    """The open bases in words, for viewers."""
+    open_bases = [f"{name.split(' (')[0]} {share:.0%}" for name, share in zip(base_names, capacity, strict=True)
+                  if share > 0]
+    return ", ".join(open_bases) or "no coalition base in Iraq"
 
-    def __init__(self, model: InsurgencyModel):
-        self.model = model
-        geo = model.geography
-        distance = geo.base_distance_km()
-        self.bases = [CoalitionBase(model, b, name, distance[i])
-                      for i, (b, name) in enumerate(zip(geo.base_ids, geo.base_names, strict=True))]
-        self.strikes = 0
-        self.removed_by_strikes = 0
-        self.configure()
 
-    def configure(self) -> None:
-        """Coverage from the posture in force (called again after every dated change)."""
-        params, geo = self.model.params, self.model.geography
-        self.p = p = params.coalition
-        self._sharing = params.relations.intelligence_sharing
-        weight = np.zeros(geo.n_areas)
-        for base in self.bases:
-            base.capacity = float(p.bases.get(base.base_id, 0.0))
-            weight += base.capacity * np.clip(1.0 - base.distance_km / p.isr_radius_km, 0.0, 1.0)
-        available = 1.0 - params.regional.coalition_diversion
-        self.cover = np.clip(weight + p.over_the_horizon_isr, 0.0, 1.0) * available * geo.in_iraq
-        self.isr_for_iraq = np.clip(self.cover * self._sharing + self.model.forces.own_isr, 0.0, 1.0)
+def _tables(setup) -> dict:
+    geo = setup.geography
+    distance = geo.base_distance_km()
+    rows = [coverage(p, geo, distance) for p in setup.regimes]
+    return {"capacity": np.array([c for c, _ in rows]), "cover": np.array([cover for _, cover in rows]),
+            "sharing": setup.per_regime(lambda p: p.relations.intelligence_sharing)}
 
-    @property
-    def posture_label(self) -> str:
-        """The open bases in words, for viewers."""
-        open_bases = [f"{b.name.split(' (')[0]} {b.capacity:.0%}" for b in self.bases if b.capacity > 0]
-        return ", ".join(open_bases) or "no coalition base in Iraq"
 
-    def strike_located_cells(self, net: CellNetwork, located: np.ndarray) -> np.ndarray:
-        """Strikes on located cells under coalition coverage; returns the struck cells' areas."""
-        rng = self.model.streams["strikes"]
-        # Targets come from the shared intelligence picture: strikes need the exchange too.
-        chance = (self.p.strike_rate_per_day * self._sharing) * self.cover[net.area[located]]
-        hit = located[rng.random(located.size) < chance]
-        for slot in hit:
-            killed = int(rng.binomial(net.members[slot], self.p.strike_removal_share))
-            net.members[slot] -= killed
-            net.lose_arms_with_members(slot)
-            net.intel[slot] = 0.0
-            self.strikes += 1
-            self.removed_by_strikes += killed
-        return net.area[hit]
+def _start(setup, tables) -> Coalition:
+    return build(Coalition, {"strikes": 0, "removed_by_strikes": 0, **tables})
 
-    def leader_kill_chance(self, n_posts: int, wilaya_of_area: np.ndarray) -> np.ndarray:
-        """Daily chance of killing an exposed leader: best coalition coverage over the wilaya's areas.
 
-        The centre (last post) is reached through the best coverage anywhere.
-        """
-        best = np.zeros(n_posts)
-        np.maximum.at(best, wilaya_of_area, self.cover)
-        best[-1] = self.cover.max()
-        return self.p.leader_strike_rate_per_day * best
+PART = Part(
+    name="coalition",
+    doc="4.12",
+    struct=Coalition,
+    state=("strikes", "removed_by_strikes"),
+    sections=("coalition", "relations", "regional"),
+    streams=(STRIKES,),
+    tables=_tables,
+    start=_start,
+    hooks={"located": _strike_located},
+    counters={"strikes": lambda c: c.strikes, "removed_by_strikes": lambda c: c.removed_by_strikes},
+)

@@ -1,4 +1,4 @@
-"""Community stance towards IS in each area, and what moves it.
+"""Community stance towards IS in each area, and what moves it (docs/model.md 4.13).
 
 Stance (0: hostile, reports IS's moves; 1: supportive) raises recruitment and
 lowers the tips that help Iraqi forces find cells. Hassan (2023) and Bakhtiari
@@ -14,58 +14,85 @@ the low starting values in the geography. Three things move it here:
   the area, a backlash that fades over months (Condra and Shapiro 2012 find
   that civilian casualties caused by counter-insurgents are followed by more
   insurgent violence; Kress and Szechtman 2009 model the same trade-off).
+
+Stance is settled weekly; the operations of the week add to the backlash as
+they happen (`collateral`, called by the parts that strike and raid).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from sim.units import DAYS_PER_YEAR
+from sim.model.part import Part, Stream
+from sim.model.state import FLOATS, INT, build, declare, kernel
+from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
-if TYPE_CHECKING:
-    from sim.model.model import InsurgencyModel
+COMMUNITY = Stream("community", 9, "collateral damage and the backlash it causes")
+
+CommunityType, Community = declare("Community", __name__, {
+    "drift": FLOATS,              # accumulated erosion from budget shortfalls, per area
+    "backlash": FLOATS,           # fading rise after collateral damage, per area
+    "stance": FLOATS,             # as settled at the last settlement
+    "incidents": INT,
+    "drift_per_day": FLOATS,      # per regime
+    "backlash_keep_week": FLOATS,  # per regime: what is left of a backlash after a week
+    "per_incident": FLOATS,       # per regime
+})
 
 
+@kernel
+def settle_stance(community, base, grievance, regime) -> None:
+    """Advance drift and backlash by a week and settle the stance."""
+    community.drift += community.drift_per_day[regime] * DAYS_PER_WEEK
+    community.backlash *= community.backlash_keep_week[regime]
+    community.stance = np.minimum(np.maximum(base + community.drift + grievance + community.backlash, 0.0), 1.0)
 
-class Community:
-    """Stance per area: the geography's starting value plus drift, grievance and backlash."""
 
-    def __init__(self, model: InsurgencyModel):
-        self.model = model
-        geo = model.geography
-        self.base = geo.community_stance.copy()
-        self.drift = np.zeros(geo.n_areas)        # accumulated erosion from budget shortfalls
-        self.backlash = np.zeros(geo.n_areas)     # fading rise after collateral damage
-        self.grievance = np.zeros(geo.n_areas)
-        self.incidents = 0
-        self.configure()
-        self.stance = self.current()
+@kernel
+def collateral(community, areas, chance, regime, rng) -> None:
+    """Each operation in `areas` harms civilians with `chance`; a harmed area turns against the state."""
+    if areas.size == 0 or chance <= 0:
+        return
+    draws = np.empty(areas.size)
+    for k in range(areas.size):
+        draws[k] = rng.random()
+    for k in range(areas.size):
+        if draws[k] < chance:
+            community.backlash[areas[k]] += community.per_incident[regime]
+            community.incidents += 1
 
-    def configure(self) -> None:
-        p = self.model.params
-        shortfall = max(0.0, 1.0 - p.relations.security_budget)
-        self._drift_per_day = p.relations.reconstruction_stance_drift_per_year * shortfall / DAYS_PER_YEAR
-        self._backlash_keep = np.exp(-1.0 / p.iraqi_forces.backlash_decay_days)
-        self._per_incident = p.iraqi_forces.backlash_stance_per_incident
-        self.grievance = p.iraqi_forces.pmf_grievance * self.model.forces.pmf_share
 
-    def current(self) -> np.ndarray:
-        return np.clip(self.base + self.drift + self.grievance + self.backlash, 0.0, 1.0)
+@kernel
+def _week(w) -> None:
+    r = w.clock.regime
+    grievance = w.params.iraqi_forces[r].pmf_grievance * w.forces.pmf_share[r]
+    settle_stance(w.community, w.places.community_stance, grievance, r)
 
-    def settle(self, days: int) -> np.ndarray:
-        """Advance drift and backlash by `days` and return the new stance."""
-        self.drift += self._drift_per_day * days
-        self.backlash *= self._backlash_keep ** days
-        self.stance = self.current()
-        return self.stance
 
-    def collateral(self, areas: np.ndarray, chance: float) -> None:
-        """Each operation in `areas` harms civilians with `chance`; a harmed area turns against the state."""
-        if areas.size == 0 or chance <= 0:
-            return
-        harmed = areas[self.model.streams["community"].random(areas.size) < chance]
-        if harmed.size:
-            np.add.at(self.backlash, harmed, self._per_incident)
-            self.incidents += int(harmed.size)
+def _tables(setup) -> dict:
+    shortfall = setup.per_regime(lambda p: max(0.0, 1.0 - p.relations.security_budget))
+    rate = setup.per_regime(lambda p: p.relations.reconstruction_stance_drift_per_year)
+    decay = setup.per_regime(lambda p: p.iraqi_forces.backlash_decay_days)
+    return {"drift_per_day": rate * shortfall / DAYS_PER_YEAR, "backlash_keep_week": np.exp(-1.0 / decay) ** DAYS_PER_WEEK,
+            "per_incident": setup.per_regime(lambda p: p.iraqi_forces.backlash_stance_per_incident)}
+
+
+def _start(setup, tables) -> Community:
+    n = setup.geography.n_areas
+    # The stance before the first settlement (day 0) is read by nothing: the settlement sets it first.
+    return build(Community, {"drift": np.zeros(n), "backlash": np.zeros(n),
+                             "stance": setup.geography.community_stance.copy(), "incidents": 0, **tables})
+
+
+PART = Part(
+    name="community",
+    doc="4.13",
+    struct=Community,
+    state=("drift", "backlash", "stance", "incidents"),
+    sections=("relations", "iraqi_forces"),
+    streams=(COMMUNITY,),
+    tables=_tables,
+    start=_start,
+    hooks={"stance_week": _week},
+    counters={"collateral_incidents": lambda c: c.incidents},
+)

@@ -1,4 +1,4 @@
-"""IS members held: prisons in north-east Syria, the al-Hol and Roj camps, and Iraqi prisons.
+"""IS members held: prisons in north-east Syria, the al-Hol and Roj camps, and Iraqi prisons (docs/model.md 4.14).
 
 The brief (Qashta 2025): prisons and camps in north-east Syria hold tens of
 thousands, some near the Iraqi border, and a breakout (as attempted at
@@ -9,79 +9,113 @@ recruits to it at a rate set by their guards; transfers move detainees from
 Syria to Iraqi prisons (5,704 in January-February 2026), which hold them more
 securely but not perfectly: an escape from an Iraqi prison puts fighters in
 Iraq directly. Dated transfers and known breakouts are one-off events of the
-history (sim/model/timeline.py); the rates here cover what is not dated.
+history (sim/model/clock.py); the rates here cover what is not dated.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from sim.config.schema import IMPULSE_KINDS
+from sim.model.network import form_cells
+from sim.model.part import STATE, Part, Record, Stream
+from sim.model.state import INT, declare, kernel
+from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR, THOUSAND
 
-from sim.units import DAYS_PER_YEAR, THOUSAND
+DETENTION = Stream("detention", 11, "breakouts, escapes from Iraqi prisons and recruits from the camps")
+BREAKOUT, DETAINEE_TRANSFER, CAMP_TRANSFER = "breakout", "detainee_transfer", "camp_transfer"
+_BREAKOUT, _DETAINEE_TRANSFER, _CAMP_TRANSFER = (IMPULSE_KINDS.index(k) for k in (BREAKOUT, DETAINEE_TRANSFER,
+                                                                                 CAMP_TRANSFER))
 
-if TYPE_CHECKING:
-    from sim.model.insurgents import CellNetwork
-    from sim.model.model import InsurgencyModel
-    from sim.model.syria import SyrianArena
+DetentionType, Detention = declare("Detention", __name__, {
+    "syria_prisons": INT,
+    "camps": INT,
+    "iraq_prisons": INT,
+    "breakouts": INT,
+    "escaped": INT,               # freed from north-east Syrian prisons
+    "prison_escapes": INT,        # freed from Iraqi prisons
+    "camp_recruits": INT,
+})
 
 
+@kernel
+def breakout(detention, syria, freed) -> None:
+    """Free detainees from the north-east Syrian prisons into IS's Syrian force."""
+    freed = max(0, min(freed, detention.syria_prisons))
+    detention.syria_prisons -= freed
+    syria.free_fighters += freed
+    detention.breakouts += 1
+    detention.escaped += freed
 
-class Detention:
-    """Who is held where, and how they get out."""
 
-    def __init__(self, model: InsurgencyModel):
-        self.model = model
-        params = model.params
-        self.syria_prisons = int(params.syria.detainees)
-        self.camps = int(params.syria.camp_population)
-        self.iraq_prisons = int(params.iraqi_forces.prison_detainees)
-        # Iraq's prisons for IS convicts sit near Baghdad and in the south; escapees surface near Baghdad.
-        self.escape_area = model.geography.index("baghdad_belt")
-        self.breakouts = 0
-        self.escaped = 0                 # freed from north-east Syrian prisons
-        self.prison_escapes = 0          # freed from Iraqi prisons
-        self.camp_recruits = 0
-        self.configure()
+@kernel
+def _prisons(w) -> None:
+    """Today's chance of a breakout in Syria and of an escape from an Iraqi prison."""
+    d, r, rng = w.detention, w.clock.regime, w.streams.detention
+    p, forces_p = w.params.syria[r], w.params.iraqi_forces[r]
+    if d.syria_prisons > 0 and rng.random() < p.breakouts_per_year / DAYS_PER_YEAR:
+        share = min(1.0, rng.exponential(p.breakout_escape_share))
+        breakout(d, w.syria, rng.binomial(d.syria_prisons, share))
+    if d.iraq_prisons > 0 and rng.random() < forces_p.prison_breaks_per_year / DAYS_PER_YEAR:
+        share = min(1.0, rng.exponential(forces_p.prison_break_escape_share))
+        freed = rng.binomial(d.iraq_prisons, share)
+        d.iraq_prisons -= freed
+        d.prison_escapes += freed
+        if freed:
+            ins = w.params.insurgents[r]
+            form_cells(w.cells, w.places.escape_area, freed, 0.0, w.cells.mean_cell_size, ins.weapons_per_member)
 
-    def configure(self) -> None:
-        self.p = self.model.params.syria
-        self.iraq_p = self.model.params.iraqi_forces
 
-    def step(self, syria: SyrianArena, net: CellNetwork) -> None:
-        """Today's chance of a breakout in Syria and of an escape from an Iraqi prison."""
-        rng, p = self.model.streams["detention"], self.p
-        if self.syria_prisons > 0 and rng.random() < p.breakouts_per_year / DAYS_PER_YEAR:
-            share = min(1.0, rng.exponential(p.breakout_escape_share))
-            self.breakout(int(rng.binomial(self.syria_prisons, share)), syria)
-        if self.iraq_prisons > 0 and rng.random() < self.iraq_p.prison_breaks_per_year / DAYS_PER_YEAR:
-            share = min(1.0, rng.exponential(self.iraq_p.prison_break_escape_share))
-            freed = int(rng.binomial(self.iraq_prisons, share))
-            self.iraq_prisons -= freed
-            self.prison_escapes += freed
-            if freed:
-                net.form_cells(self.escape_area, freed, 0.0)
+@kernel
+def _week(w) -> None:
+    """Recruits smuggled out of the camps over the week."""
+    d, p = w.detention, w.params.syria[w.clock.regime]
+    rate = p.camp_recruits_per_thousand_per_year * (d.camps / THOUSAND) * (1.0 - p.camp_security)
+    recruits = min(w.streams.detention.poisson(rate * DAYS_PER_WEEK / DAYS_PER_YEAR), d.camps)
+    d.camps -= recruits
+    d.camp_recruits += recruits
+    w.syria.free_fighters += recruits
 
-    def settle(self, days: int, syria: SyrianArena) -> None:
-        """Recruits smuggled out of the camps over `days` days."""
-        p = self.p
-        rate = p.camp_recruits_per_thousand_per_year * (self.camps / THOUSAND) * (1.0 - p.camp_security)
-        recruits = min(int(self.model.streams["detention"].poisson(rate * days / DAYS_PER_YEAR)), self.camps)
-        self.camps -= recruits
-        self.camp_recruits += recruits
-        syria.add_fighters(recruits)
 
-    def breakout(self, freed: int, syria: SyrianArena) -> None:
-        """Free detainees from the north-east Syrian prisons into IS's Syrian force."""
-        freed = max(0, min(int(freed), self.syria_prisons))
-        self.syria_prisons -= freed
-        syria.add_fighters(freed)
-        self.breakouts += 1
-        self.escaped += freed
+@kernel
+def _impulse(w, kind, amount, target) -> None:
+    d, count = w.detention, int(amount)
+    if kind == _BREAKOUT:                          # detainees freed in Syria
+        breakout(d, w.syria, count)
+    elif kind == _DETAINEE_TRANSFER:               # from Syria to Iraqi prisons
+        moved = max(0, min(count, d.syria_prisons))
+        d.syria_prisons -= moved
+        d.iraq_prisons += moved
+    elif kind == _CAMP_TRANSFER:                   # camp residents repatriated or moved out
+        d.camps = max(0, d.camps - count)
 
-    def transfer_to_iraq(self, count: int) -> None:
-        moved = max(0, min(int(count), self.syria_prisons))
-        self.syria_prisons -= moved
-        self.iraq_prisons += moved
 
-    def leave_camps(self, count: int) -> None:
-        """Residents repatriated or moved out of the camps (no longer a pool IS can draw on there)."""
-        self.camps = max(0, self.camps - int(count))
+@kernel
+def _record(w, values) -> None:
+    values[0] = w.detention.syria_prisons
+    values[1] = w.detention.camps
+    values[2] = w.detention.iraq_prisons
+
+
+def _start(setup, tables) -> Detention:
+    p = setup.params
+    return Detention(int(p.syria.detainees), int(p.syria.camp_population), int(p.iraqi_forces.prison_detainees),
+                     0, 0, 0, 0)
+
+
+PART = Part(
+    name="detention",
+    doc="4.14",
+    struct=Detention,
+    state=Detention.fields,
+    sections=("syria", "iraqi_forces", "insurgents"),
+    streams=(DETENTION,),
+    start=_start,
+    hooks={"outside_week": _week, "prisons": _prisons},
+    monthly=(Record("detainees", STATE, "IS members held in north-east Syrian prisons"),
+             Record("camp_population", STATE, "people held in the al-Hol and Roj camps"),
+             Record("iraq_prison_detainees", STATE, "IS members held in Iraqi prisons")),
+    record=_record,
+    impulses=(BREAKOUT, DETAINEE_TRANSFER, CAMP_TRANSFER),
+    impulse=_impulse,
+    counters={"breakouts": lambda d: d.breakouts, "escaped": lambda d: d.escaped,
+              "iraqi_prison_escapes": lambda d: d.prison_escapes},
+)

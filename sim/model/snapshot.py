@@ -52,28 +52,34 @@ class ModelSnapshot:
 
 
 def take_snapshot(model: InsurgencyModel) -> ModelSnapshot:
-    """Copy what a viewer needs out of the model's parts."""
-    net, forces, coalition, border = model.cells, model.forces, model.coalition, model.border
-    n = net.n
+    """Copy what a viewer needs out of the model's world."""
+    from sim.model.coalition import posture_label
+    from sim.model.model import counters
+
+    w, geo = model.world, model.geography
+    regime = int(w.clock.regime)
+    cells = w.cells
+    n = int(cells.n)
+    capacity = w.coalition.capacity[regime].copy()
     return ModelSnapshot(
-        days_simulated=model.steps,
+        days_simulated=int(w.clock.day),
         date=model.date,
-        cell_area=net.area[:n].copy(),
-        cell_members=net.members[:n].copy(),
-        cell_active=net.active[:n].copy(),
-        unit_area=np.array([u.area for u in forces.units], dtype=np.int64),
-        unit_strength=np.array([u.strength for u in forces.units], dtype=float),
-        unit_branch=tuple(u.branch for u in forces.units),
-        coalition_cover=coalition.cover.copy(),
-        isr_for_iraq=coalition.isr_for_iraq.copy(),
-        base_capacity=np.array([b.capacity for b in coalition.bases], dtype=float),
-        posture=coalition.posture_label,
-        crossing_permeability=np.array([c.permeability for c in border.crossings], dtype=float),
-        crossing_crossed=np.array([c.crossed for c in border.crossings], dtype=np.int64),
-        syria_free_fighters=int(model.syria.free_fighters),
-        detainees=int(model.detention.syria_prisons),
-        iraq_effort_share=float(model.syria.iraq_effort),
-        changes_applied=tuple(c.label for c in model.schedule.applied),
-        counters=model.counters(),
-        attacks_logged=len(model.attacks),
+        cell_area=cells.area[:n].copy(),
+        cell_members=cells.members[:n].copy(),
+        cell_active=cells.active[:n].copy(),
+        unit_area=np.array([u.area for u in geo.units], dtype=np.int64),
+        unit_strength=np.array([u.strength for u in geo.units], dtype=float),
+        unit_branch=tuple(u.branch for u in geo.units),
+        coalition_cover=w.coalition.cover[regime].copy(),
+        isr_for_iraq=w.forces.isr[regime].copy(),
+        base_capacity=capacity,
+        posture=posture_label(geo.base_names, capacity),
+        crossing_permeability=w.border.permeability[regime].copy(),
+        crossing_crossed=w.border.crossed.copy(),
+        syria_free_fighters=int(w.syria.free_fighters),
+        detainees=int(w.detention.syria_prisons),
+        iraq_effort_share=float(w.syria.iraq_effort),
+        changes_applied=model.applied_changes(),
+        counters=counters(w),
+        attacks_logged=int(w.attacks.logged),
     )

@@ -24,7 +24,8 @@ from sim.config.posterior import Posterior
 from sim.config.schema import RunConfig
 from sim.model import ReplicateOutcome
 from sim.runs.checkpoints import Checkpoints
-from sim.runs.executors import Block, execute, run_replicate, split, worker_context
+from sim.runs.executors import Block, execute, split, worker_context
+from sim.runs.replicate import run_replicate
 
 __all__ = ["run_ensemble", "run_replicate", "worker_context"]
 

@@ -32,7 +32,7 @@ from sim.config.errors import ConfigError
 from sim.config.posterior import Posterior
 from sim.config.schema import EXECUTORS, RunConfig
 from sim.model import ReplicateOutcome
-from sim.runs.replicate import run_replicate
+from sim.runs.branching import run_branches
 
 # Blocks per worker: enough for the progress bar to move and for load balance,
 # few enough that inter-process traffic stays negligible.
@@ -73,7 +73,29 @@ class Block:
 
 
 def run_block(cfg: RunConfig, indices: Sequence[int], posterior: Posterior | None = None) -> BlockResult:
-    return [(i, run_replicate(cfg, i, posterior)) for i in indices]
+    return run_group((cfg,), indices, posterior)[0]
+
+
+def run_group(cfgs: Sequence[RunConfig], indices: Sequence[int],
+              posterior: Posterior | None = None) -> list[BlockResult]:
+    """Replicates `indices` of every config in `cfgs`, each replicate's shared history run once
+    (sim/runs/branching.py); one result list per config."""
+    results: list[BlockResult] = [[] for _ in cfgs]
+    for i in indices:
+        for k, outcome in enumerate(run_branches(cfgs, i, posterior)):
+            results[k].append((i, outcome))
+    return results
+
+
+def group_blocks(blocks: list[Block]) -> list[tuple[Block, ...]]:
+    """Blocks that can share their replicates' history: the same replicates, seed, horizon and posterior.
+    Blocks keep their order within a group, and groups the order of their first block."""
+    groups: dict[tuple, list[Block]] = {}
+    for block in blocks:
+        cfg = block.cfg
+        key = (block.indices, cfg.seed, cfg.start, cfg.end, id(block.posterior))
+        groups.setdefault(key, []).append(block)
+    return [tuple(group) for group in groups.values()]
 
 
 def split(indices: list[int], workers: int) -> list[tuple[int, ...]]:
@@ -103,18 +125,28 @@ def execute(blocks: list[Block], on_done: Callable[[Block, BlockResult], None], 
     """Run every block and call `on_done(block, results)` as each finishes (in any order)."""
     if not blocks:
         return
+    groups = group_blocks(blocks)
+
+    def done(group: tuple[Block, ...], results: list[BlockResult]) -> None:
+        for block, result in zip(group, results, strict=True):
+            on_done(block, result)
+
     if executor == "dask":
-        _execute_dask(blocks, on_done, workers, scheduler)
+        _execute_dask(groups, done, workers, scheduler)
     elif executor != "local":
         raise ConfigError(f"executor is '{executor}'; the executors are: {', '.join(EXECUTORS)}.")
-    elif workers <= 1 or len(blocks) == 1:
-        for block in blocks:
-            on_done(block, run_block(block.cfg, block.indices, block.posterior))
+    elif workers <= 1 or len(groups) == 1:
+        for group in groups:
+            done(group, _run(group))
     else:
-        _execute_processes(blocks, on_done, workers)
+        _execute_processes(groups, done, workers)
 
 
-def _execute_processes(blocks: list[Block], on_done, workers: int) -> None:
+def _run(group: tuple[Block, ...]) -> list[BlockResult]:
+    return run_group(tuple(b.cfg for b in group), group[0].indices, group[0].posterior)
+
+
+def _execute_processes(blocks: list[tuple[Block, ...]], on_done, workers: int) -> None:
     pending = dict(enumerate(blocks))
     restarts = 0
     while pending:
@@ -122,7 +154,7 @@ def _execute_processes(blocks: list[Block], on_done, workers: int) -> None:
             with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
                                      initializer=exit_with_process, initargs=(os.getpid(),)) as pool:
                 try:
-                    futures = {pool.submit(run_block, b.cfg, b.indices, b.posterior): k for k, b in pending.items()}
+                    futures = {pool.submit(_run, group): k for k, group in pending.items()}
                     for future in as_completed(futures):
                         k = futures[future]
                         on_done(pending[k], future.result())
@@ -184,7 +216,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) -> None:
+def _execute_dask(blocks: list[tuple[Block, ...]], on_done, workers: int, scheduler: str) -> None:
     """Submit every block to a Dask cluster: the one at `scheduler`, or a local one we start."""
     try:
         from distributed import Client
@@ -204,8 +236,7 @@ def _execute_dask(blocks: list[Block], on_done, workers: int, scheduler: str) ->
             cluster = start_local_cluster(workers)
             client = Client(cluster)
         with client:
-            futures = {client.submit(run_block, b.cfg, b.indices, b.posterior, pure=False, retries=DASK_RETRIES): b
-                       for b in blocks}
+            futures = {client.submit(_run, group, pure=False, retries=DASK_RETRIES): group for group in blocks}
             for future in dask_as_completed(futures):
                 on_done(futures[future], future.result())
     finally:
@@ -221,3 +252,53 @@ def start_local_cluster(workers: int):
     with dask.config.set(DASK_WORKER_SETTINGS):       # each worker's nanny hands it this configuration
         return LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
                             dashboard_address=None)
+
+
+class TaskPool:
+    """Long-lived workers for many small tasks whose results come back in the order they were given.
+
+    The calibration's generations and the sensitivity samples map one function over many inputs, again and
+    again; starting workers once (local processes, or a Dask cluster) keeps the model compiled and imported
+    between maps. Results depend only on the inputs, never on the executor or the number of workers.
+    """
+
+    def __init__(self, executor: str = "local", workers: int = 1, scheduler: str = ""):
+        if executor not in EXECUTORS:
+            raise ConfigError(f"executor is '{executor}'; the executors are: {', '.join(EXECUTORS)}.")
+        self.executor, self.workers, self.scheduler = executor, max(1, workers), scheduler
+        self._pool = self._client = self._cluster = None
+
+    def __enter__(self) -> TaskPool:
+        if self.executor == "dask":
+            from distributed import Client
+
+            if self.scheduler:
+                self._client = Client(self.scheduler, timeout="20s")
+            else:
+                self._cluster = start_local_cluster(self.workers)
+                self._client = Client(self._cluster)
+        elif self.workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(),
+                                             initializer=exit_with_process, initargs=(os.getpid(),))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            if exc[0] is not None:
+                stop_pool(self._pool)
+            else:
+                self._pool.shutdown()
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def map(self, function: Callable, items: Sequence) -> list:
+        """`function(item)` for every item, in the items' order, spread over the workers in even chunks."""
+        if self._client is not None:
+            futures = self._client.map(function, list(items), pure=False, retries=DASK_RETRIES)
+            return self._client.gather(futures)
+        if self._pool is None:
+            return [function(item) for item in items]
+        chunk = max(1, math.ceil(len(items) / (self.workers * BLOCKS_PER_WORKER)))
+        return list(self._pool.map(function, items, chunksize=chunk))

@@ -23,7 +23,8 @@ from sim.config.schema import RunConfig
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # Libraries whose version can change what a run computes or writes.
-DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyyaml")
+DEPENDENCIES = ("mesa", "numpy", "numba", "llvmlite", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf",
+                "pyyaml")
 # Data files every run reads (the geography builds the model; the targets enter summary.json and the
 # fan chart), and those a run with parameters=posterior reads as well.
 DATA_FILES = ("geography.yaml", "targets.yaml")

@@ -10,13 +10,15 @@ parameters it gets.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from sim.config.calibrated import with_values
 from sim.config.posterior import Posterior, shipped_posterior
 from sim.config.schema import ModelParams, RunConfig
 from sim.model import InsurgencyModel, ReplicateOutcome
-from sim.runs.seeds import mechanism_sequence, replicate_streams
+from sim.runs.seeds import BANK, mechanism_sequence, replicate_streams
 
 
 def draw_index(seed: int, index: int, weights: np.ndarray) -> int:
@@ -32,19 +34,36 @@ def draws_for(seed: int, indices: list[int]) -> list[int]:
 
 def replicate_params(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> ModelParams:
     """The model parameters replicate `index` starts from: a draw from `posterior` (the shipped one
-    under parameters=posterior), or the config's own."""
+    under parameters=posterior), or the config's own. Replicates that draw the same particle get the
+    same object, so that they share the work done once per set of parameters (sim.model.world.plan)."""
     if posterior is None and cfg.parameters != "posterior":
         return cfg.model
     posterior = posterior or shipped_posterior()
-    return with_values(cfg.model, posterior.values(draw_index(cfg.seed, index, posterior.weights)))
+    return particle_params(cfg.model, posterior, draw_index(cfg.seed, index, posterior.weights))
 
 
-def replicate_model(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> InsurgencyModel:
-    """Replicate `index` of the ensemble `cfg` describes, built but not yet run."""
+# Parameters by (base parameters, posterior, particle), each entry keeping its keys alive.
+_PARTICLES: OrderedDict = OrderedDict()
+PARTICLES_KEPT = 4096
+
+
+def particle_params(base: ModelParams, posterior: Posterior, particle: int) -> ModelParams:
+    key = (id(base), id(posterior), particle)
+    if key not in _PARTICLES:
+        _PARTICLES[key] = (base, posterior, with_values(base, posterior.values(particle)))
+        if len(_PARTICLES) > PARTICLES_KEPT:
+            _PARTICLES.popitem(last=False)
+    return _PARTICLES[key][2]
+
+
+def replicate_model(cfg: RunConfig, index: int, posterior: Posterior | None = None,
+                    streams: dict[str, np.random.Generator] | None = None) -> InsurgencyModel:
+    """Replicate `index` of the ensemble `cfg` describes, built but not yet run; with its own new generators,
+    unless `streams` gives it generators already set for it (sim.runs.seeds.StreamBank)."""
     return InsurgencyModel(replicate_params(cfg, index, posterior), cfg.start, cfg.end,
-                           replicate_streams(cfg.seed, index), cfg.changes)
+                           streams or replicate_streams(cfg.seed, index), cfg.changes)
 
 
 def run_replicate(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> ReplicateOutcome:
-    """Run replicate `index` of the ensemble that `cfg` describes."""
-    return replicate_model(cfg, index, posterior).run()
+    """Run replicate `index` of the ensemble that `cfg` describes (on the process's kept generators)."""
+    return replicate_model(cfg, index, posterior, streams=BANK.streams(0, cfg.seed, index)).run()

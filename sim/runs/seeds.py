@@ -25,23 +25,18 @@ from __future__ import annotations
 
 import numpy as np
 
-# The mechanisms with a stream of their own. Appending a name keeps every existing stream;
-# reordering or removing one changes every replicate's numbers.
-MECHANISMS = (
-    "start",        # seeding cells, links and leaders at the start
-    "syria",        # the Syrian arena: its reservoir of fighters
-    "border",       # crossings into Iraq and redeployments out of it
-    "cells",        # cells' daily choices: wake, go dormant, move, recruit, desert
-    "attacks",      # whether an active cell attacks, where, what type, how many casualties
-    "detection",    # detection by Iraqi forces and hideout sweeps
-    "raids",        # raids, captures and what captives expose
-    "strikes",      # coalition and Iraqi strikes on located cells and exposed leaders
-    "leadership",   # delays before killed leaders are replaced
-    "community",    # collateral damage and the backlash it causes
-    "posterior",    # the posterior particle a replicate draws under parameters=posterior
-    "detention",    # breakouts, escapes from Iraqi prisons and recruits from the camps
-    "syria_attacks",  # IS's attacks in Syria
-)
+from sim.model.part import Stream
+from sim.model.parts import streams as model_streams
+
+# The one stream that is not the model's: which posterior particle a replicate draws.
+POSTERIOR = Stream("posterior", 10, "the posterior particle a replicate draws under parameters=posterior")
+# Every stream, by its number: the parts of the model declare theirs (sim/model/*.py, `Stream`). A new stream
+# takes the next number; changing or reusing a number would change every replicate's numbers.
+STREAMS = tuple(sorted((*model_streams(), POSTERIOR), key=lambda s: s.number))
+if [s.number for s in STREAMS] != list(range(len(STREAMS))):
+    raise ValueError(f"stream numbers must run 0, 1, 2, ... without gaps: {[(s.name, s.number) for s in STREAMS]}")
+MECHANISMS = tuple(s.name for s in STREAMS)
+MODEL_STREAMS = tuple(s.name for s in model_streams())
 
 
 def replicate_sequence(root_seed: int, index: int) -> np.random.SeedSequence:
@@ -57,3 +52,32 @@ def mechanism_sequence(root_seed: int, index: int, mechanism: str) -> np.random.
 def replicate_streams(root_seed: int, index: int) -> dict[str, np.random.Generator]:
     """The generators replicate `index` draws all its randomness from, one per mechanism."""
     return {name: np.random.default_rng(mechanism_sequence(root_seed, index, name)) for name in MECHANISMS}
+
+
+class StreamBank:
+    """The model's generators, kept from one replicate to the next in a process and reset for each.
+
+    A replicate that is run and then dropped (an ensemble's, a calibration's) need not make thirteen new
+    generators: setting the state of kept ones to what `replicate_streams` would give is cheaper, and lets the
+    model reuse the structure that holds them. Each `slot` keeps its own set (a branch of a shared history
+    needs one per scenario); a replicate must be finished before its slot is used again.
+    """
+
+    def __init__(self):
+        self._slots: dict[int, dict[str, np.random.Generator]] = {}
+
+    def streams(self, slot: int, root_seed: int, index: int) -> dict[str, np.random.Generator]:
+        """Slot `slot`'s generators, each in the state `replicate_streams(root_seed, index)` gives it."""
+        generators = self.blank(slot)
+        for name, generator in generators.items():
+            generator.bit_generator.state = np.random.PCG64(mechanism_sequence(root_seed, index, name)).state
+        return generators
+
+    def blank(self, slot: int) -> dict[str, np.random.Generator]:
+        """Slot `slot`'s generators in whatever state they were left."""
+        if slot not in self._slots:
+            self._slots[slot] = {name: np.random.Generator(np.random.PCG64()) for name in MODEL_STREAMS}
+        return self._slots[slot]
+
+
+BANK = StreamBank()

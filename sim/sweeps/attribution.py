@@ -35,7 +35,7 @@ from sim.config.schema import RunConfig, ScenarioInfo, TimelineChange
 from sim.defaults import ATTRIBUTION_OUTCOME, ATTRIBUTION_REPLICATES, COMPARISON_WINDOW, DEFAULT_SEED
 from sim.runs import record
 from sim.sweeps.engine import Execution, run_sweep, sweep_folder, sweep_yaml
-from sim.sweeps.spec import SweepPoint, SweepSpec, Window, parse_window
+from sim.sweeps.spec import SweepPoint, SweepSpec, Window, check_inside, parse_window, with_horizon
 
 # Outcomes by name: the replicate column they are read from and how they are written.
 OUTCOMES = {
@@ -145,17 +145,16 @@ class AttributionPlan:
     scenario_b: str
     players: list[Player]
     configs: list[RunConfig]
+    end: str                  # the last day every combination runs to
 
 
 def plan(scenario_a: str, scenario_b: str, settings: AttributionSettings, overrides: list[str]) -> AttributionPlan:
     """Compose A and B with the shared overrides, find the players, and compose every combination."""
     window = settings.check()
-    shared = [*overrides, f"end={window.end}", f"replicates={settings.replicates}", f"seed={settings.seed}"]
+    shared = [*with_horizon(overrides, window), f"replicates={settings.replicates}", f"seed={settings.seed}"]
     a, b = compose_many([[f"scenario={scenario_a}", *shared], [f"scenario={scenario_b}", *shared]],
                         name=lambda k, _: f"Scenario {(scenario_a, scenario_b)[k]}")
-    if not a.start <= window.start:
-        raise ConfigError(f"window={settings.window} starts before the runs do ({a.start}); choose a window inside "
-                          "the horizon.")
+    check_inside(window, a, f"the runs of {scenario_a} and {scenario_b}")
     players = find_players(a, b)
     if not players:
         raise ConfigError(f"Scenarios {scenario_a} and {scenario_b} set the same determinant levels and dated "
@@ -177,14 +176,14 @@ def plan(scenario_a: str, scenario_b: str, settings: AttributionSettings, overri
         raise ConfigError(f"{scenario_b} differs from {scenario_a} in more than determinant levels and dated changes "
                           "(start values, raw branch values, the branch date or the history), which the attribution "
                           "cannot split into players. Compare scenarios built from levels and dated changes only.")
-    return AttributionPlan(scenario_a, scenario_b, players, configs)
+    return AttributionPlan(scenario_a, scenario_b, players, configs, a.end)
 
 
 def attribution_spec(p: AttributionPlan, settings: AttributionSettings, overrides: list[str]) -> SweepSpec:
     """The sweep that runs the combinations: one axis per player, its two settings A then B."""
     return SweepSpec(name=f"{p.scenario_a}_vs_{p.scenario_b}",
                      description=f"attribution of {settings.outcome}, {p.scenario_b} against {p.scenario_a}",
-                     scenario=p.scenario_a, overrides=list(overrides),
+                     scenario=p.scenario_a, overrides=with_horizon(overrides, settings.check()),
                      axes={pl.key: [pl.setting_a, pl.setting_b] for pl in p.players},
                      replicates=settings.replicates, seed=settings.seed, window=settings.check())
 
@@ -211,7 +210,7 @@ def result_files(result: Attribution, p: AttributionPlan, settings: AttributionS
              f"({result.replicates} replicates per combination, seed {settings.seed})")
     summary = {
         "scenario_a": p.scenario_a, "scenario_b": p.scenario_b, "outcome": settings.outcome,
-        "outcome_label": label, "window": [window.start, window.end], "seed": settings.seed,
+        "outcome_label": label, "window": [window.start, window.end], "end": p.end, "seed": settings.seed,
         "replicates": result.replicates, "confidence": result.confidence,
         "value_a": result.value_a, "value_b": result.value_b,
         "difference": dict(zip(("mean", "low", "high"), result.difference, strict=True)),

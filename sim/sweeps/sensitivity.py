@@ -44,7 +44,7 @@ from sim.config.validate import validate
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW, DEFAULT_SEED
 from sim.runs import record
 from sim.sweeps.engine import Execution
-from sim.sweeps.spec import SweepPoint, SweepSpec, parse_window, point_seed
+from sim.sweeps.spec import SweepPoint, SweepSpec, check_inside, parse_window, point_seed, with_horizon
 
 # The estimated parameters most likely to move the attack rate (docs/model.md says how each was set).
 DEFAULT_PARAMETERS = (
@@ -325,13 +325,15 @@ def run_sensitivity(settings: SensitivitySettings, execution: Execution, ranges:
     execution.check()
     method, scenario, names = settings.method, settings.scenario, settings.names()
     window = parse_window(settings.window)
-    base = compose_run_config(scenario, [*overrides, f"end={window.end}", f"replicates={settings.replicates}"])
+    overrides = with_horizon(overrides, window)
+    base = compose_run_config(scenario, [*overrides, f"replicates={settings.replicates}"])
+    check_inside(window, base, f"the runs of {scenario}")
     bounds = parameter_ranges(names, ranges, base.model)
     problem = {"num_vars": len(names), "names": names, "bounds": [[bounds[n].low, bounds[n].high] for n in names]}
     x = sample(method, problem, settings.samples, settings.seed)
     points = sensitivity_points(base, names, x, settings.seed)
     spec = SweepSpec(name=f"{method}_{scenario}", description=f"{method} sensitivity of {scenario}",
-                     scenario=scenario, overrides=[*overrides, f"end={window.end}"],
+                     scenario=scenario, overrides=overrides,
                      axes={n: [f"{r.low}:{r.high}"] for n, r in bounds.items()},
                      replicates=settings.replicates, seed=settings.seed, window=window)
     out = sweep_folder(execution.out, Path("outputs/sensitivity") / spec.name, sweep_yaml(spec, points))

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sim.config.errors import ConfigError
 from sim.config.load import compose_many, scenario_dir
+from sim.config.scenario_files import read_yaml
 from sim.config.schema import RunConfig
 from sim.config.validate import parse_date
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW, DEFAULT_SEED
@@ -104,10 +104,7 @@ def sweep_path(name_or_path: str) -> Path:
 def read_sweep_file(name_or_path: str) -> dict:
     """A sweep file's contents as a mapping, or a ConfigError naming the file and what is wrong."""
     path = sweep_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(f"Sweep file '{path}' is not valid YAML: {' '.join(str(err).split())}") from None
+    data = read_yaml(path, "The sweep file")
     if not isinstance(data, dict):
         raise ConfigError(f"Sweep file '{path}' must be a mapping with keys: {', '.join(sorted(KNOWN_KEYS))}.")
     return data
@@ -256,6 +253,21 @@ def axes_and_fixed(overrides: list[str]) -> tuple[dict[str, list[str]], list[str
             raise ConfigError(f"'{text}' is an interval, which a sweep cannot enumerate; give the values as a list "
                               "(a,b,c) or a range (range(start,stop,step)), or a {range, steps} axis in a sweep file.")
     return axes, fixed
+
+
+def with_horizon(overrides: list[str], window: Window) -> list[str]:
+    """The overrides with the horizon the runs take: the end= given, else the window's end (no run goes on
+    past the months it is read for). Check the composed configs with `check_inside` for a given end."""
+    if any(o.lstrip("+~").partition("=")[0] == "end" for o in overrides):
+        return list(overrides)
+    return [*overrides, f"end={window.end}"]
+
+
+def check_inside(window: Window, cfg: RunConfig, what: str) -> None:
+    """Refuse a window that the runs of `cfg` do not cover: its numbers would be read from months never run."""
+    if window.start < cfg.start or window.end > cfg.end:
+        raise ConfigError(f"window={window.start}:{window.end} lies outside the horizon of {what} ({cfg.start} to "
+                          f"{cfg.end}); choose a window inside it, or extend end=.")
 
 
 def parse_window(text: str, name: str = "window") -> Window:
