@@ -30,8 +30,9 @@ import solara.server.settings
 from sim.config.errors import ConfigError
 from sim.explore import batch, shelf
 from sim.explore.address import TABS, PageState, from_query, to_query
-from sim.explore.choices import BASELINE, Choices
-from sim.explore.ensemble_panel import EnsemblePanel
+from sim.defaults import COMPARISON_WINDOW
+from sim.explore.choices import BASELINE, Choices, compose_choices
+from sim.explore.ensemble_panel import WORKERS, EnsemblePanel
 from sim.explore.explain import long_date
 from sim.explore.hardening import harden_server
 from sim.explore.importance_panel import ImportancePanel
@@ -122,7 +123,13 @@ def calibrate_once() -> None:
 
     def run() -> None:
         base = Choices.of(BASELINE)
-        batch.calibrate(base.config(), lambda: base.with_level("syria", "collapse").config(end="2027-12-31"))
+        variants = [base.with_level("syria", level) for level in ("collapse", "contained", "sdf_holds")]
+
+        def compose() -> int:
+            compose_choices([(v.scenario, v.overrides(COMPARISON_WINDOW[1])) for v in variants])
+            return len(variants)
+
+        batch.calibrate(base.config(), WORKERS, compose)
         _calibrated.set()
 
     threading.Thread(target=run, name="explorer-calibration", daemon=True).start()
@@ -145,17 +152,22 @@ def session_key() -> str:
         return "local"
 
 
-def use_page_state() -> tuple[PageState, list[str], Callable[[PageState], None]]:
-    """The state in the page's address, what in it could not be used, and how to change it (a new entry
-    in the browser's history, so that back returns to the state before)."""
+def use_page_state() -> tuple[PageState, list[str], Callable[[Callable[[PageState], PageState]], None]]:
+    """The state in the page's address, what in it could not be used, and how to change it: a function of
+    the latest state (not of the state a button was drawn with, which a change made since would undo),
+    pushed as a new entry in the browser's history, so that back returns to the state before."""
     router = solara.use_router()
     kept, keep = solara.use_state(None)           # where no router serves the page (a test renders it alone)
     search = router.search if router.set_path is not None else kept
     state, problems = solara.use_memo(lambda: from_query(search), dependencies=[search])
+    latest = solara.use_ref(state)
+    latest.current = state
 
-    def set_state(new: PageState) -> None:
-        if new == state:
+    def set_state(change: Callable[[PageState], PageState]) -> None:
+        new = change(latest.current)
+        if new == latest.current:
             return
+        latest.current = new                      # a second change before the next drawing builds on this one
         if router.set_path is None:
             keep(to_query(new))
         else:
@@ -219,10 +231,11 @@ def Page():
         if view is not None and view.started:
             pending.set(PendingChange(new, what, view.snapshot.date))
         else:
-            set_state(state.with_choices(new))
+            set_state(lambda st: st.with_choices(new))
 
     def accept() -> None:
-        set_state(state.with_choices(pending.value.choices))
+        chosen = pending.value.choices
+        set_state(lambda st: st.with_choices(chosen))
         restarts.set(restarts.value + 1)
         pending.set(None)
 
@@ -254,7 +267,7 @@ def Page():
                 if problem:
                     Note(problem, "error")
                     solara.Button("Start again from the scenario's own choices", text=True,
-                                  on_click=lambda: set_state(state.with_choices(Choices.of(choices.scenario))))
+                                  on_click=lambda: set_state(lambda st: st.with_choices(Choices.of(choices.scenario))))
                     return
                 MainTabs(state, set_state, choices, cfg, runner, session, index, restarts, column)
             if phone:
@@ -265,7 +278,7 @@ def Page():
 def MainTabs(state: PageState, set_state, choices: Choices, cfg, runner, session: str, index, restarts,
              width: int):
     def pick(k: int) -> None:
-        set_state(dataclasses.replace(state, tab=TABS[k]))
+        set_state(lambda st: dataclasses.replace(st, tab=TABS[k]))
 
     with solara.lab.Tabs(value=TABS.index(state.tab), on_value=pick, grow=True):
         with solara.lab.Tab(TAB_TITLES["watch"], classes=["tab-watch"]):

@@ -27,7 +27,8 @@ from sim.runs.executors import Block, execute, split
 # the estimate the page would give before it has timed anything itself. It times a replicate as soon as it
 # starts (`calibrate`), and every batch it runs after that.
 SECONDS_PER_REPLICATE_YEAR = 0.085
-# Seconds a batch spends besides its replicates: starting the worker processes and filing the results.
+# Seconds a batch spends besides its replicates (starting the worker processes, loading the compiled model in
+# each, filing the results), until timed here: with a fast engine, most of a small batch's time.
 BATCH_OVERHEAD_S = 1.5
 # Seconds to compose one changed choice joined to its scenario's history (docs/explorer.md), until timed here.
 COMPOSE_S = 0.6
@@ -66,13 +67,12 @@ def duration_words(seconds: float) -> str:
 
 
 class RateMeter:
-    """Seconds of one core per replicate-year, as this process has measured them (thread-safe).
-
-    A batch takes BATCH_OVERHEAD_S plus its replicate-years at that rate, shared among the workers.
-    """
+    """What a batch costs here, as this process has measured it (thread-safe): a fixed `overhead_s`, plus
+    `rate` seconds of one core per replicate-year shared among the workers; and `compose_s` a config."""
 
     def __init__(self, initial: float = SECONDS_PER_REPLICATE_YEAR):
         self._rate, self._measured = initial, False
+        self.overhead_s = BATCH_OVERHEAD_S
         self.compose_s = COMPOSE_S
         self._lock = threading.Lock()
 
@@ -81,20 +81,26 @@ class RateMeter:
         return self._measured
 
     def record_replicate(self, replicate_years: float, elapsed_s: float) -> None:
-        """One replicate timed in this process, on one core."""
+        """One replicate timed on one core (the estimate counts as measured once a batch has been timed too)."""
         if replicate_years > 0 and elapsed_s > 0:
             with self._lock:
-                self._rate, self._measured = elapsed_s / replicate_years, True
+                self._rate = elapsed_s / replicate_years
 
     def record(self, replicate_years: float, elapsed_s: float, workers: int) -> None:
-        """A whole batch timed from start to end."""
-        if replicate_years > 0 and elapsed_s > BATCH_OVERHEAD_S:
-            with self._lock:
-                self._rate = (elapsed_s - BATCH_OVERHEAD_S) * max(workers, 1) / replicate_years
-                self._measured = True
+        """A whole batch timed from start to end: it corrects the part that made most of its time, the
+        replicates' rate or the fixed cost."""
+        if replicate_years <= 0 or elapsed_s <= 0:
+            return
+        with self._lock:
+            work = self._rate * replicate_years / max(workers, 1)
+            if work >= self.overhead_s:
+                self._rate = max(elapsed_s - self.overhead_s, 0.1 * work) * max(workers, 1) / replicate_years
+            else:
+                self.overhead_s = max(0.0, elapsed_s - work)
+            self._measured = True
 
     def estimate_s(self, replicate_years: float, workers: int) -> float:
-        return BATCH_OVERHEAD_S + self._rate * replicate_years / max(workers, 1)
+        return self.overhead_s + self._rate * replicate_years / max(workers, 1)
 
 
 RATE = RateMeter()
@@ -116,21 +122,24 @@ def time_in_a_worker(warm_up: RunConfig, timed: RunConfig) -> float:
         return pool.submit(time_replicate, warm_up, timed).result()
 
 
-def calibrate(cfg: RunConfig, compose: Callable[[], object] = lambda: None,
+def calibrate(cfg: RunConfig, workers: int, compose: Callable[[], int] = lambda: 0,
               clock: Callable[[], float] = time.perf_counter,
-              timer: Callable[[RunConfig, RunConfig], float] = time_in_a_worker) -> float:
-    """Time composing one changed choice (`compose`), then replicate 0 of `cfg` over its first
-    CALIBRATION_YEARS (`timer`: in a worker process); record both and return the seconds per
-    replicate-year."""
+              timer: Callable[[RunConfig, RunConfig], float] = time_in_a_worker) -> None:
+    """Time what a page's run costs on this computer, before the first: composing changed choices
+    (`compose` composes some and says how many), replicate 0 of `cfg` over its first CALIBRATION_YEARS
+    (`timer`: in a worker process), and a batch of two one-month replicates through the worker
+    processes, whose time is almost all the fixed cost of any batch (`run_ensembles` records it). The
+    batch runs twice: the first starts the process that forks the workers, once for the server's life."""
     began = clock()
-    compose()
-    RATE.compose_s = clock() - began
+    composed = compose()
+    RATE.compose_s = (clock() - began) / max(composed, 1)
     start = dt.date.fromisoformat(cfg.start)
     warm_up = replace(cfg, end=(start + dt.timedelta(days=30)).isoformat(), replicates=1)
     timed = replace(cfg, end=(start + dt.timedelta(days=round(CALIBRATION_YEARS * DAYS_PER_YEAR) - 1)).isoformat(),
                     replicates=1)
     RATE.record_replicate(replicate_years([timed]), timer(warm_up, timed))
-    return RATE.estimate_s(1.0, 1) - BATCH_OVERHEAD_S
+    for _ in range(2):
+        run_ensembles({"calibration": replace(warm_up, replicates=2)}, workers)
 
 
 def replicate_years(configs: list[RunConfig]) -> float:

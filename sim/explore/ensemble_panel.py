@@ -33,7 +33,7 @@ from sim.explore.widgets import (Chart, Disclosure, LabelledSelect, Note, Prose,
                                  use_refresh_while)
 
 WORKERS = max(1, int(os.environ.get("SIM_EXPLORE_WORKERS", min(2, os.cpu_count() or 1))))
-SetState = Callable[[PageState], None]
+SetState = Callable[[Callable[[PageState], PageState]], None]   # a change to the latest state
 
 
 @task
@@ -85,7 +85,7 @@ def RunStatus(s: shelf.Shelf, kind: str, state: PageState, set_state: SetState, 
     def take_out_running() -> None:
         if finished_here:
             watched_it_run.current = False
-            set_state(dataclasses.replace(state, running=""))
+            set_state(lambda st: dataclasses.replace(st, running=""))
 
     solara.use_effect(take_out_running, [finished_here])
     if job is None:
@@ -116,14 +116,14 @@ def EnsemblePanel(choices: Choices, cfg: RunConfig, session: str, state: PageSta
 
     def start() -> None:
         start_ensemble(session, choices, run_cfg, base_cfg, seconds)
-        set_state(dataclasses.replace(state, running="ensemble", show=None, window=""))
+        set_state(lambda st: dataclasses.replace(st, running="ensemble", show=None, window=""))
 
     Prose("## Run many possible histories (an ensemble)\nChance plays a part in every run, so one history "
           "proves little. An *ensemble* runs many replicates of your choices, and as many of the baseline with "
           "the same random numbers, and answers for 2027: your choices minus the baseline.")
     with solara.Div(classes=["control-row"]):
         LabelledSelect("Replicates", {n: str(n) for n in ENSEMBLE_REPLICATES}, state.replicates,
-                       lambda n: set_state(dataclasses.replace(state, replicates=n)), "pick-replicates")
+                       lambda n: set_state(lambda st: dataclasses.replace(st, replicates=n)), "pick-replicates")
         solara.Button("Run the ensemble", icon_name="mdi-chart-bell-curve", on_click=start, color="primary",
                       disabled=running, classes=["run-ensemble"])
     solara.Text(estimate_words(seconds, batch.RATE.measured), classes=["ensemble-estimate"])
@@ -156,7 +156,7 @@ def ResultView(entry: shelf.ShelfEntry, choices: Choices, cfg: RunConfig, state:
     if why is not None:
         Prose(why.linked(), css="result-reason")
     LabelledSelect("Read the result over", {k: period_words(*w) for k, w in windows.items()}, key,
-                   lambda k: set_state(dataclasses.replace(state, window=k)), "pick-window")
+                   lambda k: set_state(lambda st: dataclasses.replace(st, window=k)), "pick-window")
     Prose(comparison.describe(entry, window).split("\n\n", 1)[1], css="ensemble-words")
     note = baseline_note(s)
     if note:
@@ -227,13 +227,13 @@ def ShelfView(entries: tuple[shelf.ShelfEntry, ...], state: PageState, set_state
         with solara.Div(classes=["shelf-entry"]):
             Prose(entry_line(e))
             solara.Button(f"Show result {e.number}", text=True, classes=["show-result"],
-                          on_click=lambda n=e.number: set_state(dataclasses.replace(state, show=n)))
+                          on_click=lambda n=e.number: set_state(lambda st: dataclasses.replace(st, show=n)))
     if len(entries) >= 2:
         CompareTwo(entries, state, set_state, width)
 
     def clear() -> None:
         shelf.STORE.shelf(session).clear()
-        set_state(dataclasses.replace(state, show=None, compare=None))
+        set_state(lambda st: dataclasses.replace(st, show=None, compare=None))
 
     solara.Button("Clear the shelf", text=True, on_click=clear, classes=["clear-shelf"])
 
@@ -241,15 +241,16 @@ def ShelfView(entries: tuple[shelf.ShelfEntry, ...], state: PageState, set_state
 @solara.component
 def CompareTwo(entries: tuple[shelf.ShelfEntry, ...], state: PageState, set_state: SetState, width: int):
     by_number = {e.number: e for e in entries}
-    first, second = state.compare or (entries[-2].number, entries[-1].number)
+    default = (entries[-2].number, entries[-1].number)
+    first, second = state.compare or default
     a, b = by_number.get(first, entries[-2]), by_number.get(second, entries[-1])
     numbers = {e.number: f"{e.number}. {e.name}" for e in entries}
     Prose("#### Compare two results")
     with solara.Div(classes=["control-row", "compare-pickers"]):
         LabelledSelect("Result A", numbers, a.number,
-                       lambda n: set_state(dataclasses.replace(state, compare=(n, b.number))), "compare-a")
+                       lambda n: set_state(lambda st: dataclasses.replace(st, compare=(n, (st.compare or default)[1]))), "compare-a")
         LabelledSelect("Result B", numbers, b.number,
-                       lambda n: set_state(dataclasses.replace(state, compare=(a.number, n))), "compare-b")
+                       lambda n: set_state(lambda st: dataclasses.replace(st, compare=((st.compare or default)[0], n))), "compare-b")
     Prose(compare_words(a, b), css="compare-words")
     if a is not b:
         Chart(lambda w: svg_markup(compare_figure(a, b, w)), (a.number, b.number, id(a), id(b)), min(width, 760),

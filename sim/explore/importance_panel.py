@@ -50,7 +50,7 @@ def ImportancePanel(choices: Choices, session: str, state: PageState, set_state:
 
     def start() -> None:
         start_importance(session, choices, replicates, seconds if batch.RATE.measured else None)
-        set_state(dataclasses.replace(state, running="importance"))
+        set_state(lambda st: dataclasses.replace(st, running="importance"))
 
     Prose(f"## What matters most {period}?\nThe page takes your current choices (**{choices.name}**) and, for "
           "each determinant in turn, sets each of its other levels from the branch date while keeping everything "
@@ -58,7 +58,7 @@ def ImportancePanel(choices: Choices, session: str, state: PageState, set_state:
           f"differences in attacks a month {period} come from the determinant alone.")
     with solara.Div(classes=["control-row"]):
         LabelledSelect("Replicates per variant", {n: str(n) for n in IMPORTANCE_REPLICATES}, replicates,
-                       lambda n: set_state(dataclasses.replace(state, variant_replicates=n)),
+                       lambda n: set_state(lambda st: dataclasses.replace(st, variant_replicates=n)),
                        "pick-importance-replicates")
         solara.Button("Find what matters most", icon_name="mdi-podium", on_click=start, color="primary",
                       disabled=running, classes=["run-importance"])
