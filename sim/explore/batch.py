@@ -23,13 +23,13 @@ from sim.model import ReplicateOutcome
 from sim.runs.ensemble import run_replicate
 from sim.runs.executors import Block, execute, split
 
-# Seconds of one core per simulated replicate-year on a two-core laptop (`python benchmarks/bench_explorer.py`):
-# the estimate the page would give before it has timed anything itself. It times a replicate as soon as it
-# starts (`calibrate`), and every batch it runs after that.
-SECONDS_PER_REPLICATE_YEAR = 0.085
+# Seconds of one core per simulated replicate-year with the compiled engine, on the two-core machine the
+# project is developed on (`python benchmarks/bench_explorer.py`): where the page's timing starts from. The
+# page shows no estimate until it has timed a replicate and a batch itself (`calibrate`).
+SECONDS_PER_REPLICATE_YEAR = 0.002
 # Seconds a batch spends besides its replicates (starting the worker processes, loading the compiled model in
 # each, filing the results), until timed here: with a fast engine, most of a small batch's time.
-BATCH_OVERHEAD_S = 1.5
+BATCH_OVERHEAD_S = 2.5
 # Seconds to compose one changed choice joined to its scenario's history (docs/explorer.md), until timed here.
 COMPOSE_S = 0.6
 # Simulated years of the replicate timed at start-up (long enough that a clock tick does not matter).
