@@ -1,14 +1,16 @@
-"""Make the explorer's pictures in docs/: the page in typical states, photographed in headless Chromium.
+"""Make the explorer's pictures in docs/: the page in typical states, photographed in headless Chromium at a
+desktop's size (1280 x 800) and a phone's (390 x 844).
 
     python docs/explorer_screenshot.py [--folder docs]
 
 Writes, from one explorer started for the purpose:
-- explorer.png: a desktop (1440 pixels wide) with a full exit and a collapse in Syria chosen, 30 replicates
-  run beside the baseline, the result over time and the shelf;
+- explorer.png: a desktop with the US leaving completely (a complete exit, Kurdistan included), 30 replicates
+  run beside the baseline: the 2027 answer, the model's reason, the chart over time;
 - explorer_map.png: the same choices watched to two months after the branch date (the maps);
 - explorer_what_matters.png: "what matters most?" answered for the baseline's choices, 20 replicates per
   variant (it runs about twenty ensembles: minutes on a two-core laptop);
-- explorer_phone.png: the watched history on a phone (390 x 844).
+- explorer_phone.png: the page's first screen on a phone: the choices folded, the tools;
+- explorer_phone_answer.png: the 2027 answer for the complete exit on a phone, with its chart.
 """
 
 from __future__ import annotations
@@ -26,64 +28,69 @@ from sim.explore.headless import CHROMIUM_ARGS, find_chromium, running_explorer
 WAIT_MS = 1_800_000
 # Colours kept in the saved pictures: enough for the maps, small enough for the repository.
 COLOURS = 256
+DESKTOP, PHONE = (1280, 800), (390, 844)
 
 
 def choose(page, control: str, option: str) -> None:
-    page.locator(f".{control}").click()
-    page.locator(".menuable__content__active").get_by_role("option", name=option, exact=True).click()
+    page.locator(f".{control} select").select_option(label=option)
 
 
-def open_page(browser, url: str, width: int, height: int):
-    page = browser.new_page(viewport={"width": width, "height": height})
+def open_page(browser, url: str, size: tuple[int, int], query: str = ""):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.set_default_timeout(WAIT_MS)
-    page.goto(url)
-    page.locator(".replicate-date").wait_for()
+    page.goto(url + query)
+    page.locator(".replicate-date, .run-ensemble, .run-importance").first.wait_for()
     return page
 
 
-def full_exit_with_collapse(page) -> None:
-    choose(page, "pick-scenario", "full exit")
-    page.get_by_text("A complete exit from the branch date").first.wait_for()
-    choose(page, "determinant-syria", "collapse: prisons and camps break open")
-    page.get_by_text("Changed from the scenario").wait_for()
+def from_element(page, css: str, height: int) -> bytes:
+    """The page from the top of the element `css` down `height` pixels, the page's whole width."""
+    top = page.locator(css).first.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+    width = page.viewport_size["width"]
+    return page.screenshot(full_page=True, clip={"x": 0, "y": max(0, top - 8), "width": width, "height": height})
+
+
+def run_ensemble(page) -> None:
+    page.locator(".ensemble-estimate", has_text="timed on this computer").wait_for()
+    page.get_by_role("button", name="Run the ensemble").click()
+    page.locator(".result-headline").wait_for()
+    page.locator(".ensemble-chart svg").wait_for()
+    page.mouse.move(0, 0)
 
 
 def desktop_pictures(browser, url: str) -> dict[str, bytes]:
-    page = open_page(browser, url, 1440, 1500)
-    full_exit_with_collapse(page)
-    page.get_by_role("tab", name="Many histories").click()
-    choose(page, "pick-replicates", "30")
-    page.get_by_role("button", name="Run the ensemble").click()
-    page.locator(".ensemble-chart").wait_for()
-    page.get_by_role("button", name="Run the ensemble").click(trial=True)   # waits until the run has ended
-    page.mouse.move(0, 0)
-    shots = {"explorer.png": page.screenshot()}
+    page = open_page(browser, url, DESKTOP, "?drawdown=complete_exit&tab=ensemble&replicates=30")
+    run_ensemble(page)
+    shots = {"explorer.png": from_element(page, ".result-title", 1100)}
     page.get_by_role("tab", name="Watch one history").click()
     page.get_by_role("button", name="Jump to 1 August 2026").click()
     page.locator(".replicate-date", has_text="1 August 2026").wait_for()
-    page.get_by_role("button", name="Step (a month)").click()
-    page.locator(".replicate-date", has_text="31 August 2026").wait_for()
-    page.get_by_role("button", name="Step (a month)").click()
-    page.locator(".replicate-date", has_text="30 September 2026").wait_for()
-    shots["explorer_map.png"] = page.locator(".map-row").screenshot()
+    for day in ("31 August 2026", "30 September 2026"):
+        page.get_by_role("button", name="Step (a month)").click()
+        page.locator(".replicate-date", has_text=day).wait_for()
+    page.wait_for_timeout(1500)
+    shots["explorer_map.png"] = page.locator(".map-column").screenshot()
     page.close()
-    page = open_page(browser, url, 1440, 2400)
-    page.get_by_role("tab", name="What matters most?").click()
+    page = open_page(browser, url, DESKTOP, "?tab=importance")
+    page.locator(".importance-estimate", has_text="timed on this computer").wait_for()
     page.get_by_role("button", name="Find what matters most").click()
-    page.locator(".importance-chart").wait_for()
-    page.get_by_role("button", name="Find what matters most").click(trial=True)
+    page.locator(".importance-chart svg").wait_for()
     shots["explorer_what_matters.png"] = page.locator(".explorer-main").screenshot()
     page.close()
     return shots
 
 
-def phone_picture(browser, url: str) -> bytes:
-    page = open_page(browser, url, 390, 844)
-    page.get_by_role("button", name="Jump to 1 August 2026").click()
-    page.locator(".replicate-date", has_text="1 August 2026").wait_for()
-    page.get_by_role("tab", name="Watch one history").scroll_into_view_if_needed()
-    page.locator(".replicate-map").scroll_into_view_if_needed()
-    return page.screenshot()
+def phone_pictures(browser, url: str) -> dict[str, bytes]:
+    page = open_page(browser, url, PHONE, "?drawdown=complete_exit")
+    page.locator(".phone-choices").wait_for()
+    page.wait_for_timeout(3000)            # the maps and chart drawn again for the phone's width
+    shots = {"explorer_phone.png": page.screenshot()}
+    page.get_by_role("tab", name="Many histories").click()
+    choose(page, "pick-replicates", "30")
+    run_ensemble(page)
+    shots["explorer_phone_answer.png"] = from_element(page, ".result-title", PHONE[1])
+    page.close()
+    return shots
 
 
 def shrink(png: bytes, width: int) -> bytes:
@@ -106,12 +113,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir, running_explorer(Path(workdir)) as url, \
             sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        shots = desktop_pictures(browser, url)
-        shots["explorer_phone.png"] = phone_picture(browser, url)
+        shots = {**desktop_pictures(browser, url), **phone_pictures(browser, url)}
         browser.close()
     for name, png in shots.items():
         path = Path(ns.folder) / name
-        path.write_bytes(shrink(png, 390 if name == "explorer_phone.png" else ns.width))
+        path.write_bytes(shrink(png, PHONE[0] if "phone" in name else ns.width))
         print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
 
 

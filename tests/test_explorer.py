@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 from scipy import stats
 
 from sim.analysis.compare import paired_difference
@@ -19,12 +21,15 @@ from sim.config.errors import ConfigError
 from sim.config.load import DETERMINANTS, compose_run_config, list_levels
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import batch, comparison, contrast, importance, map_view, shelf
+from sim.explore import (address, batch, comparison, contrast, drawing, importance, limits, map_view, pictures,
+                         reasons, shelf, watch_panel)
+from sim.explore.jobs import Jobs
 from sim.explore.choices import (Choices, baseline_for, compose_choices, horizon_ends, same_experiment,
                                  scenario_levels)
 from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import LEVEL_LABELS, choices_name, period_words, spell_out
 from sim.explore.narrate import day_events, map_name, place
+from sim.explore.map_labels import segment_meets_box, segments_cross
 from sim.explore.replicate import RECENT_DAYS, WatchedReplicate
 from sim.explore.serve import choose_port, free_port
 from sim.model import network
@@ -34,6 +39,7 @@ from sim.runs.ensemble import run_ensemble, run_replicate
 from sim.runs.reproduce import reproduce
 from tests.conftest import model_for, scenario
 
+ROOT = Path(__file__).resolve().parents[1]
 SHORT = ("end=2022-04-30",)
 EARLY_BRANCH = ("branch_date=2022-03-01", "end=2022-05-31")
 
@@ -238,8 +244,9 @@ def test_the_maps_name_every_area_as_the_events_do_and_draw_rivers_cities_and_re
     geo = load_geography()
     view = WatchedReplicate(scenario("baseline", "end=2022-03-31"), 0).advance(60)
     assert len(view.recent_attacks) > 0
-    whole = map_view.whole_map(view.snapshot, view.recent_attacks, geo)
-    hills = map_view.hills_map(view.snapshot, view.recent_attacks, geo)
+    width = watch_panel.MAP_WIDTH_PX             # as a desktop shows them; a phone zooms in to see every name
+    whole = map_view.whole_map(view.snapshot, view.recent_attacks, geo, "baseline", width)
+    hills = map_view.hills_map(view.snapshot, view.recent_attacks, geo, width)
     labels = set(_figure_texts(whole)) | set(_figure_texts(hills))
     assert {map_name(geo, k) for k in range(geo.n_areas)} <= labels
     assert {"Tigris", "Euphrates"} <= labels and "Baghdad" in labels
@@ -248,17 +255,51 @@ def test_the_maps_name_every_area_as_the_events_do_and_draw_rivers_cities_and_re
     river_lines = [c for c in ax.collections if c.get_linewidth()[0] == 1.6]
     assert len(river_lines) == len(map_view.places().rivers)
     stars = [c for c in ax.collections if len(c.get_offsets()) == len(view.recent_attacks) and
-             c.get_paths() and c.get_sizes().size and c.get_sizes()[0] == map_view.ATTACK_PT2]
+             c.get_paths() and c.get_sizes().size and c.get_sizes()[0] == pytest.approx(
+                 map_view.ATTACK_PT2 * width / map_view.REFERENCE_WIDTH_PX)]
     assert stars, "recent attacks are marked"
 
 
-def test_map_text_is_readable_where_the_page_shows_it():
-    """The page shows the maps at most at their own width; every text then measures at least 10 pixels."""
+@pytest.mark.parametrize("width", [370, 720])
+def test_map_text_is_readable_where_the_page_shows_it(width):
+    """The page shows a map at the width it was drawn for (a phone's column, a desktop's); every text on it,
+    the base map's small print included, then measures at least 12 pixels."""
     geo = load_geography()
     view = WatchedReplicate(scenario("baseline", "end=2022-01-31"), 0).view()
-    fig = map_view.whole_map(view.snapshot, view.recent_attacks, geo)
-    sizes = [t.get_fontsize() * fig.dpi / 72 for ax in fig.axes for t in ax.texts]
-    assert min(sizes) >= 10, f"smallest text {min(sizes):.1f} px"
+    for fig in (map_view.whole_map(view.snapshot, view.recent_attacks, geo, "baseline", width),
+                map_view.hills_map(view.snapshot, view.recent_attacks, geo, width)):
+        assert fig.get_size_inches()[0] * fig.dpi == pytest.approx(width)
+        sizes = [t.get_fontsize() * fig.dpi / 72 for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+        assert min(sizes) >= 12, f"smallest text {min(sizes):.1f} px"
+
+
+@pytest.mark.parametrize("width", [370, 720])
+def test_map_labels_sit_at_their_places_or_on_short_leaders_that_cross_nothing(width):
+    """Each label touches its marker (within 4 px of its edge), or sits at the end of a leader line of at most
+    60 km on the ground that crosses no other leader and no other label; region names sit on their region."""
+    geo = load_geography()
+    view = WatchedReplicate(scenario("full_exit", "syria=collapse"), 0).advance(1734)        # 30 September 2026
+    fig = map_view.whole_map(view.snapshot, view.recent_attacks, geo, "full exit", width)
+    placed, ax = fig.placed_labels, fig.axes[0]
+    km = abs(np.diff(ax.get_ylim())[0]) * 111.32 / ax.get_window_extent(fig.canvas.get_renderer()).height
+    assert len(placed) > 10
+    for p in placed:
+        if p.centred:
+            assert p.gap_px <= 30, f"{p.text}: {p.gap_px * km:.0f} km from its region's point"
+        elif not p.leader:
+            assert p.gap_px <= p.clearance_px + 4, f"{p.text}: {p.gap_px * km:.0f} km off without a leader"
+        else:
+            assert p.gap_px * km <= 60, f"{p.text}: a leader of {p.gap_px * km:.0f} km"
+            for other in placed:
+                if other is not p:
+                    assert not segment_meets_box(p.point, p.centre, other.box), \
+                        f"{p.text}'s leader crosses {other.text}"
+                    assert not (other.leader and segments_cross(p.point, p.centre, other.point, other.centre)), \
+                        f"{p.text}'s leader crosses {other.text}'s"
+    names = {p.text for p in placed}
+    assert "Baghdad" in names
+    if width >= 720:     # the desktop's map names the governorates where the areas lie
+        assert {"Anbar", "Nineveh", "Salah al-Din"} <= names
 
 
 def test_the_rivers_run_through_the_cities_on_their_banks():
@@ -298,10 +339,40 @@ def test_progress_and_estimates_in_words():
     assert progress.remaining_s == 30.0 and progress.words() == "5 of 20 replicates done in 10 s; about 30 s left"
     assert batch.Progress(0, 20, 1.0).remaining_s is None
     meter = batch.RateMeter(initial=1.0)
-    assert meter.estimate_s(10, 2) == 5.0 and not meter.measured
-    meter.record(replicate_years=100, elapsed_s=10, workers=2)        # 0.2 s of one core per replicate-year
-    assert meter.estimate_s(50, 2) == pytest.approx(5.0) and meter.measured
+    overhead = batch.BATCH_OVERHEAD_S
+    assert meter.estimate_s(10, 2) == overhead + 5.0 and not meter.measured
+    meter.record(replicate_years=100, elapsed_s=10 + overhead, workers=2)   # 0.2 s of one core per replicate-year
+    assert meter.estimate_s(50, 2) == pytest.approx(overhead + 5.0) and meter.measured
+    meter.record_replicate(replicate_years=2, elapsed_s=0.3)                 # one replicate timed on one core
+    assert meter.estimate_s(40, 2) == pytest.approx(overhead + 3.0)
+    fresh = batch.RateMeter()
+    fresh.record_replicate(replicate_years=2, elapsed_s=0.3)
+    assert not fresh.measured                                                # until a batch is timed too
+    meter.record(replicate_years=4, elapsed_s=4.3, workers=2)                # mostly fixed cost: it is corrected
+    assert meter.overhead_s == pytest.approx(4.0) and meter.estimate_s(40, 2) == pytest.approx(7.0)
     assert batch.duration_words(150) == "2 minutes" and batch.duration_words(0.2) == "1 s"
+
+
+def test_the_first_estimate_comes_from_a_replicate_and_a_batch_timed_on_this_computer(monkeypatch):
+    monkeypatch.setattr(batch, "RATE", batch.RateMeter())
+    ticks = iter([0.0, 1.5])                           # composing three configs takes 1.5 s
+    timed = []
+
+    def timer(warm_up, cfg):                           # the timed replicate takes 3 s
+        timed.append((warm_up.end, cfg.end))
+        return 3.0
+
+    cfg = scenario("baseline", "end=2022-12-31")
+    batch.calibrate(cfg, 2, compose=lambda: 3, clock=lambda: next(ticks), timer=timer)
+    years = (round(batch.CALIBRATION_YEARS * batch.DAYS_PER_YEAR)) / batch.DAYS_PER_YEAR
+    assert timed == [("2022-01-31", "2023-12-31")]     # a month to warm up, then two years
+    assert batch.RATE.measured and batch.RATE.compose_s == 0.5
+    # The tiny batch (two one-month replicates through the workers) gave the fixed cost: at the timed rate its
+    # replicates take a few seconds' fraction, the rest is starting and loading the workers.
+    rate = 3.0 / years
+    assert batch.RATE.overhead_s > 0
+    assert batch.estimate_s({"a": dataclasses.replace(cfg, replicates=4)}, 2) == pytest.approx(
+        batch.RATE.overhead_s + 4 * (365 / batch.DAYS_PER_YEAR) * rate / 2)
 
 
 def _entry(attacks, seed=1, name="x", months=("2027-01", "2027-02"), reference=2.0, **kw) -> shelf.ShelfEntry:
@@ -337,10 +408,65 @@ def test_contrasts_read_as_words():
     assert c.clear and "not down to chance" in contrast.certainty_words(c)
     tiny = contrast.Contrast(-0.01, -0.5, 0.4, 2.0, 1.99, True, 20)
     assert contrast.amount_words(tiny).startswith("about the same") and not tiny.clear
-    # 90% ranges 0.5-9.5 and 5.5-14.5: they share 4 of the narrower range's 9.
-    share = contrast.overlap_share(np.linspace(0, 10, 101), np.linspace(5, 15, 101))
-    assert share == pytest.approx(4 / 9) and contrast.overlap_words(share) == "the ranges overlap a little"
-    assert contrast.overlap_share(np.zeros(5), np.full(5, 3.0)) == 0.0
+
+
+def _records(months=2, replicates=3, **values) -> dict[str, np.ndarray]:
+    """Monthly records held constant over replicates and months, at the values given (defaults otherwise)."""
+    base = {"iraq_effort_share": 0.7, "crossed_into_iraq": 2.0, "left_iraq": 0.0, "removed_iraq": 3.0,
+            "fighters_iraq": 300.0, "active_cells": 16.0, "leaders_alive": 8.0}
+    return {name: np.full((replicates, months), float(values.get(name, v))) for name, v in base.items()}
+
+
+def test_the_reason_is_the_mechanism_that_moved_with_the_difference_and_what_pulled_against_it():
+    # A Syrian collapse as the model declares it (docs/model.md 4.11): effort drawn into Syria, more crossings.
+    collapse = _records(iraq_effort_share=0.5, crossed_into_iraq=4.0)
+    why = reasons.reason(_records(), collapse, [0, 1], attack_difference=-0.8)
+    assert why.cause.mechanism.key == "effort" and why.against.mechanism.key == "crossings"
+    assert why.sentence() == (
+        "Why, in the model: IS turned its effort towards Syria (50% of it went to Iraq instead of 70%), which in the "
+        "model means smaller stipends for its cells in Iraq and more of them leaving for Syria, even though more "
+        "fighters came across from Syria (4.0 a month, net, instead of 2.0).")
+    # Had attacks risen instead, the crossings moved with them and the effort pulled against.
+    assert reasons.reason(_records(), collapse, [0, 1], attack_difference=0.8).cause.mechanism.key == "crossings"
+    # Removals per fighter, not in total: twice the fighters and twice the removals is the same pressure.
+    same_pressure = reasons.reason(_records(), _records(removed_iraq=6.0, fighters_iraq=600.0), [0, 1], 0.5)
+    assert same_pressure.cause.mechanism.key == "fighters" and same_pressure.against is None
+    pressure = reasons.reason(_records(), _records(removed_iraq=4.5), [0, 1], -0.5)
+    assert pressure.cause.mechanism.key == "pressure" and "1.5 in every 100 a month instead of 1.0" in \
+        pressure.sentence()
+    assert reasons.reason(_records(), _records(iraq_effort_share=0.69), [0, 1], -0.5) is None   # under 5%: no move
+    assert reasons.reason(_records(), {}, [0, 1], -0.5) is None                                 # no records kept
+
+
+def test_every_reason_points_to_a_section_of_the_models_description():
+    headings = [line.lstrip("#").strip() for line in (ROOT / "docs/model.md").read_text().splitlines()
+                if line.startswith("###")]
+    assert {m.section for m in reasons.MECHANISMS} <= set(headings)
+    assert reasons.anchor("4.11 The Syrian arena, both ways") == "411-the-syrian-arena-both-ways"
+    assert reasons.anchor('4.5 Dormant and active: "strategic silence"') == "45-dormant-and-active-strategic-silence"
+
+
+def test_the_answer_for_2027_comes_first_with_its_interval_and_the_runs_counted():
+    base = _entry([[2, 2], [2, 2], [3, 3], [1, 1], [2, 2]], name="baseline")
+    worse = _entry([[3, 3], [3, 3], [4, 4], [2, 2], [2, 2]], name="full exit", baseline=base)     # +1 four times, 0
+    c = contrast.paired(base.months, base.attacks, worse.months, worse.attacks, *COMPARISON_WINDOW)
+    words = comparison.headline(worse)
+    assert words.startswith(f"**In 2027, your choices minus the baseline: +0.8 attacks a month on average (95% "
+                            f"interval {contrast.signed(c.low)} to {contrast.signed(c.high)}).**")
+    assert c.clear and "Your choices make 2027 worse than the baseline: more attacks in 4 of 5 runs, fewer in 0, " \
+        "the same in 1." in words
+    unclear = _entry([[3, 3], [1, 1], [4, 4], [1, 1], [2, 2]], name="x", baseline=base)           # +1, -1, +1, 0, 0
+    assert "The model cannot tell your choices from the baseline in 2027: more attacks in 2 of 5 runs, fewer in 1" \
+        in comparison.headline(unclear)
+    assert "is the baseline itself" in comparison.headline(base)
+
+
+def test_a_result_reads_over_each_forecast_year_and_over_everything_after_the_branch():
+    entry = dataclasses.replace(_entry([[1, 2, 3, 4]], months=("2026-08", "2026-09", "2027-01", "2028-01")),
+                                departs="2026-08-01")
+    assert comparison.reading_windows(entry) == {"2027": COMPARISON_WINDOW, "2028": ("2028-01-01", "2028-12-31"),
+                                                 "all": ("2026-08-01", "2028-12-31")}
+    np.testing.assert_allclose(entry.rates(*comparison.reading_windows(entry)["all"]), [2.5])
 
 
 def test_the_shelf_numbers_keeps_and_forgets_entries():
@@ -356,6 +482,89 @@ def test_the_shelf_numbers_keeps_and_forgets_entries():
     assert store.shelf("one") is not first            # the least recently used session was dropped
 
 
+# ----- the page's address, its runs in the background, its charts ---------------------------
+def test_the_address_holds_the_choices_tab_and_selection_and_round_trips():
+    state = address.PageState("full_exit", (("syria", "collapse"),), end="2027-12-31", seed=7, tab="ensemble",
+                              replicates=10, show=2, compare=(1, 2), window="all")
+    query = address.to_query(state)
+    assert query == ("scenario=full_exit&syria=collapse&end=2027-12-31&seed=7&tab=ensemble&replicates=10&show=2&"
+                     "window=all&compare=1%2C2")
+    assert address.from_query(query) == (state, [])
+    assert address.to_query(address.PageState()) == "" and address.from_query("") == (address.PageState(), [])
+    assert state.choices == Choices.of("full_exit", "2027-12-31", 7).with_level("syria", "collapse")
+    # A level equal to the scenario's own is no change, and is not written.
+    assert address.from_query("scenario=full_exit&drawdown=complete_exit")[0].levels == ()
+
+
+def test_an_address_the_page_cannot_use_is_explained_not_obeyed():
+    state, problems = address.from_query("scenario=nowhere&syria=bad&seed=-5&tab=x&replicates=7&zoom=2")
+    assert state == address.PageState()
+    assert len(problems) == 6
+    assert problems[0].startswith("The address names the scenario 'nowhere', which does not exist") and \
+        "baseline" in problems[0]
+    assert any("seed to '-5'" in p and "a whole number from 0 to" in p for p in problems)
+    assert any("'zoom', which the page does not use" in p for p in problems)
+
+
+def test_a_run_in_the_background_reports_progress_keeps_its_result_and_says_why_it_failed():
+    import threading
+
+    jobs = Jobs()
+    release = threading.Event()
+
+    def work(progress):
+        progress(batch.Progress(1, 2, 0.5))
+        release.wait(10)
+        return 42
+
+    filed = []
+    job = jobs.start("browser 1", "ensemble", "baseline", 3.0, work, filed.append)
+    assert jobs.start("browser 1", "ensemble", "other", 1.0, work) is job   # one of a kind at a time
+    assert job.running and jobs.get("ensemble") is job
+    release.set()
+    for _ in range(200):
+        if not job.running:
+            break
+        threading.Event().wait(0.05)
+    assert job.result == 42 and filed == [42] and job.progress.done == 1 and job.error is None
+    assert job.took_words().startswith("took ") and "(estimated 3 s)" in job.took_words()
+    failed = jobs.start("browser 1", "importance", "x", None, lambda progress: 1 / 0)
+    for _ in range(200):
+        if not failed.running:
+            break
+        threading.Event().wait(0.05)
+    assert failed.error == "ZeroDivisionError: division by zero" and failed.result is None
+    go = threading.Event()
+    left = jobs.start("browser 2", "ensemble", "y", None,
+                      lambda progress: (go.wait(10), progress(batch.Progress(1, 2, 0.1))))
+    left.seen -= limits.DISCONNECTED_GRACE_S + 1                             # no page has looked at it since
+    go.set()
+    for _ in range(200):
+        if not left.running:
+            break
+        threading.Event().wait(0.05)
+    assert left.error.startswith("it was stopped because no page of this browser was open")
+
+
+@pytest.mark.parametrize("width", [370, 760])
+def test_charts_are_drawn_for_the_width_they_are_shown_at_with_text_of_12_px_at_least(width):
+    """The SVG's text keeps the size it was drawn with: font size in SVG units times the units' scale when
+    the chart is shown `width` pixels wide (as the page shows it)."""
+    import re
+
+    base = _entry(np.arange(40, dtype=float).reshape(4, 10) % 7, name="baseline",
+                  months=tuple(f"{y}-{m:02d}" for y, m in [(2026, 3 + k) for k in range(10)]))
+    entry = _entry(np.arange(40, dtype=float).reshape(4, 10) % 5, name="full exit + Syria: collapse",
+                   months=base.months, baseline=base)
+    for fig in (drawing.over_time_figure(entry, width), drawing.compare_figure(base, entry, width)):
+        svg = pictures.svg_markup(fig)
+        view_width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        scale = width / view_width
+        sizes = [float(px) * scale for px in re.findall(r"font-size: ([\d.]+)px", svg)]
+        assert sizes and min(sizes) >= 12, f"smallest chart text {min(sizes):.1f} px"
+        assert 'width="100%"' in svg and svg.count('id="c') == svg.count(' id="')      # ids of its own
+
+
 # ----- the ensemble against the baseline, saved and reproduced ------------------------------
 @pytest.mark.slow
 def test_comparison_is_shelved_described_and_saved_as_reproducible_runs(tmp_path):
@@ -365,11 +574,13 @@ def test_comparison_is_shelved_described_and_saved_as_reproducible_runs(tmp_path
     entry = comparison.shelve(result, "regional escalation", {}, 2.0)
     assert entry.departs == "2022-03-01" and entry.baseline is not None and entry.run is result
     words = comparison.describe(entry)
-    c = contrast.paired(entry.baseline.months, entry.baseline.attacks, entry.months, entry.attacks,
-                        "2022-03-01", "2022-06-30")
-    verdict = contrast.amount_words(c, "the baseline")
-    assert f"From 1 March 2022, when your choices take effect, to 30 June 2022: **{verdict}" in words
+    c = contrast.paired(entry.baseline.months, entry.baseline.attacks, entry.months, entry.attacks, *entry.window)
+    assert entry.window == ("2022-01-01", "2022-06-30")
+    interval = f"(95% interval {contrast.signed(c.low)} to {contrast.signed(c.high)})"
+    assert (f"**From 1 January 2022 to 30 June 2022, your choices minus the baseline: {contrast.signed(c.difference)} "
+            f"attacks a month on average {interval}.**") in words
     assert f"a median of **{entry.median:.1f} attacks a month**" in words and "*Baseline:*" in words
+    assert set(comparison.reading_windows(entry)) == {"window", "all"}
     paths = comparison.save(result, root=tmp_path, now=dt.datetime(2026, 1, 2, 3, 4, 5))
     assert paths == [tmp_path / "regional_escalation/2026-01-02_03-04-05", tmp_path / "baseline/2026-01-02_03-04-05"]
     check = reproduce(paths[0], progress=False)
@@ -461,7 +672,9 @@ def page():
 
     from sim.explore import app
 
-    box, rc = solara.render(app.Page(), handle_error=False)
+    # The page keeps its state in its address: it is rendered inside a router, as the server does.
+    box, rc = solara.render(solara.RoutingProvider(children=[app.Page()], routes=app.routes, pathname="/"),
+                            handle_error=False)
     yield rc
     rc.close()
 
@@ -487,21 +700,26 @@ def _wait_for(rc, text: str, seconds: float = 120) -> None:
     assert text in _texts(rc)
 
 
+def _select(rc, label: str):
+    """The page's drop-down list with this label."""
+    return next(w for w in rc.find(label=label).widgets if hasattr(w, "items"))
+
+
 def test_a_change_that_would_restart_the_watched_history_asks_first(page):
     import ipyvuetify as v
 
     assert "Start: 1 January 2022" in _texts(page)
     _button(page, "Step (a month)").click()
     assert "day 30 of" in _texts(page)
-    syria = page.find(v.Select, class_="determinant-syria").widget
-    syria.v_model = "collapse"
+    syria = "The Syrian side of the border"
+    _select(page, syria).value = "collapse"
     assert page.find(v.Dialog).widgets           # the question, not yet the change
     assert "day 30 of" in _texts(page)
     _button(page, "Keep watching").click()
     assert not page.find(v.Dialog).widgets
     assert "day 30 of" in _texts(page)
-    assert page.find(v.Select, class_="determinant-syria").widget.v_model == "as_observed"
-    page.find(v.Select, class_="determinant-syria").widget.v_model = "collapse"
+    assert _select(page, syria).value == "as_observed"
+    _select(page, syria).value = "collapse"
     _button(page, "Change it and start again").click()
     assert "Start: 1 January 2022" in _texts(page) and "baseline + Syria: collapse" in _texts(page)
 

@@ -159,6 +159,12 @@ def compose_choices(items: Sequence[tuple[str, Sequence[str]]]) -> list[RunConfi
         return [_COMPOSED[k] for k in keys]
 
 
+def uncomposed(items: Sequence[tuple[str, Sequence[str]]]) -> int:
+    """How many of the (scenario, overrides) pairs `compose_choices` has not composed yet."""
+    with _HYDRA:
+        return sum(1 for name, overrides in items if (name, tuple(overrides)) not in _COMPOSED)
+
+
 def _joinable(overrides: tuple[str, ...], history: RunConfig) -> bool:
     """True when the overrides leave the observed history as the scenario's full composition has it."""
     for override in overrides:

@@ -94,19 +94,3 @@ def certainty_words(contrast: Contrast) -> str:
     if contrast.clear:
         return "the interval leaves out zero, so the difference is not down to chance"
     return "the interval includes zero, so the model cannot tell the two apart with these replicates"
-
-
-def overlap_share(rates_a: np.ndarray, rates_b: np.ndarray) -> float:
-    """How much the two 90% ranges overlap, as a share of the narrower one (0: apart, 1: one inside the other)."""
-    (a5, a95), (b5, b95) = (np.quantile(np.asarray(r, dtype=float), [0.05, 0.95]) for r in (rates_a, rates_b))
-    narrower = min(a95 - a5, b95 - b5)
-    common = min(a95, b95) - max(a5, b5)
-    if common < 0:
-        return 0.0
-    return 1.0 if narrower <= 0 else float(min(1.0, common / narrower))
-
-
-def overlap_words(share: float) -> str:
-    if share == 0:
-        return "the ranges do not overlap"
-    return "the ranges overlap a lot" if share > 0.5 else "the ranges overlap a little"

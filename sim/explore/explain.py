@@ -180,9 +180,12 @@ GLOSSARY: dict[str, str] = {
 
 # How a run's parameters were set (RunConfig.parameters), in words.
 PARAMETER_WORDS: dict[str, str] = {
-    "point": "parameters at their stated point estimates",
-    "posterior": "parameters drawn for each replicate from the calibrated posterior",
+    "point": "every estimated number at its single most likely value",
+    "posterior": "the estimated numbers drawn for each run from the ranges the fit to 2022–2025 found likely",
 }
+
+# The level results are set against, in words (the attacks IS claimed, not an all-time high).
+REFERENCE_WORDS = "In 2024 IS claimed {rate:.1f} attacks a month in Iraq (January–August)"
 
 # A short noun for each determinant, used where a result names its choices.
 GROUP_NOUNS: dict[str, str] = {

@@ -106,9 +106,8 @@ def running_explorer(workdir: Path, workers: int = 2, env: dict[str, str] | None
     url = f"http://{DEFAULT_HOST}:{port}/"
     log = workdir / "explorer-server.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "sim", "explore", "--port", str(port),
-                                    "--workers", str(workers)], cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **(env or {})})
+        process = subprocess.Popen([sys.executable, "-m", "sim", "explore", f"port={port}", f"workers={workers}"],
+                                   cwd=workdir, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     try:
         _wait_until_served(url, process, log)
         yield url

@@ -24,8 +24,8 @@ from sim.config.load import DETERMINANTS, list_levels
 from sim.config.paths import with_params
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import batch, contrast
-from sim.explore.choices import Choices, compose_choices
+from sim.explore import batch, contrast, reasons
+from sim.explore.choices import Choices, compose_choices, uncomposed
 from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import level_label, period_words
 from sim.explore.shelf import OWN_CHANGES, entry_of
@@ -42,6 +42,7 @@ class Effect:
     is_current: bool               # the level the current choices have
     same_course: bool              # sets every parameter on every date as the current choices do
     contrast: contrast.Contrast | None
+    reason: reasons.Reason | None = None     # the mechanism that moved with the difference
 
     @property
     def difference(self) -> float:
@@ -138,28 +139,41 @@ def run_importance(choices: Choices, replicates: int, workers: int, reference_ra
     current = entries[(CURRENT, CURRENT)]
     chosen = dict(choices.levels)
     effects = []
+    months = current.month_indices(*current.window)
     for group, level in options():
         key = (group, level)
         run = entries.get(key)
         measured = None if run is None else contrast.paired(current.months, current.attacks, run.months,
                                                              run.attacks, *current.window)
-        effects.append(Effect(group, level, chosen[group] == level, key in idle, measured))
+        why = None if measured is None else reasons.reason(current.records, run.records, months, measured.difference)
+        effects.append(Effect(group, level, chosen[group] == level, key in idle, measured, why))
     cfg = to_run[(CURRENT, CURRENT)]
     return Importance(choices.name, choices, current.window, replicates, cfg.seed, cfg.end,
                       current.window_rates, tuple(effects))
 
 
 def estimate_s(choices: Choices, replicates: int, workers: int) -> float:
-    """At most how long `run_importance` should take here (levels that change nothing are not run, but
-    finding them means composing every config, too slow for an estimate)."""
-    cfg = choices.config(end=horizon_end(choices), replicates=replicates)
-    variants = 1 + sum(1 for group, level in options() if dict(choices.levels)[group] != level)
-    return batch.RATE.estimate_s(variants * batch.replicate_years([cfg]), workers)
+    """At most how long `run_importance` should take here: composing every variant, then running them
+    (levels that change nothing are not run, but finding them means composing every config, too slow
+    for an estimate)."""
+    end = horizon_end(choices)
+    cfg = choices.config(end=end, replicates=replicates)
+    others = [choices.with_level(g, lv) for g, lv in options() if dict(choices.levels)[g] != lv]
+    variants = 1 + len(others)
+    composing = batch.RATE.compose_s * uncomposed([(v.scenario, v.overrides(end, replicates)) for v in others])
+    return composing + batch.RATE.estimate_s(variants * batch.replicate_years([cfg]), workers)
 
 
 def _effect_words(e: Effect, than: str = "") -> str:
     level = level_label(e.group, e.level)
     return f"set to *{level}*, {contrast.amount_words(e.contrast, than)}"
+
+
+def _why(e: Effect) -> str:
+    """The effect's reason as a sentence, and where the model's description explains it."""
+    if e.reason is None:
+        return ""
+    return f" {e.reason.linked()}"
 
 
 def describe(result: Importance) -> str:
@@ -168,18 +182,19 @@ def describe(result: Importance) -> str:
     ranking = [e for e in result.ranking() if e.contrast is not None]
     median = float(np.median(result.current_rates))
     head = (f"With your choices (**{result.name}**) the model gives a median of {median:.1f} attacks a month "
-            f"{period}.")
+            f"{period} over {result.replicates} runs (seed {result.seed}).")
     if not ranking:
         return head + " No other level changes anything here."
     top = ranking[0]
     relative = top.contrast.relative
     share = f", {abs(relative):.0%} {'more' if relative > 0 else 'fewer'} than now" if relative is not None else ""
     lines = [head, f"**{DETERMINANT_TEXT[top.group].title} matters most {period}**: "
-                   f"{_effect_words(top, 'with your choices')}{share}; {contrast.certainty_words(top.contrast)}."]
+                   f"{_effect_words(top, 'with your choices')}{share}; {contrast.certainty_words(top.contrast)}."
+                   f"{_why(top)}"]
     if len(ranking) > 1 and _overlap(top, ranking[1]):
         lines.append(f"Close behind: **{DETERMINANT_TEXT[ranking[1].group].title}** (the two intervals overlap, so "
                      "run more replicates to tell them apart).")
-    lines.append("\n".join(f"{k}. **{DETERMINANT_TEXT[e.group].title}**: {_effect_words(e)}."
+    lines.append("\n".join(f"{k}. **{DETERMINANT_TEXT[e.group].title}**: {_effect_words(e)}.{_why(e)}"
                            for k, e in enumerate(ranking, start=1)))
     lines.append(f"Each level was set from the branch date with everything else as you chose, and run with the "
                  f"same {result.replicates} replicates (seed {result.seed}), so each difference comes from the "

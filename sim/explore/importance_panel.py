@@ -1,77 +1,83 @@
 """What matters most? One button runs every determinant's other levels against the current choices and
-answers in words and bars (sim/explore/importance.py). The answer is kept with the session's shelf,
-so a reload does not lose it.
+answers in words and bars (sim/explore/importance.py). The run is a job of the browser session and the
+answer is kept with its shelf, so a reload loses neither.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import solara
-from solara.lab import task
 
 from sim.analysis.targets import reference_rate_2024
 from sim.defaults import COMPARISON_WINDOW
 from sim.explore import batch, importance, limits, shelf
+from sim.explore.address import IMPORTANCE_REPLICATES, PageState
 from sim.explore.choices import Choices
 from sim.explore.drawing import importance_figure
-from sim.explore.ensemble_panel import WORKERS, shelf_version
+from sim.explore.ensemble_panel import WORKERS, RunStatus, SetState
 from sim.explore.explain import period_words
-from sim.explore.widgets import LabelledSelect, Prose, RunProgress, estimate_words
-from sim.runs.record import figure_png
-
-REPLICATE_CHOICES = {10: "10", 20: "20", 40: "40"}
-DEFAULT_REPLICATES = 20
-
-importance_progress = solara.reactive(None)
+from sim.explore.pictures import png_bytes, svg_markup
+from sim.explore.widgets import Chart, LabelledSelect, Note, Prose, estimate_words, use_refresh_while
 
 
-@task
-def importance_task(choices: Choices, replicates: int, session: str) -> importance.Importance:
-    limits.check_offered(replicates, REPLICATE_CHOICES, "the replicate count")
-    with limits.ensemble_slot(importance_progress.set) as progress:
-        result = importance.run_importance(choices, replicates, WORKERS, reference_rate_2024(), progress)
-    shelf.STORE.shelf(session).importance = result
-    shelf_version.set(shelf_version.value + 1)
-    return result
+def start_importance(session: str, choices: Choices, replicates: int, estimate: float | None) -> None:
+    """Run "what matters most" as a job of the browser session; a replicate count the page does not offer
+    runs nothing."""
+    s = shelf.STORE.shelf(session)
+
+    def work(progress):
+        limits.check_offered(replicates, IMPORTANCE_REPLICATES, "the replicate count")
+        return importance.run_importance(choices, replicates, WORKERS, reference_rate_2024(), progress)
+
+    def keep(result) -> None:
+        s.importance = result
+
+    s.jobs.start(session, "importance", choices.name, estimate, work, keep)
 
 
 @solara.component
-def ImportancePanel(choices: Choices, session: str):
-    replicates = solara.use_reactive(DEFAULT_REPLICATES)
-    _ = shelf_version.value
-    result = shelf.STORE.shelf(session).importance
+def ImportancePanel(choices: Choices, session: str, state: PageState, set_state: SetState, width: int):
+    s = shelf.STORE.shelf(session)
+    job = s.jobs.get("importance")
+    running = job is not None and job.running
+    use_refresh_while(running or not batch.RATE.measured)     # until the run ends, or this computer is timed
+    result = s.importance
     period = period_words(*COMPARISON_WINDOW)
+    replicates = state.variant_replicates
+    seconds = solara.use_memo(lambda: importance.estimate_s(choices, replicates, WORKERS),
+                              dependencies=[choices, replicates, batch.RATE.measured, running])
 
     def start() -> None:
-        importance_progress.set(None)
-        importance_task(choices, replicates.value, session)
+        start_importance(session, choices, replicates, seconds if batch.RATE.measured else None)
+        set_state(lambda st: dataclasses.replace(st, running="importance"))
 
     Prose(f"## What matters most {period}?\nThe page takes your current choices (**{choices.name}**) and, for "
           "each determinant in turn, sets each of its other levels from the branch date while keeping everything "
           "else. Every variant runs with the same replicates and random numbers as your choices, so the "
           f"differences in attacks a month {period} come from the determinant alone.")
     with solara.Div(classes=["control-row"]):
-        LabelledSelect("Replicates per variant", REPLICATE_CHOICES, replicates.value, replicates.set,
+        LabelledSelect("Replicates per variant", {n: str(n) for n in IMPORTANCE_REPLICATES}, replicates,
+                       lambda n: set_state(lambda st: dataclasses.replace(st, variant_replicates=n)),
                        "pick-importance-replicates")
         solara.Button("Find what matters most", icon_name="mdi-podium", on_click=start, color="primary",
-                      disabled=importance_task.pending, classes=["run-importance"])
-    seconds = solara.use_memo(lambda: importance.estimate_s(choices, replicates.value, WORKERS),
-                              dependencies=[choices, replicates.value, batch.RATE.measured])
-    solara.Text(estimate_words(seconds, batch.RATE.measured, at_most=True), classes=["importance-estimate"])
-    if importance_task.pending:
-        RunProgress(importance_progress.value, "importance-progress")
-    if importance_task.error:
-        solara.Error(f"The comparison failed: {importance_task.exception}")
+                      disabled=running, classes=["run-importance"])
+    solara.Text(estimate_words(seconds if batch.RATE.measured else None, batch.RATE.measured, at_most=True),
+                classes=["importance-estimate"])
+    RunStatus(s, "importance", state, set_state, "comparison of every determinant", "importance")
     if result is None:
         return
     if not importance.is_for(result, choices):
-        solara.Warning(f"This answer is for other choices ({result.name}, seed {result.seed}); press the button "
-                       "to answer for the current ones.", dense=True)
-    ImportanceView(result)
+        Note(f"This answer is for other choices ({result.name}, seed {result.seed}); press the button to answer "
+             "for the current ones.", "warning", css="other-choices")
+    with solara.Div(attributes={"id": "results"}):
+        ImportanceView(result, width)
 
 
 @solara.component
-def ImportanceView(result: importance.Importance):
-    png = solara.use_memo(lambda: figure_png(importance_figure(result)), dependencies=[result])
+def ImportanceView(result: importance.Importance, width: int):
     Prose(importance.describe(result), css="importance-answer")
-    solara.Image(png, classes=["importance-chart"])
-    solara.FileDownload(lambda: png, filename="what_matters_most.png", label="Save the chart (PNG)")
+    Chart(lambda w: svg_markup(importance_figure(result, w)), id(result), min(width, 760),
+          f"what matters most against {result.name}", "importance-chart")
+    solara.FileDownload(lambda: png_bytes(importance_figure(result, 760), 2), filename="what_matters_most.png",
+                        label="Save the chart (PNG)")

@@ -16,6 +16,7 @@ page, not in the picture.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -26,11 +27,13 @@ import yaml
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from sim.analysis.labels import Label, draw_labels, marker_boxes
+from sim.analysis.labels import Label, marker_boxes
 from sim.analysis.maps import (HILLS_BOX, draw_base_map, fixed_obstacles, governorate_labels, inside_box,
                                iraq_box, mark_enlarged)
 from sim.explore.explain import wrapped
+from sim.explore.map_labels import PlacedLabel, draw_first_fitting, draw_near_labels
 from sim.explore.narrate import map_name
+from sim.explore.pictures import MIN_TEXT_PT, TITLE_PT, figure
 from sim.model.geography import Geography
 from sim.model.snapshot import ModelSnapshot
 
@@ -45,19 +48,28 @@ CELL_SPACING_DEG = 0.06
 UNIT_OFFSET = (-0.28, -0.24)       # from the centre, before scaling by the panel's spread
 UNIT_STEP = 0.13
 ATTACK_OFFSET = (0.22, 0.2)
-# Figure size (inches) and resolution: 640 pixels across, text of 8-9 points reads at 11-12 pixels.
-MAP_INCHES, MAP_DPI = 6.4, 100
-AREA_STYLE = {"fontsize": 9, "color": "#111111", "zorder": 7,
-              "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}}
-BASE_STYLE = {"fontsize": 8.5, "color": "#0b5a27", "fontweight": "bold", "zorder": 7,
-              "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}}
-CITY_STYLE = {"fontsize": 8.5, "color": CITY, "zorder": 6.5}
-RIVER_STYLE = {"fontsize": 8.5, "color": RIVER, "style": "italic", "zorder": 6.5}
-CROSSING_STYLE = {"fontsize": 8, "color": "#8c510a", "zorder": 6,
-                  "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}}
-GOVERNORATE_STYLE = {"fontsize": 7.5, "color": "#7a7164", "style": "italic", "zorder": 1.2}
-TICK_POINTS = 8
-# How far (rings of 9 pixels) an area's label may move from its circle before it is left off.
+# Markers are sized for a map REFERENCE_WIDTH_PX wide and scale with the map's width (areas by width);
+# text does not: every label is at least MIN_TEXT_PT (12.5 pixels on the page, sim/explore/pictures.py).
+REFERENCE_WIDTH_PX = 640
+BOXED = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
+AREA_STYLE = {"fontsize": MIN_TEXT_PT + 0.5, "color": "#111111", "zorder": 7, "bbox": BOXED}
+BASE_STYLE = {"fontsize": MIN_TEXT_PT, "color": "#0b5a27", "fontweight": "bold", "zorder": 7, "bbox": BOXED}
+CITY_STYLE = {"fontsize": MIN_TEXT_PT, "color": CITY, "zorder": 6.5, "bbox": BOXED}
+RIVER_STYLE = {"fontsize": MIN_TEXT_PT, "color": RIVER, "style": "italic", "zorder": 6.5}
+CROSSING_STYLE = {"fontsize": MIN_TEXT_PT, "color": "#8c510a", "zorder": 6, "bbox": BOXED}
+GOVERNORATE_STYLE = {"fontsize": MIN_TEXT_PT, "color": "#6b6155", "style": "italic", "zorder": 1.2}
+# The governorates where the model's areas lie, named before rivers and smaller towns.
+MAJOR_GOVERNORATES = ("Anbar", "Nineveh", "Salah al-Din", "Kirkuk", "Diyala", "Baghdad", "Erbil")
+# Cities named before the areas of operation: what a reader looks for first (Mosul and Kirkuk are areas).
+MAJOR_CITIES = ("Baghdad", "Basra")
+# Maps narrower than this share of REFERENCE_WIDTH_PX name the capital before the areas.
+NARROW_SCALE = 0.8
+# Where along a river's visible course its name is tried, in order (shares of its points).
+RIVER_LABEL_AT = (0.5, 0.35, 0.65, 0.2, 0.8)
+# Around a governorate's label point, where its name is tried next when the point is taken (degrees).
+REGION_NUDGES = ((0, 0), (0, -0.35), (0, 0.35), (-0.45, 0), (0.45, 0), (-0.4, -0.4), (0.4, -0.4))
+# How far (rings of 9 pixels) a label may move from its circle; the leader rule (sim/explore/map_labels.py)
+# shortens it to the rings whose leader stays short at the map's scale.
 AREA_RINGS, NEAR_RINGS = 30, 2
 BASE_PT2, CITY_PT2, ATTACK_PT2 = 110.0, 14.0, 90.0
 
@@ -70,7 +82,7 @@ class Panel:
     area_pt2: float
     spread: float
     scale_km: float
-    height_inches: float
+    height_ratio: float                    # height over width
     outlines_enlarged: bool = False        # the enlarged panel's box is outlined here, its areas named there
 
 
@@ -116,15 +128,17 @@ def around_areas(areas: np.ndarray, geo: Geography, spread: float, offset=(0.0, 
     return xy
 
 
-def _draw_rivers(ax, box) -> list[Label]:
-    """The rivers, and a label at the middle point of each that shows in the box."""
+def _draw_rivers(ax, box) -> list[list[Label]]:
+    """The rivers, and for each that shows in the box the points along it where its name may go, the
+    middle of its visible course first."""
     labels = []
     for name, line in places().rivers.items():
         ax.add_collection(LineCollection([line], colors=RIVER, linewidths=1.6, zorder=0.85, capstyle="round"))
         seen = line[inside_box(line[:, 0], line[:, 1], box)]
         if len(seen) >= 2:
-            lon, lat = seen[len(seen) // 2]
-            labels.append(Label(float(lon), float(lat), name, RIVER_STYLE, clearance_px=3, rings=10))
+            picks = [seen[min(len(seen) - 1, int(f * len(seen)))] for f in RIVER_LABEL_AT]
+            labels.append([Label(float(lon), float(lat), name, RIVER_STYLE, clearance_px=3, rings=6)
+                           for lon, lat in picks])
     return labels
 
 
@@ -138,7 +152,7 @@ def _draw_network(ax, geo: Geography, snapshot: ModelSnapshot) -> list[Label]:
         ax.plot(xs, ys, color=CROSSING, ls="--", lw=1 + 5 * snapshot.crossing_permeability[k], zorder=2)
         if snapshot.crossing_crossed[k]:
             labels.append(Label(float(np.mean(xs)), float(np.mean(ys)), f"{snapshot.crossing_crossed[k]} crossed",
-                                CROSSING_STYLE, rings=6, centred=True))
+                                CROSSING_STYLE, rings=3, centred=True))
     return labels
 
 
@@ -149,9 +163,11 @@ def _draw_areas(ax, geo: Geography, snapshot: ModelSnapshot, size: float):
                       edgecolors="#555555", linewidths=0.6, zorder=3, plotnonfinite=True)
 
 
-def _draw_agents(ax, geo: Geography, snapshot: ModelSnapshot, recent_attacks: np.ndarray, spread: float) -> None:
+def _draw_agents(ax, geo: Geography, snapshot: ModelSnapshot, recent_attacks: np.ndarray, spread: float,
+                 scale: float) -> None:
+    """Cells, units, recent attacks and bases; marker areas times `scale` (the map's width against 640 px)."""
     xy = around_areas(snapshot.cell_area, geo, spread)
-    size = 5 + 2.5 * snapshot.cell_members
+    size = (5 + 2.5 * snapshot.cell_members) * scale
     for active, face in ((False, DORMANT_FILL), (True, ACTIVE)):
         pick = snapshot.cell_active == active
         ax.scatter(xy[pick, 0], xy[pick, 1], s=size[pick], c=face, edgecolors=ACTIVE, linewidths=0.6, zorder=5)
@@ -159,87 +175,110 @@ def _draw_agents(ax, geo: Geography, snapshot: ModelSnapshot, recent_attacks: np
         units = np.flatnonzero(snapshot.unit_area == area)
         x = geo.lon[area] + spread * (UNIT_OFFSET[0] + UNIT_STEP * np.arange(units.size))
         y = np.full(units.size, geo.lat[area] + spread * UNIT_OFFSET[1])
-        ax.scatter(x, y, marker="s", s=12 * snapshot.unit_strength[units], c=UNIT, edgecolors="white",
+        ax.scatter(x, y, marker="s", s=12 * snapshot.unit_strength[units] * scale, c=UNIT, edgecolors="white",
                    linewidths=0.5, zorder=4)
     hits = around_areas(np.asarray(recent_attacks, dtype=np.int64), geo, spread, ATTACK_OFFSET)
-    ax.scatter(hits[:, 0], hits[:, 1], marker="*", s=ATTACK_PT2, c=ATTACK, edgecolors="white", linewidths=0.6,
-               zorder=6.2)
+    ax.scatter(hits[:, 0], hits[:, 1], marker="*", s=ATTACK_PT2 * scale, c=ATTACK, edgecolors="white",
+               linewidths=0.6, zorder=6.2)
     open_ = snapshot.base_capacity > 0
-    ax.scatter(geo.base_lon[open_], geo.base_lat[open_], marker="^", s=BASE_PT2, c=BASE_OPEN, edgecolors="black",
-               linewidths=0.5, zorder=6)
-    ax.scatter(geo.base_lon[~open_], geo.base_lat[~open_], marker="^", s=BASE_PT2, facecolors="none",
+    ax.scatter(geo.base_lon[open_], geo.base_lat[open_], marker="^", s=BASE_PT2 * scale, c=BASE_OPEN,
+               edgecolors="black", linewidths=0.5, zorder=6)
+    ax.scatter(geo.base_lon[~open_], geo.base_lat[~open_], marker="^", s=BASE_PT2 * scale, facecolors="none",
                edgecolors=BASE_CLOSED, linewidths=1.2, zorder=6)
 
 
-def _draw_cities(ax, geo: Geography, box) -> list[Label]:
+def _draw_cities(ax, geo: Geography, box, scale: float) -> tuple[list[Label], list[Label]]:
+    """The cities' markers; their labels, the major cities apart (they are named before the areas)."""
     shown = [c for c in cities_shown(geo) if inside_box(c[0], c[1], box)]
     if shown:
         lon, lat, _ = zip(*shown, strict=True)
-        ax.scatter(lon, lat, marker="o", s=CITY_PT2, c="white", edgecolors=CITY, linewidths=1.0, zorder=4.5)
-    return [Label(lon, lat, name, CITY_STYLE, clearance_px=4, rings=8) for lon, lat, name in shown]
+        ax.scatter(lon, lat, marker="o", s=CITY_PT2 * scale, c="white", edgecolors=CITY, linewidths=1.0, zorder=4.5)
+    labels = [Label(lon, lat, name, CITY_STYLE, clearance_px=4, rings=8) for lon, lat, name in shown]
+    return [lb for lb in labels if lb.text in MAJOR_CITIES], [lb for lb in labels if lb.text not in MAJOR_CITIES]
 
 
-def _labels(ax, geo: Geography, panel: Panel, others: list[Label]) -> list:
-    """Areas first (the event list names them), then bases, crossings, rivers and cities, governorates last."""
+def _labels(ax, geo: Geography, panel: Panel, scale: float, major: list[Label], others: list[Label],
+            rivers: list[list[Label]], towns: list[Label]) -> list[PlacedLabel]:
+    """In order of importance: the areas (the event list names them), bases, the capital and Basra, and
+    crossings; the rivers and the governorates where the areas lie, each where it first fits; other towns;
+    the other governorates."""
     in_panel = inside_box(geo.lon, geo.lat, panel.box)
-    clearance = np.sqrt(panel.area_pt2) / 2 * ax.figure.dpi / 72
+    area_pt2 = panel.area_pt2 * scale
+    clearance = np.sqrt(area_pt2) / 2 * ax.figure.dpi / 72
     # On the whole map, an area inside the enlarged box is named only close to its circle: the enlarged
-    # panel names every one of them, and a far-flung label with a long leader would mislead.
+    # panel names every one of them.
     near = inside_box(geo.lon, geo.lat, HILLS_BOX) & panel.outlines_enlarged
     areas = [Label(geo.lon[k], geo.lat[k], map_name(geo, k), AREA_STYLE, clearance_px=clearance,
                    rings=NEAR_RINGS if near[k] else AREA_RINGS) for k in np.flatnonzero(in_panel)]
-    bases = [Label(lon, lat, base_name(name), BASE_STYLE, clearance_px=8.0, rings=10)
+    bases = [Label(lon, lat, base_name(name), BASE_STYLE, clearance_px=8.0 * np.sqrt(scale), rings=10)
              for lon, lat, name in zip(geo.base_lon, geo.base_lat, geo.base_names, strict=True)
              if inside_box(lon, lat, panel.box)]
+    regions = governorate_labels(panel.box, style=GOVERNORATE_STYLE)
+    first = [[dataclasses.replace(lb, lon=lb.lon + dx, lat=lb.lat + dy) for dx, dy in REGION_NUDGES]
+             for lb in regions if lb.text in MAJOR_GOVERNORATES]
+    rest = [lb for lb in regions if lb.text not in MAJOR_GOVERNORATES]
     cities = np.array([(c[0], c[1]) for c in cities_shown(geo)], dtype=float).reshape(-1, 2)
-    obstacles = np.vstack([marker_boxes(ax, geo.lon, geo.lat, panel.area_pt2),
-                           marker_boxes(ax, geo.base_lon, geo.base_lat, BASE_PT2),
-                           marker_boxes(ax, cities[:, 0], cities[:, 1], CITY_PT2), fixed_obstacles(ax)])
-    return draw_labels(ax, [*areas, *bases, *others, *governorate_labels(panel.box, style=GOVERNORATE_STYLE)],
-                       obstacles)
+    obstacles = np.vstack([marker_boxes(ax, geo.lon, geo.lat, area_pt2),
+                           marker_boxes(ax, geo.base_lon, geo.base_lat, BASE_PT2 * scale),
+                           marker_boxes(ax, cities[:, 0], cities[:, 1], CITY_PT2 * scale), fixed_obstacles(ax)])
+    # A phone's map has room for few names: the capital goes first there, for orientation.
+    first_names = [*major, *areas, *bases] if scale < NARROW_SCALE else [*areas, *bases, *major]
+    placed = draw_near_labels(ax, [*first_names, *others], obstacles)
+    placed = draw_first_fitting(ax, [*rivers, *first], obstacles, placed)
+    return draw_near_labels(ax, [*towns, *rest], obstacles, placed)
 
 
-def panel_figure(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography, panel: Panel,
-                 title: str) -> Figure:
-    """One picture of the watched day."""
-    fig = Figure(figsize=(MAP_INCHES, panel.height_inches), dpi=MAP_DPI)
-    ax = fig.add_axes((0.1, 0.16, 0.86, 0.77))
+def panel_figure(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography, panel: Panel, title: str,
+                 width_px: int = REFERENCE_WIDTH_PX) -> Figure:
+    """One picture of the watched day, `width_px` wide on the page; its labels are kept in `fig.placed_labels`."""
+    scale = width_px / REFERENCE_WIDTH_PX
+    fig = figure(width_px, int(width_px * panel.height_ratio))
+    ax = fig.subplots()
     draw_base_map(ax, panel.box, scale_km=panel.scale_km)
-    ax.tick_params(labelsize=TICK_POINTS)
+    for text in fig.findobj(matplotlib.text.Text):       # the base map's own small print (the scale bar)
+        text.set_fontsize(max(text.get_fontsize(), MIN_TEXT_PT))
+    ax.tick_params(labelsize=MIN_TEXT_PT)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    others = _draw_rivers(ax, panel.box) + _draw_network(ax, geo, snapshot)
-    patches = _draw_areas(ax, geo, snapshot, panel.area_pt2)
-    _draw_agents(ax, geo, snapshot, recent_attacks, panel.spread)
-    others += _draw_cities(ax, geo, panel.box)
-    _labels(ax, geo, panel, others)
-    ax.set_title(title, fontsize=10)
-    bar = fig.colorbar(patches, cax=fig.add_axes((0.3, 0.085, 0.4, 0.018)), orientation="horizontal")
-    bar.set_label("coalition surveillance of the area (0: none, 1: full)", fontsize=8)
-    bar.ax.tick_params(labelsize=7.5)
+    rivers = _draw_rivers(ax, panel.box)
+    others = _draw_network(ax, geo, snapshot)
+    patches = _draw_areas(ax, geo, snapshot, panel.area_pt2 * scale)
+    _draw_agents(ax, geo, snapshot, recent_attacks, panel.spread, scale)
+    major, towns = _draw_cities(ax, geo, panel.box, scale)
+    ax.set_title(title, fontsize=TITLE_PT)
+    bar = fig.colorbar(patches, ax=ax, location="bottom", shrink=0.75, aspect=35, pad=0.02)
+    bar.set_label("coalition surveillance of the area (0: none, 1: full)", fontsize=MIN_TEXT_PT)
+    bar.ax.tick_params(labelsize=MIN_TEXT_PT)
+    # Labels are placed in pixels: fix the layout first, then keep it.
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine("none")
+    fig.placed_labels = _labels(ax, geo, panel, scale, major, others, rivers, towns)
     return fig
 
 
 def whole_panel(geo: Geography) -> Panel:
-    return Panel(iraq_box(geo), area_pt2=260.0, spread=0.9, scale_km=200, height_inches=6.6, outlines_enlarged=True)
+    return Panel(iraq_box(geo), area_pt2=260.0, spread=0.9, scale_km=200, height_ratio=1.12, outlines_enlarged=True)
 
 
-HILLS_PANEL = Panel(HILLS_BOX, area_pt2=1500.0, spread=0.45, scale_km=20, height_inches=6.0)
+HILLS_PANEL = Panel(HILLS_BOX, area_pt2=1500.0, spread=0.45, scale_km=20, height_ratio=1.0)
 
 
-def whole_map(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography, name: str = "") -> Figure:
+def whole_map(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography, name: str = "",
+              width_px: int = REFERENCE_WIDTH_PX) -> Figure:
     """All of Iraq and the Syrian areas, with the enlarged box outlined; `name` says whose history it is."""
     day = f"Iraq and eastern Syria, {snapshot.date.day} {snapshot.date:%B %Y}"
-    title = f"{wrapped(name, 60)}\n{day}" if name else day
-    fig = panel_figure(snapshot, recent_attacks, geo, whole_panel(geo), title)
+    title = f"{wrapped(name, max(30, width_px // 8))}\n{day}" if name else day
+    fig = panel_figure(snapshot, recent_attacks, geo, whole_panel(geo), title, width_px)
     mark_enlarged(fig.axes[0], HILLS_BOX)
     return fig
 
 
-def hills_map(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography) -> Figure:
+def hills_map(snapshot: ModelSnapshot, recent_attacks: np.ndarray, geo: Geography,
+              width_px: int = REFERENCE_WIDTH_PX) -> Figure:
     """The hills between Kirkuk and Diyala, where most cells hide, enlarged."""
-    return panel_figure(snapshot, recent_attacks, geo, HILLS_PANEL,
-                        "The hills between Kirkuk and Diyala (dotted box), enlarged")
+    title = "The hills between Kirkuk and Diyala\n(dotted box), enlarged" if width_px < 500 else \
+        "The hills between Kirkuk and Diyala (dotted box), enlarged"
+    return panel_figure(snapshot, recent_attacks, geo, HILLS_PANEL, title, width_px)
 
 
 # The key under the maps, written on the page: (symbol or line style, colour, what it stands for). A

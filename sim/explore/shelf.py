@@ -23,12 +23,16 @@ from sim.analysis.plots import Marker, change_markers
 from sim.api import EnsembleResult
 from sim.defaults import COMPARISON_WINDOW
 from sim.explore import contrast
+from sim.explore.jobs import Jobs
+from sim.explore.reasons import RECORDS
 
 # Entries kept per shelf, and how many of the newest keep their full runs for saving.
 SHELF_SIZE = 24
 RUNS_KEPT = 3
 # Browser sessions whose shelves the server keeps (the least recently used go first).
 SESSIONS_KEPT = 200
+# Watched histories a session keeps, so that a reload goes on where it was.
+WATCHED_KEPT = 4
 # The origins of a config's dated changes that are a scenario's own (not the observed history).
 OWN_CHANGES = ("branch", "scenario")
 
@@ -55,10 +59,16 @@ class ShelfEntry:
     baseline: ShelfEntry | None = None
     window: tuple[str, str] = COMPARISON_WINDOW
     run: object | None = field(default=None, repr=False)   # the full runs, while kept
+    # The monthly records the reasons read (sim/explore/reasons.py): name -> replicates x months.
+    records: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def month_indices(self, start: str, end: str) -> list[int]:
+        """The positions of the whole months from `start` to `end` among the entry's months."""
+        return [k for k, m in enumerate(self.months) if start[:7] <= m <= end[:7]]
 
     def rates(self, start: str, end: str) -> np.ndarray:
         """Each replicate's attacks a month over the whole months from `start` to `end`."""
-        inside = [k for k, m in enumerate(self.months) if start[:7] <= m <= end[:7]]
+        inside = self.month_indices(start, end)
         return self.attacks[:, inside].mean(axis=1) if inside else np.full(self.replicates, np.nan)
 
     @property
@@ -109,10 +119,12 @@ def entry_of(result: EnsembleResult, name: str, changed: dict[str, str], referen
     per_month = result.monthly.groupby(["replicate", "month"])["attacks"].sum().unstack("month")
     attacks = per_month.reindex(columns=list(months), fill_value=0).to_numpy(dtype=float)
     own = [c.date for c in cfg.changes if c.origin in OWN_CHANGES]
+    records = {name: np.array([o.monthly_state[name] for o in result.outcomes], dtype=float)
+               for name in RECORDS if name in result.outcomes[0].monthly_state}
     return ShelfEntry(number, name, cfg.scenario.name, tuple(changed.items()), cfg.start, cfg.end, cfg.branch_date,
                       cfg.seed, cfg.replicates, cfg.parameters, months, attacks,
                       tuple(change_markers(cfg.changes, cfg.start)), reference_rate, min(own, default=""), baseline,
-                      window_for(cfg.start, cfg.end))
+                      window_for(cfg.start, cfg.end), records=records)
 
 
 def compare(a: ShelfEntry, b: ShelfEntry) -> contrast.Contrast:
@@ -123,13 +135,26 @@ def compare(a: ShelfEntry, b: ShelfEntry) -> contrast.Contrast:
 
 
 class Shelf:
-    """One session's entries, oldest first, and its latest "what matters most" answer."""
+    """One browser session's entries, oldest first, its latest "what matters most" answer, its runs in
+    progress (sim/explore/jobs.py) and the histories it is watching, so that a reload finds them all."""
 
     def __init__(self):
         self._entries: list[ShelfEntry] = []
         self._numbers = itertools.count(1)
         self.importance = None
+        self.jobs = Jobs()
+        self._watched: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
+
+    def watched(self, key, make, fresh: bool = False):
+        """The history this session watches under `key` (the choices and the replicate), made by `make()`
+        the first time or when `fresh`; the WATCHED_KEPT most recently used are kept."""
+        with self._lock:
+            runner = None if fresh else self._watched.pop(key, None)
+            self._watched[key] = runner = runner or make()
+            while len(self._watched) > WATCHED_KEPT:
+                self._watched.popitem(last=False)
+            return runner
 
     @property
     def entries(self) -> tuple[ShelfEntry, ...]:

@@ -19,12 +19,16 @@ from sim.explore.drawing import monthly_attacks_figure
 from sim.explore.explain import long_date
 from sim.explore.map_view import KEY, hills_map, whole_map
 from sim.explore.narrate import plural
+from sim.explore.pictures import PNG_DENSITY, png_bytes, svg_markup
 from sim.explore.replicate import RECENT_DAYS, ReplicateView, WatchedReplicate
-from sim.explore.widgets import LabelledSelect, Prose
-from sim.runs.record import figure_png
+from sim.explore.widgets import Chart, Disclosure, LabelledSelect, MapPicture, Prose
 
 # Seconds of rest after a step has been drawn, before the next one while playing.
 TICK_SECONDS = 0.3
+# How far the maps can be enlarged (times the width of the column); slid sideways and down when enlarged.
+ZOOMS = (1.0, 1.5, 2.0, 3.0)
+# The widest the maps are drawn at their first zoom.
+MAP_WIDTH_PX = 720
 SPEEDS = {1: "a day", 7: "a week", 30: "a month", 91: "three months"}
 DEFAULT_SPEED = 30
 EVENTS_SHOWN = 40
@@ -79,8 +83,8 @@ def map_key() -> str:
 
 
 @solara.component
-def WatchPanel(runner: WatchedReplicate, name: str, command: str, branch_date: str, index: solara.Reactive[int],
-               restart):
+def WatchPanel(runner: WatchedReplicate, name: str, command: str, branch_date: str, index: int,
+               set_index, restart, width: int):
     _, set_views_shown = solara.use_state(0)   # counts new views: bumping it redraws the panel
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
@@ -107,17 +111,9 @@ def WatchPanel(runner: WatchedReplicate, name: str, command: str, branch_date: s
             playing.set(False)
 
     solara.use_thread(play_loop, dependencies=[playing.value, runner], intrusive_cancel=False)
-    whole_png = solara.use_memo(lambda: figure_png(whole_map(view.snapshot, view.recent_attacks, runner.geography,
-                                                             f"{name}, replicate {runner.index}")),
-                                dependencies=[view])
-    hills_png = solara.use_memo(lambda: figure_png(hills_map(view.snapshot, view.recent_attacks, runner.geography)),
-                                dependencies=[view])
-    chart_png = solara.use_memo(lambda: figure_png(monthly_attacks_figure(
-        view.month_starts, view.attacks_by_month, view.months_done, reference_rate_2024(), branch_date,
-        f"{name}, replicate {runner.index}: attacks per month")),
-        dependencies=[view])
     stem = f"{runner.cfg.scenario.name}_replicate{runner.index}_{view.snapshot.date}"
     to_branch = runner.days_through(branch_date)
+    title = f"{name}, replicate {runner.index}"
 
     Prose(f"## Watch one possible history\nOne replicate of **{name}**, day by day: the observed history until "
           f"{long_date(branch_date)}, your choices from then on. The same choices always give the same history.")
@@ -132,24 +128,53 @@ def WatchPanel(runner: WatchedReplicate, name: str, command: str, branch_date: s
                       classes=["jump-to-branch"])
         solara.Button("Restart", icon_name="mdi-restart", on_click=lambda: (playing.set(False), restart()))
         LabelledSelect("Each step simulates", SPEEDS, speed.value, speed.set, "pick-speed")
-    Prose(date_line(view, branch_date), "font-size: 1.05em", css="replicate-date")
-    Prose(state_line(view), "font-size: 0.9em")
-    Prose("*Slide the maps sideways to see all of them.*", "font-size: 0.85em", css="phone-only")
-    with solara.Div(classes=["map-row"]):
-        solara.Image(whole_png, classes=["replicate-map"])
-        solara.Image(hills_png, classes=["replicate-map-hills"])
-    Prose(map_key(), "font-size: 0.85em", css="map-key")
-    solara.Image(chart_png, classes=["replicate-chart"])
+    with solara.Div(attributes={"id": "results"}):
+        Prose(date_line(view, branch_date), css="replicate-date")
+        Prose(state_line(view))
+        Maps(view, runner, title, width)
+    Prose(map_key(), css="map-key")
+    Chart(lambda w: svg_markup(monthly_attacks_figure(view.month_starts, view.attacks_by_month, view.months_done,
+                                                      reference_rate_2024(), branch_date,
+                                                      f"{title}: attacks per month", w)),
+          id(view), min(width, 760), f"attacks per month in {title}", "replicate-chart")
     Prose(f"### What happened (newest first)\nStars on the map: attacks in the last {RECENT_DAYS} days.")
     solara.Checkbox(label="Show routine events too (raids, air strikes, border crossings)", value=every_event)
-    Prose(event_lines(view, every_event.value) or "*Nothing yet: press Play, Step or Jump.*",
-          "max-height: 280px; overflow-y: auto; font-size: 0.88em", css="event-list")
+    Prose(event_lines(view, every_event.value) or "*Nothing yet: press Play, Step or Jump.*", css="event-list",
+          attributes={"tabindex": "0", "role": "region", "aria-label": "What happened, newest first"})
     with solara.Div(classes=["control-row"]):
-        solara.FileDownload(lambda: whole_png, filename=f"map_{stem}.png", label="Save the map (PNG)")
-        solara.FileDownload(lambda: chart_png, filename=f"attacks_per_month_{stem}.png", label="Save the chart (PNG)")
+        solara.FileDownload(lambda: png_bytes(whole_map(view.snapshot, view.recent_attacks, runner.geography, title,
+                                                        MAP_WIDTH_PX), PNG_DENSITY),
+                            filename=f"map_{stem}.png", label="Save the map (PNG)")
+        solara.FileDownload(lambda: png_bytes(monthly_attacks_figure(
+            view.month_starts, view.attacks_by_month, view.months_done, reference_rate_2024(), branch_date,
+            f"{title}: attacks per month", 760), PNG_DENSITY), filename=f"attacks_per_month_{stem}.png",
+            label="Save the chart (PNG)")
         solara.FileDownload(lambda: events_csv(view), filename=f"events_{stem}.csv", label="Save the events (CSV)")
-    with solara.Details("Details: the same run from the command line", expand=False):
+    with Disclosure("Details: the same run from the command line"):
         Prose(f"This history is replicate {runner.index} of `{command}`: that command computes it bit for bit. "
               "Another replicate number shows another possible history of the same choices.", css="command-line")
-        solara.InputInt("Replicate number", value=index.value, on_value=lambda i: index.set(max(0, i or 0)),
-                        classes=["pick-replicate"])
+        LabelledSelect("Replicate number", {k: str(k) for k in range(max(40, index + 1))}, index, set_index,
+                       "pick-replicate")
+
+
+@solara.component
+def Maps(view: ReplicateView, runner: WatchedReplicate, title: str, width: int):
+    """The two maps, drawn for the column's width times the zoom; enlarged, they slide in their own box."""
+    zoom = solara.use_reactive(ZOOMS[0])
+    base = min(width, MAP_WIDTH_PX)
+    drawn = int(base * zoom.value)
+    whole = solara.use_memo(lambda: png_bytes(whole_map(view.snapshot, view.recent_attacks, runner.geography, title,
+                                                        drawn), PNG_DENSITY), dependencies=[view, drawn])
+    hills = solara.use_memo(lambda: png_bytes(hills_map(view.snapshot, view.recent_attacks, runner.geography,
+                                                        drawn), PNG_DENSITY), dependencies=[view, drawn])
+    step = ZOOMS.index(zoom.value)
+    with solara.Div(classes=["control-row", "zoom-row"]):
+        solara.Button("Zoom in", icon_name="mdi-magnify-plus", disabled=step == len(ZOOMS) - 1,
+                      on_click=lambda: zoom.set(ZOOMS[min(step + 1, len(ZOOMS) - 1)]), classes=["zoom-in"])
+        solara.Button("Zoom out", icon_name="mdi-magnify-minus", disabled=step == 0,
+                      on_click=lambda: zoom.set(ZOOMS[max(step - 1, 0)]), classes=["zoom-out"])
+        solara.Text(f"{zoom.value:g}×" + ("; slide the maps to move around" if step else ""), classes=["zoom-level"])
+    with solara.Div(classes=["map-column"]):
+        MapPicture(whole, drawn, base, f"Map of Iraq and eastern Syria: {title}, {view.snapshot.date}",
+                   "replicate-map")
+        MapPicture(hills, drawn, base, "Map of the hills between Kirkuk and Diyala, enlarged", "replicate-map-hills")
