@@ -22,6 +22,7 @@ from sim.analysis.windows import (
     whole_months,
     window_rates,
 )
+from sim.model import ReplicateOutcome
 from sim.model.geography import load_geography
 
 
@@ -36,12 +37,20 @@ def test_distribution_of_one_to_five():
     assert (d["q05"], d["q25"], d["q50"], d["q75"], d["q95"]) == pytest.approx((1.2, 2, 3, 4, 4.8))
 
 
+def outcome(attacks: list[tuple[int, str, int, int]], months: list[str]) -> ReplicateOutcome:
+    """A replicate's outcome holding only its attacks: (day, area, killed, wounded) each."""
+    geo = load_geography()
+    columns = {"day": [a[0] for a in attacks], "area": [geo.index(a[1]) for a in attacks], "cell": [1] * len(attacks),
+               "type": [0] * len(attacks), "killed": [a[2] for a in attacks], "wounded": [a[3] for a in attacks],
+               "directed": [0] * len(attacks)}
+    return ReplicateOutcome({k: np.asarray(v, dtype=np.int64) for k, v in columns.items()}, {}, months, {})
+
+
 def test_monthly_table_fills_months_without_attacks_with_zeros():
     geo = load_geography()
-    ev = events([(0, "2024-01-05", "kirkuk", 1, "ied", 1, 2, False),
-                 (0, "2024-01-20", "kirkuk", 1, "ambush", 0, 1, False),
-                 (1, "2024-02-02", "diyala", 2, "ied", 3, 0, True)])
-    table = monthly_table(ev, [0, 1], ["2024-01", "2024-02"], geo)
+    months = ["2024-01", "2024-02"]
+    outcomes = [outcome([(4, "kirkuk", 1, 2), (19, "kirkuk", 0, 1)], months), outcome([(32, "diyala", 3, 0)], months)]
+    table = monthly_table(outcomes, [0, 1], "2024-01-01", geo)
     n_iraq = int(geo.in_iraq.sum())
     assert len(table) == 2 * 2 * n_iraq
     row = table[(table.replicate == 0) & (table.month == "2024-01") & (table.area == "kirkuk")].iloc[0]

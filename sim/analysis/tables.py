@@ -6,6 +6,9 @@ Tables:
 - monthly: replicate x month x Iraqi area, attacks, killed, wounded (zeros included);
 - monthly_state: replicate x month, the end-of-month state (fighters, cells, Syria, detention, IS's
   effort split) and the month's flows (attacks in Syria, removals, crossings).
+
+Each table of many replicates is built at once from the replicates' arrays laid end to end, so its cost
+is a few array operations whatever the number of replicates.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from sim.model.attacks import ATTACK_TYPES
+from sim.model.attacks import ATTACK_TYPES, LOG_FIELDS
 from sim.model.geography import Geography
 from sim.model.model import MONTHLY_OUTPUTS, ReplicateOutcome
+
+EVENT_COLUMNS = ["replicate", "date", "area", "cell", "type", "killed", "wounded", "directed"]
 
 
 def horizon_months(start: str, end: str) -> float:
@@ -26,71 +31,86 @@ def horizon_months(start: str, end: str) -> float:
     return days / (365.25 / 12)
 
 
+def _attack_columns(outcomes: list[ReplicateOutcome], indices: list[int]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every replicate's attack log laid end to end, and the replicate of each attack."""
+    columns = {name: np.concatenate([o.attacks[name] for o in outcomes]) if outcomes else np.zeros(0, np.int64)
+               for name in LOG_FIELDS}
+    counts = [o.attacks["day"].size for o in outcomes]
+    return columns, np.repeat(np.asarray(indices, dtype=np.int64), counts)
+
+
+def _day_labels(start: str, days: int) -> np.ndarray:
+    """YYYY-MM-DD of each day index from `start` (object strings, so a column takes them without formatting)."""
+    return (np.datetime64(start) + np.arange(days).astype("timedelta64[D]")).astype(str).astype(object)
+
+
 def events_table(outcomes: list[ReplicateOutcome], indices: list[int], start: str,
                  geo: Geography) -> pd.DataFrame:
     """Every attack of every replicate, in replicate then time order."""
-    parts = []
-    base = np.datetime64(start)
-    for i, out in zip(indices, outcomes, strict=True):
-        a = out.attacks
-        parts.append(pd.DataFrame({
-            "replicate": np.full(a["day"].size, i, dtype=np.int64),
-            "date": (base + a["day"].astype("timedelta64[D]")).astype(str),
-            "area": np.asarray(geo.area_ids, dtype=object)[a["area"]],
-            "cell": a["cell"],
-            "type": np.asarray(ATTACK_TYPES, dtype=object)[a["type"]],
-            "killed": a["killed"],
-            "wounded": a["wounded"],
-            "directed": a["directed"].astype(bool),
-        }))
-    if not parts:
-        return pd.DataFrame(columns=["replicate", "date", "area", "cell", "type", "killed", "wounded", "directed"])
-    return pd.concat(parts, ignore_index=True)
+    a, replicate = _attack_columns(outcomes, indices)
+    days = int(a["day"].max()) + 1 if a["day"].size else 0
+    return pd.DataFrame({
+        "replicate": replicate,
+        "date": _day_labels(start, days)[a["day"]],
+        "area": np.asarray(geo.area_ids, dtype=object)[a["area"]],
+        "cell": a["cell"],
+        "type": np.asarray(ATTACK_TYPES, dtype=object)[a["type"]],
+        "killed": a["killed"],
+        "wounded": a["wounded"],
+        "directed": a["directed"].astype(bool),
+    }, columns=EVENT_COLUMNS)
 
 
-def monthly_table(events: pd.DataFrame, indices: list[int], months: list[str], geo: Geography) -> pd.DataFrame:
+def monthly_table(outcomes: list[ReplicateOutcome], indices: list[int], start: str, geo: Geography) -> pd.DataFrame:
     """Attacks, killed and wounded per replicate, month and Iraqi area; months without attacks are zeros."""
-    iraq_areas = [a for a, inside in zip(geo.area_ids, geo.in_iraq, strict=True) if inside]
-    grid = pd.MultiIndex.from_product([indices, months, iraq_areas], names=["replicate", "month", "area"])
-    if events.empty:
-        counts = pd.DataFrame(0, index=grid, columns=["attacks", "killed", "wounded"])
-    else:
-        ev = events.assign(month=events["date"].str.slice(0, 7), attacks=1)
-        counts = (ev.groupby(["replicate", "month", "area"])[["attacks", "killed", "wounded"]].sum()
-                  .reindex(grid, fill_value=0))
-    return counts.reset_index().astype({"attacks": np.int64, "killed": np.int64, "wounded": np.int64})
+    months = outcomes[0].month_starts
+    iraq = np.flatnonzero(geo.in_iraq)
+    column = np.full(geo.n_areas, -1, dtype=np.int64)
+    column[iraq] = np.arange(iraq.size)
+    a, _ = _attack_columns(outcomes, indices)
+    position = np.repeat(np.arange(len(outcomes)), [o.attacks["day"].size for o in outcomes])
+    month_of_day = (np.datetime64(start) + np.arange(int(a["day"].max()) + 1 if a["day"].size else 0)
+                    .astype("timedelta64[D]")).astype("datetime64[M]")
+    month = (month_of_day - np.datetime64(months[0], "M")).astype(np.int64)[a["day"]]
+    grid = np.zeros((len(outcomes), len(months), iraq.size, 3), dtype=np.int64)
+    inside = column[a["area"]] >= 0
+    where = (position[inside], month[inside], column[a["area"]][inside])
+    for k, name in enumerate(("attacks", "killed", "wounded")):
+        np.add.at(grid[..., k], where, 1 if name == "attacks" else a[name][inside])
+    n_rows = grid.shape[0] * grid.shape[1] * grid.shape[2]
+    return pd.DataFrame({
+        "replicate": np.repeat(np.asarray(indices, dtype=np.int64), len(months) * iraq.size),
+        "month": np.tile(np.repeat(np.asarray(months, dtype=object), iraq.size), len(outcomes)),
+        "area": np.tile(np.asarray(geo.area_ids, dtype=object)[iraq], len(outcomes) * len(months)),
+        "attacks": grid[..., 0].reshape(n_rows),
+        "killed": grid[..., 1].reshape(n_rows),
+        "wounded": grid[..., 2].reshape(n_rows),
+    })
 
 
 def monthly_state_table(outcomes: list[ReplicateOutcome], indices: list[int]) -> pd.DataFrame:
     """End-of-month state of each replicate: fighters, cells, the Syrian reservoir, leaders."""
-    parts = []
-    for i, out in zip(indices, outcomes, strict=True):
-        frame = pd.DataFrame({name: out.monthly_state[name] for name in MONTHLY_OUTPUTS})
-        frame.insert(0, "month", out.month_starts)
-        frame.insert(0, "replicate", i)
-        parts.append(frame)
-    return pd.concat(parts, ignore_index=True)
+    months = outcomes[0].month_starts
+    columns = {"replicate": np.repeat(np.asarray(indices, dtype=np.int64), len(months)),
+               "month": np.tile(np.asarray(months, dtype=object), len(outcomes))}
+    columns.update({name: np.concatenate([o.monthly_state[name] for o in outcomes]) for name in MONTHLY_OUTPUTS})
+    return pd.DataFrame(columns)
 
 
 def replicates_table(outcomes: list[ReplicateOutcome], indices: list[int], start: str, end: str) -> pd.DataFrame:
     """One row per replicate with its totals, monthly rates, end state and running totals."""
     months = horizon_months(start, end)
-    rows = []
-    for i, out in zip(indices, outcomes, strict=True):
-        a = out.attacks
-        killed, wounded = int(a["killed"].sum()), int(a["wounded"].sum())
-        rows.append({
-            "replicate": i,
-            "attacks": int(a["day"].size),
-            "killed": killed,
-            "wounded": wounded,
-            "casualties": killed + wounded,
-            "attacks_per_month": a["day"].size / months,
-            "casualties_per_month": (killed + wounded) / months,
-            "directed_share": float(a["directed"].mean()) if a["day"].size else 0.0,
-            **{k: (bool(v) if k == "territorial" else v) for k, v in out.counters.items()},
-        })
-    return pd.DataFrame(rows)
+    attacks = np.array([o.attacks["day"].size for o in outcomes], dtype=np.int64)
+    killed = np.array([int(o.attacks["killed"].sum()) for o in outcomes], dtype=np.int64)
+    wounded = np.array([int(o.attacks["wounded"].sum()) for o in outcomes], dtype=np.int64)
+    directed = np.array([float(o.attacks["directed"].mean()) if o.attacks["day"].size else 0.0 for o in outcomes])
+    columns = {"replicate": np.asarray(indices, dtype=np.int64), "attacks": attacks, "killed": killed,
+               "wounded": wounded, "casualties": killed + wounded, "attacks_per_month": attacks / months,
+               "casualties_per_month": (killed + wounded) / months, "directed_share": directed}
+    for name in outcomes[0].counters:
+        values = [o.counters[name] for o in outcomes]
+        columns[name] = np.array(values, dtype=bool) if name == "territorial" else np.array(values, dtype=np.int64)
+    return pd.DataFrame(columns)
 
 
 def window_counts(events: pd.DataFrame, indices: list[int], start: str, end: str) -> pd.DataFrame:

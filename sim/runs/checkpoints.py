@@ -107,15 +107,21 @@ class Checkpoints:
 
 
 def block_bytes(results: list[tuple[int, ReplicateOutcome]]) -> bytes:
-    arrays: dict[str, np.ndarray] = {"indices": np.array([i for i, _ in results], dtype=np.int64)}
-    for i, out in results:
-        for name, values in out.attacks.items():
-            arrays[f"{i}/attacks/{name}"] = values
-        for name, values in out.monthly_state.items():
-            arrays[f"{i}/state/{name}"] = values
-        arrays[f"{i}/month_starts"] = np.array(out.month_starts, dtype=np.str_)
-        arrays[f"{i}/counters/names"] = np.array(list(out.counters), dtype=np.str_)
-        arrays[f"{i}/counters/values"] = np.array(list(out.counters.values()), dtype=np.int64)
+    """One block of replicates as a handful of arrays laid end to end (plain arrays, no pickles): the cost of
+    saving and reading a block does not grow with the number of arrays a replicate has."""
+    outcomes = [o for _, o in results]
+    first = outcomes[0]
+    arrays: dict[str, np.ndarray] = {
+        "indices": np.array([i for i, _ in results], dtype=np.int64),
+        "attack_counts": np.array([o.attacks["day"].size for o in outcomes], dtype=np.int64),
+        "month_starts": np.array(first.month_starts, dtype=np.str_),
+        "counter_names": np.array(list(first.counters), dtype=np.str_),
+        "counters": np.array([[o.counters[k] for k in first.counters] for o in outcomes], dtype=np.int64),
+    }
+    for name in first.attacks:
+        arrays[f"attacks/{name}"] = np.concatenate([o.attacks[name] for o in outcomes])
+    for name in first.monthly_state:
+        arrays[f"state/{name}"] = np.stack([o.monthly_state[name] for o in outcomes])
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
@@ -123,12 +129,17 @@ def block_bytes(results: list[tuple[int, ReplicateOutcome]]) -> bytes:
 
 def read_block(data: bytes) -> dict[int, ReplicateOutcome]:
     with np.load(io.BytesIO(data), allow_pickle=False) as z:
-        names = list(z.files)
-        out = {}
-        for i in z["indices"].tolist():
-            attacks = {n.split("/")[2]: z[n] for n in names if n.startswith(f"{i}/attacks/")}
-            state = {n.split("/")[2]: z[n] for n in names if n.startswith(f"{i}/state/")}
-            counters = dict(zip(z[f"{i}/counters/names"].tolist(),
-                                (int(v) for v in z[f"{i}/counters/values"]), strict=True))
-            out[i] = ReplicateOutcome(attacks, state, z[f"{i}/month_starts"].tolist(), counters)
+        arrays = {name: z[name] for name in z.files}
+    months = arrays["month_starts"].tolist()
+    names = arrays["counter_names"].tolist()
+    ends = np.cumsum(arrays["attack_counts"])
+    starts = ends - arrays["attack_counts"]
+    attack_names = [n.split("/", 1)[1] for n in arrays if n.startswith("attacks/")]
+    state_names = [n.split("/", 1)[1] for n in arrays if n.startswith("state/")]
+    out = {}
+    for k, i in enumerate(arrays["indices"].tolist()):
+        attacks = {n: arrays[f"attacks/{n}"][starts[k]:ends[k]] for n in attack_names}
+        state = {n: arrays[f"state/{n}"][k] for n in state_names}
+        counters = dict(zip(names, (int(v) for v in arrays["counters"][k]), strict=True))
+        out[i] = ReplicateOutcome(attacks, state, months, counters)
     return out

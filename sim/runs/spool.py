@@ -45,7 +45,7 @@ def chunk_tables(cfg: RunConfig, outcomes: list[ReplicateOutcome], indices: list
         replicates.insert(1, "posterior_draw", draws_for(cfg.seed, indices))
     return {
         "replicates": replicates,
-        "monthly": tables.monthly_table(events, indices, outcomes[0].month_starts, geo),
+        "monthly": tables.monthly_table(outcomes, indices, cfg.start, geo),
         "monthly_state": tables.monthly_state_table(outcomes, indices),
         "events": events,
     }

@@ -50,7 +50,7 @@ def point_tables(point: SweepPoint, outcomes: list[ReplicateOutcome], window: Wi
     reps["window_attacks_per_month"] = inside["attacks"].to_numpy() / months
     reps["window_casualties_per_month"] = inside["casualties"].to_numpy() / months
     reps["exceeds_2024_rate"] = reps["window_attacks_per_month"] > reference_rate
-    monthly = (tables.monthly_table(events, indices, outcomes[0].month_starts, geo)
+    monthly = (tables.monthly_table(outcomes, indices, cfg.start, geo)
                .groupby(["replicate", "month"], sort=True)[["attacks", "killed", "wounded"]].sum().reset_index())
     out = {}
     for name, frame in (("replicates", reps), ("monthly", monthly)):
