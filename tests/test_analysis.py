@@ -139,16 +139,33 @@ def test_reference_rate_is_56_claimed_attacks_over_eight_months():
     assert horizon_months("2024-01-01", "2024-12-31") == pytest.approx(366 / 30.4375)
 
 
+def _listed_figures() -> list[dict]:
+    """Every figure of the record that sits in a list section (all but the two mappings of named values)."""
+    return [f for section in load_targets().values() if isinstance(section, list) for f in section]
+
+
 def test_every_figure_of_the_record_has_exactly_one_role():
-    record = load_targets()
-    figures = [f for section in ("claimed_attacks_iraq", "claimed_attacks_syria", "fighters", "removals_iraq",
-                                 "removals_syria", "detention") for f in record[section]]
-    assert all(f["role"] in ROLES for f in figures)
+    figures = _listed_figures()
+    assert all(isinstance(f, dict) and f["role"] in ROLES and f.get("source") for f in figures)
     ids = [f["id"] for f in figures]
     assert len(ids) == len(set(ids))
     fitted = {t.id for t in attack_targets()}
     assert fitted == {"claims_2022", "claims_2023", "claims_2024"}
     assert not fitted & {t.id for t in attack_targets(roles=("check", "context"))}
+
+
+def _last_day(figure: dict) -> str:
+    if "window" in figure:
+        return str(figure["window"]["end"])
+    return str(figure["date"])
+
+
+def test_no_count_of_attacks_or_casualties_from_2025_on_is_fitted_or_checked():
+    """The 2025 forecast is sealed: nothing it forecasts may enter the fit or the choice of a rule."""
+    counts = [f for f in _listed_figures() if {"attacks", "casualties", "wounded"} & set(f)]
+    assert counts
+    late = [f["id"] for f in counts if _last_day(f) >= "2025" and f["role"] in ("target", "check")]
+    assert late == []
 
 
 def test_distribution_of_constant_values_has_zero_spread():

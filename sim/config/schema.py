@@ -430,6 +430,7 @@ class TimelineChange:
     impulses: list[Impulse] = param([], "", None, "one-off events on this date")
     source: str = param("", "", None, "where the date and the change come from")
     estimated: bool = param(False, "", None, "true where the date or the change is estimated, not sourced")
+    confidence: str = param("", "", None, "confirmed, date estimated, size estimated or weakly sourced")
     origin: str = param("", "", None, "history, branch or scenario: which part of the config it came from")
 
 
