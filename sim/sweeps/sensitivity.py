@@ -91,6 +91,9 @@ def default_range(path: str, value: float) -> tuple[float, float, str]:
     prior = next((p for p in CALIBRATED if p.path == path and p.kind == "scale"), None)
     if prior is not None:
         return value / prior.spread, value * prior.spread, f"calibration prior, 90% interval (÷/× {prior.spread:g})"
+    plausible = parameter_field(path).metadata.get("plausible")
+    if plausible:
+        return plausible[0], plausible[1], f"declared plausible range [{plausible[0]:g}, {plausible[1]:g}]"
     factor = parameter_field(path).metadata.get("uncertainty")
     if factor:
         return value / factor, value * factor, f"declared plausible range (÷/× {factor:g})"
