@@ -155,19 +155,23 @@ def check_usable(cfg: RunConfig) -> None:
     defaults = baseline_model()
     for p in (p for p in CALIBRATED if p.kind in ("scale", "share")):
         value, expected = read(cfg.model, p.path), read(defaults, p.path)
-        if value != expected and p in shipped_posterior().drawn(cfg.history):
+        if value != expected and drawn_from_shipped(p, cfg.history):
             raise ConfigError(
                 f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but this config sets "
                 f"it to {value} (the baseline's value is {expected}). Remove that setting, or use "
                 "parameters=point to run with your own value.")
     for change in cfg.changes:
-        for p in (p for p in CALIBRATED if p.path and p.path in change.params):
-            if p not in shipped_posterior().drawn(cfg.history):
-                continue
+        for p in (p for p in CALIBRATED if p.path and p.path in change.params and drawn_from_shipped(p, cfg.history)):
             raise ConfigError(
                 f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but the change "
                 f"'{change.label}' ({change.date}) sets it; a posterior draw would be overridden on that date. Remove "
                 "the change, or use parameters=point.")
+
+
+def drawn_from_shipped(p: CalibratedParameter, history: str) -> bool:
+    """Whether parameters=posterior draws `p` in a run of `history`: a rate or rule always; a state parameter
+    only under the history the shipped posterior was fitted to (so only then is the posterior read)."""
+    return not p.state or p in shipped_posterior().drawn(history)
 
 
 @lru_cache(maxsize=8)
