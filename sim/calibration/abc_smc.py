@@ -59,13 +59,13 @@ class CalibrationSettings:
     """Everything that decides a calibration's result (besides the code and the scenario files)."""
 
     seed: int = field(default=DEFAULT_SEED, metadata={"help": "the fit's seed (particles and their runs)"})
-    particles: int = field(default=1000, metadata={"help": "particles in the population"})
-    replicates: int = field(default=4, metadata={
+    particles: int = field(default=500, metadata={"help": "particles in the population"})
+    replicates: int = field(default=2, metadata={
         "help": "simulations per particle; its likelihood is the share of them within the threshold"})
     ess_fraction: float = field(default=0.5, metadata={
         "help": "next threshold: the lowest that keeps this share of the effective sample size"})
     moves: int = field(default=2, metadata={"help": "fewest Metropolis-Hastings moves of every particle per generation"})
-    max_moves: int = field(default=10, metadata={"help": "most moves per generation (as many as leave a particle "
+    max_moves: int = field(default=8, metadata={"help": "most moves per generation (as many as leave a particle "
                                                          "unmoved with a chance of at most `unmoved`)"})
     unmoved: float = field(default=0.05, metadata={"help": "the chance a particle may keep of staying unmoved"})
     epsilon_fall: float = field(default=0.02, metadata={
