@@ -248,5 +248,30 @@ def test_a_folder_of_other_files_is_never_written_into(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(SystemExit) as stopped:
         cli_main(["retrodict", *SHORT, f"out={tmp_path}"])
-    assert stopped.value.code == 2 and "already holds files" in capsys.readouterr().err
+    assert stopped.value.code == 2 and "already holds files" in " ".join(capsys.readouterr().err.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_record_is_never_written_into(tmp_path, capsys):
+    record = tmp_path / "run"
+    record.mkdir()
+    (record / "manifest.json").write_text('{"format": "iraq-insurgency-sim/1"}')
+    with pytest.raises(SystemExit) as stopped:
+        cli_main(["retrodict", *SHORT, f"out={record / 'retrodiction'}", "force=true"])
+    assert stopped.value.code == 2 and "lies inside the record" in " ".join(capsys.readouterr().err.split())
+    assert sorted(p.name for p in record.iterdir()) == ["manifest.json"]
+
+
+def test_a_write_that_fails_half_way_takes_back_what_it_wrote(tmp_path, capsys, monkeypatch):
+    import sim.commands.retrodict as command
+
+    def first_file_then_a_full_disk(result, out):
+        (out / FILES[0]).write_text("part")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(command, "write", first_file_then_a_full_disk)
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as stopped:
+        cli_main(["retrodict", "replicates=2", "parameters=point", "quiet=true", f"out={out}"])
+    assert stopped.value.code == 2 and "No space left" in " ".join(capsys.readouterr().err.split())
+    assert not out.exists()
