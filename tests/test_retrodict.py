@@ -275,3 +275,16 @@ def test_a_write_that_fails_half_way_takes_back_what_it_wrote(tmp_path, capsys, 
         cli_main(["retrodict", "replicates=2", "parameters=point", "quiet=true", f"out={out}"])
     assert stopped.value.code == 2 and "No space left" in " ".join(capsys.readouterr().err.split())
     assert not out.exists()
+
+
+@pytest.mark.parametrize("text", ["civilian_deaths_ibc: {}\n", "- a list\n", "key: [unclosed\n"])
+def test_a_damaged_record_is_named_before_anything_runs(tmp_path, capsys, monkeypatch, text):
+    import sim.validation.retrodiction as retrodiction_module
+
+    monkeypatch.setattr(retrodiction_module, "record_text", lambda: text)
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as stopped:
+        cli_main(["retrodict", *SHORT, f"out={out}"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert stopped.value.code == 2 and "record_2012_2014.yaml" in err and "Traceback" not in err
+    assert not out.exists()

@@ -10,7 +10,7 @@ runs, and compared by sim/analysis/retrodiction.py.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -24,7 +24,6 @@ from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.schema import PARAMETER_MODES, RunConfig
 from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
-from sim.grammar import setting
 from sim.runs.ensemble import run_ensemble
 from sim.runs.executors import ExecutionSettings
 from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, figure_png
@@ -40,10 +39,11 @@ FILES = ("replicates.csv", "monthly.csv", "retrodiction.png", "summary.yaml", "s
 class RetrodictionSettings:
     """What decides a retrodiction's numbers (besides the code, the history's files and the posterior)."""
 
-    replicates: int = setting(200, "replicates of the 2012-2014 history")
-    seed: int = setting(DEFAULT_SEED, "the ensemble's root seed")
-    parameters: str = setting("posterior", "'posterior': each replicate draws the fitted rates and rules, and keeps "
-                                           "the history's own state of 1 January 2012; 'point': the point values")
+    replicates: int = field(default=200, metadata={"help": "replicates of the 2012-2014 history"})
+    seed: int = field(default=DEFAULT_SEED, metadata={"help": "the ensemble's root seed"})
+    parameters: str = field(default="posterior", metadata={
+        "help": "'posterior': each replicate draws the fitted rates and rules, and keeps the history's own state "
+                "of 1 January 2012; 'point': the point values"})
 
     def check(self) -> None:
         """Refuse settings that cannot make a retrodiction, naming the setting."""
@@ -72,17 +72,23 @@ class Retrodiction:
     figure: Figure
 
 
+def record_text() -> str:
+    """The record of 2012-2014 as shipped with the package."""
+    return resources.files("sim.data").joinpath(RECORD_FILE).read_text(encoding="utf-8")
+
+
 def load_record() -> dict:
-    """The record of 2012-2014 shipped with the package."""
+    """The record of 2012-2014, checked to hold what the comparison reads."""
     try:
-        text = resources.files("sim.data").joinpath(RECORD_FILE).read_text(encoding="utf-8")
-        record = yaml.safe_load(text)
+        record = yaml.safe_load(record_text())
     except (OSError, yaml.YAMLError) as err:
         raise ConfigError(f"The record of 2012-2014 (sim/data/{RECORD_FILE}) cannot be read ({err}); restore it "
                           "from the project's repository.") from None
-    if not isinstance(record, dict):
-        raise ConfigError(f"The record of 2012-2014 (sim/data/{RECORD_FILE}) holds no sections; restore it from "
-                          "the project's repository.")
+    try:
+        analysis.record_monthly(record), analysis.record_ratios(record), analysis.territorial_checks(record)
+    except (AttributeError, KeyError, StopIteration, TypeError, ValueError) as err:
+        raise ConfigError(f"The record of 2012-2014 (sim/data/{RECORD_FILE}) lacks what the retrodiction compares "
+                          f"with ({type(err).__name__}: {err}); restore it from the project's repository.") from None
     return record
 
 
