@@ -288,3 +288,16 @@ def test_a_damaged_record_is_named_before_anything_runs(tmp_path, capsys, monkey
     err = " ".join(capsys.readouterr().err.split())
     assert stopped.value.code == 2 and "record_2012_2014.yaml" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_posterior_retrodiction_draws_the_rates_and_says_what_it_kept(posterior, monkeypatch):
+    import sim.runs.replicate as replicate_module
+    import sim.validation.retrodiction as retrodiction_module
+
+    for module in (posterior_module, replicate_module, retrodiction_module):
+        monkeypatch.setattr(module, "shipped_posterior", lambda: posterior)
+    result = retrodiction_module.retrodict(retrodiction_module.RetrodictionSettings(replicates=2, seed=3))
+    assert result.summary["run"]["posterior_fitted_to"] == "observed_2020"
+    assert sorted(result.summary["run"]["kept_from_the_history"]) == ["insurgents.initial_fighters_iraq",
+                                                                      "syria.free_fighters"]
+    assert result.replicates["posterior_draw"].tolist() == [draw_index(3, i, posterior.weights) for i in (0, 1)]

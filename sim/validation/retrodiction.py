@@ -20,8 +20,10 @@ from matplotlib.figure import Figure
 
 from sim.analysis import retrodiction as analysis
 from sim.analysis.validation_plots import retrodiction_fan
+from sim.config.calibrated import CALIBRATED
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
+from sim.config.posterior import shipped_posterior
 from sim.config.schema import PARAMETER_MODES, RunConfig
 from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
 from sim.runs.ensemble import run_ensemble
@@ -135,9 +137,16 @@ def retrodict(settings: RetrodictionSettings, execution: ExecutionSettings | Non
 
 
 def run_facts(cfg: RunConfig) -> dict:
-    """What was run, as the summary states it."""
-    return {"history": cfg.history, "start": cfg.start, "end": cfg.end, "replicates": cfg.replicates,
-            "seed": cfg.seed, "parameters": cfg.parameters}
+    """What was run, as the summary states it; under parameters=posterior, the history the posterior was fitted
+    to and the calibrated parameters this history keeps for itself rather than draws."""
+    facts = {"history": cfg.history, "start": cfg.start, "end": cfg.end, "replicates": cfg.replicates,
+             "seed": cfg.seed, "parameters": cfg.parameters}
+    if cfg.parameters == "posterior":
+        posterior = shipped_posterior()
+        drawn = posterior.drawn(cfg.history)
+        facts["posterior_fitted_to"] = posterior.fitted_history
+        facts["kept_from_the_history"] = [p.path for p in CALIBRATED if p.path and p not in drawn]
+    return facts
 
 
 def write(result: Retrodiction, out: Path) -> None:
