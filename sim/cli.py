@@ -11,6 +11,7 @@
     sim calibrate [KEY=VALUE...]         fit the estimated parameters to the record (ABC-SMC)
     sim backtest [KEY=VALUE...]          fit at past origins, forecast the next window, score against baselines
     sim validate REPORT [KEY=VALUE...]   re-make one table and figure of docs/validation.md
+    sim retrodict [KEY=VALUE...]         run the 2011 withdrawal through 2012-2014 against that record
     sim explore [KEY=VALUE...]           the scenario explorer page in a browser
 
 Every command takes its settings as KEY=VALUE (replicates=50 seed=7 workers=2
@@ -47,6 +48,7 @@ COMMANDS = {
     "calibrate": ("calibration", "calibrate_command"),
     "backtest": ("calibration", "backtest_command"),
     "validate": ("calibration", "validate_command"),
+    "retrodict": ("retrodict", "retrodict_command"),
     "explore": ("explore", "explore_command"),
 }
 SUBCOMMANDS = tuple(COMMANDS)
@@ -62,6 +64,8 @@ INTERRUPTED = {
     "calibrate": "interrupted. A fit writes its posterior only at the end, so nothing was written; run it again.",
     "backtest": "interrupted. A backtest does not resume: what it had written was removed; run it again.",
     "validate": "interrupted. A report writes its table and figure only at the end; run it again.",
+    "retrodict": "interrupted. A retrodiction writes its files only at the end, so nothing was written; run it "
+                 "again.",
     "list": "interrupted.",
     "explore": "the explorer has stopped.",
 }

@@ -286,7 +286,7 @@ def metadata(settings: CalibrationSettings, base, stats: tuple, result: smc.Resu
         "library": {"numpy": importlib.metadata.version("numpy"), "pandas": importlib.metadata.version("pandas")},
         "date": dt.date.today().isoformat(),
         "wall_time_s": round(wall_s, 1),
-        "run": {"scenario": settings.scenario, "start": base.start, "end": base.end},
+        "run": {"scenario": settings.scenario, "history": base.history, "start": base.start, "end": base.end},
         "base_config_sha256": base_config_digest(base.model),
         "priors": [{"name": p.name, "path": p.path, "kind": p.kind, "prior_median": p.prior_median,
                     "spread": p.spread, "reason": p.reason} for p in CALIBRATED],
