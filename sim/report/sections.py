@@ -26,6 +26,7 @@ from sim.analysis.targets import reference_rate_2024
 from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, headline_window, window_rates
 from sim.calibration.parameters_doc import provenance, schema_paths
 from sim.cli import COMMANDS
+from sim.config.schema import POSTERIOR_MODES
 from sim.report.build import manifest_sha256, png_uri, run_figure_pngs
 from sim.report.figures import exceedance_curves, paired_differences_figure
 from sim.runs import record
@@ -236,7 +237,7 @@ def parameters_section(runs: list[RunTables]) -> dict:
     if len(runs) > 1 and (table[values].nunique(axis=1) == 1).all():
         table = table.drop(columns=values[1:]).rename(columns={values[0]: "value"})
     counts = table["certainty"].value_counts()
-    posterior = sorted({r.label for r in runs if r.record.config.parameters == "posterior"})
+    posterior = sorted({r.label for r in runs if r.record.config.parameters in POSTERIOR_MODES})
     starts = ", ".join(dict.fromkeys(r.record.config.start for r in runs))
     return {"heading": f"Parameters and their sources, on the start date ({starts})", "table": table_html(table),
             "certainty": ", ".join(f"{n} {level}" for level, n in counts.items()),

@@ -40,6 +40,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.paths import numeric_field, read
 from sim.config.schema import ModelParams, RunConfig
+from sim.config.uncertain import CERTAINTY_FACTORS
 from sim.config.validate import validate
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW, DEFAULT_SEED
 from sim.runs import record
@@ -80,7 +81,6 @@ class ParameterRange:
 
 
 # Plausible factor by stated certainty (sim/data/parameter_sources.yaml), where the schema declares none.
-CERTAINTY_FACTORS = {"low": 2.0, "medium": 1.5, "high": 1.25}
 GROUP_PREFIX = "group:"
 
 
