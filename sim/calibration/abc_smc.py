@@ -59,7 +59,7 @@ class CalibrationSettings:
     """Everything that decides a calibration's result (besides the code and the scenario files)."""
 
     seed: int = field(default=DEFAULT_SEED, metadata={"help": "the fit's seed (particles and their runs)"})
-    particles: int = field(default=500, metadata={"help": "particles in the population"})
+    particles: int = field(default=1000, metadata={"help": "particles in the population"})
     replicates: int = field(default=2, metadata={
         "help": "simulations per particle; its likelihood is the share of them within the threshold"})
     ess_fraction: float = field(default=0.5, metadata={
