@@ -40,6 +40,7 @@ from sim.runs.spool import chunk_tables, write_tables
 __all__ = ["EnsembleResult", "list_scenarios", "load_scenario", "run", "run_replicate"]
 
 from sim.config.load import list_scenarios
+from sim.files import atomic_write_bytes, atomic_write_text, figure_png
 
 PLOTS = RUN_FIGURES
 
@@ -116,7 +117,7 @@ class EnsembleResult:
         path = Path(run_dir)
         with record.claimed_run_dir(path, self.config):
             if not record.is_incomplete(path):
-                record.atomic_write_text(path / record.CONFIG, record.config_yaml(self.config))
+                atomic_write_text(path / record.CONFIG, record.config_yaml(self.config))
             self.complete(path)
             if (path / record.PARTIAL).exists():          # checkpoints of an interrupted run finished here
                 Checkpoints(path / record.PARTIAL, {}).remove()
@@ -168,11 +169,11 @@ def write_run(path: Path, cfg: RunConfig, blocks: Iterable[list[tuple[int, Repli
                           "another, or it is already complete); save() starts a run directory.")
     names, digest = write_tables(path, cfg, blocks, csv=cfg.csv)
     summary = run_summary(cfg, digest)
-    record.atomic_write_text(path / "summary.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(path / "summary.json", json.dumps(summary, indent=2) + "\n")
     written = [record.CONFIG, *names, "summary.json"]
     if cfg.plots:
         for name, fig in run_figures(cfg, digest.monthly, digest.area_months, summary).items():
-            record.atomic_write_bytes(path / name, record.figure_png(fig))
+            atomic_write_bytes(path / name, figure_png(fig))
             written.append(name)
     record.write_manifest(path, cfg, written)
     return summary

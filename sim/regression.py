@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from sim.defaults import DEFAULT_SEED
+from sim.files import atomic_write_text
 
 # Short runs that pass through every mechanism: the observed history from 2022, and each scenario's levels
 # from mid-2022 on (the branch moved forward so that a half year shows them).
@@ -87,7 +88,6 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     from sim.cli import fail
     from sim.config.errors import ConfigError
-    from sim.runs.record import atomic_write_text
 
     path = Path(args[1]) if len(args) > 1 else BASELINE_FILE
     try:

@@ -12,8 +12,8 @@ import pytest
 from sim import cli
 from sim.api import run
 from sim.config.errors import ConfigError
+from sim.files import sha256_file
 from sim.report.build import write_report
-from sim.runs.record import sha256_file
 from sim.sweeps.attribution import AttributionSettings, run_attribution
 from sim.sweeps.engine import Execution
 

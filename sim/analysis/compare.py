@@ -29,6 +29,7 @@ from sim.analysis.windows import (
     window_rates,
 )
 from sim.config.errors import ConfigError
+from sim.files import sha256_file
 from sim.runs import record
 
 # What the paired columns mean, for the printed table, the report and the docs.
@@ -81,7 +82,7 @@ def checked_file(rec: record.RunRecord, name: str) -> Path:
     """The path of a file of the run, once its sha256 is found equal to the manifest's."""
     expected = rec.manifest["files"].get(name)
     path = rec.path / name
-    if expected is None or not path.exists() or record.sha256_file(path) != expected:
+    if expected is None or not path.exists() or sha256_file(path) != expected:
         raise ConfigError(f"'{path}' is missing or differs from the run's manifest; the run cannot be "
                           "compared until it is reproduced (`sim reproduce`).")
     return path

@@ -15,7 +15,7 @@ import yaml
 
 from sim.analysis.validation_plots import backtest_intervals
 from sim.calibration.backtest import BacktestSettings, origins, run_origin, score_table
-from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, figure_png
+from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 
 
 def run_and_write(settings: BacktestSettings, out: Path, progress: bool = False) -> pd.DataFrame:

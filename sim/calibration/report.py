@@ -34,7 +34,7 @@ from sim.config.calibrated import CALIBRATED
 from sim.config.posterior import read_posterior, shipped_posterior
 from sim.config.errors import ConfigError
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
-from sim.runs.record import atomic_write_bytes, atomic_write_text, figure_png
+from sim.files import atomic_write_bytes, atomic_write_text, figure_png
 
 MODES = ("point", "posterior")
 # Spawn key of the stream the Knox test's permutations draw from (apart from every replicate stream).

@@ -9,6 +9,7 @@ from pathlib import Path
 from sim.analysis.windows import FORECAST
 from sim.commands.outputs import FORCE_HELP
 from sim.config.errors import ConfigError
+from sim.files import atomic_write_bytes, csv_text, figure_png
 from sim.grammar import Command, parse
 
 # What `sim compare` writes: its own files, which force=true may replace and nothing else.
@@ -74,7 +75,6 @@ def compare_command(args: list[str]) -> None:
     from sim.analysis.windows import window_rates
     from sim.commands.outputs import all_or_nothing, output_folder
     from sim.runs.folders import new_folder
-    from sim.runs.record import atomic_write_bytes, csv_text, figure_png
 
     parsed = parse(COMPARE, args)
     settings = parsed.setting(CompareSettings)

@@ -14,7 +14,6 @@ same streams whatever parameters it gets, and 'point' runs are unchanged.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +28,7 @@ from sim.config.calibrated import CALIBRATED
 from sim.config.paths import read
 from sim.config.errors import ConfigError
 from sim.config.schema import ModelParams, RunConfig
+from sim.files import atomic_write_text, sha256_text
 
 CSV_NAME = "posterior.csv"
 META_NAME = "posterior.yaml"
@@ -71,13 +71,11 @@ class Posterior:
         return self.table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
 
     def metadata_text(self) -> str:
-        meta = {**self.metadata, "csv_sha256": hashlib.sha256(self.csv_text().encode()).hexdigest()}
+        meta = {**self.metadata, "csv_sha256": sha256_text(self.csv_text())}
         return yaml.safe_dump(meta, sort_keys=False, width=100, allow_unicode=True)
 
     def save(self, folder: str | Path) -> Path:
         """Write the CSV, then the sidecar that seals it (each atomically)."""
-        from sim.runs.record import atomic_write_text
-
         path = Path(folder)
         path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path / CSV_NAME, self.csv_text())
@@ -91,7 +89,7 @@ def parse_posterior(csv_text: str, meta_text: str, where: str) -> Posterior:
         meta = yaml.safe_load(meta_text)
     except yaml.YAMLError as err:
         raise ConfigError(f"The posterior record '{where}/{META_NAME}' is not valid YAML: {err}") from None
-    if hashlib.sha256(csv_text.encode()).hexdigest() != (meta or {}).get("csv_sha256"):
+    if sha256_text(csv_text) != (meta or {}).get("csv_sha256"):
         raise ConfigError(
             f"'{where}/{CSV_NAME}' does not match the sha256 in '{META_NAME}': it was changed or only partly "
             "written. Re-run `sim calibrate` to make a new posterior.")
@@ -169,4 +167,4 @@ def base_config_digest(model: ModelParams) -> str:
             section, name = p.path.split(".")
             plain[section][name] = None
     text = yaml.safe_dump(plain, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_text(text)

@@ -18,6 +18,7 @@ from sim.analysis.compare import RunTables, checked_file, common_window, load_ru
 from sim.analysis.run_figures import RUN_FIGURES, run_figures
 from sim.analysis.windows import NamedWindow
 from sim.config.errors import ConfigError
+from sim.files import atomic_write_text, figure_png, sha256_file
 from sim.runs import record
 from sim.sweeps.attribution import AttributionRecord, is_attribution, load_attribution
 
@@ -44,7 +45,7 @@ def write_report(paths: list[Path], window_text: str, out: str = "") -> Path:
     if target.is_dir():
         raise ConfigError(f"out={target} is a folder; give the report's file name, such as out=report.html.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    record.atomic_write_text(target, html)
+    atomic_write_text(target, html)
     return target
 
 
@@ -90,10 +91,10 @@ def run_figure_pngs(run: RunTables) -> dict[str, bytes]:
     missing = [name for name in RUN_FIGURES if name not in listed]
     if missing:
         drawn = run_figures(run.record.config, run.monthly, run.area_months, run.summary)
-        pngs.update({name: record.figure_png(drawn[name]) for name in missing})
+        pngs.update({name: figure_png(drawn[name]) for name in missing})
     return {name: pngs[name] for name in RUN_FIGURES}
 
 
 def manifest_sha256(path: Path) -> str:
     """The sha256 of a folder's manifest: one hash that pins every file it lists."""
-    return record.sha256_file(path / record.MANIFEST)
+    return sha256_file(path / record.MANIFEST)

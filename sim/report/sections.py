@@ -26,9 +26,9 @@ from sim.analysis.targets import reference_rate_2024
 from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, headline_window, window_rates
 from sim.calibration.parameters_doc import provenance, schema_paths
 from sim.cli import COMMANDS
+from sim.files import figure_png
 from sim.report.build import manifest_sha256, png_uri, run_figure_pngs
 from sim.report.figures import exceedance_curves, paired_differences_figure
-from sim.runs import record
 from sim.sweeps.attribution import AttributionRecord, reproducing_command
 
 # Hydra's name for the run's folder in records made before `out=` was recorded as typed.
@@ -154,9 +154,9 @@ def distribution_section(runs: list[RunTables], window: NamedWindow) -> dict:
     above = reference_rate_2024()
     probabilities = ", ".join(f"{label} {np.mean(values > above):.0%}" for label, values in in_window.items())
     return {"heading": f"Distributions and exceedance: {window.heading}", "figures": [
-        figure(record.figure_png(compare_distributions(in_window, above, window.heading)),
+        figure(figure_png(compare_distributions(in_window, above, window.heading)),
                f"Attacks per month, {window.heading}: one value per replicate."),
-        figure(record.figure_png(exceedance_curves(in_window, above, window.heading)),
+        figure(figure_png(exceedance_curves(in_window, above, window.heading)),
                f"Share of replicates whose attack rate in {window.heading} exceeds each value. Above the 2024 "
                f"rate ({above:.1f} a month): {probabilities}."),
     ]}
@@ -182,7 +182,7 @@ def paired_section(runs: list[RunTables], window: NamedWindow) -> dict:
                     "events wherever their mechanisms agree, so the differences are paired.",
             "table": table_html(table[["run", "against", "mean_a", "mean_b", *PAIRED_COLUMNS]]),
             "columns": [{"name": k, "meaning": v} for k, v in PAIRED_COLUMNS.items()],
-            "figures": [figure(record.figure_png(paired_differences_figure(differences, first.label,
+            "figures": [figure(figure_png(paired_differences_figure(differences, first.label,
                                                                            window.heading)),
                                f"Paired differences, replicate by replicate, {window.heading}.")]}
 

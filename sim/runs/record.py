@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fnmatch
-import hashlib
 import json
 import os
 import stat
@@ -34,6 +33,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config.errors import ConfigError
 from sim.config.load import to_run_config
 from sim.config.schema import RunConfig
+from sim.files import atomic_write_text, sha256_file
 from sim.runs import folders
 from sim.runs.fingerprint import DEPENDENCIES, fingerprint  # noqa: F401 (DEPENDENCIES is re-exported)
 
@@ -55,64 +55,12 @@ RUN_FILES = (CONFIG, MANIFEST, "*.csv", "*.parquet", "*.json", "*.png", f"{PARTI
 EXECUTION_KEYS = ("workers", "executor", "scheduler", "progress")
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, flush to disk, then rename into place.
-
-    If the write fails (a full disk, a lost permission) the temporary file is removed, so
-    nothing half-written stays behind, and the error goes on to the caller.
-    """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        if err.filename is None:        # a failed write names no file; say which one it was
-            raise type(err)(err.errno, err.strerror, str(path)) from None
-        raise
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def csv_text(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
-
-
-def figure_png(fig) -> bytes:
-    """PNG bytes with no timestamp or software tag, so the same figure gives the same bytes."""
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
-
-
 def config_yaml(cfg: RunConfig) -> str:
     """The resolved experiment config, without execution-only settings."""
     plain = dataclasses.asdict(cfg)
     for key in EXECUTION_KEYS:
         plain.pop(key)
     return OmegaConf.to_yaml(OmegaConf.create(plain))
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_manifest(run_dir: Path, cfg: RunConfig, files: list[str]) -> dict:

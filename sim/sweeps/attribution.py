@@ -33,6 +33,7 @@ from sim.config.load import DETERMINANTS, compose_many
 from sim.config.resolve import NO_CHANGE
 from sim.config.schema import RunConfig, ScenarioInfo, TimelineChange
 from sim.defaults import ATTRIBUTION_OUTCOME, ATTRIBUTION_REPLICATES, COMPARISON_WINDOW, DEFAULT_SEED
+from sim.files import csv_text, figure_png, sha256_file
 from sim.runs import record
 from sim.sweeps.engine import Execution, run_sweep, sweep_folder, sweep_yaml
 from sim.sweeps.spec import SweepPoint, SweepSpec, Window, check_inside, parse_window, with_horizon
@@ -220,11 +221,11 @@ def result_files(result: Attribution, p: AttributionPlan, settings: AttributionS
                   "intervals over replicates",
     }
     return {
-        "attribution.csv": record.csv_text(result.shares).encode(),
-        "interactions.csv": record.csv_text(result.interactions).encode(),
-        "combinations.csv": record.csv_text(result.combinations).encode(),
+        "attribution.csv": csv_text(result.shares).encode(),
+        "interactions.csv": csv_text(result.interactions).encode(),
+        "combinations.csv": csv_text(result.combinations).encode(),
         RESULT_FILE: (json.dumps(summary, indent=2) + "\n").encode(),
-        "attribution.png": record.figure_png(attribution_figure(result, title, label)),
+        "attribution.png": figure_png(attribution_figure(result, title, label)),
     }
 
 
@@ -284,7 +285,7 @@ def load_attribution(path: str | Path) -> AttributionRecord:
         raise ConfigError(f"'{manifest_path}' is not a readable sweep manifest ({err}).") from None
     texts = {}
     for name in (RESULT_FILE, "attribution.csv", "interactions.csv", "attribution.png", "sweep.yaml"):
-        if name not in files or not (path / name).is_file() or record.sha256_file(path / name) != files[name]:
+        if name not in files or not (path / name).is_file() or sha256_file(path / name) != files[name]:
             raise ConfigError(f"'{path / name}' is missing or differs from the attribution's manifest; run the "
                               "attribution again into a new folder.")
         texts[name] = (path / name).read_bytes()

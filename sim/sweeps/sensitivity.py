@@ -42,7 +42,7 @@ from sim.config.paths import numeric_field, read
 from sim.config.schema import ModelParams, RunConfig
 from sim.config.validate import validate
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW, DEFAULT_SEED
-from sim.runs import record
+from sim.files import csv_text, figure_png
 from sim.sweeps.engine import Execution
 from sim.sweeps.spec import SweepPoint, SweepSpec, check_inside, parse_window, point_seed, with_horizon
 
@@ -352,9 +352,9 @@ def run_sensitivity(settings: SensitivitySettings, execution: Execution, ranges:
                  f"(2024 rate {reference_rate_2024():.1f}/month)")
         spans = pd.DataFrame([{"parameter": n, "low": r.low, "high": r.high, "basis": r.basis}
                               for n, r in bounds.items()])
-        return {"indices.csv": record.csv_text(table).encode(), "samples.csv": record.csv_text(samples).encode(),
-                "ranges.csv": record.csv_text(spans).encode(),
-                "sensitivity.png": record.figure_png(indices_figure(table, method, title))}
+        return {"indices.csv": csv_text(table).encode(), "samples.csv": csv_text(samples).encode(),
+                "ranges.csv": csv_text(spans).encode(),
+                "sensitivity.png": figure_png(indices_figure(table, method, title))}
 
     run_sweep(spec, out, executor=execution.executor, workers=execution.workers, scheduler=execution.scheduler,
               points=points, analysis=analysis)
