@@ -27,7 +27,7 @@ def figures(seed: int, replicates: int, workers: int, first: int = 0) -> pd.Data
     and of the run, removals in Iraq, attacks in Syria, and each Iraqi governorate's share of the attacks."""
     from sim.analysis.governorates import area_governorates
     from sim.api import load_scenario
-    from sim.model.geography import load_geography
+    from sim.geography import load_geography
     from sim.runs.ensemble import run_ensemble
 
     cfg = load_scenario(FIGURE_SCENARIO, [f"seed={seed}", f"replicates={first + replicates}", "progress=false"])

@@ -34,7 +34,7 @@ from sim.explore.replicate import RECENT_DAYS, WatchedReplicate
 from sim.explore.serve import choose_port, free_port
 from sim.model import network
 from sim.model.attacks import ATTACK_TYPES, AttackLog
-from sim.model.geography import load_geography
+from sim.geography import load_geography
 from sim.runs.ensemble import run_ensemble, run_replicate
 from sim.runs.reproduce import reproduce
 from tests.conftest import model_for, scenario

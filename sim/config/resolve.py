@@ -30,6 +30,7 @@ from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode, StringNode
 from sim.config.errors import ConfigError
 from sim.config.paths import field_of, read
 from sim.config.scenario_files import read_yaml
+from sim.geography import load_geography
 from sim.config.schema import IMPULSE_AMOUNTS, IMPULSE_KINDS, BranchParams, Impulse, ModelParams, RunConfig, TimelineChange
 
 # Which section of `model` each determinant group's levels set.
@@ -274,8 +275,6 @@ def _check_order(changes: list[TimelineChange], what: str) -> None:
 def _check_impulses(change: TimelineChange, source: str) -> None:
     """Each impulse of a change: a known kind, a known target where it needs one, an amount in its declared
     range (`source` says which file or part of the config the change comes from)."""
-    from sim.model.geography import load_geography
-
     geo = load_geography()
     posts = (*geo.wilaya_ids, "centre")
     for impulse in change.impulses:

@@ -9,7 +9,7 @@ from sim.config.errors import ConfigError
 from sim.config.paths import field_of, with_params
 from sim.config.resolve import parse_date
 from sim.config.schema import EXECUTORS, PARAMETER_MODES, ModelParams, RunConfig, TimelineChange
-from sim.model.geography import load_geography
+from sim.geography import load_geography
 
 N_ATTACK_TYPES = 5
 

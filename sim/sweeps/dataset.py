@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 
 from sim.analysis import tables
 from sim.files import atomic_write_bytes
+from sim.geography import load_geography
 from sim.model import ReplicateOutcome
-from sim.model.geography import load_geography
 from sim.sweeps.spec import SweepPoint, Window
 
 DATASETS = ("replicates", "monthly")
