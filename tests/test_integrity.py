@@ -396,7 +396,7 @@ def test_reproduce_interrupted_says_the_run_was_not_touched(tiny_run, tmp_path, 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.api.run_ensemble", interrupted)
+    monkeypatch.setattr("sim.runs.result.run_ensemble", interrupted)
     code, _, err = call_cli(["reproduce", run], capsys)
     assert code == 130
     assert "not touched" in err and "finishes it" not in err and "Traceback" not in err
@@ -416,7 +416,7 @@ def test_reproduce_names_what_changed_since_the_run_before_re_running(tiny_run, 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.api.run_ensemble", interrupted)
+    monkeypatch.setattr("sim.runs.result.run_ensemble", interrupted)
     code, out, _ = call_cli(["reproduce", run], capsys)
     assert code == 130
     for words in ("numpy was 1.0.0, is now", "matplotlib was 2.0.0, is now", "sim/data/geography.yaml has changed"):

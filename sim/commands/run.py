@@ -265,11 +265,11 @@ def run_task(cfg) -> None:
     from hydra.types import RunMode
     from omegaconf import OmegaConf
 
-    from sim.api import write_run
     from sim.config.load import to_run_config
     from sim.runs.ensemble import check_memory, run_ensemble
     from sim.runs.folders import describe_os_error
     from sim.runs.record import claimed_run_dir, start_run
+    from sim.runs.result import write_run
 
     # Hydra logs at INFO; Mesa logs every step at INFO, which would flood the log and cost time.
     logging.getLogger("MESA").setLevel(logging.WARNING)

@@ -104,6 +104,18 @@ def to_run_config(cfg: DictConfig, choices: dict[str, str] | None = None) -> Run
     return validate(resolve(run_cfg, scenario_dir))
 
 
+def checked_config(cfg: RunConfig) -> RunConfig:
+    """`cfg` checked as strictly as the command line checks overrides: every value of its declared type,
+    every range and rule; the checked copy is returned."""
+    if not isinstance(cfg, RunConfig):
+        raise TypeError(f"expected a RunConfig (from load_scenario), got {type(cfg).__name__}")
+    try:
+        plain = OmegaConf.create(dataclasses.asdict(cfg))
+    except OmegaConfBaseException as err:
+        raise ConfigError(describe_config_error(err)) from None
+    return to_run_config(plain)
+
+
 def reject_unknown_keys(node: DictConfig, prefix: str) -> None:
     """Refuse keys the schema does not declare (Hydra's `+key=value` adds them even to a typed config)."""
     schema = OmegaConf.get_type(node)

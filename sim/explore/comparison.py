@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.api import EnsembleResult
+from sim.runs.result import EnsembleResult
 from sim.config.schema import RunConfig
 from sim.explore import batch, contrast, reasons
 from sim.explore.choices import same_experiment

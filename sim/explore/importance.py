@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.api import EnsembleResult
+from sim.runs.result import EnsembleResult
 from sim.config.load import DETERMINANTS, list_levels
 from sim.config.paths import with_params
 from sim.config.schema import RunConfig

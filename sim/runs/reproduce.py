@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sim.files import sha256_file
 from sim.runs import fingerprint, record
+from sim.runs.result import run_into
 
 FIGURE_SUFFIX = ".png"
 
@@ -89,8 +90,6 @@ def verify_record(run_dir: str | Path) -> tuple[record.RunRecord, Verification]:
 
 def rerun(rec: record.RunRecord, result: Verification, workers: int = 1, progress: bool = True) -> Verification:
     """Re-run the recorded experiment into a scratch folder and compare file by file."""
-    from sim.api import run_into
-
     scratch = Path(tempfile.mkdtemp(prefix="sim-reproduce-"))
     try:
         run_into(rec.config, scratch / "run", workers=workers, progress=progress)
