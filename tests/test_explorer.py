@@ -16,12 +16,13 @@ import pytest
 from matplotlib.text import Text
 from scipy import stats
 
-from sim.analysis.compare import paired_difference
+from sim.analysis import contrast
+from sim.analysis.contrast import paired_difference
 from sim.config.errors import ConfigError
 from sim.config.load import DETERMINANTS, compose_run_config, list_levels
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import (address, batch, comparison, contrast, drawing, importance, limits, map_view, pictures,
+from sim.explore import (address, batch, comparison, drawing, importance, limits, map_view, pictures,
                          reasons, shelf, watch_panel)
 from sim.explore.jobs import Jobs
 from sim.explore.choices import (Choices, baseline_for, compose_choices, horizon_ends, same_experiment,

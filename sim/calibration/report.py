@@ -282,7 +282,7 @@ def hawkes_fit(result):
 def scenarios_report(ns) -> tuple[str, object]:
     """Every named scenario: attacks per month in the comparison window, and the paired difference from the
     baseline (the same seed: common random numbers)."""
-    from sim.analysis.compare import paired_difference
+    from sim.analysis.contrast import paired_difference
     from sim.analysis.windows import Window, attack_rates
     from sim.config.load import list_scenarios
 

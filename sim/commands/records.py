@@ -69,12 +69,13 @@ def compare_command(args: list[str]) -> None:
     """
     import pandas as pd
 
-    from sim.analysis.compare import common_window, comparison_table, load_runs, paired_table
+    from sim.analysis.contrast import comparison_table, paired_table, pairing_obstacles
     from sim.analysis.plots import compare_distributions
     from sim.analysis.targets import reference_rate_2024
-    from sim.analysis.windows import window_rates
+    from sim.analysis.windows import common_window, window_rates
     from sim.commands.outputs import all_or_nothing, output_folder
     from sim.runs.folders import new_folder
+    from sim.runs.run_tables import configs_of, load_runs
 
     parsed = parse(COMPARE, args)
     settings = parsed.setting(CompareSettings)
@@ -84,10 +85,11 @@ def compare_command(args: list[str]) -> None:
     _refuse_twice(paths)
     given = output_folder(settings.out, "compare", COMPARE_FILES, settings.force)
     runs = load_runs(paths)
-    window = common_window(settings.window, runs)
+    window = common_window(settings.window, configs_of(runs))
     rates = {r.label: window_rates(r.monthly, window.window) for r in runs}
     table = comparison_table(rates, {r.label: r.name for r in runs})
-    paired = paired_table(runs, window)
+    obstacles = pairing_obstacles([r.config for r in runs])
+    paired = None if obstacles else paired_table({r.label: r.monthly for r in runs}, window)
     fig = compare_distributions({r: v["attacks_per_month"].to_numpy() for r, v in rates.items()},
                                 reference_rate_2024(), window.heading)
     files = {"attack_rate_comparison.png": figure_png(fig), "comparison.csv": csv_text(table).encode()}
@@ -96,7 +98,7 @@ def compare_command(args: list[str]) -> None:
     print(f"attacks and casualties per month in Iraq, {window.heading}:")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    _print_paired(paired, window, [r.record for r in runs], pd)
+    _print_paired(paired, window, obstacles, pd)
     out = given or new_folder(Path("outputs/compare"))
     with all_or_nothing(out, COMPARE_FILES):
         for name in COMPARE_FILES:
@@ -116,11 +118,11 @@ def _refuse_twice(paths: list[Path]) -> None:
         seen[path.resolve()] = path
 
 
-def _print_paired(paired, window, records, pd) -> None:
-    from sim.analysis.compare import PAIRED_COLUMNS, pairing_obstacles
+def _print_paired(paired, window, obstacles: list[str], pd) -> None:
+    from sim.analysis.contrast import PAIRED_COLUMNS
 
     if paired is None:
-        print(f"\nno paired differences: {'; '.join(pairing_obstacles(records))}. Runs pair replicate by replicate "
+        print(f"\nno paired differences: {'; '.join(obstacles)}. Runs pair replicate by replicate "
               "only with the same seed, replicate count and start date.")
         return
     print(f"\npaired differences in attacks per month, {window.heading} (common random numbers):")

@@ -24,7 +24,8 @@ from sim.config.load import DETERMINANTS, list_levels
 from sim.config.paths import with_params
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import batch, contrast, reasons
+from sim.analysis import contrast
+from sim.explore import batch, reasons
 from sim.explore.choices import Choices, compose_choices, uncomposed
 from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import level_label, period_words

@@ -22,7 +22,7 @@ import numpy as np
 from sim.analysis.plots import Marker, change_markers
 from sim.runs.result import EnsembleResult
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import contrast
+from sim.analysis import contrast
 from sim.explore.jobs import Jobs
 from sim.explore.reasons import RECORDS
 

@@ -12,23 +12,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import (
-    PAIRED_COLUMNS,
-    RunTables,
-    comparison_table,
-    paired_table,
-    pairing_obstacles,
-)
+from sim.analysis.contrast import PAIRED_COLUMNS, comparison_table, paired_table, pairing_obstacles
 from sim.analysis.plots import compare_distributions
 from sim.analysis.run_figures import RUN_FIGURES
 from sim.analysis.run_name import label_from_summary
 from sim.analysis.targets import reference_rate_2024
-from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, headline_window, window_rates
+from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, common_window, headline_window, window_rates
 from sim.calibration.parameters_doc import provenance, schema_paths
 from sim.cli import COMMANDS
-from sim.files import figure_png
-from sim.report.build import manifest_sha256, png_uri, run_figure_pngs
-from sim.report.figures import exceedance_curves, paired_differences_figure
+from sim.files import figure_png, sha256_file
+from sim.report.figures import exceedance_curves, paired_differences_figure, png_uri, run_figure_pngs
+from sim.runs import record
+from sim.runs.run_tables import RunTables, configs_of
 from sim.sweeps.attribution import AttributionRecord, reproducing_command
 
 # Hydra's name for the run's folder in records made before `out=` was recorded as typed.
@@ -129,9 +124,7 @@ def headline_section(runs: list[RunTables], window: NamedWindow) -> dict:
 
 def by_year_section(runs: list[RunTables]) -> dict:
     """The forecast cut into calendar years, each run's figures per year, beside the whole forecast."""
-    from sim.analysis.compare import common_window
-
-    forecast = common_window(FORECAST, runs)
+    forecast = common_window(FORECAST, configs_of(runs))
     if forecast.name != FORECAST:
         return {"heading": "The forecast year by year", "table": "",
                 "note": "Not every run reaches its branch date, so there is no forecast to cut into years."}
@@ -165,7 +158,7 @@ def distribution_section(runs: list[RunTables], window: NamedWindow) -> dict:
 def paired_section(runs: list[RunTables], window: NamedWindow) -> dict:
     """Each run against the first, replicate by replicate, or what stops the runs from pairing."""
     heading = f"Paired differences: {window.heading}"
-    obstacles = pairing_obstacles([r.record for r in runs])
+    obstacles = pairing_obstacles([r.config for r in runs])
     if len(runs) < 2:
         return {"heading": heading, "note": "One run: there is nothing to pair.", "table": "", "figures": [],
                 "columns": []}
@@ -173,7 +166,7 @@ def paired_section(runs: list[RunTables], window: NamedWindow) -> dict:
         return {"heading": heading, "note": f"The runs cannot be paired replicate by replicate: "
                                             f"{'; '.join(obstacles)}. Compare their distributions above instead.",
                 "table": "", "figures": [], "columns": []}
-    table = paired_table(runs, window)
+    table = paired_table({r.label: r.monthly for r in runs}, window)
     first = runs[0]
     differences = {r.label: (window_rates(r.monthly, window.window) - window_rates(first.monthly, window.window))
                    ["attacks_per_month"].to_numpy() for r in runs[1:]}
@@ -265,3 +258,8 @@ def hashes_section(label: str, path: Path, manifest: dict) -> dict:
     files = pd.DataFrame(sorted(manifest["files"].items()), columns=["file", "sha256"])
     return {"label": label, "path": str(path), "fingerprint": table_html(fingerprint), "files": table_html(files),
             "count": len(files)}
+
+
+def manifest_sha256(path: Path) -> str:
+    """The sha256 of a folder's manifest: one hash that pins every file it lists."""
+    return sha256_file(path / record.MANIFEST)

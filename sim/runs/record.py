@@ -26,16 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.analysis.digest import COUNTS, monthly_totals
 from sim.config.errors import ConfigError
 from sim.config.load import to_run_config
 from sim.config.schema import RunConfig
 from sim.files import atomic_write_text, sha256_file
 from sim.runs import folders
-from sim.runs.fingerprint import DEPENDENCIES, fingerprint  # noqa: F401 (DEPENDENCIES is re-exported)
+from sim.runs.checkpoints import Checkpoints
+from sim.runs.fingerprint import fingerprint
 
 MANIFEST = "manifest.json"
 # Checkpoints of finished replicates while a run is under way; removed once it is sealed.
@@ -147,8 +150,6 @@ def check_run_dir_usable(run_dir: Path, cfg: RunConfig) -> None:
             f"only with the same settings (see its {CONFIG}). Choose another directory "
             "(out=PATH) for this run."
         )
-    from sim.runs.checkpoints import Checkpoints
-
     Checkpoints(run_dir / PARTIAL, run_fingerprint(cfg)).check()
 
 
@@ -178,8 +179,6 @@ def start_run(run_dir: Path, cfg: RunConfig):
     unfinished one of another fingerprint and a folder of other files are never
     touched. The caller holds the folder (`claimed_run_dir`).
     """
-    from sim.runs.checkpoints import Checkpoints
-
     check_run_dir_usable(run_dir, cfg)
     if not is_incomplete(run_dir):
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -325,10 +324,6 @@ def read_monthly(run_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A run's monthly table reduced as it is read, so that memory follows the replicates' count, not the
     table's rows: attacks, killed and wounded per replicate and month (every area together), and per month and
     area (every replicate together)."""
-    import pyarrow.parquet as pq
-
-    from sim.analysis.digest import COUNTS, monthly_totals
-
     path = table_file(run_dir, "monthly")
     if path.suffix == ".parquet":
         parquet = pq.ParquetFile(path)

@@ -31,6 +31,7 @@ from sim.runs import folders, record
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.ensemble import announce_duration, progress_bar
 from sim.runs.executors import Block, ExecutionSettings, execute, split
+from sim.runs.fingerprint import DEPENDENCIES as RUN_DEPENDENCIES
 from sim.runs.fingerprint import data_hashes, fingerprint
 from sim.sweeps import dataset
 from sim.sweeps.spec import SweepPoint, SweepSpec, sweep_points
@@ -38,7 +39,7 @@ from sim.sweeps.spec import SweepPoint, SweepSpec, sweep_points
 SWEEP_FILE = record.SWEEP_FILE
 FORMAT = "iraq-insurgency-sim sweep"
 FORMAT_VERSION = 1
-DEPENDENCIES = (*record.DEPENDENCIES, "pyarrow", "dask", "distributed", "SALib")
+DEPENDENCIES = (*RUN_DEPENDENCIES, "pyarrow", "dask", "distributed", "SALib")
 # The files a sweep writes, as patterns: only their cut-short temporary copies are ever cleared.
 SWEEP_FILES = (SWEEP_FILE, record.MANIFEST, "*.csv", "*.png", f"{record.PARTIAL}/fingerprint",
                f"{record.PARTIAL}/point=*/block-*.npz", f"{record.PARTIAL}/point=*/fingerprint",
