@@ -22,15 +22,22 @@ SHIFT = 0.10
 POWER = 0.9
 
 
-def figures(seed: int, replicates: int, workers: int, first: int = 0) -> pd.DataFrame:
+def figures(seed: int, replicates: int, workers: int, first: int = 0, cfg=None) -> pd.DataFrame:
     """One row per replicate: attacks per calendar year, killed and wounded, fighters in Iraq at the end of 2024
-    and of the run, removals in Iraq, attacks in Syria, and each Iraqi governorate's share of the attacks."""
+    and of the run, removals in Iraq, attacks in Syria, and each Iraqi governorate's share of the attacks. The
+    runs are of `cfg` (a RunConfig), or of the baseline scenario as the running version composes it."""
+    import dataclasses
+
     from sim.analysis.governorates import area_governorates
-    from sim.api import load_scenario
     from sim.geography import load_geography
     from sim.runs.ensemble import run_ensemble
 
-    cfg = load_scenario(FIGURE_SCENARIO, [f"seed={seed}", f"replicates={first + replicates}", "progress=false"])
+    if cfg is None:
+        from sim.api import load_scenario
+
+        cfg = load_scenario(FIGURE_SCENARIO, [f"seed={seed}", f"replicates={first + replicates}", "progress=false"])
+    else:
+        cfg = dataclasses.replace(cfg, seed=seed, replicates=first + replicates, progress=False)
     geo, where = load_geography(), area_governorates()
     governorates = sorted({where[a] for a, inside in zip(geo.area_ids, geo.in_iraq, strict=True) if inside})
     start = np.datetime64(cfg.start)

@@ -2,7 +2,10 @@
 
 tests/baseline/engine_reference.csv holds that engine's figures for 2,000 replicates of the baseline
 (`python benchmarks/engine_reference.py --commit 4ad44ef --replicates 2000 --seed 20240101 --out
-tests/baseline/engine_reference.csv`, figures by tests/engine_figures.py). Two checks:
+tests/baseline/engine_reference.csv`, figures by tests/engine_figures.py), and
+tests/baseline/engine_reference_config.yaml the config it ran (that version's `config_yaml` of its baseline).
+Today's engine runs that same config, with every mechanism added since switched off by its parameters
+(`SWITCHED_OFF`): the comparison is of engines at the same rules and parameters. Two checks:
 
 - the same seeds give the same replicates: the first replicates of the reference, re-run here, match it
   exactly (the rewrite kept every rule and every draw);
@@ -15,13 +18,23 @@ tests/baseline/engine_reference.csv`, figures by tests/engine_figures.py). Two c
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from omegaconf import OmegaConf
+
+from sim.config.load import to_run_config
+from sim.config.paths import with_params
+
 from engine_figures import POWER, SHIFT, comparison, figures
 
 REFERENCE = Path(__file__).parent / "baseline" / "engine_reference.csv"
+REFERENCE_CONFIG = Path(__file__).parent / "baseline" / "engine_reference_config.yaml"
+# Mechanisms added since the pinned engine, and the parameter values at which each does nothing.
+SWITCHED_OFF = {"insurgents.tempo_floor": 1.0, "insurgents.initial_tempo": 1.0, "syria.effort_substitution": 1.0,
+                "attacks.mass_casualty_share": 0.0}
 REFERENCE_SEED = 20240101
 OTHER_SEED = 20240102
 
@@ -31,14 +44,21 @@ def reference() -> pd.DataFrame:
     return pd.read_csv(REFERENCE)
 
 
-def test_the_first_replicates_of_the_reference_are_reproduced_exactly(reference):
-    again = figures(REFERENCE_SEED, 3, workers=1)
+@pytest.fixture(scope="module")
+def pinned_config():
+    """The pinned engine's baseline config, read by today's schema, with the later mechanisms switched off."""
+    cfg = to_run_config(OmegaConf.load(REFERENCE_CONFIG))
+    return dataclasses.replace(cfg, model=with_params(cfg.model, SWITCHED_OFF))
+
+
+def test_the_first_replicates_of_the_reference_are_reproduced_exactly(reference, pinned_config):
+    again = figures(REFERENCE_SEED, 3, workers=1, cfg=pinned_config)
     pd.testing.assert_frame_equal(again, reference.head(3).reset_index(drop=True), check_dtype=False)
 
 
 @pytest.mark.slow
-def test_the_distributions_agree_with_the_pinned_engine(reference):
-    table, level = comparison(reference, figures(OTHER_SEED, len(reference), workers=2))
+def test_the_distributions_agree_with_the_pinned_engine(reference, pinned_config):
+    table, level = comparison(reference, figures(OTHER_SEED, len(reference), workers=2, cfg=pinned_config))
     weak = table.loc[table["power"] < POWER, ["figure", "power"]].to_numpy().tolist()
     assert not weak, f"too little power against a {SHIFT:.0%} shift at {len(reference)} replicates: {weak}"
     differ = table.loc[table["p_value"] < level, ["figure", "p_value"]].to_numpy().tolist()

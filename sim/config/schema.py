@@ -155,6 +155,16 @@ class InsurgentParams:
         "price of one weapon or explosive charge bought by a cell")
     territorial_fighters: int = param(1000, "persons", (1, 100000),
         "fighters massed in one area that could take and hold ground, 2014-style (an outcome threshold)")
+    tempo_floor: float = param(1.0, "share", UNIT_INTERVAL,
+        "share of its attack hazard IS keeps in Iraq under the heaviest losses (1: it never holds back)")
+    restraint_loss_rate_per_year: float = param(0.5, "1/year", (1e-3, 100.0),
+        "members removed in Iraq per member per year at which IS holds back half of what it can hold back")
+    loss_memory_days: float = param(180.0, "days", (7.0, 3650.0),
+        "time constant over which IS weighs the losses it has suffered")
+    tempo_shift_days: float = param(90.0, "days", (7.0, 3650.0),
+        "time constant over which IS's tempo in Iraq follows the target its losses set")
+    initial_tempo: float = param(1.0, "share", UNIT_INTERVAL,
+        "IS's tempo in Iraq on the start date", start_only=True)
 
 
 @dataclass
@@ -175,6 +185,12 @@ class AttackParams:
         "increase in log severity per unit of log capability (size, arms)")
     killed_share: float = param(0.45, "share", UNIT_INTERVAL,
         "share of casualties killed rather than wounded")
+    mass_casualty_share: float = param(0.0, "share", UNIT_INTERVAL,
+        "share of complex attacks that are mass-casualty bombings (a suicide bomber or car bomb in a crowd)")
+    mass_casualty_minimum: float = param(20.0, "casualties", (1.0, 1000.0),
+        "the smallest casualty count of a mass-casualty bombing: where its power-law tail begins")
+    mass_casualty_tail: float = param(1.4, "exponent", (0.2, 5.0),
+        "tail exponent of mass-casualty bombings: the chance of at least x casualties falls as x to this power")
 
 
 @dataclass
@@ -324,6 +340,9 @@ class SyriaParams:
         "IS's force in Syria at which the room Syria offers is shared so that each fighter finds half of it")
     effort_shift_days: float = param(120.0, "days", (1.0, 3650.0),
         "time constant over which IS moves effort towards the theatre that offers more room")
+    effort_substitution: float = param(1.0, "share", UNIT_INTERVAL,
+        "how far IS moves its effort from the even split towards the theatre with more room (0: not at all, so "
+        "a collapse in Syria only sends Iraq fighters and money; 1: wholly, the theatres compete)")
     breakouts_per_year: float = param(0.2, "1/year", (0.0, 50.0),
         "rate of prison or camp breakouts (Ghweiran/al-Sina'a, January 2022)")
     breakout_escape_share: float = param(0.04, "share", UNIT_INTERVAL,

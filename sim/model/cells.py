@@ -177,8 +177,9 @@ def arm(net, ins) -> None:
 
 
 @kernel
-def assess(net, coordination, propaganda, ins) -> None:
-    """Each cell's chance per day to wake (led, funded, fed by propaganda) and to attack (capable, led).
+def assess(net, coordination, propaganda, tempo, ins) -> None:
+    """Each cell's chance per day to wake (led, funded, fed by propaganda) and to attack (capable, led, at the
+    tempo the centre allows: sim/model/strategy.py).
 
     A cell with no money wakes at `unfunded_share` of the rate of a well-funded one; a cell with no
     coordination from a wali or the centre wakes and attacks at `leaderless_share` of a well-led one.
@@ -190,7 +191,7 @@ def assess(net, coordination, propaganda, ins) -> None:
         funded = ins.unfunded_share + (1.0 - ins.unfunded_share) * money[s]
         led = ins.leaderless_share + (1.0 - ins.leaderless_share) * coordination[net.area[s]]
         net.wake_chance[s] = (ins.activation_rate_per_day * propaganda) * led * funded
-        net.attack_chance[s] = ins.attack_rate_per_day * able[s] * led
+        net.attack_chance[s] = ins.attack_rate_per_day * able[s] * led * tempo
 
 
 @kernel
@@ -237,7 +238,7 @@ def _week(w) -> None:
                    net.desertion_week[r], w.streams.cells)
     recruit(net, net.recruit_rate, ins, w.streams.cells)
     arm(net, ins)
-    assess(net, leaders.area_coordination, net.propaganda[r], ins)
+    assess(net, leaders.area_coordination, net.propaganda[r], w.strategy.tempo, ins)
     cells_here = np.zeros(w.places.n_areas)
     for s in range(net.n):
         cells_here[net.area[s]] += 1

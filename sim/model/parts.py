@@ -6,13 +6,14 @@ part may read those built before it). The order is the old one of the day
 where two parts act in the same phase: the Syrian force settles before the
 camps leak recruits into it, the stance settles before attacks are restaged
 by it, attacks are carried out before forces react to them and before they
-excite their wilaya, coalition strikes come before Iraq's own, and leaders
-are seeded before cells, both from the start stream.
+excite their wilaya, coalition strikes come before Iraq's own, leaders are
+seeded before cells, both from the start stream, and the centre sets its tempo
+after its leaders' week and before the cells assess their chances by it.
 """
 
 from __future__ import annotations
 
-from sim.model import attacks, border, cells, coalition, community, detention, forces, leadership, syria
+from sim.model import attacks, border, cells, coalition, community, detention, forces, leadership, strategy, syria
 from sim.model.part import Part, Record, Stream
 
 PARTS: tuple[Part, ...] = (
@@ -20,6 +21,7 @@ PARTS: tuple[Part, ...] = (
     detention.PART,
     border.PART,
     leadership.PART,
+    strategy.PART,
     community.PART,
     attacks.PART,
     coalition.PART,

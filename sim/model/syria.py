@@ -61,13 +61,17 @@ def effort_target(syria, p, iraq_pressure) -> float:
 
     Syria's room is shared by the force already there: as it grows past `room_fighters`, each more fighter
     finds less, so a collapse pulls effort out of Iraq for a time, until the Syrian force has filled the
-    room it opened.
+    room it opened. `effort_substitution` says how far IS follows the room at all: at 0 its effort stays
+    evenly split and Syria's turmoil reaches Iraq only as fighters who cross and money for the centre
+    (the theatres complement each other); at 1 it moves wholly towards the room (they compete).
     """
     room_iraq = p.iraq_symbolic_weight * (1.0 - iraq_pressure)
     crowding = p.room_fighters / (p.room_fighters + max(syria.free_fighters, 0))
     room_syria = (1.0 - p.iraq_symbolic_weight) * p.permissiveness * crowding / EVEN_SPLIT
     total = room_iraq + room_syria
-    return room_iraq / total if total > 0 else EVEN_SPLIT
+    if total <= 0:
+        return EVEN_SPLIT
+    return p.effort_substitution * (room_iraq / total) + (1.0 - p.effort_substitution) * EVEN_SPLIT
 
 
 @kernel
