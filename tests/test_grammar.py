@@ -8,11 +8,11 @@ import re
 import pytest
 
 from sim import cli
+from sim.commands.grammar import key_value, parse
 from sim.commands.records import COMPARE, CompareSettings
 from sim.commands.sweeps import ATTRIBUTE, SENSITIVITY, SWEEP, SweepSettings
 from sim.config.errors import ConfigError
 from sim.defaults import ATTRIBUTION_REPLICATES, COMPARISON_WINDOW, DEFAULT_SEED
-from sim.grammar import key_value, parse
 from sim.sweeps.attribution import AttributionSettings
 from sim.sweeps.engine import Execution
 from sim.sweeps.sensitivity import SensitivitySettings

@@ -6,10 +6,10 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.commands.grammar import HELP_WIDTH, Command, key_value, parse, refuse_repeated, setting_line, wants_help
 from sim.commands.outputs import FORCE_HELP, all_or_nothing, emptied_on_failure, output_folder, refuse_record
 from sim.config.errors import ConfigError
 from sim.config.posterior import CSV_NAME, META_NAME
-from sim.grammar import HELP_WIDTH, Command, key_value, parse, refuse_repeated, setting_line, wants_help
 from sim.runs.executors import ExecutionSettings
 from sim.runs.folders import new_folder
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.commands.grammar import Command, parse
 from sim.config.errors import ConfigError
-from sim.grammar import Command, parse
 
 
 @dataclass

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.analysis.windows import FORECAST
+from sim.commands.grammar import Command, parse
 from sim.commands.outputs import FORCE_HELP
 from sim.config.errors import ConfigError
 from sim.files import atomic_write_bytes, csv_text, figure_png
-from sim.grammar import Command, parse
 
 # What `sim compare` writes: its own files, which force=true may replace and nothing else.
 COMPARE_FILES = ("attack_rate_comparison.png", "comparison.csv", "paired_differences.csv")

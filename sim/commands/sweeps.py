@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.commands.grammar import Command, parse
 from sim.config.errors import ConfigError
-from sim.grammar import Command, parse
 from sim.sweeps.attribution import AttributionSettings
 from sim.sweeps.engine import Execution
 from sim.sweeps.sensitivity import RANGE_PREFIX, SensitivitySettings

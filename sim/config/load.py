@@ -11,7 +11,8 @@ import itertools
 import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,22 +210,43 @@ def compose_many(override_lists: list[list[str]],
     `name(k, overrides)` says which list an error belongs to, so that a mistake in one of many
     jobs is reported with the job it is in.
     """
+    configs = []
+    with hydra_session():
+        for k, overrides in enumerate(override_lists):
+            try:
+                configs.append(to_run_config(compose_checked(overrides)))
+            except ConfigError as err:
+                if name is None:
+                    raise
+                raise ConfigError(f"{name(k, list(overrides))}: {err}") from None
+    return configs
+
+
+@contextmanager
+def hydra_session() -> Iterator[None]:
+    """Hydra initialised on the scenario folder with the schema registered, for the duration of the block."""
     register_schema()
     GlobalHydra.instance().clear()
-    configs = []
     try:
         with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
-            for k, overrides in enumerate(override_lists):
-                try:
-                    check_composition(scenario_dir(), group_choices(overrides))
-                    configs.append(to_run_config(_compose(overrides)))
-                except ConfigError as err:
-                    if name is None:
-                        raise
-                    raise ConfigError(f"{name(k, list(overrides))}: {err}") from None
+            yield
     finally:
         GlobalHydra.instance().clear()
-    return configs
+
+
+def compose_checked(overrides: list[str]) -> DictConfig:
+    """The primary config composed with `overrides` (inside `hydra_session`), Hydra's own node included, once
+    the scenario files it reads are checked against the schema; not yet converted or validated."""
+    check_composition(scenario_dir(), group_choices(overrides))
+    return _compose(overrides)
+
+
+def override_value(override: str):
+    """The value Hydra reads from one `key=value` override (its quotes and escapes undone)."""
+    try:
+        return OverridesParser.create().parse_overrides([override])[0].value()
+    except HydraException as err:
+        raise ConfigError(describe_config_error(err)) from None
 
 
 def group_choices(overrides: list[str]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from sim.analysis.run_name import label_from_summary
 from sim.analysis.targets import reference_rate_2024
 from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, common_window, headline_window, window_rates
 from sim.calibration.parameters_doc import provenance, schema_paths
-from sim.cli import COMMANDS
+from sim.config.load import override_value
 from sim.files import figure_png, sha256_file
 from sim.report.figures import exceedance_curves, paired_differences_figure, png_uri, run_figure_pngs
 from sim.runs import record
@@ -48,17 +48,16 @@ def command_line(argv) -> str:
         return "not recorded"
     head = "sim" if Path(str(argv[0])).name in ("sim", "__main__.py") else str(argv[0])
     rest = [_as_typed(str(a)) for a in argv[1:]]
-    if head == "sim" and rest and rest[0] not in COMMANDS:
-        rest.insert(0, "run")          # inside Hydra's app the arguments are the run's overrides alone
+    if head == "sim" and rest and ("=" in rest[0] or rest[0].startswith("-")):
+        rest.insert(0, "run")          # inside Hydra's app the arguments are the run's overrides alone, which
+                                       # `sim` runs as `sim run` (a subcommand is a bare name)
     return " ".join([head, *(shlex.quote(a) for a in rest)])
 
 
 def _as_typed(argument: str) -> str:
     if not argument.startswith(HYDRA_RUN_DIR):
         return argument
-    from sim.commands.run import hydra_setting
-
-    return f"out={hydra_setting([argument], 'hydra.run.dir')}"
+    return f"out={override_value(argument)}"
 
 
 def run_section(run: RunTables) -> dict:
