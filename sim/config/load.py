@@ -10,6 +10,7 @@ import dataclasses
 import itertools
 import os
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,9 @@ from sim.defaults import BASELINE_SCENARIO
 
 SCHEMA_NAME = "run_schema"
 PRIMARY_CONFIG = "config"
+# Taken while Hydra is initialised (`hydra_session`); re-entrant, since a run names itself by composing its
+# scenario afresh from inside the session that composed it.
+_HYDRA = threading.RLock()
 DETERMINANTS = tuple(GROUP_SECTIONS)
 # Names used by the previous release, and what they are called now. They keep working, with a
 # warning, for one release. (Scenarios now branch from the observed history, so the old drawdown
@@ -224,14 +228,16 @@ def compose_many(override_lists: list[list[str]],
 
 @contextmanager
 def hydra_session() -> Iterator[None]:
-    """Hydra initialised on the scenario folder with the schema registered, for the duration of the block."""
-    register_schema()
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
-            yield
-    finally:
+    """Hydra initialised on the scenario folder with the schema registered, for the duration of the block.
+    Hydra keeps one global state, so threads that compose (the explorer's sessions and saves) take turns."""
+    with _HYDRA:
+        register_schema()
         GlobalHydra.instance().clear()
+        try:
+            with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
+                yield
+        finally:
+            GlobalHydra.instance().clear()
 
 
 def compose_checked(overrides: list[str]) -> DictConfig:
