@@ -75,8 +75,6 @@ class BacktestSettings:
     generations: int = field(default=5, metadata={"help": "most generations of each fit"})
     max_simulations: int = field(default=6000, metadata={"help": "most simulations of each fit"})
     min_epsilon: float = field(default=1.0, metadata={"help": "stop a fit once its distance threshold is this low"})
-    epsilon_quantile: float = field(default=0.5, metadata={
-        "help": "next threshold: this quantile of the last generation's distances"})
     replicates: int = field(default=200, metadata={"help": "replicates of each origin's forecast"})
     workers: int = field(default=1, metadata={"help": "worker processes (results do not depend on it)"})
 
@@ -90,7 +88,7 @@ class BacktestSettings:
     def calibration(self, origin: Origin, k: int) -> CalibrationSettings:
         return CalibrationSettings(seed=child_seed(self.seed, k, 0), particles=self.particles,
                                    generations=self.generations, min_epsilon=self.min_epsilon,
-                                   epsilon_quantile=self.epsilon_quantile, max_simulations=self.max_simulations,
+                                   max_simulations=self.max_simulations,
                                    scenario=BASELINE_SCENARIO, origin=origin.date)
 
 

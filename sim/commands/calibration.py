@@ -20,7 +20,7 @@ BACKTEST_FILES = ("backtest.csv", "backtest.png", "forecasts.csv", "settings.yam
 VALIDATE_WRITES = ("figures", "parameters_doc")
 
 FIT_FLAGS = {"--seed": "seed", "--particles": "particles", "--generations": "generations",
-             "--min-epsilon": "min_epsilon", "--epsilon-quantile": "epsilon_quantile",
+             "--min-epsilon": "min_epsilon",
              "--max-simulations": "max_simulations", "--out": "out"}
 
 
@@ -53,9 +53,8 @@ def calibrate_command(args: list[str]) -> None:
         from sim.calibration.abc_smc import base_config
         from sim.runs.ensemble import announce_duration
 
-        # A generation evaluates about two proposals per particle at the usual acceptance near one half.
-        announce_duration("each generation", base_config(settings)[0], 2 * settings.particles * settings.replicates,
-                          execution.workers)
+        announce_duration("each generation", base_config(settings)[0], settings.simulations_per_generation()[1],
+                          execution.workers, bound="at most")
     posterior = calibrate(settings, progress=not output.quiet, workers=execution.workers, executor=execution.executor,
                           scheduler=execution.scheduler)
     out = given or new_folder(Path("outputs/calibration"))

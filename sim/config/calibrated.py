@@ -85,23 +85,24 @@ class CalibratedParameter:
 CALIBRATED: tuple[CalibratedParameter, ...] = (
     CalibratedParameter(
         "initial_fighters_iraq", "insurgents.initial_fighters_iraq", "scale", 2.0,
-        "No source gives fighters in Iraq alone for January 2022. The UN gave 6,000-10,000 in Iraq and "
-        "Syria together (February 2022), members and supporters counted; in earlier years the UN found "
-        "them roughly equally split, and most of them were not armed fighters in cells. A median of "
-        "1,200 within a factor of two (600-2,400) spans a small share of the UN's half for Iraq.",
-        prior_median=1200),
+        "No source gives fighters in Iraq alone for January 2020. CJTF-OIR counted 14,000-18,000 members "
+        "in Iraq and Syria together (January-March 2020), the UN more than 10,000 active (August 2020); in "
+        "2018 the UN found them roughly equally split, and most were not armed fighters in cells. A median "
+        "of 2,500 within a factor of two (1,250-5,000) spans a share of the half in Iraq.",
+        prior_median=2500),
     CalibratedParameter(
-        "syria_fighters_2022", "syria.free_fighters", "scale", 2.0,
-        "IS fighters at large in Syria on 1 January 2022 are not reported apart from Iraq's. The UN's "
-        "6,000-10,000 in both countries (February 2022) counts members and supporters; CENTCOM counted "
-        "about 2,500 fighters in both in 2024. A median of 3,000 within a factor of two.",
-        prior_median=3000),
+        "syria_fighters", "syria.free_fighters", "scale", 2.0,
+        "IS fighters at large in Syria on 1 January 2020 are not reported apart from Iraq's: the other half "
+        "of the figures above, of which the armed fighters at large are a share. A median of 4,000 within "
+        "a factor of two.",
+        prior_median=4000),
     CalibratedParameter(
-        "attack_rate_per_day", "insurgents.attack_rate_per_day", "scale", 3.0,
-        "An active cell of mean size, armed and funded, carries out 'sporadic low-intensity attacks' "
-        "(Qashta 2025): between about one a month and one a year. A median of one in about 100 days "
-        "(0.01 a day) and a factor of three either way covers that span.",
-        prior_median=0.01),
+        "attack_rate_per_day", "insurgents.attack_rate_per_day", "scale", 4.0,
+        "An active cell of mean size, armed, funded and at full tempo. Today's attacks are 'sporadic' "
+        "(Qashta 2025), one a month to one a year for a cell; in 2020 IS claimed 1,422 attacks in Iraq from a "
+        "force of perhaps 300-500 cells, several a year for each, more for the active ones. A median of one in "
+        "50 days (0.02 a day) within a factor of four (0.005-0.08) spans both.",
+        prior_median=0.02),
     CalibratedParameter(
         "severity_log_shift", "attacks.severity_log_mean", "shift", 0.3,
         "The ordering of casualties by attack type is estimated; their common level is not known. A "
@@ -132,6 +133,30 @@ CALIBRATED: tuple[CalibratedParameter, ...] = (
         "fighters a year with full room and all its effort there (0.0003 a day), within a factor of "
         "three.",
         prior_median=0.0003),
+    CalibratedParameter(
+        "attack_excitation", "insurgents.attack_excitation", "scale", 2.0,
+        "The branching ratio: further attacks each attack triggers. Lewis et al. (2012) attribute roughly "
+        "37-50% of events in Iraq to earlier ones, a ratio of about 0.4-0.5 (a branching ratio is the share "
+        "of events triggered by others). A median of 0.35 within a factor of two (0.18-0.7).",
+        prior_median=0.35),
+    CalibratedParameter(
+        "tempo_floor", "insurgents.tempo_floor", "share", 1.0,
+        "How far IS holds back in Iraq when it cannot replace its losses ('strategic silence', Qashta "
+        "2025): unknown; a logit-normal prior centred on 0.3 with sd 1 puts 90% of its weight between "
+        "about 0.08 and 0.67.",
+        prior_median=0.3),
+    CalibratedParameter(
+        "restraint_loss_rate_per_year", "insurgents.restraint_loss_rate_per_year", "scale", 3.0,
+        "The loss rate at which IS holds back half of what it can: of the order of the removal rates "
+        "Central Command's operations imposed (about 0.4-0.8 of the force a year in 2022-2024); a median "
+        "of 0.5 a year within a factor of three.",
+        prior_median=0.5),
+    CalibratedParameter(
+        "effort_substitution", "syria.effort_substitution", "share", 1.5,
+        "Whether Iraq and Syria compete for IS's effort or complement each other is the question, not an "
+        "assumption: a logit-normal prior centred on 0.5 with sd 1.5 puts 90% of its weight between about "
+        "0.08 and 0.92.",
+        prior_median=0.5),
     CalibratedParameter(
         "removals_reported", "", "observation", 3.0,
         "US Central Command reports removals from partnered operations only (fewer than the model's "

@@ -102,8 +102,14 @@ class InsurgentParams:
         "a dormant cell tracked this closely (intelligence held on it over what locates it) does not wake")
     attack_rate_per_day: float = param(0.01719, "1/day", UNIT_INTERVAL,
         "attack hazard of an active cell of mean size, armed and funded")
-    attack_excitation: float = param(0.3, "multiplier per attack", (0.0, 20.0),
-        "rise in the attack hazard of the wilaya's active cells after each attack there (then fading)")
+    attack_excitation: float = param(0.35, "attacks per attack", (0.0, 20.0),
+        "further attacks each attack triggers in its wilaya over the following weeks (the branching ratio; "
+        "at 1 or more the attacks would grow without bound); with excitation_shared false, the rise in the "
+        "hazard of every active cell of the wilaya instead")
+    excitation_shared: bool = param(True, "", None,
+        "an attack's excitation is shared among its wilaya's active cells, so that it triggers "
+        "attack_excitation further attacks whatever their number; false: every active cell's hazard rises "
+        "by all of it (the earlier rule, kept to reproduce runs made with it)")
     excitation_decay_days: float = param(21.0, "days", (1.0, 365.0),
         "time constant over which the excitation after an attack fades")
     hideout_staging_share: float = param(0.85, "share", UNIT_INTERVAL,

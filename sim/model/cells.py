@@ -110,13 +110,27 @@ def move_to_cover(net, pressed, draws, refuge, ins) -> None:
 
 
 @kernel
-def plan_attacks(net, draws, undeterred, wilaya, attackers) -> int:
+def plan_attacks(net, draws, undeterred, wilaya, attackers, shared) -> int:
     """The cells that attack today (into `attackers`): active cells, by assessed chance, less deterrence,
-    more where their wilaya has just attacked (self-excitation); returns how many."""
+    more where their wilaya has just attacked (self-excitation); returns how many.
+
+    Shared excitation is the expected number of triggered attacks a day in the wilaya, divided among its
+    active cells and added to each one's chance; otherwise it multiplies every active cell's chance."""
+    share = np.ones(net.excitation.size)
+    if shared:
+        active = np.zeros(net.excitation.size)
+        for s in range(net.n):
+            if net.active[s]:
+                active[wilaya[net.area[s]]] += 1.0
+        share = 1.0 / np.maximum(active, 1.0)
     count = 0
     for s in range(net.n):
-        excited = 1.0 + net.excitation[wilaya[net.area[s]]]
-        if net.active[s] and draws[s] < net.attack_chance[s] * undeterred[net.area[s]] * excited:
+        w = wilaya[net.area[s]]
+        if shared:
+            chance = net.attack_chance[s] + net.excitation[w] * share[w]
+        else:
+            chance = net.attack_chance[s] * (1.0 + net.excitation[w])
+        if net.active[s] and draws[s] < chance * undeterred[net.area[s]]:
             attackers[count] = s
             count += 1
     return count
@@ -260,7 +274,8 @@ def _act(w) -> None:
     move_to_cover(net, pressed, move_draws, net.refuge, ins)
     if net.attackers.size < n:
         net.attackers = np.empty(net.area.size, np.int64)
-    net.n_attackers = plan_attacks(net, attack_draws, w.forces.undeterred, w.places.wilaya, net.attackers)
+    net.n_attackers = plan_attacks(net, attack_draws, w.forces.undeterred, w.places.wilaya, net.attackers,
+                                   ins.excitation_shared)
     net.capability = capability(net, net.attackers[: net.n_attackers], ins)
     net.excitation *= net.excitation_keep[r]
 
@@ -268,9 +283,11 @@ def _act(w) -> None:
 @kernel
 def _excite(w) -> None:
     """Each attack raises its wilaya's excitation (Lewis et al. 2012 find that attacks in Iraq raise the rate
-    of further attacks for weeks)."""
-    net = w.cells
-    gain = w.params.insurgents[w.clock.regime].attack_excitation
+    of further attacks for weeks). Shared, the rise is the branching ratio times the share of the fading
+    kernel's total that falls on one day, so that its sum over the days after the attack is the ratio."""
+    net, r = w.cells, w.clock.regime
+    ins = w.params.insurgents[r]
+    gain = ins.attack_excitation * (1.0 - net.excitation_keep[r]) if ins.excitation_shared else ins.attack_excitation
     for k in range(net.n_attackers):
         net.excitation[w.places.wilaya[net.area[net.attackers[k]]]] += gain
 
