@@ -21,9 +21,9 @@ import pytest
 from test_reliability import assert_refused, call_cli, tree
 
 from sim.api import EnsembleResult
+from sim.attribution.combinations import AttributionSettings, attribution_spec, plan
 from sim.config.errors import ConfigError
 from sim.runs.ensemble import run_ensemble
-from sim.sweeps.attribution import AttributionSettings, attribution_spec, plan
 from sim.sweeps.spec import Window, with_horizon
 
 from conftest import scenario

@@ -333,7 +333,7 @@ def posterior_report(ns) -> tuple[str, object]:
 
 
 def sensitivity_report(ns) -> tuple[str, object]:
-    from sim.calibration.sensitivity import YEAR, one_at_a_time
+    from sim.sensitivity.one_at_a_time import YEAR, one_at_a_time
 
     table = one_at_a_time(ns.scenario, shipped_posterior(), ns.replicates, ns.seed, ns.workers)
     shown = table.assign(change=[f"{c:+.2f} ± {s:.2f}" for c, s in zip(table["change"], table["change_se"],

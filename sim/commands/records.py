@@ -219,9 +219,9 @@ def _default_report(paths: list[Path]) -> Path:
     _3, ... where that name is taken."""
     import datetime as dt
 
+    from sim.attribution.record import is_attribution
     from sim.commands.outputs import free_file
     from sim.report.build import REPORT_FOLDER
-    from sim.sweeps.attribution import is_attribution
 
     runs = [p for p in paths if not is_attribution(p)]
     if len(runs) == 1:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.attribution.combinations import AttributionSettings
 from sim.commands.grammar import Command, parse
 from sim.config.errors import ConfigError
-from sim.sweeps.attribution import AttributionSettings
+from sim.sensitivity.indices import SensitivitySettings
+from sim.sensitivity.ranges import RANGE_PREFIX
 from sim.sweeps.engine import Execution
-from sim.sweeps.sensitivity import RANGE_PREFIX, SensitivitySettings
 
 EXECUTION_FLAGS = {"--workers": "workers", "--executor": "executor", "--scheduler": "scheduler", "--out": "out"}
 
@@ -94,7 +95,8 @@ def sensitivity_command(args: list[str]) -> None:
     """`sim sensitivity`: the indices, written and printed."""
     import pandas as pd
 
-    from sim.sweeps.sensitivity import parse_ranges, run_sensitivity
+    from sim.sensitivity.indices import run_sensitivity
+    from sim.sensitivity.ranges import parse_ranges
 
     parsed = parse(SENSITIVITY, args)
     if parsed.positional:
@@ -116,7 +118,7 @@ def attribute_command(args: list[str]) -> None:
     """`sim attribute A B`: run every combination, print each player's share and the interactions."""
     import pandas as pd
 
-    from sim.sweeps.attribution import run_attribution
+    from sim.attribution.combinations import run_attribution
 
     parsed = parse(ATTRIBUTE, args)
     if len(parsed.positional) != 2:

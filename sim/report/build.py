@@ -14,12 +14,12 @@ import datetime as dt
 from pathlib import Path
 
 from sim.analysis.windows import NamedWindow, common_window
+from sim.attribution.record import AttributionRecord, is_attribution, load_attribution
 from sim.config.errors import ConfigError
 from sim.files import atomic_write_text
 from sim.report import sections
 from sim.report.render import render
 from sim.runs.run_tables import RunTables, configs_of, load_runs
-from sim.sweeps.attribution import AttributionRecord, is_attribution, load_attribution
 
 REPORT_FOLDER = Path("outputs/reports")
 

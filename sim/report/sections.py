@@ -18,13 +18,14 @@ from sim.analysis.run_figures import RUN_FIGURES
 from sim.analysis.run_name import label_from_summary
 from sim.analysis.targets import reference_rate_2024
 from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, common_window, headline_window, window_rates
-from sim.calibration.parameters_doc import provenance, schema_paths
+from sim.attribution.record import AttributionRecord, reproducing_command
 from sim.config.load import override_value
+from sim.config.paths import all_fields
+from sim.config.provenance import provenance
 from sim.files import figure_png, sha256_file
 from sim.report.figures import exceedance_curves, paired_differences_figure, png_uri, run_figure_pngs
 from sim.runs import record
 from sim.runs.run_tables import RunTables, configs_of
-from sim.sweeps.attribution import AttributionRecord, reproducing_command
 
 # Hydra's name for the run's folder in records made before `out=` was recorded as typed.
 HYDRA_RUN_DIR = "hydra.run.dir="
@@ -211,7 +212,7 @@ def parameters_section(runs: list[RunTables]) -> dict:
     """Every model parameter on the start date: value in each run, unit, range, source, basis and certainty."""
     sources, entries = provenance()["sources"], provenance()["parameters"]
     rows = []
-    for path, f in schema_paths():
+    for path, f in all_fields().items():
         section, name = path.split(".")
         entry = entries.get(path, {})
         bounds = f.metadata.get("bounds")
