@@ -19,7 +19,8 @@ from scipy import stats
 from sim.analysis import contrast
 from sim.analysis.contrast import paired_difference
 from sim.config.errors import ConfigError
-from sim.config.load import DETERMINANTS, compose_run_config, list_levels
+from sim.config.determinants import DETERMINANTS
+from sim.config.load import compose_run_config, list_levels
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
 from sim.explore import (address, batch, comparison, drawing, importance, limits, map_view, pictures,
@@ -27,7 +28,7 @@ from sim.explore import (address, batch, comparison, drawing, importance, limits
 from sim.explore.jobs import Jobs
 from sim.explore.choices import (Choices, baseline_for, compose_choices, horizon_ends, same_experiment,
                                  scenario_levels)
-from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
+from sim.config.determinants import DECLARATIONS
 from sim.explore.explain import LEVEL_LABELS, choices_name, period_words, spell_out
 from sim.explore.narrate import day_events, map_name, place
 from sim.explore.map_labels import segment_meets_box, segments_cross
@@ -155,7 +156,7 @@ def test_place_names_in_sentences_are_the_map_labels():
 
 def test_every_determinant_and_level_has_page_text():
     for group, levels in list_levels().items():
-        text = DETERMINANT_TEXT[group]
+        text = DECLARATIONS[group]
         assert text.explanation.endswith(".") and text.explanation.count(". ") == 0, group  # one sentence
         assert {lv.name for lv in levels} == set(LEVEL_LABELS[group]), group
 

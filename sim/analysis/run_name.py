@@ -126,7 +126,8 @@ def setting_overrides(cfg: RunConfig, reference: RunConfig) -> list[Override]:
 
 def level_overrides(cfg: RunConfig, reference: RunConfig) -> list[Override]:
     """Determinant levels chosen other than the scenario's, each with what the level represents."""
-    from sim.config.load import DETERMINANTS, list_levels
+    from sim.config.determinants import DETERMINANTS
+    from sim.config.load import list_levels
 
     branch = _branch(cfg)
     if branch is not None and branch.params and not branch.levels:

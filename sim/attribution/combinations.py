@@ -30,9 +30,9 @@ import pandas as pd
 
 from sim.attribution.record import RESULT_FILE
 from sim.attribution.shapley import Attribution, attribute, attribution_figure, combination_players
+from sim.config.determinants import DETERMINANTS, NO_CHANGE
 from sim.config.errors import ConfigError
-from sim.config.load import DETERMINANTS, compose_many
-from sim.config.resolve import NO_CHANGE
+from sim.config.load import compose_many
 from sim.config.schema import RunConfig, ScenarioInfo, TimelineChange
 from sim.defaults import ATTRIBUTION_OUTCOME, ATTRIBUTION_REPLICATES, COMPARISON_WINDOW, DEFAULT_SEED
 from sim.files import csv_text, figure_png

@@ -15,8 +15,9 @@ from sim.config.calibrated import CALIBRATED
 from sim.config.paths import all_fields
 from sim.config.provenance import provenance
 from sim.config.posterior import shipped_posterior
-from sim.config.load import DETERMINANTS, compose_run_config, scenario_dir
-from sim.config.resolve import NO_CHANGE, level_values
+from sim.config.determinants import DETERMINANTS, NO_CHANGE
+from sim.config.load import compose_run_config, scenario_dir
+from sim.config.resolve import level_values
 from sim.defaults import BASELINE_SCENARIO
 
 HEADER = """# Parameters

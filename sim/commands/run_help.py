@@ -27,7 +27,8 @@ WIDTH = 100
 
 def run_help() -> str:
     """The help of `sim run`: usage, what a run writes and prints, every setting with default and meaning."""
-    from sim.config.load import DETERMINANTS, compose_overrides
+    from sim.config.determinants import DETERMINANTS
+    from sim.config.load import compose_overrides
     from sim.config.schema import RunConfig
 
     defaults = compose_overrides([])

@@ -27,17 +27,19 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.errors import ConfigError
-from sim.config.resolve import GROUP_SECTIONS, resolve
+from sim.config.determinants import DETERMINANTS, NO_CHANGE
+from sim.config.resolve import resolve
 from sim.config.scenario_files import check_composition, describe_yaml_error, read_text, read_yaml
 from sim.config.schema import RunConfig
 from sim.defaults import BASELINE_SCENARIO
 
 SCHEMA_NAME = "run_schema"
+# The defaults list of the determinant groups, built from their declaration (sim/config/determinants.py).
+DETERMINANT_DEFAULTS = "determinants"
 PRIMARY_CONFIG = "config"
 # Taken while Hydra is initialised (`hydra_session`); re-entrant, since a run names itself by composing its
 # scenario afresh from inside the session that composed it.
 _HYDRA = threading.RLock()
-DETERMINANTS = tuple(GROUP_SECTIONS)
 # Names used by the previous release, and what they are called now. They keep working, with a
 # warning, for one release. (Scenarios now branch from the observed history, so the old drawdown
 # timetables are either history or a posture at the branch.)
@@ -78,11 +80,14 @@ def scenario_dir() -> Path:
 
 
 def register_schema() -> None:
-    """Make the typed schema the base of the primary config (once per process: storing it builds the
-    whole structured config, a quarter of a second)."""
+    """Make the typed schema the base of the primary config, and the declared determinant groups its defaults
+    (each at the level that changes nothing), once per process: storing the schema builds the whole structured
+    config, a quarter of a second."""
     store = ConfigStore.instance()
     if f"{SCHEMA_NAME}.yaml" not in store.repo:
         store.store(name=SCHEMA_NAME, node=RunConfig)
+    if f"{DETERMINANT_DEFAULTS}.yaml" not in store.repo:
+        store.store(name=DETERMINANT_DEFAULTS, node={"defaults": [{group: NO_CHANGE} for group in DETERMINANTS]})
 
 
 def to_run_config(cfg: DictConfig, choices: dict[str, str] | None = None) -> RunConfig:

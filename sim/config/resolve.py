@@ -27,17 +27,13 @@ from typing import Any
 from omegaconf.errors import OmegaConfBaseException
 from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode, StringNode
 
+from sim.config.determinants import GROUP_SECTIONS, NO_CHANGE
 from sim.config.errors import ConfigError
 from sim.config.paths import field_of, read
 from sim.config.scenario_files import read_yaml
 from sim.geography import load_geography
 from sim.config.schema import IMPULSE_AMOUNTS, IMPULSE_KINDS, BranchParams, Impulse, ModelParams, RunConfig, TimelineChange
 
-# Which section of `model` each determinant group's levels set.
-GROUP_SECTIONS = {"drawdown": "coalition", "syria": "syria", "relations": "relations", "regional": "regional",
-                  "insurgents": "insurgents", "iraqi_forces": "iraqi_forces"}
-# The level that changes nothing: the state the history reached continues.
-NO_CHANGE = "as_observed"
 
 
 def parse_date(value: str, where: str) -> dt.date:

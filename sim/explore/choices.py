@@ -15,7 +15,8 @@ from functools import lru_cache
 
 
 from sim.config.errors import ConfigError
-from sim.config.load import DETERMINANTS, compose_checked, compose_many, hydra_session, list_levels, list_scenarios
+from sim.config.determinants import DETERMINANTS
+from sim.config.load import compose_checked, compose_many, hydra_session, list_levels, list_scenarios
 from sim.config.schema import RunConfig
 from sim.config.validate import validate
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW

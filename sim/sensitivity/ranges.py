@@ -21,11 +21,12 @@ import numpy as np
 import yaml
 
 from sim.config.calibrated import CALIBRATED
+from sim.config.determinants import DETERMINANTS
 from sim.config.errors import ConfigError
 from sim.config.load import scenario_dir
 from sim.config.paths import NUMERIC_TYPES, all_fields, numeric_field, read, with_params
 from sim.config.provenance import parameter_certainty
-from sim.config.resolve import GROUP_SECTIONS, level_values
+from sim.config.resolve import level_values
 from sim.config.schema import ModelParams, RunConfig, TimelineChange
 from sim.config.validate import validate
 
@@ -80,9 +81,9 @@ def all_factors() -> list[str]:
     """Every determinant group, and every numeric model parameter that no determinant level sets (lists,
     the open bases and JOINTLY_BOUNDED aside): a parameter a level sets moves with its group's factor."""
     root = scenario_dir()
-    by_levels = {path for group in GROUP_SECTIONS for level in (root / group).glob("*.yaml")
+    by_levels = {path for group in DETERMINANTS for level in (root / group).glob("*.yaml")
                  for path in level_values(group, level.stem, root)}
-    return [*(f"{GROUP_PREFIX}{g}" for g in GROUP_SECTIONS),
+    return [*(f"{GROUP_PREFIX}{g}" for g in DETERMINANTS),
             *(p for p, f in all_fields().items()
               if f.type in NUMERIC_TYPES and p not in by_levels and p not in JOINTLY_BOUNDED)]
 
