@@ -11,6 +11,7 @@
     sim calibrate [KEY=VALUE...]         fit the estimated parameters to the record (ABC-SMC)
     sim backtest [KEY=VALUE...]          fit at past origins, forecast the next window, score against baselines
     sim validate REPORT [KEY=VALUE...]   re-make one table and figure of docs/validation.md
+    sim retrodict [KEY=VALUE...]         run the 2011 withdrawal through 2012-2014 against that record
     sim explore [KEY=VALUE...]           the scenario explorer page in a browser
 
 Every command takes its settings as KEY=VALUE (replicates=50 seed=7 workers=2

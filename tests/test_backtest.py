@@ -12,7 +12,16 @@ import pytest
 
 from sim.analysis.targets import AttackTarget
 from sim.calibration import baselines
-from sim.calibration.backtest import BacktestSettings, Origin, OriginResult, origins, run_origin, score_rows
+from sim.calibration.backtest import (
+    BacktestSettings,
+    Origin,
+    OriginResult,
+    mid_pit,
+    origins,
+    run_origin,
+    score_rows,
+    summary,
+)
 
 
 def window(start: str, end: str, attacks: int) -> AttackTarget:
@@ -53,15 +62,46 @@ def test_scores_of_a_sharp_forecast_follow_their_definitions():
     assert {f for _, f in rows} == {"model", "persistence", "log-linear trend"}
 
 
-def test_origins_fit_only_what_was_known_and_forecast_the_next_window():
-    first, second, sealed = origins()
-    assert (first.date, first.start, first.end, first.observed_attacks) == ("2022-12-31", "2023-01-01", "2023-11-30", 141)
-    assert (second.observed_attacks, second.observed_casualties) == (56, 107)
-    assert sealed.sealed and sealed.start == "2025-01-01"
+def test_origins_are_the_year_ends_with_a_next_year_counted_then_the_sealed_forecast():
+    """The record counts claims in Iraq for 2020 to 2024 (2022 and 2023 to November, 2024 to August): four
+    scored origins, each forecasting the next count, and the sealed one."""
+    dates = [(o.date, o.start, o.end, o.observed_attacks) for o in origins()]
+    assert dates == [("2020-12-31", "2021-01-01", "2021-12-31", 1079), ("2021-12-31", "2022-01-01", "2022-11-30", 401),
+                     ("2022-12-31", "2023-01-01", "2023-11-30", 141), ("2023-12-31", "2024-01-01", "2024-08-31", 56),
+                     ("2024-12-31", "2025-01-01", "2025-08-31", None)]
+    assert origins()[3].observed_casualties == 107 and origins()[-1].sealed
     from sim.calibration.statistics import up_to
 
-    assert all(s.end <= "2022-12-31" for s in up_to(first.date))
-    assert not any(s.end.startswith("2025") for s in up_to(sealed.date))
+    for origin in origins():
+        assert all(s.end <= origin.date for s in up_to(origin.date))
+    assert not any(s.end.startswith("2025") for s in up_to(origins()[-1].date))
+
+
+def test_the_first_origin_has_no_trend_to_compare_with():
+    """One count before 2021 (2020's): persistence only; a trend needs two."""
+    rows = score_rows(OriginResult(origins()[0], None, pd.DataFrame({"replicate": range(3), "attacks": [900, 1000, 1100],
+                                                                       "casualties": 0})))
+    assert {r["forecaster"] for r in rows if r["quantity"] == "attacks"} == {"model", "persistence"}
+
+
+def test_mid_pit_is_the_share_below_plus_half_the_share_at_the_observed_count():
+    sample = np.array([1, 2, 2, 3, 5, 8, 8, 8, 9, 10])
+    assert mid_pit(8, sample) == pytest.approx(0.5 + 0.15)
+    assert mid_pit(0, sample) == 0.0 and mid_pit(11, sample) == 1.0
+    # A baseline's: a Poisson(4) at 4: P(X <= 3) + P(X = 4) / 2, from the pmf.
+    pmf = [math.exp(-4) * 4 ** k / math.factorial(k) for k in range(5)]
+    assert baselines.CountForecast("p", 4.0, math.inf).mid_pit(4) == pytest.approx(sum(pmf[:4]) + pmf[4] / 2)
+
+
+def test_summary_ratios_mean_crps_over_the_origins_both_forecasters_scored():
+    table = pd.DataFrame([
+        {"origin": "a", "quantity": "attacks", "forecaster": "model", "observed": 1, "crps": 2.0, "in_90": True, "pit": 0.2},
+        {"origin": "b", "quantity": "attacks", "forecaster": "model", "observed": 1, "crps": 4.0, "in_90": False, "pit": 0.99},
+        {"origin": "b", "quantity": "attacks", "forecaster": "log-linear trend", "observed": 1, "crps": 8.0,
+         "in_90": True, "pit": 0.5}])
+    attacks = summary(table)["attacks"]
+    assert attacks["crps_ratio_to_trend"] == pytest.approx(0.5) and attacks["origins_compared_with_trend"] == ["b"]
+    assert attacks["in_90"] == 1 and attacks["pit"] == [0.2, 0.99] and attacks["origins_scored"] == 2
 
 
 @pytest.mark.slow
@@ -73,7 +113,7 @@ def test_the_backtest_table_is_reproduced_bit_for_bit_from_its_seed(tmp_path):
     settings = BacktestSettings(seed=5, particles=4, generations=1, max_simulations=10, replicates=4)
     run_and_write(settings, tmp_path / "a")
     run_and_write(dataclasses.replace(settings, workers=2), tmp_path / "p")
-    for name in ("backtest.csv", "forecasts.csv", "origin-2023-12-31/posterior.csv"):
+    for name in ("backtest.csv", "forecasts.csv", "summary.yaml", "origin-2023-12-31/posterior.csv"):
         assert (tmp_path / "p" / name).read_bytes() == (tmp_path / "a" / name).read_bytes(), name
     # Another seed gives another forecast (its first origin is enough to show it).
     forecasts = pd.read_csv(tmp_path / "a" / "forecasts.csv", dtype={"origin": str})

@@ -27,7 +27,7 @@ def run_a(workdir) -> Path:
     out = sim("run", "scenario=baseline", *QUICK, "workers=2", "out=runs/a", cwd=workdir)
     assert out.returncode == 0, out.stderr
     # The run ends before the observed record does, so it has no forecast: its headline says so by its window.
-    assert "whole run, 2022-01-01 to 2022-06-30" in out.stdout
+    assert "whole run, 2020-01-01 to 2022-06-30" in out.stdout
     return workdir / "runs/a"
 
 
@@ -146,7 +146,7 @@ def test_list_shows_scenarios_and_levels(workdir):
     ["run", "replicates=0"],
     ["run", "model.insurgents.no_such_parameter=1"],
     ["run", "+model.insurgents.no_such_parameter=1"],
-    ["run", "end=2020-01-01"],
+    ["run", "end=2019-12-31"],                  # before the run starts
     ["reproduce", "no/such/run"],
     ["compare", "no/such/run"],
     ["frobnicate"],

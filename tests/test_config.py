@@ -31,7 +31,7 @@ def test_every_required_scenario_exists_with_a_description():
 def test_every_scenario_composes_and_branches_after_the_record(name):
     cfg = scenario(name)
     assert cfg.scenario.name == name
-    assert cfg.start == "2022-01-01" and cfg.end >= "2028-12-31"
+    assert cfg.start == "2020-01-01" and cfg.end >= "2028-12-31"  # the record is followed from 2020
     assert cfg.branch_date == "2026-08-01"
     own = [c for c in cfg.changes if c.origin in ("branch", "scenario")]
     assert all(c.date >= cfg.branch_date for c in own)
@@ -102,7 +102,7 @@ def test_old_names_keep_working_with_a_warning_for_one_release():
     ("seed=-1", ["seed"]),
     ("syria=nowhere", ["syria", "collapse", "contained"]),
     ("start=2024-02-30", ["start", "YYYY-MM-DD"]),
-    ("end=2021-12-31", ["ends", "before it starts"]),
+    ("end=2019-12-31", ["ends", "before it starts"]),
     ("parameters=magic", ["parameters", "point"]),
     ("model.attacks.type_weights=[1,2]", ["type_weights", "5"]),
     ("branch.coalition.bases={atlantis: 1.0}", ["coalition bases", "drawdown=LEVEL"]),
@@ -110,7 +110,7 @@ def test_old_names_keep_working_with_a_warning_for_one_release():
     ("branch.regional.force_diversion=0.95", ["force_diversion", "0.9", "2026-08-01"]),
     ("branch.syria.free_fighters=10", ["free_fighters"]),
     ("model.iraqi_forces.readiness=0.5", ["readiness", "first day", "branch.iraqi_forces.readiness"]),
-    ("branch_date=2021-06-01", ["branch_date", "before the run starts"]),
+    ("branch_date=2019-06-01", ["branch_date", "before the run starts"]),
 ])
 def test_bad_input_is_a_config_error_naming_the_problem(override, words):
     with pytest.raises(ConfigError) as info:

@@ -74,7 +74,8 @@ def test_dormant_cells_wake_at_their_assessed_chance_unless_tracked_to_the_limit
 
 def test_assessed_chances_follow_leadership_money_propaganda_size_and_arms():
     """Wake = activation * (1 + boost) * led * (unfunded + (1 - unfunded) * money);
-    attack = attack_rate * capability * led, with led = leaderless + (1 - leaderless) * coordination."""
+    attack = attack_rate * capability * led * tempo, with led = leaderless + (1 - leaderless) * coordination
+    and tempo the share of its full tempo IS's centre allows."""
     model = frozen_model("model.regional.recruitment_boost=0.5")
     p, ins, w = params(model).insurgents, record(model, "insurgents"), model.world
     rng = np.random.default_rng(5)
@@ -88,7 +89,8 @@ def test_assessed_chances_follow_leadership_money_propaganda_size_and_arms():
     kill_leader(model, post("kirkuk"))
     leaders.experience[CENTRE] = 0.3
     leadership._conditions(w)                           # coordination as the day's conditions set it
-    cells.assess(net, leaders.area_coordination, net.propaganda[0], ins)
+    tempo = 0.7
+    cells.assess(net, leaders.area_coordination, net.propaganda[0], tempo, ins)
     alive, exp = leaders.alive, leaders.experience
     wilaya = GEO.wilaya[areas]
     coordination = (p.wali_coordination_share * alive[wilaya] * exp[wilaya]
@@ -102,7 +104,8 @@ def test_assessed_chances_follow_leadership_money_propaganda_size_and_arms():
     np.testing.assert_allclose(leaders.area_coordination[areas], coordination, rtol=1e-12)
     np.testing.assert_allclose(cells.capability(net, np.arange(n), ins), size * armed * funded, rtol=1e-12)
     np.testing.assert_allclose(net.wake_chance[:n], wake, rtol=1e-12)
-    np.testing.assert_allclose(net.attack_chance[:n], p.attack_rate_per_day * size * armed * funded * led, rtol=1e-12)
+    np.testing.assert_allclose(net.attack_chance[:n], p.attack_rate_per_day * size * armed * funded * led * tempo,
+                               rtol=1e-12)
 
 
 # ----- 4.6 moving to cover ---------------------------------------------------------------------
@@ -281,7 +284,10 @@ def test_cells_buy_up_to_the_standard_one_weapon_a_day_as_far_as_their_cash_goes
 
 
 # ----- 4.9 attacks: hazard, deterrence, self-excitation -------------------------------------------
-def test_active_cells_attack_at_their_chance_less_deterrence_more_after_their_wilayas_attacks():
+@pytest.mark.parametrize("shared", [True, False])
+def test_active_cells_attack_at_their_chance_less_deterrence_more_after_their_wilayas_attacks(shared):
+    """Shared, a wilaya's excitation (triggered attacks a day) is divided among its active cells and added to
+    each one's chance; otherwise it multiplies every active cell's chance."""
     model = frozen_model()
     w = model.world
     n = 3000
@@ -296,11 +302,16 @@ def test_active_cells_attack_at_their_chance_less_deterrence_more_after_their_wi
     undeterred = w.forces.undeterred
     np.testing.assert_allclose(undeterred, 1 - deterrence * presence / (1 + presence), rtol=1e-12)
     assert undeterred[KIRKUK] < undeterred[MOSUL] < 1
-    chance = 0.02 * undeterred[areas] * (1 + net.excitation[GEO.wilaya[areas]])
+    excitation = net.excitation[GEO.wilaya[areas]]
+    if shared:
+        active_here = np.array([np.sum(active & (areas == a)) for a in areas])   # two areas, in two wilayas
+        chance = (0.02 + excitation / active_here) * undeterred[areas]
+    else:
+        chance = 0.02 * undeterred[areas] * (1 + excitation)
     hits, rounds, attackers = np.zeros(n), 80, np.empty(n, np.int64)
     for _ in range(rounds):
         net.attack_chance[:n] = 0.02
-        count = cells.plan_attacks(net, draws(model, "attacks"), undeterred, w.places.wilaya, attackers)
+        count = cells.plan_attacks(net, draws(model, "attacks"), undeterred, w.places.wilaya, attackers, shared)
         assert active[attackers[:count]].all()
         hits[attackers[:count]] += 1
     for where in (KIRKUK, MOSUL):
@@ -320,14 +331,19 @@ def attacking(model, slots) -> None:
 
 
 def test_each_attack_raises_its_wilayas_excitation_which_fades_by_the_day():
+    """Each attack adds attack_excitation * (1 - exp(-1/decay)) to its wilaya: summed over the days after it,
+    the fading excitation triggers attack_excitation attacks in expectation (the branching ratio)."""
     model = frozen_model()
     w, p = model.world, params(model).insurgents
+    gain = p.attack_excitation * (1 - np.exp(-1 / p.excitation_decay_days))
     net = only_cells(model, [KIRKUK, ZGHAYTUN, KIRKUK, MOSUL])   # two wilayas: kirkuk thrice, nineveh once
     attacking(model, np.arange(4))
     cells._excite(w)
     expected = np.zeros(len(GEO.wilaya_ids))
-    expected[GEO.wilaya[KIRKUK]] = 3 * p.attack_excitation
-    expected[GEO.wilaya[MOSUL]] = p.attack_excitation
+    expected[GEO.wilaya[KIRKUK]] = 3 * gain
+    expected[GEO.wilaya[MOSUL]] = gain
+    # The days' sum of the fading rise from one attack is the branching ratio.
+    assert sum(gain * np.exp(-d / p.excitation_decay_days) for d in range(10_000)) == pytest.approx(p.attack_excitation)
     np.testing.assert_allclose(net.excitation, expected)
     for _ in range(10):
         cells._act(w)                                     # each day ends with the fading
@@ -357,7 +373,8 @@ def test_an_attack_adds_intelligence_on_its_cell_a_surge_where_it_lands_and_exci
     surge[landed] = p.reaction_boost * np.exp(-1 / p.reaction_decay_days)
     np.testing.assert_allclose(w.forces.reaction, surge, rtol=1e-12)
     excitation = np.zeros(len(GEO.wilaya_ids))
-    excitation[GEO.wilaya[HAMRIN]] = params(model).insurgents.attack_excitation
+    ins = params(model).insurgents
+    excitation[GEO.wilaya[HAMRIN]] = ins.attack_excitation * (1 - np.exp(-1 / ins.excitation_decay_days))
     np.testing.assert_allclose(net.excitation, excitation)
     assert net.funds[0] == 1e5 - params(model).insurgents.attack_cost_usd
     assert net.weapons[0] == 6 * 1.5 - params(model).insurgents.weapons_per_attack

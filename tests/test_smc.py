@@ -15,7 +15,7 @@ SETTINGS = {"ess_fraction": 0.5, "epsilon_fall": 0.0, "min_epsilon": 0.0, "max_s
 def gaussian_simulator(observed: float, noise: float, seed: int):
     """Simulations y = theta + N(0, noise); the distance is |y - observed|. Simulation k's noise comes from
     seed k, so the result is a function of the simulation indices alone (as the model's streams are)."""
-    def simulate(theta: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
+    def simulate(theta: np.ndarray, first: int, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
         rows = theta.shape[0]
         draws = np.stack([np.random.default_rng([seed, first + k]).standard_normal(2) for k in range(rows)])
         y = theta[:, :1] + noise * draws

@@ -13,6 +13,7 @@ import pytest
 from sim import cli
 from sim.analysis.sweep import heat_table, point_summary
 from sim.api import run
+from sim.config.calibrated import CALIBRATED
 from sim.config.errors import ConfigError
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.executors import DASK_WORKER_SETTINGS, start_local_cluster
@@ -232,9 +233,11 @@ def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
     paths = ["insurgents.attack_rate_per_day", "insurgents.activation_rate_per_day",
              "insurgents.hideout_crowding", "insurgents.initial_active_share"]
     ranges = parameter_ranges(paths, {"insurgents.initial_active_share": (0.2, 1.4)}, model)
-    # calibrated: the prior's 90% interval, a factor of three either way around the point value
+    # calibrated: the prior's 90% interval, its spread (a factor of four) either way around the point value
     attack, rate = ranges["insurgents.attack_rate_per_day"], model.insurgents.attack_rate_per_day
-    assert (attack.low, attack.high) == pytest.approx((rate / 3, rate * 3)) and "÷/× 3" in attack.basis
+    spread = next(p.spread for p in CALIBRATED if p.path == "insurgents.attack_rate_per_day")
+    assert spread == 4
+    assert (attack.low, attack.high) == pytest.approx((rate / 4, rate * 4)) and "÷/× 4" in attack.basis
     # declared plausible range: 0.012 divided or multiplied by 1.5
     activation = ranges["insurgents.activation_rate_per_day"]
     assert (activation.low, activation.high) == pytest.approx((0.008, 0.018)) and "declared" in activation.basis
@@ -249,6 +252,11 @@ def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
     path = "insurgents.hideout_crowding"
     moved = parameter_ranges([path], {}, changed)[path]
     assert (moved.low, moved.high) == pytest.approx((0.025, 0.1))
+
+
+def test_a_mechanism_switched_off_at_zero_is_screened_over_its_declared_range():
+    share = parameter_ranges(["attacks.mass_casualty_share"], {}, scenario().model)["attacks.mass_casualty_share"]
+    assert (share.low, share.high) == (0.0, 0.1) and "declared plausible range" in share.basis
 
 
 def test_the_default_sensitivity_parameters_all_have_a_declared_range():

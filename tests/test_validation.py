@@ -87,7 +87,7 @@ def scenario_folder(tmp_path, monkeypatch) -> Path:
 
 def test_the_observed_history_must_be_in_date_order(scenario_folder):
     """The dated-change order check (sim/config/resolve.py) on the history itself, not only on scenarios."""
-    path = scenario_folder / "events" / "observed.yaml"
+    path = scenario_folder / "events" / "observed_2020.yaml"
     data = yaml.safe_load(path.read_text())
     changes = data["changes"]
     changes[1], changes[2] = changes[2], changes[1]

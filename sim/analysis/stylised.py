@@ -10,7 +10,9 @@ what the model produces (not imposed on it):
   imply (the Knox test, as used for near-repeat attacks);
 - casualties per attack have a heavy right tail (Clauset, Young and Gleditsch
   2007 on the severity of terrorist events), tested with the `powerlaw`
-  package's likelihood-ratio comparison against an exponential tail.
+  package's likelihood-ratio comparison against an exponential tail;
+- attacks set off further attacks for some weeks (Lewis et al. 2012), measured
+  by a Hawkes process fitted to the attack times (`hawkes`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.optimize import OptimizeWarning
+
+from sim.analysis import hawkes
 
 # Two attacks are close in time when they are at most this many days apart (about two weeks,
 # the span over which a surge of presence after an attack fades by half; model.md 4.10).
@@ -57,6 +61,23 @@ def weekly_dispersion(events: pd.DataFrame, start: str, end: str, replicates: in
     variance = counts.var(axis=1, ddof=1)
     used = mean > 0
     return float(variance[used].sum() / mean[used].sum()) if used.any() else float("nan")
+
+
+def attack_times(events: pd.DataFrame, replicates: int, start: str, end: str) -> list[np.ndarray]:
+    """Each replicate's attack times in days from `start`, for the attacks from `start` to `end` (both
+    included); a replicate without attacks there gets an empty sequence (it still tells the fit something)."""
+    days = (pd.to_datetime(events["date"]) - pd.Timestamp(start)).dt.days.to_numpy()
+    inside = (days >= 0) & (days <= (pd.Timestamp(end) - pd.Timestamp(start)).days)
+    replicate = events["replicate"].to_numpy()[inside]
+    return [hawkes.event_times(days[inside][replicate == r]) for r in range(replicates)]
+
+
+def self_excitation(events: pd.DataFrame, replicates: int, start: str, end: str,
+                    rng: np.random.Generator) -> hawkes.CorrectedFit:
+    """The Hawkes process fitted to the attacks from `start` to `end`, pooled over replicates, with a level
+    per replicate and year and a quarterly shape (see `hawkes`), its bias removed by bootstrap."""
+    segments = hawkes.quarters(start, end)
+    return hawkes.bias_corrected(hawkes.fit(attack_times(events, replicates, start, end), segments), segments, rng)
 
 
 def close_pairs(days: np.ndarray, areas: np.ndarray, window_days: int) -> int:

@@ -186,3 +186,53 @@ def tornado(table: pd.DataFrame, title: str) -> Figure:
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+RECORD_SERIES = {
+    "car_bombs": ("attacks", "car bombs counted in a month (press; one kind of IS attack)", "^"),
+    "car_bombs_window_mean": ("attacks", "car bombs a month, averaged over the window counted", ""),
+    "ibc_civilian_deaths": ("casualties", "civilian deaths, every perpetrator (Iraq Body Count)", "o"),
+    "unami_civilian_casualties": ("casualties", "civilians killed and injured (UNAMI; Anbar left out from 2014)",
+                                  "s"),
+}
+
+
+def retrodiction_fan(fan: pd.DataFrame, record: pd.DataFrame, falls: dict[str, str], title: str) -> Figure:
+    """Monthly attacks and casualties over the replicates (median, 50% and 90% bands) beside the record's
+    monthly series on a log scale (their levels count other things; their shapes and turns compare), and
+    the share of replicates with territorial control by each month; the months cities fell to IS marked."""
+    months = pd.to_datetime(fan["month"] + "-15")
+    observed = pd.to_datetime(record["month"] + "-15")
+    fig = Figure(figsize=(12, 8.4), dpi=100)
+    axes = fig.subplots(3, 1, sharex=True, height_ratios=[3, 3, 1.3])
+    for ax, quantity in zip(axes[:2], ("attacks", "casualties"), strict=True):
+        ax.fill_between(months, fan[f"{quantity}_q05"], fan[f"{quantity}_q95"], color="#4575b4", alpha=0.18,
+                        label="model: 90% band")
+        ax.fill_between(months, fan[f"{quantity}_q25"], fan[f"{quantity}_q75"], color="#4575b4", alpha=0.35,
+                        label="model: 50% band")
+        ax.plot(months, fan[f"{quantity}_q50"], color="#08306b", lw=2, label=f"model: median {quantity}")
+        for column, (panel, label, marker) in RECORD_SERIES.items():
+            if panel != quantity:
+                continue
+            colour = "#e08214" if column.startswith("unami") else IRAQ_COLOUR
+            if marker:
+                ax.plot(observed, record[column], marker=marker, ms=3.5, lw=1, color=colour, label=f"record: {label}")
+            else:
+                ax.step(observed, record[column], where="mid", lw=2.5, alpha=0.6, color=colour,
+                        label=f"record: {label}")
+        ax.set_yscale("log", nonpositive="clip")
+        ax.set_ylabel(f"{quantity} per month\n(log scale)")
+    axes[2].step(months, 100 * fan["territorial_share"], where="mid", color="#08306b",
+                 label="model: replicates with territorial control by then")
+    axes[2].set_ylim(0, 100)
+    axes[2].set_ylabel("replicates (%)")
+    for ax in axes:
+        for k, (place, month) in enumerate(sorted(falls.items(), key=lambda item: item[1])):
+            ax.axvline(pd.Timestamp(month + "-01"), color="black", lw=1, ls=("--", ":")[k % 2],
+                       label=f"{place} falls to IS ({month})" if ax is axes[2] else None)
+        ax.tick_params(labelsize=8)
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axes[2].set_xlabel("month")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

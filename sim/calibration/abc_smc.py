@@ -143,17 +143,23 @@ def sampled_values(row: np.ndarray) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Simulator:
-    """Runs every particle of a chunk `replicates` times; returns each replicate's distance and statistics."""
+    """Runs every particle of a chunk `replicates` times; returns each replicate's distance and statistics.
+
+    A replicate is run a year at a time: at the end of each year whose figures are complete, if the distance
+    over those figures alone already exceeds the threshold the replicate stops there (early rejection: the
+    full distance can only be larger, so the sampler's decisions are the same as if it had run to the end).
+    Its distance is then that lower bound and its statistics not yet reached are NaN.
+    """
 
     base: RunConfig
     stats: tuple
     root: int
     replicates: int
 
-    def __call__(self, task: tuple[np.ndarray, int]) -> tuple[np.ndarray, np.ndarray]:
-        theta, first = task
+    def __call__(self, task: tuple[np.ndarray, int, float]) -> tuple[np.ndarray, np.ndarray]:
+        theta, first, epsilon = task
         distances = np.empty((theta.shape[0], self.replicates))
-        values_out = np.empty((theta.shape[0], self.replicates, len(self.stats)))
+        values_out = np.full((theta.shape[0], self.replicates, len(self.stats)), np.nan)
         for k, row in enumerate(theta):
             values = sampled_values(row)
             params = with_values(self.base.model, values)
@@ -161,19 +167,37 @@ class Simulator:
                 index = (first + k) * self.replicates + r
                 model = InsurgencyModel(params, self.base.start, self.base.end, BANK.streams(0, self.root, index),
                                         self.base.changes)
-                stats = stats_module.replicate_statistics(model.run(), self.base.start, self.stats,
-                                                          values["removals_reported"])
-                distances[k, r] = stats_module.distance(stats, self.stats)
-                values_out[k, r] = [stats[s.id] for s in self.stats]
+                distances[k, r], reached = self._run(model, values["removals_reported"], epsilon)
+                values_out[k, r] = [reached.get(s.id, np.nan) for s in self.stats]
         return distances, values_out
+
+    def _run(self, model: InsurgencyModel, removals_reported: float, epsilon: float) -> tuple[float, dict]:
+        checkpoints = self.checkpoints()
+        for day, done in checkpoints:
+            model.run_until_day(day)
+            reached = stats_module.replicate_statistics(model.outcome(), self.base.start, done, removals_reported)
+            partial = stats_module.distance(reached, done)
+            if partial > epsilon or len(done) == len(self.stats):
+                return partial, reached
+        raise AssertionError("the last checkpoint covers every statistic")
+
+    def checkpoints(self) -> list[tuple[int, tuple]]:
+        """(day index to run to, the statistics complete by then) at the last figure's end of each year."""
+        origin = dt.date.fromisoformat(self.base.start)
+        out = []
+        for year in sorted({s.end[:4] for s in self.stats}):
+            last = max(s.end for s in self.stats if s.end[:4] == year)
+            out.append(((dt.date.fromisoformat(last) - origin).days + 1,
+                        tuple(s for s in self.stats if s.end <= last)))
+        return out
 
 
 def parallel_simulate(pool: TaskPool, simulator: Simulator):
     """smc's `simulate`: the rows cut into chunks spread over the workers, taken back in order."""
 
-    def simulate(theta: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
+    def simulate(theta: np.ndarray, first: int, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
         step = max(1, math.ceil(theta.shape[0] / (pool.workers * CHUNKS_PER_WORKER)))
-        tasks = [(theta[k:k + step], first + k) for k in range(0, theta.shape[0], step)]
+        tasks = [(theta[k:k + step], first + k, epsilon) for k in range(0, theta.shape[0], step)]
         results = pool.map(simulator, tasks)
         return np.concatenate([d for d, _ in results]), np.concatenate([s for _, s in results])
 
@@ -222,12 +246,14 @@ def _progress(settings: CalibrationSettings):
 
 def final_population(result: smc.Result, stats: tuple) -> pd.DataFrame:
     """The final particles: values, weight, share of replicates within the final threshold, their statistics
-    (mean over the particle's replicates) and distance (the median over them), in a canonical order."""
+    (mean over the particle's replicates that reached them) and distance (the median over its replicates, a
+    replicate stopped early counting at its lower bound), in a canonical order."""
     population = result.population
     rows = []
     shares = population.shares(result.epsilon)
     for k, row in enumerate(population.theta):
-        means = population.statistics[k].mean(axis=0)
+        # Over the replicates that reached each figure (a particle kept has at least one that ran to the end).
+        means = np.nanmean(population.statistics[k], axis=0)
         rows.append({**sampled_values(row), **{f"sim_{s.id}": float(m) for s, m in zip(stats, means, strict=True)},
                      "distance": float(np.median(population.distances[k])), "within": float(shares[k]),
                      "weight": float(population.weights[k])})
@@ -260,7 +286,7 @@ def metadata(settings: CalibrationSettings, base, stats: tuple, result: smc.Resu
         "library": {"numpy": importlib.metadata.version("numpy"), "pandas": importlib.metadata.version("pandas")},
         "date": dt.date.today().isoformat(),
         "wall_time_s": round(wall_s, 1),
-        "run": {"scenario": settings.scenario, "start": base.start, "end": base.end},
+        "run": {"scenario": settings.scenario, "history": base.history, "start": base.start, "end": base.end},
         "base_config_sha256": base_config_digest(base.model),
         "priors": [{"name": p.name, "path": p.path, "kind": p.kind, "prior_median": p.prior_median,
                     "spread": p.spread, "reason": p.reason} for p in CALIBRATED],

@@ -2,12 +2,14 @@
 
 For each origin the calibration (sim/calibration/abc_smc.py) fits only the figures
 complete by that date; the fitted model then runs the observed history (its dated
-events are known conditions, not forecasts) from 2022 through the next window,
-each replicate drawing its parameters from that origin's posterior. The forecast
-of claimed attacks (and casualties, where the record counts them) is scored
-against what was observed, beside two simple forecasts fitted to the same record
-(sim/calibration/baselines.py): the 50% and 90% central intervals' coverage, the
-CRPS and the log score, all from scoringrules.
+events are known conditions, not forecasts) from its start through the next
+window, each replicate drawing its parameters from that origin's posterior. The
+origins are every year-end of the record whose next year has a count of claims
+in Iraq. The forecast of claimed attacks (and casualties, where the record counts
+them) is scored against what was observed, beside two simple forecasts fitted to
+the same record (sim/calibration/baselines.py): the 50% and 90% central
+intervals' coverage, the CRPS (scoringrules), the log score and the probability
+integral transform (PIT) of the observed count.
 
 The last origin, the end of 2024, has no observed window after it in the record:
 its forecast of January-August 2025 is published sealed, made from the history
@@ -58,23 +60,30 @@ class Origin:
         return self.observed_attacks is None
 
 
+# The sealed forecast: the window after the record fitted, published before its count is looked at.
+SEALED = ("2024-12-31", "2025-01-01", "2025-08-31")
+
+
 def origins() -> tuple[Origin, ...]:
-    """End of 2022 forecasting 2023, end of 2023 forecasting January-August 2024, and the sealed forecast
-    of January-August 2025 from the end of 2024."""
-    by_id = {t.id: t for t in attack_targets()}
-    y23, y24 = by_id["claims_2023"], by_id["claims_2024"]
-    return (Origin("2022-12-31", y23.start, y23.end, y23.attacks, y23.casualties),
-            Origin("2023-12-31", y24.start, y24.end, y24.attacks, y24.casualties),
-            Origin("2024-12-31", "2025-01-01", "2025-08-31", None, None))
+    """Every year-end from the first fitted figure's year whose next year has a count of claims in Iraq (each
+    forecasting that window), then the sealed forecast of January-August 2025 from the end of 2024."""
+    by_start = {t.start: t for t in attack_targets()}
+    first = int(min(t.end for t in attack_targets())[:4])
+    out = []
+    for year in range(first, int(SEALED[0][:4])):
+        window = by_start.get(f"{year + 1}-01-01")
+        if window is not None:
+            out.append(Origin(f"{year}-12-31", window.start, window.end, window.attacks, window.casualties))
+    return (*out, Origin(*SEALED, None, None))
 
 
 @dataclass(frozen=True)
 class BacktestSettings:
     seed: int = field(default=DEFAULT_SEED, metadata={"help": "the backtest's seed (each origin's fit and forecast)"})
-    particles: int = field(default=200, metadata={"help": "particles per generation of each origin's fit"})
-    generations: int = field(default=5, metadata={"help": "most generations of each fit"})
-    max_simulations: int = field(default=6000, metadata={"help": "most simulations of each fit"})
-    min_epsilon: float = field(default=1.0, metadata={"help": "stop a fit once its distance threshold is this low"})
+    particles: int = field(default=200, metadata={"help": "particles of each origin's fit"})
+    generations: int = field(default=12, metadata={"help": "most generations of each fit"})
+    max_simulations: int = field(default=40000, metadata={"help": "most simulations of each fit"})
+    min_epsilon: float = field(default=0.0, metadata={"help": "stop a fit once its distance threshold is this low"})
     replicates: int = field(default=200, metadata={"help": "replicates of each origin's forecast"})
     workers: int = field(default=1, metadata={"help": "worker processes (results do not depend on it)"})
 
@@ -136,22 +145,27 @@ def record_before(origin: Origin) -> list[AttackTarget]:
     return [t for t in attack_targets(roles=("target", "context")) if t.end <= origin.date]
 
 
-def casualties_per_attack(origin: Origin) -> tuple[float, str]:
-    """The casualties per attack of the last window before the origin that counted both."""
+def casualties_per_attack(origin: Origin) -> tuple[float, str] | None:
+    """The casualties per attack of the last window before the origin that counted both; None where no
+    window before the origin counted casualties (the baselines then forecast attacks only)."""
     counted = [t for t in attack_targets(roles=("target", "check")) if t.casualties and t.end <= origin.date]
+    if not counted:
+        return None
     last = counted[-1]
     return last.casualties / last.attacks, f"{last.id} ({last.counter})"
 
 
 def baseline_forecasts(origin: Origin) -> dict[str, dict[str, baselines.CountForecast]]:
-    """Persistence and trend forecasts of attacks and casualties for the origin's window."""
+    """Persistence and trend forecasts of attacks and casualties for the origin's window (the trend from two
+    counts of the record up, so not at the first origin)."""
     history = record_before(origin)
-    per_attack, _ = casualties_per_attack(origin)
+    per_attack = casualties_per_attack(origin)
     out = {}
-    for make in (baselines.persistence, baselines.trend):
+    for make in (baselines.persistence, baselines.trend)[: 1 if len(history) < 2 else 2]:
         attacks = make(history, origin.start, origin.end)
-        out[attacks.name] = {"attacks": attacks,
-                             "casualties": baselines.casualties(attacks, per_attack, attacks.name)}
+        out[attacks.name] = {"attacks": attacks}
+        if per_attack is not None:
+            out[attacks.name]["casualties"] = baselines.casualties(attacks, per_attack[0], attacks.name)
     return out
 
 
@@ -186,25 +200,61 @@ def score_rows(result: OriginResult) -> list[dict]:
         obs = observed[quantity]
         scored = obs is not None
         rows.append(_row(origin, quantity, "model", obs, q, crps(obs, sample) if scored else None,
-                         moment_fit(sample).log_score(obs) if scored else None))
+                         moment_fit(sample).log_score(obs) if scored else None,
+                         mid_pit(obs, sample) if scored else None))
         if not scored:
             continue
         for name, forecasts in baseline_forecasts(origin).items():
+            if quantity not in forecasts:
+                continue
             f = forecasts[quantity]
             draws = f.sample(BASELINE_DRAWS, np.random.default_rng(BASELINE_SAMPLE_SEED))
             rows.append(_row(origin, quantity, name, obs, f.quantiles([0.05, 0.25, 0.5, 0.75, 0.95]),
-                             crps(obs, draws), f.log_score(obs)))
+                             crps(obs, draws), f.log_score(obs), f.mid_pit(obs)))
     return rows
 
 
-def _row(origin: Origin, quantity: str, forecaster: str, observed, q, crps, logs) -> dict:
+def mid_pit(observed: int, sample: np.ndarray) -> float:
+    """The PIT of a count under an ensemble, taken at the middle of the observed count's step:
+    P(X < y) + P(X = y) / 2. Over many forecasts it is uniform when they are calibrated (Czado, Gneiting &
+    Held 2009 use its randomised form; the middle has no randomness, and the same mean)."""
+    sample = np.asarray(sample)
+    return float((sample < observed).mean() + 0.5 * (sample == observed).mean())
+
+
+def _row(origin: Origin, quantity: str, forecaster: str, observed, q, crps, logs, pit) -> dict:
     inside = (lambda lo, hi: bool(lo <= observed <= hi)) if observed is not None else (lambda lo, hi: None)
     return {"origin": origin.date, "window": f"{origin.start} to {origin.end}", "quantity": quantity,
             "forecaster": forecaster, "observed": observed, "median": float(q[2]),
             "q25": float(q[1]), "q75": float(q[3]), "q05": float(q[0]), "q95": float(q[4]),
-            "in_50": inside(q[1], q[3]), "in_90": inside(q[0], q[4]), "crps": crps, "log_score": logs}
+            "in_50": inside(q[1], q[3]), "in_90": inside(q[0], q[4]), "crps": crps, "log_score": logs,
+            "pit": pit}
 
 
 def score_table(results: list[OriginResult]) -> pd.DataFrame:
     rows = [row for result in results for row in score_rows(result)]
     return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame) -> dict:
+    """What the backtest says over its origins, per quantity: the model's mean CRPS against the trend's over
+    the origins both scored, its 90% intervals' coverage, its PIT values and their Kolmogorov-Smirnov test
+    against the uniform (with so few origins a weak test: it finds only gross miscalibration)."""
+    from scipy import stats
+
+    out = {}
+    for quantity, rows in table[table["observed"].notna()].groupby("quantity", sort=False):
+        model = rows[rows["forecaster"] == "model"].set_index("origin")
+        trend = rows[rows["forecaster"] == "log-linear trend"].set_index("origin")
+        both = model.index.intersection(trend.index)
+        pits = model["pit"].astype(float).to_numpy()
+        out[quantity] = {
+            "origins_scored": int(len(model)),
+            "crps_ratio_to_trend": (float(model.loc[both, "crps"].mean() / trend.loc[both, "crps"].mean())
+                                    if len(both) else None),
+            "origins_compared_with_trend": [str(o) for o in both],
+            "in_90": int(model["in_90"].astype(bool).sum()),
+            "pit": [round(float(v), 3) for v in pits],
+            "pit_ks_p_value": float(stats.kstest(pits, "uniform").pvalue) if len(pits) else None,
+        }
+    return out

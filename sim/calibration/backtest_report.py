@@ -2,7 +2,8 @@
 
 Writes into a new folder: `backtest.csv` (the scored table), `forecasts.csv` (every replicate's attacks and
 casualties in each origin's window), `origin-YYYY-MM-DD/posterior.csv` and `.yaml` (each origin's fit),
-`backtest.png`, and `settings.yaml` last (how to reproduce it). Files are written whole, then renamed.
+`backtest.png`, `summary.yaml` (the CRPS ratio to the trend, coverage and PIT over the origins), and
+`settings.yaml` last (how to reproduce it). Files are written whole, then renamed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 import yaml
 
 from sim.analysis.validation_plots import backtest_intervals
-from sim.calibration.backtest import BacktestSettings, origins, run_origin, score_table
+from sim.calibration.backtest import BacktestSettings, origins, run_origin, score_table, summary
 from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 
 
@@ -28,6 +29,7 @@ def run_and_write(settings: BacktestSettings, out: Path, progress: bool = False)
     atomic_write_text(out / "forecasts.csv", csv_text(forecasts[["origin", "replicate", "attacks", "casualties"]]))
     atomic_write_text(out / "backtest.csv", csv_text(table))
     atomic_write_bytes(out / "backtest.png", figure_png(backtest_intervals(table)))
+    atomic_write_text(out / "summary.yaml", yaml.safe_dump(summary(table), sort_keys=False))
     meta = {"command": command_line(settings), "settings": dataclasses.asdict(settings),
             "origins": [dataclasses.asdict(o) for o in origins()]}
     atomic_write_text(out / "settings.yaml", yaml.safe_dump(meta, sort_keys=False))

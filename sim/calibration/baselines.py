@@ -57,6 +57,11 @@ class CountForecast:
         """Minus the log probability of the observed count."""
         return float(-self._dist().logpmf(observed))
 
+    def mid_pit(self, observed: int) -> float:
+        """P(X < y) + P(X = y) / 2: the PIT of the observed count at the middle of its step."""
+        dist = self._dist()
+        return float(dist.cdf(observed - 1) + 0.5 * dist.pmf(observed))
+
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
         if not math.isfinite(self.size):
             return rng.poisson(self.mean, size).astype(float)

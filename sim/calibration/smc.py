@@ -142,26 +142,29 @@ def weighted_covariance(theta: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (centred * w[:, None]).T @ centred
 
 
-Simulate = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]   # (theta rows, first index) -> (distances, stats)
+# (theta rows, first index, threshold) -> (distances, stats). A replicate already farther than the threshold
+# part-way may stop there (early rejection): its distance is then a lower bound above the threshold and its
+# later statistics NaN; since thresholds only fall, it is never within one again, and the result is unchanged.
+Simulate = Callable[[np.ndarray, int, float], tuple[np.ndarray, np.ndarray]]
 
 
 def run_smc(prior: NormalPrior, simulate: Simulate, *, particles: int, replicates: int, seed_sequence,
             ess_fraction: float, epsilon_fall: float, min_epsilon: float, max_generations: int,
             max_simulations: int, moves: int, min_move_acceptance: float, max_moves: int | None = None,
             unmoved: float = 0.05, report: Callable[[Generation], None] | None = None) -> Result:
-    """The adaptive ABC-SMC of the module's text. `simulate(theta, first)` runs `replicates` replicates of every
-    row of theta (row k uses simulation indices (first + k) * replicates + r) and returns each replicate's
-    distance and statistics."""
+    """The adaptive ABC-SMC of the module's text. `simulate(theta, first, epsilon)` runs `replicates` replicates
+    of every row of theta (row k uses simulation indices (first + k) * replicates + r) and returns each
+    replicate's distance and statistics (see `Simulate`)."""
     rng = np.random.default_rng(seed_sequence)
     counter = [0]
 
-    def evaluate(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(theta: np.ndarray, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
         first = counter[0]
         counter[0] += theta.shape[0]
-        return simulate(theta, first)
+        return simulate(theta, first, epsilon)
 
     theta = prior.sample(particles, rng)
-    distances, statistics = evaluate(theta)
+    distances, statistics = evaluate(theta, math.inf)
     population = Population(theta, np.full(particles, 1.0 / particles), distances, statistics)
     epsilon, acceptance = math.inf, None
     result = Result(population, epsilon)
@@ -211,7 +214,7 @@ def _resample_and_move(population: Population, prior: NormalPrior, evaluate, eps
     accepted = 0
     for _ in range(moves):
         proposed = population.theta + rng.standard_normal((count, dimension)) @ root.T
-        distances, statistics = evaluate(proposed)
+        distances, statistics = evaluate(proposed, epsilon)
         now = population.shares(epsilon)
         then = (distances <= epsilon).mean(axis=1)
         # A ratio above 1 is accepted whatever its size: capping the exponent only keeps it finite.

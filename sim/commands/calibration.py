@@ -15,7 +15,7 @@ from sim.runs.folders import new_folder
 
 # What a fit and a backtest write at the top of their folders.
 POSTERIOR_FILES = (CSV_NAME, META_NAME)
-BACKTEST_FILES = ("backtest.csv", "backtest.png", "forecasts.csv", "settings.yaml")
+BACKTEST_FILES = ("backtest.csv", "backtest.png", "forecasts.csv", "summary.yaml", "settings.yaml")
 # Where `sim validate` writes: the figures folder and the parameters page.
 VALIDATE_WRITES = ("figures", "parameters_doc")
 
@@ -87,11 +87,15 @@ def backtest_command(args: list[str]) -> None:
     with emptied_on_failure(out):
         table = run_and_write(settings, out, progress=not output.quiet)
     import pandas as pd
+    import yaml
+
+    from sim.calibration.backtest import summary
 
     columns = ["origin", "quantity", "forecaster", "observed", "median", "q05", "q95", "in_50", "in_90", "crps",
-               "log_score"]
+               "log_score", "pit"]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(yaml.safe_dump(summary(table), sort_keys=False).rstrip())
     print(f"written to {out}")
 
 

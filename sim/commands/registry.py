@@ -46,6 +46,9 @@ COMMANDS = {
                            "interrupted. A backtest does not resume: what it had written was removed; run it again."),
     "validate": Subcommand("calibration", "validate_command",
                            "interrupted. A report writes its table and figure only at the end; run it again."),
+    "retrodict": Subcommand("retrodict", "retrodict_command",
+                            "interrupted. A retrodiction writes its files only at the end, so nothing was written; "
+                            "run it again."),
     "explore": Subcommand("explore", "explore_command", "the explorer has stopped."),
 }
 SUBCOMMANDS = tuple(COMMANDS)

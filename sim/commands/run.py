@@ -84,6 +84,7 @@ def run_command(overrides: list[str]) -> None:
 def _run(overrides: list[str]) -> None:
     # Old scenario and level names are renamed (with a warning) before Hydra, which knows only the new files.
     refuse_repeated(overrides, "sim run")
+    refuse_repeated(out_as_hydra_dir(overrides), "sim run")     # out= is Hydra's run folder under another name
     overrides = rename_deprecated(out_as_hydra_dir(overrides))
     show = [o for o in overrides if _setting_key(o) == SHOW]
     overrides = [o for o in overrides if _setting_key(o) != SHOW]

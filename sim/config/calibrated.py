@@ -46,6 +46,10 @@ class CalibratedParameter:
     The prior is stated here once; the value a point-estimate run uses is the
     schema's (or the history file's), which after calibration is the posterior
     median, so point runs are calibrated runs.
+
+    `state`: the quantity is the state of the fitted history on its start date
+    (fighters on 1 January 2020), not a rate or a rule; a run of another history
+    keeps that history's own value and draws only the others (sim/config/posterior.py).
     """
 
     name: str
@@ -54,6 +58,7 @@ class CalibratedParameter:
     spread: float
     reason: str
     prior_median: float = 0.0
+    state: bool = False
 
     @property
     def prior_name(self) -> str:
@@ -89,13 +94,13 @@ CALIBRATED: tuple[CalibratedParameter, ...] = (
         "in Iraq and Syria together (January-March 2020), the UN more than 10,000 active (August 2020); in "
         "2018 the UN found them roughly equally split, and most were not armed fighters in cells. A median "
         "of 2,500 within a factor of two (1,250-5,000) spans a share of the half in Iraq.",
-        prior_median=2500),
+        prior_median=2500, state=True),
     CalibratedParameter(
         "syria_fighters", "syria.free_fighters", "scale", 2.0,
         "IS fighters at large in Syria on 1 January 2020 are not reported apart from Iraq's: the other half "
         "of the figures above, of which the armed fighters at large are a share. A median of 4,000 within "
         "a factor of two.",
-        prior_median=4000),
+        prior_median=4000, state=True),
     CalibratedParameter(
         "attack_rate_per_day", "insurgents.attack_rate_per_day", "scale", 4.0,
         "An active cell of mean size, armed, funded and at full tempo. Today's attacks are 'sporadic' "

@@ -9,6 +9,10 @@ CSV, so a half-written or hand-edited pair is refused.
 With `parameters=posterior` each replicate draws one particle, by weight, from
 a stream of its own (sim/runs/parameters.py), so its chance events follow the
 same streams whatever parameters it gets, and 'point' runs are unchanged.
+
+A run of the history the sample was fitted to draws every calibrated parameter;
+a run of another history (the 2011 withdrawal) draws only the rates and rules,
+and keeps its own starting state (the parameters marked `state`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.config.calibrated import CALIBRATED
+from sim.config.calibrated import CALIBRATED, CalibratedParameter
 from sim.config.paths import read
 from sim.config.errors import ConfigError
 from sim.config.schema import ModelParams, RunConfig
@@ -45,9 +49,21 @@ class Posterior:
     def weights(self) -> np.ndarray:
         return self.table["weight"].to_numpy(dtype=float)
 
-    def values(self, draw: int) -> dict[str, float]:
+    def values(self, draw: int, parameters: tuple[CalibratedParameter, ...] = CALIBRATED) -> dict[str, float]:
         row = self.table.iloc[draw]
-        return {p.name: float(row[p.name]) for p in CALIBRATED}
+        return {p.name: float(row[p.name]) for p in parameters}
+
+    @property
+    def fitted_history(self) -> str:
+        """The history the sample was fitted to: as its record names it, or, for a sample made before the
+        record named it, the history its scenario composes to (what the calibration composed)."""
+        run = self.metadata.get("run") or {}
+        return run.get("history") or composed_history(run.get("scenario", "baseline"))
+
+    def drawn(self, history: str) -> tuple[CalibratedParameter, ...]:
+        """What a replicate of `history` draws: every calibrated parameter under the history fitted; under
+        another, only the rates and rules, for the state parameters describe the fitted history's start."""
+        return CALIBRATED if history == self.fitted_history else tuple(p for p in CALIBRATED if not p.state)
 
     def quantiles(self, column: str, qs=(0.05, 0.5, 0.95)) -> list[float]:
         """Weighted quantiles of one column over the particles."""
@@ -126,27 +142,42 @@ def shipped_posterior() -> Posterior:
 
 
 def check_usable(cfg: RunConfig) -> None:
-    """Refuse parameters=posterior when the config sets a calibrated parameter itself.
+    """Refuse parameters=posterior when the config sets a calibrated parameter that the posterior draws.
 
     The posterior replaces these parameters; a value set on the command line or in a scenario would
     be silently overridden, so it is an error instead. "Set" means different from the value the
-    baseline scenario composes to. (A shift is added to whatever the config holds, so it needs no
-    such check.)
+    baseline scenario composes to; a history other than the one fitted sets its own starting state,
+    which the posterior leaves alone (Posterior.drawn). (A shift is added to whatever the config
+    holds, so it needs no such check.)
     """
     defaults = baseline_model()
     for p in (p for p in CALIBRATED if p.kind in ("scale", "share")):
         value, expected = read(cfg.model, p.path), read(defaults, p.path)
-        if value != expected:
+        if value != expected and drawn_from_shipped(p, cfg.history):
             raise ConfigError(
                 f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but this config sets "
                 f"it to {value} (the baseline's value is {expected}). Remove that setting, or use "
                 "parameters=point to run with your own value.")
     for change in cfg.changes:
-        for p in (p for p in CALIBRATED if p.path and p.path in change.params):
+        for p in (p for p in CALIBRATED if p.path and p.path in change.params and drawn_from_shipped(p, cfg.history)):
             raise ConfigError(
                 f"parameters=posterior draws 'model.{p.path}' from the calibrated posterior, but the change "
                 f"'{change.label}' ({change.date}) sets it; a posterior draw would be overridden on that date. Remove "
                 "the change, or use parameters=point.")
+
+
+def drawn_from_shipped(p: CalibratedParameter, history: str) -> bool:
+    """Whether parameters=posterior draws `p` in a run of `history`: a rate or rule always; a state parameter
+    only under the history the shipped posterior was fitted to (so only then is the posterior read)."""
+    return not p.state or p in shipped_posterior().drawn(history)
+
+
+@lru_cache(maxsize=8)
+def composed_history(scenario: str) -> str:
+    """The history a scenario composes to without overrides."""
+    from sim.config.load import compose_run_config
+
+    return compose_run_config(scenario).history
 
 
 @lru_cache(maxsize=1)

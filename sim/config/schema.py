@@ -28,7 +28,8 @@ UNIT_INTERVAL = (0.0, 1.0)
 
 
 def param(default: Any, unit: str, bounds: tuple[float, float] | None, help: str,
-          uncertainty: float | None = None, start_only: bool = False) -> Any:
+          uncertainty: float | None = None, start_only: bool = False,
+          plausible: tuple[float, float] | None = None) -> Any:
     """Declare a parameter with its unit, closed range and one-line meaning.
 
     `bounds` are what the model accepts, usually far wider than what is
@@ -36,13 +37,17 @@ def param(default: Any, unit: str, bounds: tuple[float, float] | None, help: str
     is believed to lie: the plausible range is the value divided or multiplied
     by it. Where it is not given, sensitivity analyses derive the factor from
     the parameter's stated certainty (sim/data/parameter_sources.yaml), and
-    calibrated parameters take their ranges from their priors. `start_only`
-    marks state on the start date, which dated changes may not set.
+    calibrated parameters take their ranges from their priors. `plausible`
+    is an absolute range instead, for a mechanism switched off at 0, which no
+    factor can widen. `start_only` marks state on the start date, which dated
+    changes may not set.
     """
     if uncertainty is not None and uncertainty <= 1.0:
         raise ValueError(f"uncertainty must be a factor above 1, not {uncertainty}")
+    if plausible is not None and not plausible[0] < plausible[1]:
+        raise ValueError(f"a plausible range must run from low to high, not {plausible}")
     metadata = {"unit": unit, "bounds": bounds, "help": help, "uncertainty": uncertainty,
-                "start_only": start_only}
+                "start_only": start_only, "plausible": plausible}
     if isinstance(default, list | dict):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -192,7 +197,8 @@ class AttackParams:
     killed_share: float = param(0.45, "share", UNIT_INTERVAL,
         "share of casualties killed rather than wounded")
     mass_casualty_share: float = param(0.0, "share", UNIT_INTERVAL,
-        "share of complex attacks that are mass-casualty bombings (a suicide bomber or car bomb in a crowd)")
+        "share of complex attacks that are mass-casualty bombings (a suicide bomber or car bomb in a crowd)",
+        plausible=(0.0, 0.1))
     mass_casualty_minimum: float = param(20.0, "casualties", (1.0, 1000.0),
         "the smallest casualty count of a mass-casualty bombing: where its power-law tail begins")
     mass_casualty_tail: float = param(1.4, "exponent", (0.2, 5.0),

@@ -186,9 +186,10 @@ def _noted(cfg: RunConfig, overrides: tuple[str, ...]) -> RunConfig:
 
 
 def baseline_for(cfg: RunConfig) -> RunConfig:
-    """The baseline scenario over the same horizon, seed, replicate count and parameters, to compare against."""
-    overrides = (f"start={cfg.start}", f"end={cfg.end}", f"seed={cfg.seed}", f"replicates={cfg.replicates}",
-                 f"parameters={cfg.parameters}")
+    """The baseline scenario over the same history, horizon, seed, replicate count and parameters, to compare
+    against (a baseline on another history would start from another state)."""
+    overrides = (f"history={cfg.history}", f"start={cfg.start}", f"end={cfg.end}", f"seed={cfg.seed}",
+                 f"replicates={cfg.replicates}", f"parameters={cfg.parameters}")
     return compose_choices([(BASELINE, overrides)])[0]
 
 

@@ -5,7 +5,8 @@ explorer's watched replicate, calibration, tests, benchmarks) builds it here,
 so they all compute the same numbers. Under `parameters=posterior` the
 replicate draws one particle of the shipped posterior, by weight, from its own
 `posterior` stream; its chance events follow the same streams whatever
-parameters it gets.
+parameters it gets. A replicate of a history other than the one fitted draws
+only the posterior's rates and keeps its history's starting state.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from sim.config.calibrated import with_values
+from sim.config.calibrated import CALIBRATED, CalibratedParameter, with_values
 from sim.config.posterior import Posterior, shipped_posterior
 from sim.config.schema import ModelParams, RunConfig
 from sim.model import InsurgencyModel, ReplicateOutcome
@@ -39,18 +40,20 @@ def replicate_params(cfg: RunConfig, index: int, posterior: Posterior | None = N
     if posterior is None and cfg.parameters != "posterior":
         return cfg.model
     posterior = posterior or shipped_posterior()
-    return particle_params(cfg.model, posterior, draw_index(cfg.seed, index, posterior.weights))
+    return particle_params(cfg.model, posterior, draw_index(cfg.seed, index, posterior.weights),
+                           posterior.drawn(cfg.history))
 
 
-# Parameters by (base parameters, posterior, particle), each entry keeping its keys alive.
+# Parameters by (base parameters, posterior, particle, what is drawn), each entry keeping its keys alive.
 _PARTICLES: OrderedDict = OrderedDict()
 PARTICLES_KEPT = 4096
 
 
-def particle_params(base: ModelParams, posterior: Posterior, particle: int) -> ModelParams:
-    key = (id(base), id(posterior), particle)
+def particle_params(base: ModelParams, posterior: Posterior, particle: int,
+                    drawn: tuple[CalibratedParameter, ...] = CALIBRATED) -> ModelParams:
+    key = (id(base), id(posterior), particle, drawn)
     if key not in _PARTICLES:
-        _PARTICLES[key] = (base, posterior, with_values(base, posterior.values(particle)))
+        _PARTICLES[key] = (base, posterior, with_values(base, posterior.values(particle, drawn)))
         if len(_PARTICLES) > PARTICLES_KEPT:
             _PARTICLES.popitem(last=False)
     return _PARTICLES[key][2]

@@ -5,11 +5,11 @@ A factor is a numeric model parameter ('section.name') or a determinant group
 order, scenarios/orderings.yaml). A parameter's range is the one given with
 `range.PARAM=LOW:HIGH`; else, around the value the scenario uses, the
 calibration prior's 90% interval for a calibrated parameter, or the plausible
-range the schema declares (`uncertainty`); else a factor set by the certainty
-its source gives it (CERTAINTY_FACTORS: a low-certainty estimate within a
-factor of two, a sourced figure within 25%). Every range is clipped to the
-parameter's bounds, which are what the model accepts, far wider than what is
-plausible.
+range the schema declares (an absolute `plausible` range, or a factor
+`uncertainty`); else a factor set by the certainty its source gives it
+(CERTAINTY_FACTORS: a low-certainty estimate within a factor of two, a sourced
+figure within 25%). Every range is clipped to the parameter's bounds, which
+are what the model accepts, far wider than what is plausible.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ def default_range(path: str, value: float) -> tuple[float, float, str]:
     prior = next((p for p in CALIBRATED if p.path == path and p.kind == "scale"), None)
     if prior is not None:
         return value / prior.spread, value * prior.spread, f"calibration prior, 90% interval (÷/× {prior.spread:g})"
+    plausible = numeric_field(path).metadata.get("plausible")
+    if plausible:
+        return plausible[0], plausible[1], f"declared plausible range [{plausible[0]:g}, {plausible[1]:g}]"
     factor = numeric_field(path).metadata.get("uncertainty")
     if factor:
         return value / factor, value * factor, f"declared plausible range (÷/× {factor:g})"

@@ -1,0 +1,1 @@
+"""Checks of the model against records it was never fitted to."""
