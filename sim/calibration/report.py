@@ -35,6 +35,12 @@ from sim.config.posterior import read_posterior, shipped_posterior
 from sim.config.errors import ConfigError
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
 from sim.files import atomic_write_bytes, atomic_write_text, figure_png
+from sim.analysis.contrast import paired_difference
+from sim.analysis.targets import load_targets
+from sim.analysis.windows import Window, attack_rates
+from sim.calibration.parameters_doc import parameters_markdown
+from sim.config.load import list_scenarios
+from sim.sensitivity.one_at_a_time import YEAR, one_at_a_time
 
 MODES = ("point", "posterior")
 # Spawn key of the stream the Knox test's permutations draw from (apart from every replicate stream).
@@ -125,8 +131,6 @@ def _bounds_words(low: float | None, high: float | None) -> str:
 def checks() -> list[Check]:
     """Every figure of the record with the role 'check' that the model produces, and the bound on the
     share of attacks the centre directs; the figures are read from the record, the labels name the counter."""
-    from sim.analysis.targets import load_targets
-
     record = load_targets()
     figures = {f["id"]: f for section in record.values() if isinstance(section, list) for f in section
                if isinstance(f, dict) and "id" in f}
@@ -165,8 +169,6 @@ def inside(x: np.ndarray, low: float | None, high: float | None) -> str:
 
 def record_report(ns) -> tuple[str, object]:
     """Every figure of the observed record, its role, and (for targets) the scale the fit allows it."""
-    from sim.analysis.targets import load_targets
-
     scales = {s.id: s for s in calib_stats.statistics()}
     rows = []
     record = load_targets()
@@ -307,10 +309,6 @@ def self_excitation_row(mode: str, result, excitation: str, ns) -> dict[str, str
 def scenarios_report(ns) -> tuple[str, object]:
     """Every named scenario: attacks per month in the comparison window, and the paired difference from the
     baseline (the same seed: common random numbers)."""
-    from sim.analysis.contrast import paired_difference
-    from sim.analysis.windows import Window, attack_rates
-    from sim.config.load import list_scenarios
-
     start, end = COMPARISON_WINDOW
     names = [BASELINE_SCENARIO, *(e.name for e in list_scenarios() if e.name != BASELINE_SCENARIO)]
     monthly = {name: ensemble(name, [f"end={end}"], ns.mode, ns.replicates, ns.seed, ns.workers).monthly
@@ -358,8 +356,6 @@ def posterior_report(ns) -> tuple[str, object]:
 
 
 def sensitivity_report(ns) -> tuple[str, object]:
-    from sim.sensitivity.one_at_a_time import YEAR, one_at_a_time
-
     table = one_at_a_time(ns.scenario, shipped_posterior(), ns.replicates, ns.seed, ns.workers)
     shown = table.assign(change=[f"{c:+.2f} ± {s:.2f}" for c, s in zip(table["change"], table["change_se"],
                                                                         strict=True)]).drop(columns="change_se")
@@ -369,8 +365,6 @@ def sensitivity_report(ns) -> tuple[str, object]:
 
 
 def parameters_report(ns) -> tuple[str, object]:
-    from sim.calibration.parameters_doc import parameters_markdown
-
     text = parameters_markdown()
     atomic_write_text(Path(ns.parameters_doc), text)
     return f"written {ns.parameters_doc}", None

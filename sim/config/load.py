@@ -31,6 +31,7 @@ from sim.config.determinants import DETERMINANTS, NO_CHANGE
 from sim.config.resolve import resolve
 from sim.config.scenario_files import check_composition, describe_yaml_error, read_text, read_yaml
 from sim.config.schema import RunConfig
+from sim.config.validate import validate
 from sim.defaults import BASELINE_SCENARIO
 
 SCHEMA_NAME = "run_schema"
@@ -96,8 +97,6 @@ def to_run_config(cfg: DictConfig, choices: dict[str, str] | None = None) -> Run
     `choices` are the levels Hydra picked for each group (composing with the Hydra config
     attached supplies them itself); they name the branch's levels.
     """
-    from sim.config.validate import validate
-
     try:
         if "hydra" in cfg:
             choices = choices or OmegaConf.to_container(cfg.hydra.runtime.choices)

@@ -175,7 +175,7 @@ def drawn_from_shipped(p: CalibratedParameter, history: str) -> bool:
 @lru_cache(maxsize=8)
 def composed_history(scenario: str) -> str:
     """The history a scenario composes to without overrides."""
-    from sim.config.load import compose_run_config
+    from sim.config.load import compose_run_config       # here: composing validates, and validating reads this module
 
     return compose_run_config(scenario).history
 
@@ -183,7 +183,7 @@ def composed_history(scenario: str) -> str:
 @lru_cache(maxsize=1)
 def baseline_model() -> ModelParams:
     """The model parameters the baseline scenario composes to, without any override."""
-    from sim.config.load import compose_run_config
+    from sim.config.load import compose_run_config       # here: composing validates, and validating reads this module
 
     return compose_run_config().model
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sim.analysis import sweep as sweep_analysis
 from sim.analysis.targets import reference_rate_2024
 from sim.config.errors import ConfigError
 from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png, sha256_file, sha256_text
@@ -196,8 +197,6 @@ def _run_points(spec: SweepSpec, out: Path, points: list[SweepPoint], executor: 
 
 def grid_analysis(reps: pd.DataFrame, spec: SweepSpec) -> dict[str, bytes]:
     """The summary table per point and the figures comparing points."""
-    from sim.analysis import sweep as sweep_analysis
-
     axes = [k.split(".")[-1] for k in spec.axes]
     summary = sweep_analysis.point_summary(reps, axes)
     files = {"summary.csv": csv_text(summary).encode("utf-8")}
