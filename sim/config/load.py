@@ -26,8 +26,8 @@ from hydra.errors import HydraException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.errors import ConfigError
 from sim.config.determinants import DETERMINANTS, NO_CHANGE
+from sim.config.errors import ConfigError
 from sim.config.resolve import resolve
 from sim.config.scenario_files import check_composition, describe_yaml_error, read_text, read_yaml
 from sim.config.schema import RunConfig
@@ -317,6 +317,8 @@ def multirun_jobs(overrides: list[str]) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class ScenarioEntry:
+    """A scenario or level as `sim list` and the explorer show it: its name and its one-paragraph description."""
+
     name: str
     description: str
 

@@ -29,8 +29,8 @@ import pandas as pd
 import yaml
 
 from sim.config.calibrated import CALIBRATED, CalibratedParameter
-from sim.config.paths import read
 from sim.config.errors import ConfigError
+from sim.config.paths import read
 from sim.config.schema import ModelParams, RunConfig
 from sim.files import atomic_write_text, sha256_text
 
@@ -47,9 +47,11 @@ class Posterior:
 
     @property
     def weights(self) -> np.ndarray:
+        """The particles' importance weights, which the draws follow."""
         return self.table["weight"].to_numpy(dtype=float)
 
     def values(self, draw: int, parameters: tuple[CalibratedParameter, ...] = CALIBRATED) -> dict[str, float]:
+        """The calibrated quantities of particle `draw`, by name, for a replicate that runs with them."""
         row = self.table.iloc[draw]
         return {p.name: float(row[p.name]) for p in parameters}
 
@@ -84,9 +86,11 @@ class Posterior:
         return "\n".join(lines)
 
     def csv_text(self) -> str:
+        """The table as it is stored (ten significant digits, one line end), which the metadata's hash covers."""
         return self.table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
 
     def metadata_text(self) -> str:
+        """The metadata as stored, with the table's hash, so that a table edited by hand is found out."""
         meta = {**self.metadata, "csv_sha256": sha256_text(self.csv_text())}
         return yaml.safe_dump(meta, sort_keys=False, width=100, allow_unicode=True)
 
@@ -119,6 +123,7 @@ def parse_posterior(csv_text: str, meta_text: str, where: str) -> Posterior:
 
 
 def read_posterior(folder: str | Path) -> Posterior:
+    """A posterior written by a fit, checked before use: a missing, damaged or edited file is a ConfigError."""
     path = Path(folder)
     try:
         csv_text, meta_text = (path / CSV_NAME).read_text(), (path / META_NAME).read_text()
@@ -175,7 +180,7 @@ def drawn_from_shipped(p: CalibratedParameter, history: str) -> bool:
 @lru_cache(maxsize=8)
 def composed_history(scenario: str) -> str:
     """The history a scenario composes to without overrides."""
-    from sim.config.load import compose_run_config       # here: composing validates, and validating reads this module
+    from sim.config.load import compose_run_config  # here: composing validates, and validating reads this module
 
     return compose_run_config(scenario).history
 
@@ -183,7 +188,7 @@ def composed_history(scenario: str) -> str:
 @lru_cache(maxsize=1)
 def baseline_model() -> ModelParams:
     """The model parameters the baseline scenario composes to, without any override."""
-    from sim.config.load import compose_run_config       # here: composing validates, and validating reads this module
+    from sim.config.load import compose_run_config  # here: composing validates, and validating reads this module
 
     return compose_run_config().model
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -31,9 +32,16 @@ from sim.config.determinants import GROUP_SECTIONS, NO_CHANGE
 from sim.config.errors import ConfigError
 from sim.config.paths import field_of, read
 from sim.config.scenario_files import read_yaml
+from sim.config.schema import (
+    IMPULSE_AMOUNTS,
+    IMPULSE_KINDS,
+    BranchParams,
+    Impulse,
+    ModelParams,
+    RunConfig,
+    TimelineChange,
+)
 from sim.geography import load_geography
-from sim.config.schema import IMPULSE_AMOUNTS, IMPULSE_KINDS, BranchParams, Impulse, ModelParams, RunConfig, TimelineChange
-
 
 
 def parse_date(value: str, where: str) -> dt.date:
@@ -262,10 +270,10 @@ def _branch_change(cfg: RunConfig, day: dt.date, end: dt.date) -> list[TimelineC
 
 
 def _check_order(changes: list[TimelineChange], what: str) -> None:
-    for before, after in zip(changes, changes[1:], strict=False):
+    for before, after in itertools.pairwise(changes):
         if after.date < before.date:
-            raise ConfigError(f"The changes of {what} must be in date order: '{after.label}' ({after.date}) comes after "
-                              f"'{before.label}' ({before.date}).")
+            raise ConfigError(f"The changes of {what} must be in date order: '{after.label}' ({after.date}) comes "
+                              f"after '{before.label}' ({before.date}).")
 
 
 def _check_impulses(change: TimelineChange, source: str) -> None:
