@@ -30,7 +30,7 @@ from sim.config.paths import read
 from sim.config.posterior import CSV_NAME, META_NAME, base_config_digest, parse_posterior, read_posterior, \
     shipped_posterior
 from sim.model import InsurgencyModel, ReplicateOutcome
-from sim.runs.replicate import draw_index, draws_for, replicate_params, run_replicate
+from sim.runs.replicate import draw_index, replicate_params, run_replicate
 from sim.runs.seeds import replicate_streams
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,7 +192,8 @@ def test_point_runs_are_untouched_by_the_posterior_hook():
 
 def test_replicate_table_records_the_posterior_draw():
     result = run(load_scenario("baseline", ["end=2022-02-28", "parameters=posterior"]), replicates=3, seed=9)
-    assert result.replicates["posterior_draw"].tolist() == draws_for(9, [0, 1, 2])
+    weights = shipped_posterior().weights
+    assert result.replicates["posterior_draw"].tolist() == [draw_index(9, i, weights) for i in range(3)]
     point = run(load_scenario("baseline", ["end=2022-02-28"]), replicates=2, seed=9)
     assert "posterior_draw" not in point.replicates.columns
 

@@ -109,6 +109,29 @@ def paired_rates(rates_a: pd.Series, rates_b: pd.Series) -> dict:
             "variance_reduction": unpaired_var / paired_sd ** 2 if paired_sd > 0 else float("nan")}
 
 
+# The probability of a contrast's sign below which its direction is called undetermined.
+SIGN_CERTAIN = 0.8
+
+
+def sign_probability(differences: np.ndarray, per_draw: int) -> dict:
+    """How sure the sign of a contrast is over what is not known about the parameters.
+
+    `differences` are paired differences B - A, replicate by replicate, in replicate order, where each run of
+    `per_draw` consecutive replicates shares one parameter draw. Each draw's contrast is the mean of its
+    replicates' differences; the probability that B is higher is the share of draws whose contrast is
+    positive (a tie counts half). Chance left in each draw's mean can flip the sign of a draw whose contrast is
+    small, which the common random numbers of paired runs and more replicates per draw make rarer.
+    """
+    d = np.asarray(differences, dtype=float)
+    if per_draw < 1 or d.size == 0 or d.size % per_draw:
+        raise ValueError(f"{d.size} differences do not split into draws of {per_draw} replicates")
+    means = d.reshape(-1, per_draw).mean(axis=1)
+    higher = float((means > 0).mean() + 0.5 * (means == 0).mean())
+    direction = ("higher" if higher >= SIGN_CERTAIN else "lower" if 1.0 - higher >= SIGN_CERTAIN
+                 else "direction undetermined")
+    return {"draws": int(means.size), "probability_higher": higher, "direction": direction}
+
+
 def pairing_obstacles(configs: list[RunConfig]) -> list[str]:
     """What stops the runs of these configs from pairing replicate by replicate (empty when they pair): which
     of the seed, the replicate count and the start date differ, with each run's value."""

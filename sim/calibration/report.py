@@ -33,16 +33,17 @@ from sim.config.calibrated import Z90
 from sim.config.calibrated import CALIBRATED
 from sim.config.posterior import read_posterior, shipped_posterior
 from sim.config.errors import ConfigError
+from sim.config.schema import PARAMETER_MODES, POSTERIOR_MODES
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
 from sim.files import atomic_write_bytes, atomic_write_text, figure_png
-from sim.analysis.contrast import paired_difference
+from sim.analysis.contrast import paired_difference, sign_probability
 from sim.analysis.targets import load_targets
 from sim.analysis.windows import Window, attack_rates
 from sim.calibration.parameters_doc import parameters_markdown
 from sim.config.load import list_scenarios
 from sim.sensitivity.one_at_a_time import YEAR, one_at_a_time
 
-MODES = ("point", "posterior")
+MODES = PARAMETER_MODES
 # Spawn key of the stream the Knox test's permutations draw from (apart from every replicate stream).
 KNOX_STREAM = 2
 KNOX_WINDOWS_DAYS = (3, 7, 14, 30, 60)
@@ -68,14 +69,16 @@ def percentile_of(observed: float, x: np.ndarray) -> float:
     return float(100 * ((x < observed).mean() + 0.5 * (x == observed).mean()))
 
 
-def ensemble(scenario: str, overrides: list[str], mode: str, replicates: int, seed: int, workers: int):
-    cfg = load_scenario(scenario, [*overrides, f"parameters={mode}", "plots=false"])
+def ensemble(scenario: str, overrides: list[str], mode: str, replicates: int, seed: int, workers: int,
+             per_draw: int = 1):
+    cfg = load_scenario(scenario, [*overrides, f"parameters={mode}", "plots=false",
+                                   *([f"replicates_per_draw={per_draw}"] if mode != "point" else [])])
     return run(cfg, replicates=replicates, seed=seed, workers=workers)
 
 
 def removal_factors(result) -> np.ndarray:
     """Each replicate's reporting factor for Central Command's removals (its posterior draw's, or 1)."""
-    if result.config.parameters != "posterior":
+    if result.config.parameters not in POSTERIOR_MODES:
         return np.ones(len(result.outcomes))
     table = shipped_posterior().table
     return table["removals_reported"].to_numpy()[result.replicates["posterior_draw"].to_numpy()]
@@ -308,23 +311,37 @@ def self_excitation_row(mode: str, result, excitation: str, ns) -> dict[str, str
 
 def scenarios_report(ns) -> tuple[str, object]:
     """Every named scenario: attacks per month in the comparison window, and the paired difference from the
-    baseline (the same seed: common random numbers)."""
+    baseline (the same seed: common random numbers). With parameters drawn (posterior or uncertain), each
+    contrast also gets the probability of its sign over the parameter draws, and a direction only where that
+    probability reaches SIGN_CERTAIN; at point values the table is the contrast at the point estimate."""
     start, end = COMPARISON_WINDOW
+    per_draw = ns.per_draw if ns.mode != "point" else 1
+    if ns.replicates % per_draw:
+        raise ConfigError(f"--replicates ({ns.replicates}) must be a multiple of --per-draw ({per_draw}), so that "
+                          "every parameter draw has the same number of replicates.")
     names = [BASELINE_SCENARIO, *(e.name for e in list_scenarios() if e.name != BASELINE_SCENARIO)]
-    monthly = {name: ensemble(name, [f"end={end}"], ns.mode, ns.replicates, ns.seed, ns.workers).monthly
+    monthly = {name: ensemble(name, [f"end={end}"], ns.mode, ns.replicates, ns.seed, ns.workers, per_draw).monthly
                for name in names}
+    window = Window(start, end)
+    base_rates = attack_rates(monthly[BASELINE_SCENARIO], window)
     rows = []
     for name in names:
         d = paired_difference(monthly[BASELINE_SCENARIO], monthly[name], start, end)
-        rates = attack_rates(monthly[name], Window(start, end)).to_numpy()
-        rows.append({"scenario": name, "attacks/month median": float(np.median(rates)),
-                     "90% interval": f"{np.quantile(rates, 0.05):.1f}–{np.quantile(rates, 0.95):.1f}",
-                     "difference from baseline": d["difference"], "95% CI": f"{d['ci95_low']:+.2f} to {d['ci95_high']:+.2f}",
-                     "share of replicates higher": d["share_b_higher"],
-                     "variance reduction (pairing)": d["variance_reduction"]})
+        rates = attack_rates(monthly[name], window)
+        row = {"scenario": name, "attacks/month median": float(np.median(rates)),
+               "90% interval": f"{np.quantile(rates, 0.05):.1f}–{np.quantile(rates, 0.95):.1f}",
+               "difference from baseline": d["difference"], "95% CI": f"{d['ci95_low']:+.2f} to {d['ci95_high']:+.2f}",
+               "share of replicates higher": d["share_b_higher"],
+               "variance reduction (pairing)": d["variance_reduction"]}
+        if ns.mode != "point" and name != BASELINE_SCENARIO:
+            sign = sign_probability((rates - base_rates).sort_index().to_numpy(dtype=float), per_draw)
+            row |= {"probability higher": sign["probability_higher"], "direction": sign["direction"]}
+        rows.append(row)
     table = pd.DataFrame(rows)
+    drawn = (f"{ns.replicates // per_draw} parameter draws × {per_draw} replicates, {ns.mode} parameters"
+             if ns.mode != "point" else f"{ns.replicates} paired replicates, at the point estimate")
     title = (f"attacks per month in Iraq, {start} to {end}: difference from the baseline "
-             f"({ns.replicates} paired replicates, {ns.mode} parameters, seed {ns.seed})")
+             f"({drawn}, seed {ns.seed})")
     return markdown(table), validation_plots.scenario_differences(table, title)
 
 
@@ -403,6 +420,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (results do not depend on it)")
     parser.add_argument("--scenario", default=BASELINE_SCENARIO, help="scenario of the sensitivity sweep")
     parser.add_argument("--mode", choices=MODES, default="posterior", help="parameters of the scenarios report")
+    parser.add_argument("--per-draw", type=int, default=2,
+                        help="replicates per parameter draw in the scenarios report (not at point values)")
     parser.add_argument("--stylised-end", default=STYLISED_END, help="last day of the stylised-facts runs")
     parser.add_argument("--stylised-mode", choices=(*MODES, "both"), default="both",
                         help="parameters of the stylised-facts runs (default both, one after the other)")
@@ -419,8 +438,8 @@ def main(argv: list[str] | None = None) -> None:
     ns = parser.parse_args(argv)
     make, figure_name, default_replicates = REPORTS[ns.report]
     ns.replicates = default_replicates if ns.replicates is None else ns.replicates
-    if ns.workers < 1 or (default_replicates and ns.replicates < 2):
-        parser.error("--workers must be 1 or more and --replicates 2 or more")
+    if ns.workers < 1 or ns.per_draw < 1 or (default_replicates and ns.replicates < 2):
+        parser.error("--workers and --per-draw must be 1 or more and --replicates 2 or more")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         text, figure = make(ns)

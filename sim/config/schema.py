@@ -492,7 +492,11 @@ class RunConfig:
     start: str = param("2022-01-01", "date", None, "first simulated day (YYYY-MM-DD)")
     end: str = param("2028-12-31", "date", None, "last simulated day (YYYY-MM-DD)")
     parameters: str = param("point", "", None,
-        "'point': the point estimates; 'posterior': per replicate, a fitted draw")
+        "'point': the point estimates; 'posterior': per replicate, a fitted draw; 'uncertain': a fitted draw "
+        "and the low-certainty parameters that move the forecast most, drawn over their stated ranges")
+    replicates_per_draw: int = param(1, "replicates", (1, 10_000),
+        "under parameters=posterior or uncertain, how many consecutive replicates share one parameter draw "
+        "(more than one separates parameter uncertainty from chance)")
     progress: bool = param(True, "", None, "show progress: a bar on a terminal, else a line on stderr every 30 s")
     plots: bool = param(True, "", None, "draw the figures into the run's folder")
     csv: bool = param(True, "", None,
@@ -513,7 +517,9 @@ class RunConfig:
     model: ModelParams = field(default_factory=ModelParams)
 
 
-PARAMETER_MODES = ("point", "posterior")
+PARAMETER_MODES = ("point", "posterior", "uncertain")
+# The modes that draw parameters from the shipped posterior.
+POSTERIOR_MODES = ("posterior", "uncertain")
 EXECUTORS = ("local", "dask")
 
 

@@ -9,7 +9,7 @@ from sim.config.errors import ConfigError
 from sim.config.paths import field_of, with_params
 from sim.config.posterior import check_usable
 from sim.config.resolve import parse_date
-from sim.config.schema import EXECUTORS, PARAMETER_MODES, ModelParams, RunConfig, TimelineChange
+from sim.config.schema import EXECUTORS, PARAMETER_MODES, POSTERIOR_MODES, ModelParams, RunConfig, TimelineChange
 from sim.geography import load_geography
 
 N_ATTACK_TYPES = 5
@@ -72,7 +72,7 @@ def validate(cfg: RunConfig) -> RunConfig:
             f"'scheduler' is set ({cfg.scheduler}) but 'executor' is '{cfg.executor}'; a scheduler "
             "address is used only with executor=dask."
         )
-    if cfg.parameters == "posterior":
+    if cfg.parameters in POSTERIOR_MODES:
         check_usable(cfg)
     model = cfg.model
     _check_model(model, "")

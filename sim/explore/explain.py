@@ -143,7 +143,9 @@ GLOSSARY: dict[str, str] = {
 # How a run's parameters were set (RunConfig.parameters), in words.
 PARAMETER_WORDS: dict[str, str] = {
     "point": "every estimated number at its single most likely value",
-    "posterior": "the estimated numbers drawn for each run from the ranges the fit to 2022–2025 found likely",
+    "posterior": "the estimated numbers drawn for each run from the ranges the fit to 2020–2024 found likely",
+    "uncertain": "the estimated numbers drawn for each run from the ranges the fit to 2020–2024 found likely, and "
+                 "the least certain numbers that matter most drawn within their sources' ranges",
 }
 
 # The level results are set against, in words (the attacks IS claimed, not an all-time high).

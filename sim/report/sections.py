@@ -22,6 +22,7 @@ from sim.attribution.record import AttributionRecord, reproducing_command
 from sim.config.load import override_value
 from sim.config.paths import all_fields
 from sim.config.provenance import provenance
+from sim.config.schema import POSTERIOR_MODES
 from sim.files import figure_png, sha256_file
 from sim.report.figures import exceedance_curves, paired_differences_figure, png_uri, run_figure_pngs
 from sim.runs import record
@@ -229,7 +230,7 @@ def parameters_section(runs: list[RunTables]) -> dict:
     if len(runs) > 1 and (table[values].nunique(axis=1) == 1).all():
         table = table.drop(columns=values[1:]).rename(columns={values[0]: "value"})
     counts = table["certainty"].value_counts()
-    posterior = sorted({r.label for r in runs if r.record.config.parameters == "posterior"})
+    posterior = sorted({r.label for r in runs if r.record.config.parameters in POSTERIOR_MODES})
     starts = ", ".join(dict.fromkeys(r.record.config.start for r in runs))
     return {"heading": f"Parameters and their sources, on the start date ({starts})", "table": table_html(table),
             "certainty": ", ".join(f"{n} {level}" for level, n in counts.items()),

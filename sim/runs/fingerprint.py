@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from sim.config.schema import RunConfig
+from sim.config.schema import POSTERIOR_MODES, RunConfig
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # Libraries whose version can change what a run computes or writes.
@@ -73,7 +73,7 @@ def source_sha256() -> str:
 
 def data_hashes(cfg: RunConfig) -> dict[str, str]:
     """sha256 of each data file the run reads, by its path in the package."""
-    names = DATA_FILES + (POSTERIOR_FILES if cfg.parameters == "posterior" else ())
+    names = DATA_FILES + (POSTERIOR_FILES if cfg.parameters in POSTERIOR_MODES else ())
     data = resources.files("sim.data")
     return {f"sim/data/{name}": hashlib.sha256(data.joinpath(name).read_bytes()).hexdigest() for name in names}
 

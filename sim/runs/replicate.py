@@ -17,31 +17,60 @@ import numpy as np
 
 from sim.config.calibrated import CALIBRATED, CalibratedParameter, with_values
 from sim.config.posterior import Posterior, shipped_posterior
-from sim.config.schema import ModelParams, RunConfig
+from sim.config.schema import POSTERIOR_MODES, ModelParams, RunConfig
+from sim.config.uncertain import draw_uncertain, with_uncertain
 from sim.model import InsurgencyModel, ReplicateOutcome
 from sim.runs.seeds import BANK, mechanism_sequence, replicate_streams
 
 
-def draw_index(seed: int, index: int, weights: np.ndarray) -> int:
-    """The posterior particle replicate `index` uses, drawn by weight from its own stream."""
-    rng = np.random.default_rng(mechanism_sequence(seed, index, "posterior"))
+def draw_stream(seed: int, draw: int) -> np.random.Generator:
+    """The generator of parameter draw `draw`: the `posterior` stream of the replicate of that index."""
+    return np.random.default_rng(mechanism_sequence(seed, draw, "posterior"))
+
+
+def draw_index(seed: int, draw: int, weights: np.ndarray, rng: np.random.Generator | None = None) -> int:
+    """The posterior particle of parameter draw `draw`, by weight, from the draw's own stream (or `rng`, that
+    stream already made, which the uncertain parameters then continue)."""
+    rng = rng or draw_stream(seed, draw)
     return int(rng.choice(weights.size, p=weights))
 
 
-def draws_for(seed: int, indices: list[int]) -> list[int]:
+def draw_of(cfg: RunConfig, index: int) -> int:
+    """The parameter draw replicate `index` uses: consecutive replicates share one (replicates_per_draw)."""
+    return index // cfg.replicates_per_draw
+
+
+def draws_for(cfg: RunConfig, indices: list[int]) -> list[int]:
     weights = shipped_posterior().weights
-    return [draw_index(seed, i, weights) for i in indices]
+    return [draw_index(cfg.seed, draw_of(cfg, i), weights) for i in indices]
+
+
+def uncertain_for(cfg: RunConfig, indices: list[int]) -> list[dict[str, float]]:
+    """The values of the uncertain parameters each replicate draws (parameters=uncertain)."""
+    weights = shipped_posterior().weights
+    out = []
+    for i in indices:
+        rng = draw_stream(cfg.seed, draw_of(cfg, i))
+        draw_index(cfg.seed, draw_of(cfg, i), weights, rng)
+        out.append(draw_uncertain(cfg.model, rng))
+    return out
 
 
 def replicate_params(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> ModelParams:
-    """The model parameters replicate `index` starts from: a draw from `posterior` (the shipped one
-    under parameters=posterior), or the config's own. Replicates that draw the same particle get the
-    same object, so that they share the work done once per set of parameters (sim.model.world.plan)."""
-    if posterior is None and cfg.parameters != "posterior":
+    """The model parameters replicate `index` starts from: a draw from `posterior` (the shipped one under
+    parameters=posterior or uncertain) and, under parameters=uncertain, the uncertain parameters drawn over
+    their ranges (sim/config/uncertain.py); else the config's own. Replicates that draw the same particle get
+    the same object, so that they share the work done once per set of parameters (sim.model.world.plan)."""
+    if posterior is None and cfg.parameters not in POSTERIOR_MODES:
         return cfg.model
     posterior = posterior or shipped_posterior()
-    return particle_params(cfg.model, posterior, draw_index(cfg.seed, index, posterior.weights),
-                           posterior.drawn(cfg.history))
+    draw = draw_of(cfg, index)
+    rng = draw_stream(cfg.seed, draw)
+    params = particle_params(cfg.model, posterior, draw_index(cfg.seed, draw, posterior.weights, rng),
+                             posterior.drawn(cfg.history))
+    if cfg.parameters == "uncertain":
+        params = with_uncertain(params, draw_uncertain(cfg.model, rng))
+    return params
 
 
 # Parameters by (base parameters, posterior, particle, what is drawn), each entry keeping its keys alive.

@@ -26,10 +26,10 @@ import pyarrow.parquet as pq
 
 from sim.analysis import tables
 from sim.analysis.digest import Digest
-from sim.config.schema import RunConfig
+from sim.config.schema import POSTERIOR_MODES, RunConfig
 from sim.geography import load_geography
 from sim.model import ReplicateOutcome
-from sim.runs.replicate import draws_for
+from sim.runs.replicate import draws_for, uncertain_for
 
 TABLES = ("replicates", "monthly", "monthly_state", "events")
 # Replicates whose rows make one chunk: one Parquet row group each, and the most rows held at once.
@@ -41,8 +41,11 @@ def chunk_tables(cfg: RunConfig, outcomes: list[ReplicateOutcome], indices: list
     geo = load_geography()
     events = tables.events_table(outcomes, indices, cfg.start, geo)
     replicates = tables.replicates_table(outcomes, indices, cfg.start, cfg.end)
-    if cfg.parameters == "posterior":
-        replicates.insert(1, "posterior_draw", draws_for(cfg.seed, indices))
+    if cfg.parameters in POSTERIOR_MODES:
+        replicates.insert(1, "posterior_draw", draws_for(cfg, indices))
+    if cfg.parameters == "uncertain":
+        drawn = pd.DataFrame(uncertain_for(cfg, indices), index=replicates.index)
+        replicates = pd.concat([replicates, drawn], axis=1)
     return {
         "replicates": replicates,
         "monthly": tables.monthly_table(outcomes, indices, cfg.start, geo),

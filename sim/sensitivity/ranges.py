@@ -28,6 +28,7 @@ from sim.config.paths import NUMERIC_TYPES, all_fields, numeric_field, read, wit
 from sim.config.provenance import parameter_certainty
 from sim.config.resolve import level_values
 from sim.config.schema import ModelParams, RunConfig, TimelineChange
+from sim.config.uncertain import CERTAINTY_FACTORS
 from sim.config.validate import validate
 
 RELATIVE_RANGE = 0.5
@@ -44,10 +45,6 @@ class ParameterRange:
     low: float
     high: float
     basis: str
-
-
-# Plausible factor by stated certainty (sim/data/parameter_sources.yaml), where the schema declares none.
-CERTAINTY_FACTORS = {"low": 2.0, "medium": 1.5, "high": 1.25}
 
 
 GROUP_PREFIX = "group:"

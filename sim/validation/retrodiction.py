@@ -24,7 +24,7 @@ from sim.config.calibrated import CALIBRATED
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.posterior import shipped_posterior
-from sim.config.schema import PARAMETER_MODES, RunConfig
+from sim.config.schema import PARAMETER_MODES, POSTERIOR_MODES, RunConfig
 from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
 from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 from sim.runs.ensemble import run_ensemble
@@ -141,7 +141,7 @@ def run_facts(cfg: RunConfig) -> dict:
     to and the calibrated parameters this history keeps for itself rather than draws."""
     facts = {"history": cfg.history, "start": cfg.start, "end": cfg.end, "replicates": cfg.replicates,
              "seed": cfg.seed, "parameters": cfg.parameters}
-    if cfg.parameters == "posterior":
+    if cfg.parameters in POSTERIOR_MODES:
         posterior = shipped_posterior()
         drawn = posterior.drawn(cfg.history)
         facts["posterior_fitted_to"] = posterior.fitted_history
