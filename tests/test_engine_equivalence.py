@@ -35,7 +35,8 @@ REFERENCE_CONFIG = Path(__file__).parent / "baseline" / "engine_reference_config
 # Mechanisms added since the pinned engine, and the parameter values at which each does nothing or keeps the
 # pinned engine's rule.
 SWITCHED_OFF = {"insurgents.tempo_floor": 1.0, "insurgents.initial_tempo": 1.0, "syria.effort_substitution": 1.0,
-                "attacks.mass_casualty_share": 0.0, "insurgents.excitation_shared": False}
+                "attacks.mass_casualty_share": 0.0, "insurgents.excitation_shared": False,
+                "insurgents.inflow_per_year": 0.0}
 REFERENCE_SEED = 20240101
 OTHER_SEED = 20240102
 

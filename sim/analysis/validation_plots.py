@@ -235,3 +235,21 @@ def retrodiction_fan(fan: pd.DataFrame, record: pd.DataFrame, falls: dict[str, s
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def sbc_ranks(table: pd.DataFrame, title: str) -> Figure:
+    """Each parameter's true-value ranks among its fits' particles (uniform when the fit is honest), and the
+    coverage of the 90% intervals per parameter against 0.9."""
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    ranks, coverage = fig.subplots(1, 2, width_ratios=(1, 1.4))
+    ranks.hist(table["rank"], bins=10, range=(0, 1), color="#4575b4", alpha=0.8)
+    ranks.axhline(len(table) / 10, color="black", lw=1, ls="--", label="uniform")
+    ranks.set(xlabel="rank of the true value among the particles", ylabel="(record, parameter) pairs")
+    ranks.legend(frameon=False)
+    share = table.groupby("parameter", sort=False)["inside"].mean()
+    coverage.barh(share.index, share.to_numpy(), color="#969696")
+    coverage.axvline(0.9, color="black", lw=1, ls="--")
+    coverage.set(xlim=(0, 1), xlabel="share of records whose 90% interval holds the truth")
+    coverage.invert_yaxis()
+    fig.suptitle(title, fontsize=10)
+    return fig

@@ -204,20 +204,22 @@ def parallel_simulate(pool: TaskPool, simulator: Simulator):
     return simulate
 
 
-def base_config(settings: CalibrationSettings):
-    """The scenario every simulation runs: the history from its start to the last day the statistics need."""
-    stats = stats_module.up_to(settings.origin or None)
+def base_config(settings: CalibrationSettings, stats: tuple | None = None):
+    """The scenario every simulation runs: the history from its start to the last day the statistics need
+    (the record's, or `stats` in their place)."""
+    stats = stats or stats_module.up_to(settings.origin or None)
     return compose_run_config(settings.scenario, [f"end={stats_module.last_day(stats)}"]), stats
 
 
 def calibrate(settings: CalibrationSettings, progress: bool = False, *, workers: int = 1, executor: str = "local",
-              scheduler: str = "") -> Posterior:
+              scheduler: str = "", stats: tuple | None = None) -> Posterior:
     """Run the ABC-SMC and return its final population as the posterior sample, with why the run stopped.
 
     `workers`, `executor` and `scheduler` choose where the simulations run; the result does not depend on them.
+    `stats` fits other figures in place of the record's (a synthetic record: sim/calibration/sbc.py).
     """
     settings.check()
-    base, stats = base_config(settings)
+    base, stats = base_config(settings, stats)
     simulator = Simulator(base, stats, simulation_root(settings.seed), settings.replicates)
     report = _progress(settings) if progress else None
     started = time.perf_counter()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import dataclasses
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import pandas as pd
 from sim.analysis import stylised, validation_plots
 from sim.api import load_scenario, run
 from sim.calibration import statistics as calib_stats
+from sim.calibration.sbc import SbcSettings
 from sim.config.calibrated import Z90
 from sim.config.calibrated import CALIBRATED
 from sim.config.posterior import read_posterior, shipped_posterior
@@ -387,11 +389,30 @@ def parameters_report(ns) -> tuple[str, object]:
     return f"written {ns.parameters_doc}", None
 
 
+def sbc_report(ns) -> tuple[str, object]:
+    """Records made by the model at prior draws, each fitted as the real one is: how often the fits' 90%
+    intervals hold the truth (sim/calibration/sbc.py)."""
+    from sim.calibration import sbc
+
+    settings = SbcSettings(records=ns.records, seed=ns.seed, particles=ns.particles,
+                               generations=ns.generations, max_simulations=ns.max_simulations, origin=ns.origin)
+    table = sbc.run_sbc(settings, workers=ns.workers,
+                        progress=lambda done, n: print(f"record {done} of {n} fitted", file=sys.stderr))
+    if ns.sbc_table:
+        atomic_write_text(Path(ns.sbc_table), table.to_csv(index=False))
+    stopped = table.drop_duplicates("record")["stopped"].value_counts()
+    title = (f"{ns.records} synthetic records made at prior draws and fitted ({ns.particles} particles, at most "
+             f"{ns.generations} generations and {ns.max_simulations:,} runs each; seed {ns.seed})")
+    footer = "\n\nWhy the fits stopped: " + "; ".join(f"{why} ({n})" for why, n in stopped.items())
+    return markdown(sbc.summary(table)) + footer, validation_plots.sbc_ranks(table, title)
+
+
 REPORTS = {
     "record": (record_report, None, 0),
     "targets": (targets_report, "targets.png", 200),
     "stylised": (stylised_report, "stylised_facts.png", 40),
     "posterior": (posterior_report, "posterior.png", 0),
+    "sbc": (sbc_report, "sbc.png", 0),
     "scenarios": (scenarios_report, "scenario_differences.png", 100),
     "sensitivity": (sensitivity_report, "sensitivity_2027.png", 30),
     "parameters": (parameters_report, None, 0),
@@ -430,6 +451,11 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--compare-posterior", action="append", default=[], metavar="DIR",
                         help="another fit (another seed) to set beside it (repeatable)")
     parser.add_argument("--parameters-doc", default="docs/parameters.md", help="where `parameters` writes")
+    for name in ("records", "particles", "generations", "max_simulations", "origin"):
+        f = next(f for f in dataclasses.fields(SbcSettings) if f.name == name)
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(f.default), default=f.default,
+                            help=f"sbc report: {f.metadata['help']}")
+    parser.add_argument("--sbc-table", default="", help="CSV of every (record, parameter) pair of the sbc report")
     return parser
 
 

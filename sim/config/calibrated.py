@@ -129,6 +129,13 @@ CALIBRATED: tuple[CalibratedParameter, ...] = (
         "supports IS fully (about 4% a year at today's hostile stance) within a factor of three.",
         prior_median=0.001),
     CalibratedParameter(
+        "inflow_per_year", "insurgents.inflow_per_year", "scale", 3.0,
+        "Members also join whatever the cells' size: men released from Iraqi prisons at the end of their "
+        "sentences, returnees from the Syrian camps, kin of members. No source counts them; a few hundred "
+        "a year is the order of the crossings from Syria in the years they were heaviest. A median of 150 "
+        "a year within a factor of three (50-450).",
+        prior_median=150),
+    CalibratedParameter(
         "leaderless_share", "insurgents.leaderless_share", "share", 1.0,
         "How much a cell's activity depends on its leaders is unknown: loss of experienced commanders "
         "is named among the causes of decline (Bakhtiari & Taheri 2025), while most operations are not "

@@ -123,6 +123,8 @@ class InsurgentParams:
         "share of attacks by hideout cells carried out in a neighbouring settled area")
     recruit_rate_per_member_per_day: float = param(0.001056, "1/day", UNIT_INTERVAL,
         "recruits per member per day with a fully supportive community and ample money")
+    inflow_per_year: float = param(150.0, "persons/year", (0.0, 1e5),
+        "members who join IS's cells in Iraq whatever the cells' size (released prisoners, returnees, kin)")
     desertion_rate_per_day: float = param(0.002, "1/day", UNIT_INTERVAL,
         "chance per member per day of leaving a cell that has run out of money")
     move_rate_when_pressed: float = param(0.08, "1/day", UNIT_INTERVAL,

@@ -20,7 +20,7 @@ from sim.model.attacks import ATTACKS
 from sim.model.part import STATE, Part, Record, Stream
 from sim.model.state import FLOAT, FLOAT_TABLE, FLOATS, INT, INTS, build, declare, kernel
 from sim.model.syria import effort_factor
-from sim.units import DAYS_PER_WEEK
+from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
 START = Stream("start", 0, "seeding cells, links and leaders at the start")
 CELLS = Stream("cells", 3, "cells' daily choices: wake, go dormant, move, recruit, desert")
@@ -180,6 +180,16 @@ def recruit(net, recruit_rate, ins, rng) -> None:
 
 
 @kernel
+def join(net, newcomers, rng) -> None:
+    """Newcomers who join whatever the cells' size (released prisoners, returnees, kin), each to a cell drawn
+    at random: a network takes in who comes to it, not in proportion to its size."""
+    if net.n == 0:
+        return
+    for _ in range(newcomers):
+        net.members[rng.integers(0, net.n)] += 1
+
+
+@kernel
 def arm(net, ins) -> None:
     """Buy up to one weapon a day while below the standard and able to pay."""
     for s in range(net.n):
@@ -251,6 +261,8 @@ def _week(w) -> None:
     earn_and_spend(net, net.net_income[r], net.central_stipend_usd, leaders.alive[leaders.centre], ins,
                    net.desertion_week[r], w.streams.cells)
     recruit(net, net.recruit_rate, ins, w.streams.cells)
+    if ins.inflow_per_year > 0:
+        join(net, w.streams.cells.poisson(ins.inflow_per_year * DAYS_PER_WEEK / DAYS_PER_YEAR), w.streams.cells)
     arm(net, ins)
     assess(net, leaders.area_coordination, net.propaganda[r], w.strategy.tempo, ins)
     cells_here = np.zeros(w.places.n_areas)
