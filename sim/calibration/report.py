@@ -30,6 +30,7 @@ import pandas as pd
 from sim.analysis import stylised, validation_plots
 from sim.api import load_scenario, run
 from sim.calibration import statistics as calib_stats
+from sim.calibration import sbc
 from sim.calibration.sbc import SbcSettings
 from sim.config.calibrated import Z90
 from sim.config.calibrated import CALIBRATED
@@ -392,8 +393,6 @@ def parameters_report(ns) -> tuple[str, object]:
 def sbc_report(ns) -> tuple[str, object]:
     """Records made by the model at prior draws, each fitted as the real one is: how often the fits' 90%
     intervals hold the truth (sim/calibration/sbc.py)."""
-    from sim.calibration import sbc
-
     settings = SbcSettings(records=ns.records, seed=ns.seed, particles=ns.particles,
                                generations=ns.generations, max_simulations=ns.max_simulations, origin=ns.origin)
     table = sbc.run_sbc(settings, workers=ns.workers,
