@@ -19,7 +19,12 @@ import math
 import sys
 from pathlib import Path
 
+from sim.api import load_scenario, run
+from sim.commands.errors import fail
+from sim.config.errors import ConfigError
 from sim.defaults import DEFAULT_SEED
+from sim.files import atomic_write_text
+from sim.runs.fingerprint import package_versions
 
 # Short runs that pass through every mechanism: the observed history from 2022, and each scenario's levels
 # from mid-2022 on (the branch moved forward so that a half year shows them).
@@ -38,8 +43,6 @@ LIBRARIES = ("numpy", "scipy", "pandas", "mesa")
 
 def summaries() -> dict:
     """Each run's replicate rows and its attacks per month summed over replicates."""
-    from sim.api import load_scenario, run
-
     out = {}
     for key, (name, overrides) in RUNS.items():
         result = run(load_scenario(name, [*SHARED, *overrides]))
@@ -52,8 +55,6 @@ def summaries() -> dict:
 
 def baseline_document() -> dict:
     """The file's contents: the summaries and the versions that made them."""
-    from sim.runs.fingerprint import package_versions
-
     return {"about": "Regression baseline: refresh only on purpose with `make baseline-update`, and say why in "
                      "the commit message.",
             "versions": package_versions(LIBRARIES), "runs": summaries()}
@@ -85,10 +86,6 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] != "write" or len(args) > 2:
         print("usage: python -m sim.regression write [FILE]   (make baseline-update)", file=sys.stderr)
         raise SystemExit(2)
-    from sim.cli import fail
-    from sim.config.errors import ConfigError
-    from sim.runs.record import atomic_write_text
-
     path = Path(args[1]) if len(args) > 1 else BASELINE_FILE
     try:
         document = baseline_document()

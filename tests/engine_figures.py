@@ -29,7 +29,7 @@ def figures(seed: int, replicates: int, workers: int, first: int = 0, cfg=None) 
     import dataclasses
 
     from sim.analysis.governorates import area_governorates
-    from sim.model.geography import load_geography
+    from sim.geography import load_geography
     from sim.runs.ensemble import run_ensemble
 
     if cfg is None:

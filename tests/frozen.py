@@ -15,8 +15,8 @@ from functools import lru_cache
 import numpy as np
 
 from sim.config.schema import ModelParams
+from sim.geography import load_geography
 from sim.model import InsurgencyModel, leadership, network
-from sim.model.geography import load_geography
 from sim.runs.replicate import replicate_model
 
 from conftest import scenario

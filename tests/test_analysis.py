@@ -22,8 +22,8 @@ from sim.analysis.windows import (
     whole_months,
     window_rates,
 )
+from sim.geography import load_geography
 from sim.model import ReplicateOutcome
-from sim.model.geography import load_geography
 
 
 def events(rows):

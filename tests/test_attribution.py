@@ -11,19 +11,19 @@ import numpy as np
 import pytest
 
 from sim.analysis import tables
-from sim.analysis.attribution import attribute, dividends, shapley_values
 from sim.api import run
-from sim.config.errors import ConfigError
-from sim.sweeps.attribution import (
+from sim.attribution.combinations import (
     ABSENT,
     PRESENT,
     AttributionSettings,
     find_players,
-    load_attribution,
     plan,
     run_attribution,
     what_runs,
 )
+from sim.attribution.record import load_attribution
+from sim.attribution.shapley import attribute, dividends, shapley_values
+from sim.config.errors import ConfigError
 from sim.sweeps.dataset import read_dataset
 from sim.sweeps.engine import Execution
 

@@ -20,7 +20,9 @@ from sim.api import load_scenario, run
 from sim.calibration import statistics as calib_stats
 from sim.calibration.report import statistic_table
 from sim.calibration.abc_smc import CalibrationSettings, calibrate
-from sim.calibration.parameters_doc import levels_setting, parameters_markdown, provenance, schema_paths
+from sim.calibration.parameters_doc import levels_setting, parameters_markdown
+from sim.config.paths import all_fields
+from sim.config.provenance import provenance
 from sim.cli import main as cli_main
 from sim.config import ConfigError
 from sim.config.calibrated import CALIBRATED, with_values
@@ -252,7 +254,7 @@ def test_no_determinant_level_or_dated_change_sets_a_calibrated_parameter():
 # ----- parameters.md -------------------------------------------------------------------
 def test_every_parameter_has_a_source_or_basis_and_a_certainty():
     entries, sources = provenance()["parameters"], provenance()["sources"]
-    paths = [p for p, _ in schema_paths()]
+    paths = [p for p, _ in all_fields().items()]
     assert sorted(entries) == sorted(paths)
     calibrated = {p.path for p in CALIBRATED}
     for path, entry in entries.items():

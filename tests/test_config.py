@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 
 from sim.config import ConfigError
-from sim.config.load import DETERMINANTS, list_levels, list_scenarios
+from sim.config.determinants import DETERMINANTS
+from sim.config.load import list_levels, list_scenarios
 from sim.config.schema import RunConfig
 
 from conftest import scenario

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.config.determinants import DETERMINANTS
 from sim.config.errors import ConfigError
-from sim.config.load import DETERMINANTS, compose_overrides, list_levels, list_scenarios
+from sim.config.load import compose_overrides, list_levels, list_scenarios
 from sim.config.schema import RunConfig
 
 EXAMPLES = 150

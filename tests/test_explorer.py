@@ -16,17 +16,19 @@ import pytest
 from matplotlib.text import Text
 from scipy import stats
 
-from sim.analysis.compare import paired_difference
+from sim.analysis import contrast
+from sim.analysis.contrast import paired_difference
 from sim.config.errors import ConfigError
-from sim.config.load import DETERMINANTS, compose_run_config, list_levels
+from sim.config.determinants import DETERMINANTS
+from sim.config.load import compose_run_config, list_levels
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import (address, batch, comparison, contrast, drawing, importance, limits, map_view, pictures,
+from sim.explore import (address, batch, comparison, drawing, importance, limits, map_view, pictures,
                          reasons, shelf, watch_panel)
 from sim.explore.jobs import Jobs
 from sim.explore.choices import (Choices, baseline_for, compose_choices, horizon_ends, same_experiment,
                                  scenario_levels)
-from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
+from sim.config.determinants import DECLARATIONS
 from sim.explore.explain import LEVEL_LABELS, choices_name, period_words, spell_out
 from sim.explore.narrate import day_events, map_name, place
 from sim.explore.map_labels import segment_meets_box, segments_cross
@@ -34,7 +36,7 @@ from sim.explore.replicate import RECENT_DAYS, WatchedReplicate
 from sim.explore.serve import choose_port, free_port
 from sim.model import network
 from sim.model.attacks import ATTACK_TYPES, AttackLog
-from sim.model.geography import load_geography
+from sim.geography import load_geography
 from sim.runs.folders import LOCK
 from sim.runs.ensemble import run_ensemble, run_replicate
 from sim.runs.reproduce import reproduce
@@ -157,7 +159,7 @@ def test_place_names_in_sentences_are_the_map_labels():
 
 def test_every_determinant_and_level_has_page_text():
     for group, levels in list_levels().items():
-        text = DETERMINANT_TEXT[group]
+        text = DECLARATIONS[group]
         assert text.explanation.endswith(".") and text.explanation.count(". ") == 0, group  # one sentence
         assert {lv.name for lv in levels} == set(LEVEL_LABELS[group]), group
 

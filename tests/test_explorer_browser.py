@@ -20,7 +20,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, expect, sync_playwright
 
-from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
+from sim.config.determinants import DECLARATIONS
 from sim.explore.explain import GLOSSARY
 from sim.explore.headless import CHROMIUM_ARGS, find_chromium, running_explorer
 from sim.explore.pictures import PNG_DENSITY
@@ -195,7 +195,7 @@ def test_page_explains_itself_in_plain_words(desktop, url, tmp_path, workdir):
     page = open_page(desktop, url)
     assert "open " + url in (workdir / "explorer-server.log").read_text()    # `sim explore` says where it is
     assert "Start: 1 January 2022" in date_line(page)
-    for text in DETERMINANT_TEXT.values():                                    # each list is named by its title
+    for text in DECLARATIONS.values():                                    # each list is named by its title
         assert page.get_by_label(text.title, exact=True).is_visible()
     assert page.get_by_text("This website runs on").count() == 0             # no badge over the page
     command = page.locator(".command-line")
@@ -322,7 +322,7 @@ def test_which_determinant_matters_most_for_2027_on_a_desktop(desktop, url, tmp_
     answer.wait_for(timeout=IMPORTANCE_WAIT_MS)
     print(page.locator(".importance-took").inner_text())      # the time taken beside the estimate
     text = answer.inner_text()
-    titles = [t.title for t in DETERMINANT_TEXT.values()]
+    titles = [t.title for t in DECLARATIONS.values()]
     found = re.search(r"(.+) matters most in 2027: set to (.+?), about (\d+\.\d) (more|fewer) attacks a month "
                       r"than with your choices \(95% interval ([-+]?\d+\.\d) to ([-+]?\d+\.\d)\)", text)
     assert found, text

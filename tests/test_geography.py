@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.geography import load_geography
+from sim.geography import load_geography
 
 BRIEF_PLACES = {
     "hamrin_mountains", "wadi_al_shay", "wadi_zghaytun", "sheikh_younis_mountains", "jazira_desert",
@@ -62,7 +62,7 @@ def test_base_distances_match_known_great_circle_values():
     d = geo.base_distance_km()
     erbil, victoria = geo.base_ids.index("erbil"), geo.base_ids.index("victoria")
     # Independent reference: Erbil to Baghdad airport is about 320 km in a straight line.
-    from sim.model.geography import haversine_km
+    from sim.geography import haversine_km
     span = haversine_km(geo.base_lat[erbil], geo.base_lon[erbil], geo.base_lat[victoria], geo.base_lon[victoria])
     assert 300 < span < 345
     assert d.shape == (len(geo.base_ids), geo.n_areas)

@@ -8,14 +8,14 @@ import re
 import pytest
 
 from sim import cli
+from sim.attribution.combinations import AttributionSettings
+from sim.commands.grammar import key_value, parse
 from sim.commands.records import COMPARE, CompareSettings
 from sim.commands.sweeps import ATTRIBUTE, SENSITIVITY, SWEEP, SweepSettings
 from sim.config.errors import ConfigError
 from sim.defaults import ATTRIBUTION_REPLICATES, COMPARISON_WINDOW, DEFAULT_SEED
-from sim.grammar import key_value, parse
-from sim.sweeps.attribution import AttributionSettings
+from sim.sensitivity.indices import SensitivitySettings
 from sim.sweeps.engine import Execution
-from sim.sweeps.sensitivity import SensitivitySettings
 from sim.sweeps.spec import axes_and_fixed
 
 

@@ -35,6 +35,7 @@ from sim.analysis import summary
 from sim.api import EnsembleResult
 from sim.config.errors import ConfigError
 from sim.config.load import scenario_dir
+from sim.files import sha256_file
 from sim.runs import record
 from sim.runs.ensemble import run_ensemble
 from sim.runs.reproduce import check_record, reproduce
@@ -177,7 +178,7 @@ def test_the_manifest_records_the_code_the_libraries_and_every_data_file_read(tm
     manifest = json.loads((run / record.MANIFEST).read_text())
     data = Path(sim.__file__).parent / "data"
     for name in ("geography.yaml", "targets.yaml", "posterior.csv", "posterior.yaml"):
-        assert manifest["data_files"][f"sim/data/{name}"] == record.sha256_file(data / name)
+        assert manifest["data_files"][f"sim/data/{name}"] == sha256_file(data / name)
     assert len(manifest["source_sha256"]) == 64
     assert {"mesa", "numpy", "scipy", "pandas", "matplotlib"} <= set(manifest["versions"])
     assert "git_commit" in manifest and manifest["python"]
@@ -395,7 +396,7 @@ def test_reproduce_interrupted_says_the_run_was_not_touched(tiny_run, tmp_path, 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.api.run_ensemble", interrupted)
+    monkeypatch.setattr("sim.runs.result.run_ensemble", interrupted)
     code, _, err = call_cli(["reproduce", run], capsys)
     assert code == 130
     assert "not touched" in err and "finishes it" not in err and "Traceback" not in err
@@ -415,7 +416,7 @@ def test_reproduce_names_what_changed_since_the_run_before_re_running(tiny_run, 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.api.run_ensemble", interrupted)
+    monkeypatch.setattr("sim.runs.result.run_ensemble", interrupted)
     code, out, _ = call_cli(["reproduce", run], capsys)
     assert code == 130
     for words in ("numpy was 1.0.0, is now", "matplotlib was 2.0.0, is now", "sim/data/geography.yaml has changed"):

@@ -16,7 +16,7 @@ from sim.analysis import maps
 from sim.analysis.governorates import (Governorate, area_governorates, attacks_by_governorate, load_governorates,
                                        outline_segments, shared_segments)
 from sim.analysis.labels import candidate_boxes, overlapping_pairs, overlaps, place_labels, renderer_of
-from sim.model.geography import load_geography
+from sim.geography import load_geography
 
 # Iraq's 19 governorates (Halabja split from Sulaymaniyah, recognised in 2025) and Syria's 14.
 IRAQ_GOVERNORATES = {"Anbar", "Babil", "Baghdad", "Basra", "Dhi Qar", "Diyala", "Duhok", "Erbil", "Halabja",

@@ -10,9 +10,9 @@ from frozen import record
 from rates import check_binomial
 from scipy import stats
 
+from sim.geography import load_geography
 from sim.model import attacks, cells, forces, network
 from sim.model.attacks import ATTACK_TYPES
-from sim.model.geography import load_geography
 from sim.model.model import CoalitionBase, InsurgentCell
 from sim.model.places import places
 from sim.runs.ensemble import run_ensemble

@@ -29,6 +29,7 @@ from sim import cli
 from sim.api import EnsembleResult
 from sim.config.errors import ConfigError
 from sim.config.load import compose_overrides
+from sim.files import sha256_file
 from sim.runs import executors, record
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.ensemble import run_ensemble
@@ -56,7 +57,7 @@ PROCESS_TIMEOUT = 300
 
 
 def sha256(path: Path) -> str:
-    return record.sha256_file(path)
+    return sha256_file(path)
 
 
 def call_cli(args: list[str], capsys) -> tuple[int, str, str]:

@@ -11,10 +11,10 @@ import pytest
 
 from sim import cli
 from sim.api import run
+from sim.attribution.combinations import AttributionSettings, run_attribution
 from sim.config.errors import ConfigError
+from sim.files import sha256_file
 from sim.report.build import write_report
-from sim.runs.record import sha256_file
-from sim.sweeps.attribution import AttributionSettings, run_attribution
 from sim.sweeps.engine import Execution
 
 from conftest import scenario
@@ -76,10 +76,10 @@ def test_the_paired_difference_is_the_one_the_monthly_tables_give(report, record
 
 
 def test_every_parameter_appears_with_its_source_and_certainty(report):
-    from sim.calibration.parameters_doc import schema_paths
+    from sim.config.paths import all_fields
 
     html = report.read_text(encoding="utf-8")
-    assert all(f"<td>{path}</td>" in html for path, _ in schema_paths())
+    assert all(f"<td>{path}</td>" in html for path, _ in all_fields().items())
     assert "calibrated" in html and "qashta2025" in html
 
 

@@ -17,9 +17,10 @@ from sim.config.calibrated import CALIBRATED
 from sim.config.errors import ConfigError
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.executors import DASK_WORKER_SETTINGS, start_local_cluster
+from sim.sensitivity.indices import DEFAULT_PARAMETERS
+from sim.sensitivity.ranges import all_factors, parameter_ranges, with_parameters
 from sim.sweeps import dataset
 from sim.sweeps.engine import run_sweep
-from sim.sweeps.sensitivity import DEFAULT_PARAMETERS, all_factors, parameter_ranges, with_parameters
 from sim.sweeps.spec import load_sweep, point_seed, sweep_from_dict, sweep_points
 
 from conftest import manifest_files, scenario

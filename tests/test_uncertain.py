@@ -9,15 +9,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.analysis.compare import SIGN_CERTAIN, sign_probability
+from sim.analysis.contrast import SIGN_CERTAIN, sign_probability
 from sim.api import load_scenario, run
-from sim.calibration.parameters_doc import provenance
 from sim.config.calibrated import CALIBRATED
+from sim.config.determinants import GROUP_SECTIONS
 from sim.config.errors import ConfigError
 from sim.config.load import scenario_dir
 from sim.config.paths import numeric_field, read
 from sim.config.posterior import shipped_posterior
-from sim.config.resolve import GROUP_SECTIONS, level_values
+from sim.config.provenance import provenance
+from sim.config.resolve import level_values
 from sim.config.schema import ModelParams
 from sim.config.uncertain import UNCERTAIN, UNCERTAIN_FACTOR, draw_uncertain, uncertain_range
 from sim.runs.replicate import draw_index, replicate_params, uncertain_for

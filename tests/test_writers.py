@@ -21,9 +21,9 @@ import pytest
 from test_reliability import assert_refused, call_cli, tree
 
 from sim.api import EnsembleResult
+from sim.attribution.combinations import AttributionSettings, attribution_spec, plan
 from sim.config.errors import ConfigError
 from sim.runs.ensemble import run_ensemble
-from sim.sweeps.attribution import AttributionSettings, attribution_spec, plan
 from sim.sweeps.spec import Window, with_horizon
 
 from conftest import scenario
@@ -161,7 +161,7 @@ def test_an_interrupted_backtest_leaves_nothing_and_says_it_does_not_resume(tmp_
 # ===== what Ctrl-C says ====================================================================
 
 @pytest.mark.parametrize("command, target, words", [
-    pytest.param(["compare", "a", "b", WINDOW], "sim.analysis.compare.load_run_tables",
+    pytest.param(["compare", "a", "b", WINDOW], "sim.runs.run_tables.load_run_tables",
                  ["only read", "nothing was written"], id="compare"),
     pytest.param(["report", "a", WINDOW], "sim.report.build.read_inputs", ["only read", "nothing was written"],
                  id="report"),
@@ -189,7 +189,7 @@ def test_ctrl_c_that_a_library_turns_into_another_error_does_not_blame_the_run(r
             raise ConfigError(f"'{path}/config.yaml' cannot be read as the run's config: 'NoneType' object has no "
                               "attribute '_invalidate_flags_cache'") from None
 
-    monkeypatch.setattr("sim.analysis.compare.load_run_tables", torn)
+    monkeypatch.setattr("sim.runs.run_tables.load_run_tables", torn)
     code, _, err = call_cli(["compare", "a", "b", WINDOW], capsys)
     assert code == 130 and "cannot be read" not in err and "only read" in err
 

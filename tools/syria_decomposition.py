@@ -15,7 +15,7 @@ import argparse
 
 import numpy as np
 
-from sim.analysis.compare import paired_difference
+from sim.analysis.contrast import paired_difference
 from sim.api import load_scenario, run
 from sim.defaults import COMPARISON_WINDOW
 

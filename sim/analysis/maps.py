@@ -28,7 +28,7 @@ from sim.analysis.governorates import (Governorate, attacks_by_governorate, load
                                        shared_segments)
 from sim.analysis.labels import Label, draw_labels, line_boxes, marker_boxes, renderer_of
 from sim.analysis.plots import IRAQ_COLOUR
-from sim.model.geography import Geography
+from sim.geography import Geography
 
 IRAQ_FILL, SYRIA_FILL = "#f6f1e7", "#e9e9e9"
 # Beyond Iraq and Syria the boundary data draw nothing, neither Turkey, Iran and Jordan nor the Gulf:

@@ -18,7 +18,7 @@ from sim.analysis.summary import by_area as area_rates
 from sim.analysis.targets import attack_targets, reference_rate_2024
 from sim.analysis.windows import FORECAST, headline_window, window_rates
 from sim.config.schema import RunConfig
-from sim.model.geography import load_geography
+from sim.geography import load_geography
 
 # The figure files of a run folder and what each shows.
 RUN_FIGURES = {

@@ -16,7 +16,13 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from hydra.core.singleton import Singleton
+
+from sim.config.calibrated import model_parameters
+from sim.config.determinants import DETERMINANTS
 from sim.config.errors import ConfigError
+from sim.config.load import compose_many, list_levels
+from sim.config.paths import all_fields, read
 from sim.config.schema import RunConfig
 
 # Settings of the run itself that change what it computes (the seed and replicate count are shown apart).
@@ -103,10 +109,6 @@ def composed_apart(override_lists: list[list[str]]) -> list[RunConfig]:
     """Configs composed without disturbing a Hydra app this may run inside (`sim run` names its run from
     within the app): composing re-initialises Hydra's global state, which would rename the app's next job
     and its log, so that state is put back afterwards."""
-    from hydra.core.singleton import Singleton
-
-    from sim.config.load import compose_many
-
     state = Singleton.get_state()
     try:
         return compose_many(override_lists)
@@ -116,9 +118,7 @@ def composed_apart(override_lists: list[list[str]]) -> list[RunConfig]:
 
 def setting_overrides(cfg: RunConfig, reference: RunConfig) -> list[Override]:
     """Start, end, history, branch date and parameter mode where they differ from the scenario's."""
-    from sim.config.schema import RunConfig as Schema
-
-    meaning = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(Schema)}
+    meaning = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(RunConfig)}
     return [Override(f"{key}={getattr(cfg, key)}", f"{meaning[key]} (the scenario's: {getattr(reference, key)})",
                      key in FITTED_YEARS_SETTINGS)
             for key in RUN_SETTINGS if getattr(cfg, key) != getattr(reference, key)]
@@ -126,8 +126,6 @@ def setting_overrides(cfg: RunConfig, reference: RunConfig) -> list[Override]:
 
 def level_overrides(cfg: RunConfig, reference: RunConfig) -> list[Override]:
     """Determinant levels chosen other than the scenario's, each with what the level represents."""
-    from sim.config.load import DETERMINANTS, list_levels
-
     branch = _branch(cfg)
     if branch is not None and branch.params and not branch.levels:
         return []       # a record that kept the branch's values but not its levels: its values are compared
@@ -154,9 +152,6 @@ def branch_overrides(cfg: RunConfig, reference: RunConfig) -> list[Override]:
 
 def model_overrides(cfg: RunConfig, reference: RunConfig) -> list[Override]:
     """Model parameters (model.SECTION.NAME=VALUE) other than the scenario's: in force from the start date."""
-    from sim.config.calibrated import model_parameters
-    from sim.config.paths import all_fields, read
-
     calibrated = {p.path for p in model_parameters()}
     out = []
     for path in all_fields():
@@ -178,8 +173,6 @@ def _scenario_changes(cfg: RunConfig) -> list:
 
 
 def _help(path: str) -> str:
-    from sim.config.paths import all_fields
-
     f = all_fields().get(path)
     return f.metadata.get("help", path) if f is not None else path
 

@@ -18,8 +18,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from sim.geography import Geography
 from sim.model.attacks import ATTACK_TYPES, LOG_FIELDS
-from sim.model.geography import Geography
 from sim.model.model import MONTHLY_OUTPUTS, ReplicateOutcome
 
 EVENT_COLUMNS = ["replicate", "date", "area", "cell", "type", "killed", "wounded", "directed"]

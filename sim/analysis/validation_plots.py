@@ -12,6 +12,7 @@ from scipy import stats
 
 from sim.analysis.plots import IRAQ_COLOUR
 from sim.analysis.stylised import ccdf
+from sim.config.calibrated import CALIBRATED
 
 MODE_COLOURS = {"point": "#969696", "posterior": "#4575b4"}
 
@@ -140,8 +141,6 @@ def stylised_facts(monthly: pd.DataFrame, knox: pd.DataFrame, casualties: np.nda
 
 def posterior_marginals(posterior: pd.DataFrame, weights: np.ndarray) -> Figure:
     """Prior density against the weighted posterior histogram, one panel per calibrated quantity."""
-    from sim.config.calibrated import CALIBRATED
-
     columns = 3
     rows = (len(CALIBRATED) + columns - 1) // columns
     fig = Figure(figsize=(3.8 * columns, 3.0 * rows), dpi=100)

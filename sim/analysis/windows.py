@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.config.errors import ConfigError
+from sim.config.schema import RunConfig
 from sim.config.validate import parse_date
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -92,6 +93,32 @@ def forecast_window(start: str, end: str, branch_date: str) -> Window | None:
     if first > dt.date.fromisoformat(end):
         return None
     return Window(first.isoformat(), end)
+
+
+def common_window(text: str, configs: dict[str, RunConfig]) -> NamedWindow:
+    """The one window of a comparison of runs (their configs by label): `forecast` (from the latest branch date
+    among the runs to the earliest end; the runs' common horizon, named 'whole run', when one of them ends
+    before its branch), or START:END inside every run's horizon, widened to whole months."""
+    if text == FORECAST:
+        forecasts = [forecast_window(c.start, c.end, c.branch_date) for c in configs.values()]
+        if None in forecasts:       # a run that ends before its branch: the runs' common horizon, named so
+            first, last = max(c.start for c in configs.values()), min(c.end for c in configs.values())
+            if first > last:
+                raise ConfigError("The runs' horizons do not overlap; compare runs that share some months.")
+            return NamedWindow(WHOLE_RUN, Window(first, last))
+        start, end = max(w.start for w in forecasts), min(w.end for w in forecasts)
+        if start > end:
+            raise ConfigError("The runs' forecasts do not overlap; give window=START:END inside every run's horizon.")
+        return NamedWindow(FORECAST, Window(start, end))
+    window = parse_window(text)
+    for label, cfg in configs.items():
+        if window.start < cfg.start or window.end > cfg.end:
+            raise ConfigError(f"window={window.start}:{window.end} lies outside the horizon of {label} "
+                              f"({cfg.start} to {cfg.end}); give window=START:END inside every run's horizon, or "
+                              "window=forecast.")
+    start = max(c.start for c in configs.values())
+    end = min(c.end for c in configs.values())
+    return NamedWindow("", whole_months(window, start, end))
 
 
 def headline_window(start: str, end: str, branch_date: str) -> NamedWindow:

@@ -1,1 +1,2 @@
-"""Calibration to the observed record: priors, summary statistics, ABC-SMC, the posterior, sensitivity."""
+"""Calibration to the observed record: summary statistics, ABC-SMC, the posterior, backtests and the validation
+report."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.analysis.targets import AttackTarget, attack_targets
 from sim.calibration import baselines
@@ -178,6 +179,7 @@ def moment_fit(sample: np.ndarray, name: str = "model") -> baselines.CountForeca
 
 def crps(observed: float, sample: np.ndarray) -> float:
     """CRPS of an ensemble (scoringrules' estimator)."""
+    # Here, not at the top: scoringrules takes 3 to 5 s to import, and only the scoring needs it.
     import scoringrules as sr
 
     return float(sr.crps_ensemble(float(observed), np.asarray(sample, dtype=float)))
@@ -240,8 +242,6 @@ def summary(table: pd.DataFrame) -> dict:
     """What the backtest says over its origins, per quantity: the model's mean CRPS against the trend's over
     the origins both scored, its 90% intervals' coverage, its PIT values and their Kolmogorov-Smirnov test
     against the uniform (with so few origins a weak test: it finds only gross miscalibration)."""
-    from scipy import stats
-
     out = {}
     for quantity, rows in table[table["observed"].notna()].groupby("quantity", sort=False):
         model = rows[rows["forecaster"] == "model"].set_index("origin")

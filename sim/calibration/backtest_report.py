@@ -9,6 +9,7 @@ casualties in each origin's window), `origin-YYYY-MM-DD/posterior.csv` and `.yam
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,8 @@ import yaml
 
 from sim.analysis.validation_plots import backtest_intervals
 from sim.calibration.backtest import BacktestSettings, origins, run_origin, score_table, summary
-from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, figure_png
+from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png
+from sim.runs.executors import worker_context
 
 
 def run_and_write(settings: BacktestSettings, out: Path, progress: bool = False) -> pd.DataFrame:
@@ -45,10 +47,6 @@ def run_origins(settings: BacktestSettings, progress: bool) -> list:
             print(f"origin {origin.date}: fitting the record up to it, then forecasting {origin.start} to {origin.end}")
     if settings.workers <= 1:
         return [run_origin(settings, k, progress=progress) for k in range(count)]
-    from concurrent.futures import ProcessPoolExecutor
-
-    from sim.runs.executors import worker_context
-
     alone = dataclasses.replace(settings, workers=1)
     with ProcessPoolExecutor(max_workers=min(settings.workers, count), mp_context=worker_context()) as pool:
         return list(pool.map(run_origin, [alone] * count, range(count)))

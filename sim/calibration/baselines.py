@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from sim.analysis.targets import AttackTarget
 
@@ -46,8 +47,6 @@ class CountForecast:
         return self.size / (self.size + self.mean) if math.isfinite(self.size) else 1.0
 
     def _dist(self):
-        from scipy import stats
-
         return stats.poisson(self.mean) if not math.isfinite(self.size) else stats.nbinom(self.size, self.prob)
 
     def quantiles(self, qs) -> np.ndarray:
@@ -94,6 +93,7 @@ def trend(history: list[AttackTarget], start: str, end: str) -> CountForecast:
 
 def _fit(history: list[AttackTarget]) -> tuple[float, float, float]:
     """Intercept and slope of log(attacks per month) on the year, and the size n of the NB fit."""
+    # Here, not at the top: statsmodels takes about 1.6 s to import, and only this fit needs it.
     import statsmodels.api as sm
 
     y = np.array([t.attacks for t in history], dtype=float)

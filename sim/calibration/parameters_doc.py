@@ -10,17 +10,15 @@ dated changes of the observed history that set a value from the scenario files.
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from sim.config.calibrated import CALIBRATED
+from sim.config.paths import all_fields
+from sim.config.provenance import provenance
 from sim.config.posterior import shipped_posterior
-from sim.config.load import DETERMINANTS, compose_run_config, scenario_dir
-from sim.config.resolve import NO_CHANGE, level_values
+from sim.config.determinants import DETERMINANTS, NO_CHANGE
+from sim.config.load import compose_run_config, scenario_dir
+from sim.config.resolve import level_values
 from sim.defaults import BASELINE_SCENARIO
-from sim.config.schema import ModelParams
 
 HEADER = """# Parameters
 
@@ -60,21 +58,6 @@ wilayas, neighbours, crossings, force units and bases) and the named constants l
 section 6, are estimated from the general geography of each area and the sources' descriptions; model.md,
 section 4.1, gives the reasoning. They are not calibrated.
 """
-
-
-@lru_cache(maxsize=1)
-def provenance() -> dict:
-    text = resources.files("sim.data").joinpath("parameter_sources.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-def schema_paths() -> list[tuple[str, dataclasses.Field]]:
-    """(section.name, field) for every model parameter, in schema order."""
-    out = []
-    for section in dataclasses.fields(ModelParams):
-        for f in dataclasses.fields(section.default_factory()):
-            out.append((f"{section.name}.{f.name}", f))
-    return out
 
 
 def levels_setting() -> dict[str, list[str]]:
@@ -134,7 +117,7 @@ def parameters_markdown() -> str:
     parts = [HEADER]
     parts += [f"- `{key}`: {' '.join(text.split())}" for key, text in sources.items()]
     section = None
-    for path, f in schema_paths():
+    for path, f in all_fields().items():
         name = path.split(".")[0]
         if name != section:
             section = name

@@ -30,6 +30,7 @@ import pandas as pd
 from sim.analysis import stylised, validation_plots
 from sim.api import load_scenario, run
 from sim.calibration import statistics as calib_stats
+from sim.calibration import sbc
 from sim.calibration.sbc import SbcSettings
 from sim.config.calibrated import Z90
 from sim.config.calibrated import CALIBRATED
@@ -37,7 +38,13 @@ from sim.config.posterior import read_posterior, shipped_posterior
 from sim.config.errors import ConfigError
 from sim.config.schema import PARAMETER_MODES, POSTERIOR_MODES
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
-from sim.runs.record import atomic_write_bytes, atomic_write_text, figure_png
+from sim.files import atomic_write_bytes, atomic_write_text, figure_png
+from sim.analysis.contrast import paired_difference, sign_probability
+from sim.analysis.targets import load_targets
+from sim.analysis.windows import Window, attack_rates
+from sim.calibration.parameters_doc import parameters_markdown
+from sim.config.load import list_scenarios
+from sim.sensitivity.one_at_a_time import YEAR, one_at_a_time
 
 MODES = PARAMETER_MODES
 # Spawn key of the stream the Knox test's permutations draw from (apart from every replicate stream).
@@ -130,8 +137,6 @@ def _bounds_words(low: float | None, high: float | None) -> str:
 def checks() -> list[Check]:
     """Every figure of the record with the role 'check' that the model produces, and the bound on the
     share of attacks the centre directs; the figures are read from the record, the labels name the counter."""
-    from sim.analysis.targets import load_targets
-
     record = load_targets()
     figures = {f["id"]: f for section in record.values() if isinstance(section, list) for f in section
                if isinstance(f, dict) and "id" in f}
@@ -170,8 +175,6 @@ def inside(x: np.ndarray, low: float | None, high: float | None) -> str:
 
 def record_report(ns) -> tuple[str, object]:
     """Every figure of the observed record, its role, and (for targets) the scale the fit allows it."""
-    from sim.analysis.targets import load_targets
-
     scales = {s.id: s for s in calib_stats.statistics()}
     rows = []
     record = load_targets()
@@ -314,10 +317,6 @@ def scenarios_report(ns) -> tuple[str, object]:
     baseline (the same seed: common random numbers). With parameters drawn (posterior or uncertain), each
     contrast also gets the probability of its sign over the parameter draws, and a direction only where that
     probability reaches SIGN_CERTAIN; at point values the table is the contrast at the point estimate."""
-    from sim.analysis.compare import paired_difference, sign_probability
-    from sim.analysis.windows import Window, attack_rates
-    from sim.config.load import list_scenarios
-
     start, end = COMPARISON_WINDOW
     per_draw = ns.per_draw if ns.mode != "point" else 1
     if ns.replicates % per_draw:
@@ -377,8 +376,6 @@ def posterior_report(ns) -> tuple[str, object]:
 
 
 def sensitivity_report(ns) -> tuple[str, object]:
-    from sim.calibration.sensitivity import YEAR, one_at_a_time
-
     table = one_at_a_time(ns.scenario, shipped_posterior(), ns.replicates, ns.seed, ns.workers)
     shown = table.assign(change=[f"{c:+.2f} ± {s:.2f}" for c, s in zip(table["change"], table["change_se"],
                                                                         strict=True)]).drop(columns="change_se")
@@ -388,8 +385,6 @@ def sensitivity_report(ns) -> tuple[str, object]:
 
 
 def parameters_report(ns) -> tuple[str, object]:
-    from sim.calibration.parameters_doc import parameters_markdown
-
     text = parameters_markdown()
     atomic_write_text(Path(ns.parameters_doc), text)
     return f"written {ns.parameters_doc}", None
@@ -398,8 +393,6 @@ def parameters_report(ns) -> tuple[str, object]:
 def sbc_report(ns) -> tuple[str, object]:
     """Records made by the model at prior draws, each fitted as the real one is: how often the fits' 90%
     intervals hold the truth (sim/calibration/sbc.py)."""
-    from sim.calibration import sbc
-
     settings = SbcSettings(records=ns.records, seed=ns.seed, particles=ns.particles,
                                generations=ns.generations, max_simulations=ns.max_simulations, origin=ns.origin)
     table = sbc.run_sbc(settings, workers=ns.workers,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.commands.grammar import Command, parse
 from sim.config.errors import ConfigError
-from sim.grammar import Command, parse
+from sim.explore.serve import serve
 
 
 @dataclass
@@ -31,6 +32,4 @@ def explore_command(args: list[str]) -> None:
         raise ConfigError(f"`sim explore` takes no names; {EXPLORE.usage}")
     if settings.workers is not None and settings.workers < 1:
         raise ConfigError(f"{parsed.written('workers')} is {settings.workers}; it must be 1 or more.")
-    from sim.explore.serve import serve
-
     serve(settings.host, settings.port, settings.workers, settings.open)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from sim.config.errors import ConfigError
+from sim.config.load import list_levels, scan_scenarios, scenario_timeline
 
 
 def list_command(args: list[str] = ()) -> None:
@@ -17,8 +18,6 @@ def list_command(args: list[str] = ()) -> None:
         return
     if args:
         raise ConfigError(f"`sim list` takes no arguments (given: {' '.join(args)}).")
-    from sim.config.load import list_levels, scan_scenarios, scenario_timeline
-
     history = scenario_timeline(None)
     print(f"The observed history (every scenario follows it to {history.observed_through}, then branches):\n")
     for change in history.changes:

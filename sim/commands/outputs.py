@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim.config.errors import ConfigError
+from sim.files import sha256_file
 from sim.runs import folders, record
 
 FORCE_HELP = "replace this command's own files where out= names existing ones (never inside a run or sweep)"
@@ -137,14 +138,14 @@ def all_or_nothing(folder: Path, names: tuple[str, ...]) -> Iterator[None]:
     """Write a command's files into `folder`; if the block stops before the end (an error, Ctrl-C), the files
     of these names that it wrote are removed again, and the folder too when this block made it."""
     made = not folder.exists()
-    before = {name: record.sha256_file(folder / name) for name in names if (folder / name).is_file()}
+    before = {name: sha256_file(folder / name) for name in names if (folder / name).is_file()}
     folder.mkdir(parents=True, exist_ok=True)
     try:
         yield
     except BaseException:
         for name in names:
             path = folder / name
-            if path.is_file() and before.get(name) != record.sha256_file(path):
+            if path.is_file() and before.get(name) != sha256_file(path):
                 path.unlink()
         if made:
             shutil.rmtree(folder, ignore_errors=True)

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.analysis.windows import FORECAST
-from sim.commands.outputs import FORCE_HELP
+import pandas as pd
+
+from sim.analysis.windows import FORECAST, common_window, window_rates
+from sim.commands.grammar import Command, parse
+from sim.commands.outputs import (
+    FORCE_HELP,
+    all_or_nothing,
+    first_missing,
+    free_file,
+    link_new,
+    output_file,
+    output_folder,
+    remove_if_empty,
+)
 from sim.config.errors import ConfigError
-from sim.grammar import Command, parse
+from sim.files import atomic_write_bytes, csv_text, figure_png
+from sim.runs.folders import new_folder
+
+# What each command reads, computes and draws with (the runs, the analysis, the report) is imported inside it:
+# at the top it made `import sim.commands.records` take 2.3 s instead of 1.4 s (measured on a shared two-core
+# machine), which every `sim compare --help` and every refused setting of the three commands would wait for.
 
 # What `sim compare` writes: its own files, which force=true may replace and nothing else.
 COMPARE_FILES = ("attack_rate_comparison.png", "comparison.csv", "paired_differences.csv")
@@ -66,15 +85,10 @@ def compare_command(args: list[str]) -> None:
 
     Everything is read, checked and computed before a file is written, so a bad run or window writes nothing.
     """
-    import pandas as pd
-
-    from sim.analysis.compare import common_window, comparison_table, load_runs, paired_table
+    from sim.analysis.contrast import comparison_table, paired_table, pairing_obstacles
     from sim.analysis.plots import compare_distributions
     from sim.analysis.targets import reference_rate_2024
-    from sim.analysis.windows import window_rates
-    from sim.commands.outputs import all_or_nothing, output_folder
-    from sim.runs.folders import new_folder
-    from sim.runs.record import atomic_write_bytes, csv_text, figure_png
+    from sim.runs.run_tables import configs_of, load_runs
 
     parsed = parse(COMPARE, args)
     settings = parsed.setting(CompareSettings)
@@ -84,10 +98,11 @@ def compare_command(args: list[str]) -> None:
     _refuse_twice(paths)
     given = output_folder(settings.out, "compare", COMPARE_FILES, settings.force)
     runs = load_runs(paths)
-    window = common_window(settings.window, runs)
+    window = common_window(settings.window, configs_of(runs))
     rates = {r.label: window_rates(r.monthly, window.window) for r in runs}
     table = comparison_table(rates, {r.label: r.name for r in runs})
-    paired = paired_table(runs, window)
+    obstacles = pairing_obstacles([r.config for r in runs])
+    paired = None if obstacles else paired_table({r.label: r.monthly for r in runs}, window)
     fig = compare_distributions({r: v["attacks_per_month"].to_numpy() for r, v in rates.items()},
                                 reference_rate_2024(), window.heading)
     files = {"attack_rate_comparison.png": figure_png(fig), "comparison.csv": csv_text(table).encode()}
@@ -96,7 +111,7 @@ def compare_command(args: list[str]) -> None:
     print(f"attacks and casualties per month in Iraq, {window.heading}:")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    _print_paired(paired, window, [r.record for r in runs], pd)
+    _print_paired(paired, window, obstacles)
     out = given or new_folder(Path("outputs/compare"))
     with all_or_nothing(out, COMPARE_FILES):
         for name in COMPARE_FILES:
@@ -116,11 +131,11 @@ def _refuse_twice(paths: list[Path]) -> None:
         seen[path.resolve()] = path
 
 
-def _print_paired(paired, window, records, pd) -> None:
-    from sim.analysis.compare import PAIRED_COLUMNS, pairing_obstacles
+def _print_paired(paired, window, obstacles: list[str]) -> None:
+    from sim.analysis.contrast import PAIRED_COLUMNS
 
     if paired is None:
-        print(f"\nno paired differences: {'; '.join(pairing_obstacles(records))}. Runs pair replicate by replicate "
+        print(f"\nno paired differences: {'; '.join(obstacles)}. Runs pair replicate by replicate "
               "only with the same seed, replicate count and start date.")
         return
     print(f"\npaired differences in attacks per month, {window.heading} (common random numbers):")
@@ -183,9 +198,6 @@ def report_command(args: list[str]) -> None:
     """`sim report`: the HTML report of the runs (and attributions) given, into a file of its own: out= if new
     (or force=true), else `<run>.html` beside a single run or a new file under outputs/reports/, with _2, _3, ...
     when the name is taken. The report is written to a hidden name and given its own only when complete."""
-    import os
-
-    from sim.commands.outputs import first_missing, link_new, output_file, remove_if_empty
     from sim.report.build import write_report
 
     parsed = parse(REPORT, args)
@@ -215,11 +227,8 @@ def report_command(args: list[str]) -> None:
 def _default_report(paths: list[Path]) -> Path:
     """`<run>.html` beside a single run, else a file under outputs/reports/ named by the date and time; with _2,
     _3, ... where that name is taken."""
-    import datetime as dt
-
-    from sim.commands.outputs import free_file
+    from sim.attribution.record import is_attribution
     from sim.report.build import REPORT_FOLDER
-    from sim.sweeps.attribution import is_attribution
 
     runs = [p for p in paths if not is_attribution(p)]
     if len(runs) == 1:

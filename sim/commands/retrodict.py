@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.commands.calibration import OutputSettings
+from sim.commands.grammar import Command, parse
 from sim.commands.outputs import all_or_nothing, output_folder, remove_if_empty
 from sim.config.errors import ConfigError
-from sim.grammar import Command, parse
 from sim.runs.executors import ExecutionSettings
 from sim.runs.folders import new_folder
 from sim.validation.retrodiction import FILES, RetrodictionSettings, retrodict, write

@@ -10,13 +10,50 @@ composed config and runs nothing.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import logging
+import os
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import hydra
+from hydra._internal.callbacks import Callbacks
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import run_job, setup_globals
+from hydra.errors import HydraException
+from hydra.types import HydraContext, RunMode
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.commands.errors import fail
+from sim.commands.grammar import refuse_repeated
+from sim.commands.run_help import run_help
 from sim.config.errors import ConfigError
+from sim.config.load import (
+    PRIMARY_CONFIG,
+    compose_checked,
+    compose_many,
+    compose_overrides,
+    describe_config_error,
+    hydra_session,
+    multirun_jobs,
+    override_value,
+    register_schema,
+    rename_deprecated,
+    scenario_dir,
+    to_run_config,
+)
+from sim.config.schema import RunConfig
+from sim.runs.folders import describe_os_error, new_folder, plain_name
+
+# The run machinery is imported where a run starts: at the top it made `import sim.commands.run` take 1.9 s
+# instead of 0.3 s (measured on a shared two-core machine), which `sim run --help` and every refused setting
+# would wait for.
 
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--hydra-help", "--info", "-i",
                "--resolve", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
@@ -36,11 +73,9 @@ _typed_command: list[str] | None = None
 
 
 def run_command(overrides: list[str]) -> None:
-    """Validate first (so bad input writes nothing), claim the run's folder, then hand over to Hydra."""
+    """Validate first (so bad input writes nothing), claim the run's folder, then run it as Hydra's job."""
     global _typed_command
     if any(arg in HELP_FLAGS for arg in overrides):
-        from sim.commands.run_help import run_help
-
         print(run_help())
         return
     _typed_command = ["sim", "run", *overrides]
@@ -51,11 +86,6 @@ def run_command(overrides: list[str]) -> None:
 
 
 def _run(overrides: list[str]) -> None:
-    from sim.config.load import compose_overrides, rename_deprecated
-    from sim.grammar import refuse_repeated
-    from sim.runs.ensemble import check_memory
-    from sim.runs.record import claimed_run_dir
-
     # Old scenario and level names are renamed (with a warning) before Hydra, which knows only the new files.
     refuse_repeated(overrides, "sim run")
     refuse_repeated(out_as_hydra_dir(overrides), "sim run")     # out= is Hydra's run folder under another name
@@ -66,14 +96,7 @@ def _run(overrides: list[str]) -> None:
         _show(show[-1].partition("=")[2], compose_overrides(_model_overrides(overrides)))
         return
     if not any(arg in HYDRA_FLAGS for arg in overrides):
-        cfg = compose_overrides(_model_overrides(overrides))
-        check_memory(cfg)
-        run_dir = _run_dir(overrides, cfg)
-        overrides = [*(o for o in overrides if _setting_key(o) != "hydra.run.dir"),
-                     hydra_override("hydra.run.dir", run_dir)]
-        with claimed_run_dir(run_dir, cfg):
-            _launch_hydra(overrides)
-        remove_empty_bookkeeping(run_dir)
+        _run_once(overrides)
         return
     multirun = any(arg in MULTIRUN_FLAGS for arg in overrides)
     if multirun:
@@ -87,9 +110,38 @@ def _run(overrides: list[str]) -> None:
                 remove_empty_bookkeeping(job)
 
 
+def _run_once(overrides: list[str]) -> None:
+    """One run, its config composed once: validated, its memory checked and its folder chosen and claimed
+    before anything is written, then run as Hydra's job (which writes the folder's .hydra notes and log)."""
+    # The run machinery imports the model's compiled kernels and Mesa (about 2 s: `python -X importtime -c
+    # "import sim.runs.result"`); it is imported once the input is read, so help and bad input answer at once.
+    from sim.runs.ensemble import check_memory
+    from sim.runs.record import claimed_run_dir
+
+    with hydra_session():
+        composed = compose_checked([o for o in overrides if _setting_key(o) != "hydra.run.dir"])
+        cfg = to_run_config(copy.deepcopy(composed))
+        check_memory(cfg)
+        run_dir = _run_dir(overrides, cfg)
+        with claimed_run_dir(run_dir, cfg):
+            _run_as_hydra_job(composed, run_dir, lambda task_cfg: _reported(lambda: _write_run(cfg, run_dir)))
+    remove_empty_bookkeeping(run_dir)
+
+
+def _run_as_hydra_job(composed: DictConfig, run_dir: Path, task: Callable[[DictConfig], None]) -> None:
+    """Hydra's own job runner (what its app runs for one job) on a config already composed: it writes the
+    folder's .hydra notes, logs to its cli.log, and hands the task the config. Inside `hydra_session`."""
+    with read_write(composed.hydra), open_dict(composed.hydra):
+        composed.hydra.run.dir = str(run_dir)
+        composed.hydra.mode = RunMode.RUN
+    # Hydra's app makes its callbacks the same way (they are those the config names: none here).
+    context = HydraContext(config_loader=GlobalHydra.instance().config_loader(), callbacks=Callbacks(composed))
+    run_job(task, composed, job_dir_key="hydra.run.dir", job_subdir_key=None, hydra_context=context).return_value  # noqa: B018 (raises the task's error)
+
+
 def _show(what: str, cfg) -> None:
     """`show=config`: the composed, resolved config as a run folder's config.yaml would hold it."""
-    from sim.runs.record import config_yaml
+    from sim.runs.record import config_yaml  # imports the model: see _run_once
 
     if what != "config":
         raise ConfigError(f"show={what} is not something `sim run` can show; show=config prints the composed "
@@ -100,7 +152,7 @@ def _show(what: str, cfg) -> None:
 def remove_empty_bookkeeping(run_dir: Path) -> None:
     """Once a run is sealed, the empty log and lock it kept are clutter: remove them (a log with something in
     it stays; an unsealed run keeps both, for the command that finishes it)."""
-    from sim.runs.record import MANIFEST
+    from sim.runs.record import MANIFEST  # imports the model: see _run_once
 
     if not (run_dir / MANIFEST).is_file():
         return
@@ -123,18 +175,11 @@ def typed_argv() -> Iterator[None]:
 
 
 def _launch_hydra(overrides: list[str]) -> None:
-    """Run the Hydra app with these arguments; its errors reach `main` as exceptions, not as printed traces."""
-    import os
-
-    import hydra
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
-
-    from sim.cli import hydra_task
-    from sim.config.load import PRIMARY_CONFIG, describe_config_error, register_schema, scenario_dir
-
+    """Run Hydra's app with these arguments (a multirun, or Hydra's own flags); its errors reach `main` as
+    exceptions, not as printed traces. Hydra's app reads its arguments from sys.argv, so they are put there
+    for its duration."""
     register_schema()
-    app = hydra.main(version_base="1.3", config_path=str(scenario_dir()), config_name=PRIMARY_CONFIG)(hydra_task)
+    app = hydra.main(version_base="1.3", config_path=str(scenario_dir()), config_name=PRIMARY_CONFIG)(run_task)
     saved, saved_full_error = sys.argv, os.environ.get("HYDRA_FULL_ERROR")
     sys.argv = [saved[0], *overrides]
     os.environ["HYDRA_FULL_ERROR"] = "1"
@@ -163,22 +208,13 @@ def out_as_hydra_dir(overrides: list[str]) -> list[str]:
 
 def hydra_setting(overrides: list[str], key: str):
     """The value Hydra will read for setting `key` (quotes and escapes undone), or None if not given."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-
-    from sim.config.load import describe_config_error
-
     given = [o for o in overrides if _setting_key(o) == key]
-    try:
-        parsed = OverridesParser.create().parse_overrides(given)
-    except HydraException as err:
-        raise ConfigError(describe_config_error(err)) from None
-    if not parsed:
+    if not given:
         return None
-    value = parsed[-1].value()
+    value = override_value(given[-1])
     if not isinstance(value, str) or not value:
         shown = OUT if key in FOLDER_KEYS else key
-        given = parsed[-1].input_line.replace(f"{key}=", f"{shown}=", 1)
+        given = given[-1].replace(f"{key}=", f"{shown}=", 1)
         raise ConfigError(f"'{given}' must name one folder; quote a path that holds spaces, commas or brackets: "
                           f"{shown}='my runs/run 1'.")
     return value
@@ -196,8 +232,7 @@ def hydra_override(key: str, path: Path) -> str:
 
 def _run_dir(overrides: list[str], cfg) -> Path:
     """The folder given with hydra.run.dir; else this config's unfinished run to resume; else a new folder."""
-    from sim.runs.folders import new_folder, plain_name
-    from sim.runs.record import find_incomplete_run
+    from sim.runs.record import find_incomplete_run  # imports the model: see _run_once
 
     given = hydra_setting(overrides, "hydra.run.dir")
     if given is not None:
@@ -214,12 +249,6 @@ def _resolve_interpolations(value: str, cfg) -> str:
     """A folder given as `outputs/${scenario.name}/${now:%H-%M}` resolved as Hydra would resolve it."""
     if "${" not in value:
         return value
-    import dataclasses
-
-    from hydra.core.utils import setup_globals
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
     setup_globals()
     try:
         return str(OmegaConf.create({**dataclasses.asdict(cfg), "folder": value}).folder)
@@ -229,8 +258,6 @@ def _resolve_interpolations(value: str, cfg) -> str:
 
 def _unique_multirun_dir(overrides: list[str]) -> list[str]:
     """Without hydra.sweep.dir, a multirun gets a new folder of its own, never another one's."""
-    from sim.runs.folders import new_folder
-
     if hydra_setting(overrides, "hydra.sweep.dir") is not None:
         return overrides
     return [*overrides, hydra_override("hydra.sweep.dir", new_folder(Path("outputs/multirun")))]
@@ -247,8 +274,6 @@ def _check_multirun_jobs(arguments: list[str]) -> None:
     Only plain overrides are expanded; with Hydra's other flags among them (a config name,
     --cfg) the jobs are left to Hydra, and each still checks its own config when it starts.
     """
-    from sim.config.load import compose_many, multirun_jobs
-
     if any(arg.startswith("-") for arg in arguments):
         return
     jobs = multirun_jobs(arguments)
@@ -258,45 +283,51 @@ def _check_multirun_jobs(arguments: list[str]) -> None:
                  name=lambda k, job: f"Multirun job {k} of {len(jobs)} ({' '.join(job) or 'no overrides'})")
 
 
-def run_task(cfg) -> None:
-    """One run inside Hydra's app: the ensemble of the composed config, written into Hydra's folder."""
-    import logging
+def run_task(cfg: DictConfig) -> None:
+    """One job of Hydra's app (a multirun's, or a run with Hydra's own flags): the ensemble of the composed
+    config, written into the job's folder."""
+    from sim.runs.ensemble import check_memory  # imports the model: see _run_once
+    from sim.runs.record import claimed_run_dir
 
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-    from omegaconf import OmegaConf
-
-    from sim.api import write_run
-    from sim.config.load import to_run_config
-    from sim.runs.ensemble import check_memory, run_ensemble
-    from sim.runs.folders import describe_os_error
-    from sim.runs.record import claimed_run_dir, start_run
-
-    # Hydra logs at INFO; Mesa logs every step at INFO, which would flood the log and cost time.
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    try:
+    def write() -> None:
         # The levels Hydra chose for each group name the branch's levels, as composing outside the app does.
         run_cfg = to_run_config(cfg, OmegaConf.to_container(HydraConfig.get().runtime.choices))
         out = Path(HydraConfig.get().runtime.output_dir)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             check_memory(run_cfg)           # a single run was checked before its folder was made
         with claimed_run_dir(out, run_cfg):
-            checkpoints = start_run(out, run_cfg)
-            saved = checkpoints.completed_count()
-            if saved:
-                print(f"resuming the unfinished run in {out}: {saved} replicates already done")
-            run_ensemble(run_cfg, checkpoints=checkpoints, keep=False)
-            with typed_argv():
-                summary = write_run(out, run_cfg, checkpoints.blocks())
-            checkpoints.remove()
-    except ConfigError as err:
-        from sim.cli import fail
+            _write_run(run_cfg, out)
 
+    _reported(write)
+
+
+def _reported(block: Callable[[], None]) -> None:
+    """Run a job's block; its bad input ends as every command's does, here, so that Hydra's runner does not
+    wrap it in a traceback of its own."""
+    try:
+        block()
+    except ConfigError as err:
         fail(str(err))
     except OSError as err:
-        from sim.cli import fail
-
         fail(describe_os_error(err))
+
+
+def _write_run(cfg: RunConfig, out: Path) -> None:
+    """The ensemble of `cfg` into the claimed folder `out` (resuming its saved replicates), then its summary."""
+    from sim.runs.ensemble import run_ensemble  # imports the model: see _run_once
+    from sim.runs.record import start_run
+    from sim.runs.result import write_run
+
+    # Hydra logs at INFO; Mesa logs every step at INFO, which would flood the log and cost time.
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    checkpoints = start_run(out, cfg)
+    saved = checkpoints.completed_count()
+    if saved:
+        print(f"resuming the unfinished run in {out}: {saved} replicates already done")
+    run_ensemble(cfg, checkpoints=checkpoints, keep=False)
+    with typed_argv():
+        summary = write_run(out, cfg, checkpoints.blocks())
+    checkpoints.remove()
     print_summary(summary, out)
 
 

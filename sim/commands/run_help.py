@@ -11,6 +11,9 @@ from __future__ import annotations
 import dataclasses
 import textwrap
 
+from sim.config.determinants import DETERMINANTS
+from sim.config.load import compose_overrides
+from sim.config.schema import RunConfig
 from sim.defaults import BASELINE_SCENARIO
 
 # The settings of a run, in the order a person reaches for them. `out` and `show` are the command's own;
@@ -27,9 +30,6 @@ WIDTH = 100
 
 def run_help() -> str:
     """The help of `sim run`: usage, what a run writes and prints, every setting with default and meaning."""
-    from sim.config.load import DETERMINANTS, compose_overrides
-    from sim.config.schema import RunConfig
-
     defaults = compose_overrides([])
     meanings = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(RunConfig)}
     lines = ["usage: sim run [KEY=VALUE...]        (sim -m KEY=A,B ... runs every combination)", "",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
+from sim.attribution.combinations import AttributionSettings, run_attribution
+from sim.commands.grammar import Command, parse
 from sim.config.errors import ConfigError
-from sim.grammar import Command, parse
-from sim.sweeps.attribution import AttributionSettings
-from sim.sweeps.engine import Execution
-from sim.sweeps.sensitivity import RANGE_PREFIX, SensitivitySettings
+from sim.sensitivity.indices import SensitivitySettings, run_sensitivity
+from sim.sensitivity.ranges import RANGE_PREFIX, parse_ranges
+from sim.sweeps.engine import Execution, run_sweep, sweep_folder, sweep_yaml
+from sim.sweeps.spec import axes_and_fixed, parse_window, spec_from_options, sweep_points
 
 EXECUTION_FLAGS = {"--workers": "workers", "--executor": "executor", "--scheduler": "scheduler", "--out": "out"}
 
@@ -52,13 +58,6 @@ ATTRIBUTE = Command(
 
 def sweep_command(args: list[str]) -> None:
     """`sim sweep`: compose every point, run them into one dataset, print the summary."""
-    import sys
-
-    import pandas as pd
-
-    from sim.sweeps.engine import run_sweep, sweep_folder, sweep_yaml
-    from sim.sweeps.spec import axes_and_fixed, parse_window, spec_from_options, sweep_points
-
     parsed = parse(SWEEP, args)
     settings, execution = parsed.setting(SweepSettings), parsed.setting(Execution)
     execution.check()
@@ -92,10 +91,6 @@ def sweep_command(args: list[str]) -> None:
 
 def sensitivity_command(args: list[str]) -> None:
     """`sim sensitivity`: the indices, written and printed."""
-    import pandas as pd
-
-    from sim.sweeps.sensitivity import parse_ranges, run_sensitivity
-
     parsed = parse(SENSITIVITY, args)
     if parsed.positional:
         raise ConfigError(f"`sim sensitivity` takes no names ({' '.join(parsed.positional)}); write settings as "
@@ -114,22 +109,16 @@ def sensitivity_command(args: list[str]) -> None:
 
 def attribute_command(args: list[str]) -> None:
     """`sim attribute A B`: run every combination, print each player's share and the interactions."""
-    import pandas as pd
-
-    from sim.sweeps.attribution import run_attribution
-
     parsed = parse(ATTRIBUTE, args)
     if len(parsed.positional) != 2:
         raise ConfigError(f"give two scenarios, A then B (the difference B - A is attributed): {ATTRIBUTE.usage}")
     out = run_attribution(*parsed.positional, parsed.setting(AttributionSettings), parsed.setting(Execution),
                           parsed.overrides)
-    print_attribution(out, pd)
+    print_attribution(out)
 
 
-def print_attribution(out: Path, pd) -> None:
+def print_attribution(out: Path) -> None:
     """The attribution's numbers as tables on the terminal."""
-    import json
-
     summary = json.loads((out / "attribution.json").read_text(encoding="utf-8"))
     shares = pd.read_csv(out / "attribution.csv")
     orders = pd.read_csv(out / "interactions.csv").groupby("size")["interaction"].agg(["count", "sum"])

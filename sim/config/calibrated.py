@@ -73,11 +73,14 @@ class CalibratedParameter:
         return float(read(model, self.path)) if self.kind != "shift" else 0.0
 
     def prior_location(self) -> float:
+        """The centre of the prior on the sampled scale (a log for scales, a logit for shares), where the
+        sampler works with a normal."""
         if self.kind in ("scale", "observation"):
             return math.log(self.prior_median)
         return math.log(self.prior_median / (1.0 - self.prior_median)) if self.kind == "share" else 0.0
 
     def prior_scale(self) -> float:
+        """The prior's standard deviation on the sampled scale: its 90% interval spans ÷/× `spread`."""
         return math.log(self.spread) / Z90 if self.kind in ("scale", "observation") else self.spread
 
     def to_value(self, sampled: float) -> float:
@@ -193,7 +196,7 @@ def with_values(model: ModelParams, values: dict[str, float]) -> ModelParams:
         if p.kind == "shift":
             changes[p.path] = [float(x) + value for x in read(model, p.path)]
         elif isinstance(read(model, p.path), int):
-            changes[p.path] = int(round(value))
+            changes[p.path] = round(value)
         else:
             changes[p.path] = value
     return with_params(model, changes)

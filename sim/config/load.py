@@ -10,8 +10,10 @@ import dataclasses
 import itertools
 import os
 import re
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,15 +26,21 @@ from hydra.errors import HydraException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.config.determinants import DETERMINANTS, NO_CHANGE
 from sim.config.errors import ConfigError
-from sim.config.resolve import GROUP_SECTIONS, resolve
+from sim.config.resolve import resolve
 from sim.config.scenario_files import check_composition, describe_yaml_error, read_text, read_yaml
 from sim.config.schema import RunConfig
+from sim.config.validate import validate
 from sim.defaults import BASELINE_SCENARIO
 
 SCHEMA_NAME = "run_schema"
+# The defaults list of the determinant groups, built from their declaration (sim/config/determinants.py).
+DETERMINANT_DEFAULTS = "determinants"
 PRIMARY_CONFIG = "config"
-DETERMINANTS = tuple(GROUP_SECTIONS)
+# Taken while Hydra is initialised (`hydra_session`); re-entrant, since a run names itself by composing its
+# scenario afresh from inside the session that composed it.
+_HYDRA = threading.RLock()
 # Names used by the previous release, and what they are called now. They keep working, with a
 # warning, for one release. (Scenarios now branch from the observed history, so the old drawdown
 # timetables are either history or a posture at the branch.)
@@ -73,11 +81,14 @@ def scenario_dir() -> Path:
 
 
 def register_schema() -> None:
-    """Make the typed schema the base of the primary config (once per process: storing it builds the
-    whole structured config, a quarter of a second)."""
+    """Make the typed schema the base of the primary config, and the declared determinant groups its defaults
+    (each at the level that changes nothing), once per process: storing the schema builds the whole structured
+    config, a quarter of a second."""
     store = ConfigStore.instance()
     if f"{SCHEMA_NAME}.yaml" not in store.repo:
         store.store(name=SCHEMA_NAME, node=RunConfig)
+    if f"{DETERMINANT_DEFAULTS}.yaml" not in store.repo:
+        store.store(name=DETERMINANT_DEFAULTS, node={"defaults": [{group: NO_CHANGE} for group in DETERMINANTS]})
 
 
 def to_run_config(cfg: DictConfig, choices: dict[str, str] | None = None) -> RunConfig:
@@ -86,8 +97,6 @@ def to_run_config(cfg: DictConfig, choices: dict[str, str] | None = None) -> Run
     `choices` are the levels Hydra picked for each group (composing with the Hydra config
     attached supplies them itself); they name the branch's levels.
     """
-    from sim.config.validate import validate
-
     try:
         if "hydra" in cfg:
             choices = choices or OmegaConf.to_container(cfg.hydra.runtime.choices)
@@ -102,6 +111,18 @@ def to_run_config(cfg: DictConfig, choices: dict[str, str] | None = None) -> Run
         raise ConfigError(describe_config_error(err)) from None
     run_cfg.branch_levels = {group: str(choices[group]) for group in DETERMINANTS if choices.get(group)}
     return validate(resolve(run_cfg, scenario_dir))
+
+
+def checked_config(cfg: RunConfig) -> RunConfig:
+    """`cfg` checked as strictly as the command line checks overrides: every value of its declared type,
+    every range and rule; the checked copy is returned."""
+    if not isinstance(cfg, RunConfig):
+        raise TypeError(f"expected a RunConfig (from load_scenario), got {type(cfg).__name__}")
+    try:
+        plain = OmegaConf.create(dataclasses.asdict(cfg))
+    except OmegaConfBaseException as err:
+        raise ConfigError(describe_config_error(err)) from None
+    return to_run_config(plain)
 
 
 def reject_unknown_keys(node: DictConfig, prefix: str) -> None:
@@ -197,22 +218,45 @@ def compose_many(override_lists: list[list[str]],
     `name(k, overrides)` says which list an error belongs to, so that a mistake in one of many
     jobs is reported with the job it is in.
     """
-    register_schema()
-    GlobalHydra.instance().clear()
     configs = []
-    try:
-        with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
-            for k, overrides in enumerate(override_lists):
-                try:
-                    check_composition(scenario_dir(), group_choices(overrides))
-                    configs.append(to_run_config(_compose(overrides)))
-                except ConfigError as err:
-                    if name is None:
-                        raise
-                    raise ConfigError(f"{name(k, list(overrides))}: {err}") from None
-    finally:
-        GlobalHydra.instance().clear()
+    with hydra_session():
+        for k, overrides in enumerate(override_lists):
+            try:
+                configs.append(to_run_config(compose_checked(overrides)))
+            except ConfigError as err:
+                if name is None:
+                    raise
+                raise ConfigError(f"{name(k, list(overrides))}: {err}") from None
     return configs
+
+
+@contextmanager
+def hydra_session() -> Iterator[None]:
+    """Hydra initialised on the scenario folder with the schema registered, for the duration of the block.
+    Hydra keeps one global state, so threads that compose (the explorer's sessions and saves) take turns."""
+    with _HYDRA:
+        register_schema()
+        GlobalHydra.instance().clear()
+        try:
+            with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
+                yield
+        finally:
+            GlobalHydra.instance().clear()
+
+
+def compose_checked(overrides: list[str]) -> DictConfig:
+    """The primary config composed with `overrides` (inside `hydra_session`), Hydra's own node included, once
+    the scenario files it reads are checked against the schema; not yet converted or validated."""
+    check_composition(scenario_dir(), group_choices(overrides))
+    return _compose(overrides)
+
+
+def override_value(override: str):
+    """The value Hydra reads from one `key=value` override (its quotes and escapes undone)."""
+    try:
+        return OverridesParser.create().parse_overrides([override])[0].value()
+    except HydraException as err:
+        raise ConfigError(describe_config_error(err)) from None
 
 
 def group_choices(overrides: list[str]) -> dict[str, str]:
@@ -273,6 +317,8 @@ def multirun_jobs(overrides: list[str]) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class ScenarioEntry:
+    """A scenario or level as `sim list` and the explorer show it: its name and its one-paragraph description."""
+
     name: str
     description: str
 

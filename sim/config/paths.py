@@ -46,6 +46,7 @@ def numeric_field(path: str) -> dataclasses.Field:
 
 
 def read(model: ModelParams, path: str) -> Any:
+    """The value of parameter 'section.name': the one way code outside the schema reads a parameter by path."""
     section, name = path.split(".", 1)
     return getattr(getattr(model, section), name)
 

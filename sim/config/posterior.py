@@ -18,7 +18,6 @@ and keeps its own starting state (the parameters marked `state`).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,9 +29,10 @@ import pandas as pd
 import yaml
 
 from sim.config.calibrated import CALIBRATED, CalibratedParameter
-from sim.config.paths import read
 from sim.config.errors import ConfigError
+from sim.config.paths import read
 from sim.config.schema import ModelParams, RunConfig
+from sim.files import atomic_write_text, sha256_text
 
 CSV_NAME = "posterior.csv"
 META_NAME = "posterior.yaml"
@@ -47,9 +47,11 @@ class Posterior:
 
     @property
     def weights(self) -> np.ndarray:
+        """The particles' importance weights, which the draws follow."""
         return self.table["weight"].to_numpy(dtype=float)
 
     def values(self, draw: int, parameters: tuple[CalibratedParameter, ...] = CALIBRATED) -> dict[str, float]:
+        """The calibrated quantities of particle `draw`, by name, for a replicate that runs with them."""
         row = self.table.iloc[draw]
         return {p.name: float(row[p.name]) for p in parameters}
 
@@ -84,16 +86,16 @@ class Posterior:
         return "\n".join(lines)
 
     def csv_text(self) -> str:
+        """The table as it is stored (ten significant digits, one line end), which the metadata's hash covers."""
         return self.table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
 
     def metadata_text(self) -> str:
-        meta = {**self.metadata, "csv_sha256": hashlib.sha256(self.csv_text().encode()).hexdigest()}
+        """The metadata as stored, with the table's hash, so that a table edited by hand is found out."""
+        meta = {**self.metadata, "csv_sha256": sha256_text(self.csv_text())}
         return yaml.safe_dump(meta, sort_keys=False, width=100, allow_unicode=True)
 
     def save(self, folder: str | Path) -> Path:
         """Write the CSV, then the sidecar that seals it (each atomically)."""
-        from sim.runs.record import atomic_write_text
-
         path = Path(folder)
         path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path / CSV_NAME, self.csv_text())
@@ -107,7 +109,7 @@ def parse_posterior(csv_text: str, meta_text: str, where: str) -> Posterior:
         meta = yaml.safe_load(meta_text)
     except yaml.YAMLError as err:
         raise ConfigError(f"The posterior record '{where}/{META_NAME}' is not valid YAML: {err}") from None
-    if hashlib.sha256(csv_text.encode()).hexdigest() != (meta or {}).get("csv_sha256"):
+    if sha256_text(csv_text) != (meta or {}).get("csv_sha256"):
         raise ConfigError(
             f"'{where}/{CSV_NAME}' does not match the sha256 in '{META_NAME}': it was changed or only partly "
             "written. Re-run `sim calibrate` to make a new posterior.")
@@ -121,6 +123,7 @@ def parse_posterior(csv_text: str, meta_text: str, where: str) -> Posterior:
 
 
 def read_posterior(folder: str | Path) -> Posterior:
+    """A posterior written by a fit, checked before use: a missing, damaged or edited file is a ConfigError."""
     path = Path(folder)
     try:
         csv_text, meta_text = (path / CSV_NAME).read_text(), (path / META_NAME).read_text()
@@ -177,7 +180,7 @@ def drawn_from_shipped(p: CalibratedParameter, history: str) -> bool:
 @lru_cache(maxsize=8)
 def composed_history(scenario: str) -> str:
     """The history a scenario composes to without overrides."""
-    from sim.config.load import compose_run_config
+    from sim.config.load import compose_run_config  # here: composing validates, and validating reads this module
 
     return compose_run_config(scenario).history
 
@@ -185,7 +188,7 @@ def composed_history(scenario: str) -> str:
 @lru_cache(maxsize=1)
 def baseline_model() -> ModelParams:
     """The model parameters the baseline scenario composes to, without any override."""
-    from sim.config.load import compose_run_config
+    from sim.config.load import compose_run_config  # here: composing validates, and validating reads this module
 
     return compose_run_config().model
 
@@ -200,4 +203,4 @@ def base_config_digest(model: ModelParams) -> str:
             section, name = p.path.split(".")
             plain[section][name] = None
     text = yaml.safe_dump(plain, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_text(text)

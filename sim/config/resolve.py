@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -27,16 +28,20 @@ from typing import Any
 from omegaconf.errors import OmegaConfBaseException
 from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode, StringNode
 
+from sim.config.determinants import GROUP_SECTIONS, NO_CHANGE
 from sim.config.errors import ConfigError
 from sim.config.paths import field_of, read
 from sim.config.scenario_files import read_yaml
-from sim.config.schema import IMPULSE_AMOUNTS, IMPULSE_KINDS, BranchParams, Impulse, ModelParams, RunConfig, TimelineChange
-
-# Which section of `model` each determinant group's levels set.
-GROUP_SECTIONS = {"drawdown": "coalition", "syria": "syria", "relations": "relations", "regional": "regional",
-                  "insurgents": "insurgents", "iraqi_forces": "iraqi_forces"}
-# The level that changes nothing: the state the history reached continues.
-NO_CHANGE = "as_observed"
+from sim.config.schema import (
+    IMPULSE_AMOUNTS,
+    IMPULSE_KINDS,
+    BranchParams,
+    Impulse,
+    ModelParams,
+    RunConfig,
+    TimelineChange,
+)
+from sim.geography import load_geography
 
 
 def parse_date(value: str, where: str) -> dt.date:
@@ -265,17 +270,15 @@ def _branch_change(cfg: RunConfig, day: dt.date, end: dt.date) -> list[TimelineC
 
 
 def _check_order(changes: list[TimelineChange], what: str) -> None:
-    for before, after in zip(changes, changes[1:], strict=False):
+    for before, after in itertools.pairwise(changes):
         if after.date < before.date:
-            raise ConfigError(f"The changes of {what} must be in date order: '{after.label}' ({after.date}) comes after "
-                              f"'{before.label}' ({before.date}).")
+            raise ConfigError(f"The changes of {what} must be in date order: '{after.label}' ({after.date}) comes "
+                              f"after '{before.label}' ({before.date}).")
 
 
 def _check_impulses(change: TimelineChange, source: str) -> None:
     """Each impulse of a change: a known kind, a known target where it needs one, an amount in its declared
     range (`source` says which file or part of the config the change comes from)."""
-    from sim.model.geography import load_geography
-
     geo = load_geography()
     posts = (*geo.wilaya_ids, "centre")
     for impulse in change.impulses:

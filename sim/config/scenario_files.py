@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from sim.config.determinants import DETERMINANTS, GROUP_SECTIONS, NO_CHANGE, level_package
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
 
@@ -120,12 +121,24 @@ def checked_file(path: Path, root: Path) -> Any:
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"The scenario file '{where}' holds a {type(data).__name__}; a scenario file is a mapping "
                           "of settings (key: value lines), such as `scenario: {name: ..., description: ...}`.")
-    schema = _package_schema(path, root, _header(path))
+    header = _header(path)
+    _check_level_header(path, root, header, where)
+    schema = _package_schema(path, root, header)
     if schema is not None:
         _check_keys(data or {}, schema, "", where)
     if key is not None:
         _checked[key] = data
     return data
+
+
+def _check_level_header(path: Path, root: Path, header: str | None, where: Path) -> None:
+    """A determinant's level file places its values where the determinant's declaration says its levels act."""
+    group = path.parent.name if path.parent.parent == root else ""
+    if group in GROUP_SECTIONS and header != level_package(group):
+        found = f"'# @package {header}'" if header else "no '# @package' line"
+        raise ConfigError(f"The level file '{where}' has {found}; the levels of {group} set the section "
+                          f"{GROUP_SECTIONS[group]} from the branch date (sim/config/determinants.py), so its first "
+                          f"line must be '# @package {level_package(group)}'.")
 
 
 def _header(path: Path) -> str | None:
@@ -195,7 +208,7 @@ def check_composition(root: Path, choices: dict[str, str]) -> None:
     name, following includes and naming any cycle."""
     primary = root / "config.yaml"
     config = checked_file(primary, root) or {}
-    defaults = _defaults(config, primary, root)
+    defaults = [*_defaults(config, primary, root), *((group, NO_CHANGE) for group in DETERMINANTS)]
     options: dict[str, set[str]] = {}
     for group, option in defaults:
         options.setdefault(group, set()).add(option)

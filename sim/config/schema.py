@@ -55,6 +55,8 @@ def param(default: Any, unit: str, bounds: tuple[float, float] | None, help: str
 
 @dataclass
 class ScenarioInfo:
+    """What a scenario calls itself: the name its runs are filed under, and what `sim list` says of it."""
+
     name: str = param("custom", "", None, "scenario name, used for the run directory")
     description: str = param("", "", None, "one paragraph shown by `sim list`")
 
@@ -398,6 +400,8 @@ class RegionalParams:
 
 @dataclass
 class ModelParams:
+    """Every parameter of the model, by section: what a run's config holds under `model`."""
+
     insurgents: InsurgentParams = field(default_factory=InsurgentParams)
     attacks: AttackParams = field(default_factory=AttackParams)
     iraqi_forces: IraqiForceParams = field(default_factory=IraqiForceParams)
@@ -422,7 +426,8 @@ def _branch_section(cls: type) -> type:
     return dataclasses.make_dataclass(f"Branch{cls.__name__}", fields)
 
 
-_BRANCH_SECTIONS = {f.name: _branch_section(type(getattr(ModelParams(), f.name))) for f in dataclasses.fields(ModelParams)}
+_BRANCH_SECTIONS = {f.name: _branch_section(type(getattr(ModelParams(), f.name)))
+                    for f in dataclasses.fields(ModelParams)}
 # What a scenario's levels set on its branch date: ModelParams' shape, every entry optional.
 BranchParams = dataclasses.make_dataclass(
     "BranchParams", [(name, cls, field(default_factory=cls)) for name, cls in _BRANCH_SECTIONS.items()])

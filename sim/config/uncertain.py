@@ -67,6 +67,6 @@ def draw_uncertain(model: ModelParams, rng: np.random.Generator) -> dict[str, fl
 
 def with_uncertain(model: ModelParams, values: dict[str, float]) -> ModelParams:
     """`model` with drawn values of the uncertain parameters (a count rounded)."""
-    typed: dict[str, Any] = {p: int(round(v)) if isinstance(read(model, p), int) else float(v)
+    typed: dict[str, Any] = {p: round(v) if isinstance(read(model, p), int) else float(v)
                              for p, v in values.items()}
     return with_params(model, typed)

@@ -7,9 +7,10 @@ from typing import Any
 
 from sim.config.errors import ConfigError
 from sim.config.paths import field_of, with_params
+from sim.config.posterior import check_usable
 from sim.config.resolve import parse_date
 from sim.config.schema import EXECUTORS, PARAMETER_MODES, POSTERIOR_MODES, ModelParams, RunConfig, TimelineChange
-from sim.model.geography import load_geography
+from sim.geography import load_geography
 
 N_ATTACK_TYPES = 5
 
@@ -72,8 +73,6 @@ def validate(cfg: RunConfig) -> RunConfig:
             "address is used only with executor=dask."
         )
     if cfg.parameters in POSTERIOR_MODES:
-        from sim.config.posterior import check_usable
-
         check_usable(cfg)
     model = cfg.model
     _check_model(model, "")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import parse_qsl, urlencode
 
-from sim.config.load import DETERMINANTS, list_levels, list_scenarios
+from sim.config.determinants import DETERMINANTS
+from sim.config.load import list_levels, list_scenarios
 from sim.config.schema import RunConfig
 from sim.explore.choices import BASELINE, Choices, horizon_ends, scenario_levels
 

@@ -13,12 +13,10 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
 
 from sim.config.errors import ConfigError
-from sim.config.load import (DETERMINANTS, PRIMARY_CONFIG, compose_many, list_levels, list_scenarios,
-                             register_schema, scenario_dir)
+from sim.config.determinants import DETERMINANTS
+from sim.config.load import compose_checked, compose_many, hydra_session, list_levels, list_scenarios
 from sim.config.schema import RunConfig
 from sim.config.validate import validate
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
@@ -26,7 +24,7 @@ from sim.explore.explain import choices_name, level_label
 from sim.explore.limits import check_offered
 
 BASELINE = BASELINE_SCENARIO
-# Hydra keeps one global state; page sessions compose from several threads, so they take turns.
+# Page sessions compose from several threads; they take turns with the caches of what they composed.
 _HYDRA = threading.Lock()
 _COMPOSED: dict[tuple[str, tuple[str, ...]], RunConfig] = {}
 _COMPOSED_KEPT = 256
@@ -43,14 +41,8 @@ SEED_BOUNDS = next(f.metadata["bounds"] for f in dataclasses.fields(RunConfig) i
 @lru_cache(maxsize=64)
 def scenario_levels(name: str) -> dict[str, str]:
     """The level the named scenario picks for each determinant (Hydra's own record of its choices)."""
-    with _HYDRA:
-        register_schema()
-        GlobalHydra.instance().clear()
-        try:
-            with initialize_config_dir(config_dir=str(scenario_dir()), version_base="1.3"):
-                cfg = compose(config_name=PRIMARY_CONFIG, overrides=[f"scenario={name}"], return_hydra_config=True)
-        finally:
-            GlobalHydra.instance().clear()
+    with hydra_session():
+        cfg = compose_checked([f"scenario={name}"])
     choices = cfg.hydra.runtime.choices
     return {group: str(choices[group]) for group in DETERMINANTS}
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.api import EnsembleResult
+from sim.runs.result import EnsembleResult
 from sim.config.schema import RunConfig
-from sim.explore import batch, contrast, reasons
+from sim.analysis import contrast
+from sim.explore import batch, reasons
 from sim.explore.choices import same_experiment
 from sim.explore.explain import PARAMETER_WORDS, REFERENCE_WORDS, long_date, period_words
 from sim.explore.shelf import ShelfEntry, entry_of

@@ -19,7 +19,7 @@ from scipy import stats
 
 from sim.analysis.plots import Marker
 from sim.analysis.targets import attack_targets
-from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
+from sim.config.determinants import DECLARATIONS
 from sim.explore.explain import level_label, period_words
 from sim.explore.pictures import MIN_TEXT_PT, TEXT_PT, TITLE_PT, figure
 from sim.explore.shelf import ShelfEntry
@@ -212,7 +212,7 @@ def importance_figure(result, width_px: int = 740):
     rows = []
     for top in result.ranking():
         group = [e for e in result.effects if e.group == top.group]
-        rows.append((textwrap.fill(DETERMINANT_TEXT[top.group].title, label_chars), None))
+        rows.append((textwrap.fill(DECLARATIONS[top.group].title, label_chars), None))
         rows += [(textwrap.fill(level_label(e.group, e.level), label_chars), e)
                  for e in sorted(group, key=lambda e: -e.difference)]
     lines = sum(text.count("\n") + 1 for text, _ in rows)

@@ -22,7 +22,8 @@ from solara.lab import task
 
 from sim.analysis.targets import reference_rate_2024
 from sim.config.schema import RunConfig
-from sim.explore import batch, comparison, contrast, limits, shelf
+from sim.analysis import contrast
+from sim.explore import batch, comparison, limits, shelf
 from sim.explore.address import ENSEMBLE_REPLICATES, PageState
 from sim.explore.choices import Choices, baseline_for
 from sim.explore.drawing import compare_figure, numbered_changes, over_time_figure

@@ -1,55 +1,17 @@
-"""Plain-language text for the explorer page: determinants, levels, the model, abbreviations.
+"""Plain-language text for the explorer page: levels, the model, abbreviations.
 
 Written for students new to the subject, from the project brief (Qashta 2025
-and the other sources in docs/model.md): each determinant gets one sentence on
-what it stands for and what it changes in the model.
+and the other sources in docs/model.md). Each determinant's title and the one
+sentence on what it stands for and what it changes in the model are declared
+with the determinant (sim/config/determinants.py); each level gets a short
+readable name here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Determinant:
-    title: str
-    explanation: str
-
-
-DETERMINANTS: dict[str, Determinant] = {
-    "drawdown": Determinant(
-        "Coalition withdrawal",
-        "Which bases of the US-led coalition in Iraq stay open, and when they close: open bases give "
-        "surveillance from drones and aircraft, and air strikes, over the areas within reach, so closing "
-        "them leaves Iraqi forces finding and hitting fewer insurgent cells."),
-    "insurgents": Determinant(
-        "Strength of the Islamic State",
-        "How many Islamic State fighters there are in Iraq at the start, how many of their leaders are "
-        "alive and how much money they hold: more fighters, leaders and money mean more cells that can "
-        "wake up, recruit and attack."),
-    "iraqi_forces": Determinant(
-        "Iraqi forces fighting alone",
-        "How ready Iraqi forces are, how well they guard the Syrian border and how much of their own "
-        "surveillance they have (or borrow from regional partners): these set how often cells are "
-        "detected, raided and stopped at the border."),
-    "relations": Determinant(
-        "Relations between Baghdad and Washington",
-        "How well the Iraqi and US governments get on: the model turns this into how much coalition "
-        "intelligence reaches Iraqi forces and how large Iraq's security budget is, which sets how ready "
-        "the forces are and, over the years, how much local communities tolerate the insurgents."),
-    "syria": Determinant(
-        "The Syrian side of the border",
-        "What happens next door in Syria: how many Islamic State fighters are free there, how often the "
-        "prisons and camps holding its members break open, and how well the Syrian side guards the "
-        "border; together these set how many fighters cross into Iraq."),
-    "regional": Determinant(
-        "Regional conflict",
-        "How far the wider conflict (the Gaza war, the confrontation between Iran and Israel) spills into "
-        "Iraq: it pulls Iraqi and coalition effort away from hunting cells and gives the Islamic State "
-        "propaganda that helps it recruit."),
-}
 
 LEVEL_LABELS: dict[str, dict[str, str]] = {
     "drawdown": {

@@ -19,14 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.api import EnsembleResult
-from sim.config.load import DETERMINANTS, list_levels
+from sim.runs.result import EnsembleResult
+from sim.config.determinants import DECLARATIONS, DETERMINANTS
+from sim.config.load import list_levels
 from sim.config.paths import with_params
 from sim.config.schema import RunConfig
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import batch, contrast, reasons
+from sim.analysis import contrast
+from sim.explore import batch, reasons
 from sim.explore.choices import Choices, compose_choices, uncomposed
-from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import level_label, period_words
 from sim.explore.shelf import OWN_CHANGES, entry_of
 
@@ -188,13 +189,13 @@ def describe(result: Importance) -> str:
     top = ranking[0]
     relative = top.contrast.relative
     share = f", {abs(relative):.0%} {'more' if relative > 0 else 'fewer'} than now" if relative is not None else ""
-    lines = [head, f"**{DETERMINANT_TEXT[top.group].title} matters most {period}**: "
+    lines = [head, f"**{DECLARATIONS[top.group].title} matters most {period}**: "
                    f"{_effect_words(top, 'with your choices')}{share}; {contrast.certainty_words(top.contrast)}."
                    f"{_why(top)}"]
     if len(ranking) > 1 and _overlap(top, ranking[1]):
-        lines.append(f"Close behind: **{DETERMINANT_TEXT[ranking[1].group].title}** (the two intervals overlap, so "
+        lines.append(f"Close behind: **{DECLARATIONS[ranking[1].group].title}** (the two intervals overlap, so "
                      "run more replicates to tell them apart).")
-    lines.append("\n".join(f"{k}. **{DETERMINANT_TEXT[e.group].title}**: {_effect_words(e)}.{_why(e)}"
+    lines.append("\n".join(f"{k}. **{DECLARATIONS[e.group].title}**: {_effect_words(e)}.{_why(e)}"
                            for k, e in enumerate(ranking, start=1)))
     lines.append(f"Each level was set from the branch date with everything else as you chose, and run with the "
                  f"same {result.replicates} replicates (seed {result.seed}), so each difference comes from the "

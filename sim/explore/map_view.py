@@ -34,7 +34,7 @@ from sim.explore.explain import wrapped
 from sim.explore.map_labels import PlacedLabel, draw_first_fitting, draw_near_labels
 from sim.explore.narrate import map_name
 from sim.explore.pictures import MIN_TEXT_PT, TITLE_PT, figure
-from sim.model.geography import Geography
+from sim.geography import Geography
 from sim.model.snapshot import ModelSnapshot
 
 COVER_COLOURS = "Greens"

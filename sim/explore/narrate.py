@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sim.analysis.maps import short_name
 from sim.model.attacks import ATTACK_TYPES, AttackLog
-from sim.model.geography import Geography
+from sim.geography import Geography
 from sim.model.snapshot import ModelSnapshot
 
 ATTACK_WORDS = {

@@ -17,7 +17,7 @@ import numpy as np
 from sim.config.schema import RunConfig
 from sim.explore.narrate import Event, day_events
 from sim.model import ReplicateOutcome
-from sim.model.geography import load_geography
+from sim.geography import load_geography
 from sim.model.snapshot import ModelSnapshot
 from sim.runs.replicate import replicate_model
 

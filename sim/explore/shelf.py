@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from sim.analysis.plots import Marker, change_markers
-from sim.api import EnsembleResult
+from sim.runs.result import EnsembleResult
 from sim.defaults import COMPARISON_WINDOW
-from sim.explore import contrast
+from sim.analysis import contrast
 from sim.explore.jobs import Jobs
 from sim.explore.reasons import RECORDS
 

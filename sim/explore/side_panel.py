@@ -15,11 +15,11 @@ from collections.abc import Callable
 import solara
 
 from sim.analysis.targets import reference_rate_2024
-from sim.config.load import DETERMINANTS, list_levels, list_scenarios
+from sim.config.determinants import DECLARATIONS, DETERMINANTS
+from sim.config.load import list_levels, list_scenarios
 from sim.config.schema import RunConfig
 from sim.explore.address import SEED_BOUNDS
 from sim.explore.choices import Choices, horizon_ends
-from sim.explore.explain import DETERMINANTS as DETERMINANT_TEXT
 from sim.explore.explain import how_the_model_works, level_label, long_date, scenario_title, spell_out
 from sim.explore.shelf import OWN_CHANGES
 from sim.explore.widgets import Disclosure, Glossary, LabelledSelect, Note, Prose
@@ -47,7 +47,7 @@ def ScenarioPanel(shown: Choices, cfg: RunConfig | None, request: Request):
         DeterminantCard(group, shown, cfg, request)
     changed = shown.changed
     if changed:
-        titles = [DETERMINANT_TEXT[g].title for g in changed]
+        titles = [DECLARATIONS[g].title for g in changed]
         Note(f"Changed from the scenario: {', '.join(t[0].lower() + t[1:] for t in titles)}.", css="changed-note")
         solara.Button("Back to the scenario's own choices", text=True,
                       on_click=lambda: request(Choices.of(shown.scenario, shown.end, shown.seed), "the determinants"))
@@ -84,7 +84,7 @@ def SeedInput(seed: int, on_seed: Callable[[int], None]):
 
 @solara.component
 def DeterminantCard(group: str, shown: Choices, cfg: RunConfig | None, request: Request):
-    text, levels, chosen = DETERMINANT_TEXT[group], list_levels()[group], dict(shown.levels)[group]
+    text, levels, chosen = DECLARATIONS[group], list_levels()[group], dict(shown.levels)[group]
     with solara.Div(classes=["determinant-card", f"card-{group}"]):
         LabelledSelect(text.title, {lv.name: level_label(group, lv.name) for lv in levels}, chosen,
                        lambda level: request(shown.with_level(group, level), f"“{text.title}”"),

@@ -10,16 +10,16 @@ The same inputs give the same bytes (no clock time, no random numbers).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from pathlib import Path
 
-from sim.analysis.compare import RunTables, checked_file, common_window, load_runs
-from sim.analysis.run_figures import RUN_FIGURES, run_figures
-from sim.analysis.windows import NamedWindow
+from sim.analysis.windows import NamedWindow, common_window
+from sim.attribution.record import AttributionRecord, is_attribution, load_attribution
 from sim.config.errors import ConfigError
-from sim.runs import record
-from sim.sweeps.attribution import AttributionRecord, is_attribution, load_attribution
+from sim.files import atomic_write_text
+from sim.report import sections
+from sim.report.render import render
+from sim.runs.run_tables import RunTables, configs_of, load_runs
 
 REPORT_FOLDER = Path("outputs/reports")
 
@@ -35,16 +35,14 @@ def read_inputs(paths: list[Path]) -> tuple[list[RunTables], list[AttributionRec
 
 def write_report(paths: list[Path], window_text: str, out: str = "") -> Path:
     """Read, check, draw and render; write the HTML file atomically and return its path."""
-    from sim.report.render import render
-
     runs, attributions = read_inputs(paths)
-    window = common_window(window_text, runs)
+    window = common_window(window_text, configs_of(runs))
     html = render(report_context(runs, attributions, window))
     target = Path(out) if out else default_path(runs)
     if target.is_dir():
         raise ConfigError(f"out={target} is a folder; give the report's file name, such as out=report.html.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    record.atomic_write_text(target, html)
+    atomic_write_text(target, html)
     return target
 
 
@@ -61,8 +59,6 @@ def default_path(runs: list[RunTables]) -> Path:
 
 def report_context(runs: list[RunTables], attributions: list[AttributionRecord], window: NamedWindow) -> dict:
     """Everything the template shows, section by section, each section under the one window it covers."""
-    from sim.report import sections
-
     return {
         "title": "Scenario report: " + ", ".join(dict.fromkeys(r.name for r in runs)),
         "runs": [sections.run_section(r) for r in runs],
@@ -76,24 +72,3 @@ def report_context(runs: list[RunTables], attributions: list[AttributionRecord],
         "hashes": [sections.hashes_section(r.label, r.record.path, r.record.manifest) for r in runs]
                   + [sections.hashes_section(a.path.name, a.path, a.manifest) for a in attributions],
     }
-
-
-def png_uri(data: bytes) -> str:
-    """A PNG as a data URI, for an <img> that needs no file beside the report."""
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-
-
-def run_figure_pngs(run: RunTables) -> dict[str, bytes]:
-    """The run's own figures as its folder holds them (hash-checked), drawn from its tables where it has none."""
-    listed = run.record.manifest["files"]
-    pngs = {name: checked_file(run.record, name).read_bytes() for name in RUN_FIGURES if name in listed}
-    missing = [name for name in RUN_FIGURES if name not in listed]
-    if missing:
-        drawn = run_figures(run.record.config, run.monthly, run.area_months, run.summary)
-        pngs.update({name: record.figure_png(drawn[name]) for name in missing})
-    return {name: pngs[name] for name in RUN_FIGURES}
-
-
-def manifest_sha256(path: Path) -> str:
-    """The sha256 of a folder's manifest: one hash that pins every file it lists."""
-    return record.sha256_file(path / record.MANIFEST)

@@ -1,11 +1,13 @@
-"""The report's own figures: exceedance curves and paired differences between runs.
+"""The report's figures: its own (exceedance curves, paired differences between runs) and the runs' own.
 
-They take the per-replicate rates the report computes from the runs' monthly
-tables; the other figures are the runs' and attributions' own.
+The report's own take the per-replicate rates the report computes from the
+runs' monthly tables; a run's own figures are embedded as its folder holds
+them, hash-checked, or drawn from its tables where it has none.
 """
 
 from __future__ import annotations
 
+import base64
 import textwrap
 
 import numpy as np
@@ -13,6 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.analysis.plots import IRAQ_COLOUR, reference_label
+from sim.analysis.run_figures import RUN_FIGURES, run_figures
+from sim.files import figure_png
+from sim.runs.run_tables import RunTables, checked_file
 
 
 def exceedance_curves(rates: dict[str, np.ndarray], reference_rate: float, window: str) -> Figure:
@@ -55,3 +60,19 @@ def paired_differences_figure(differences: dict[str, np.ndarray], against: str, 
     ax.tick_params(axis="y", labelsize=8)
     fig.tight_layout()
     return fig
+
+
+def png_uri(data: bytes) -> str:
+    """A PNG as a data URI, for an <img> that needs no file beside the report."""
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def run_figure_pngs(run: RunTables) -> dict[str, bytes]:
+    """The run's own figures as its folder holds them (hash-checked), drawn from its tables where it has none."""
+    listed = run.record.manifest["files"]
+    pngs = {name: checked_file(run.record, name).read_bytes() for name in RUN_FIGURES if name in listed}
+    missing = [name for name in RUN_FIGURES if name not in listed]
+    if missing:
+        drawn = run_figures(run.record.config, run.monthly, run.area_months, run.summary)
+        pngs.update({name: figure_png(drawn[name]) for name in missing})
+    return {name: pngs[name] for name in RUN_FIGURES}

@@ -12,25 +12,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import (
-    PAIRED_COLUMNS,
-    RunTables,
-    comparison_table,
-    paired_table,
-    pairing_obstacles,
-)
+from sim.analysis.contrast import PAIRED_COLUMNS, comparison_table, paired_table, pairing_obstacles
 from sim.analysis.plots import compare_distributions
 from sim.analysis.run_figures import RUN_FIGURES
 from sim.analysis.run_name import label_from_summary
 from sim.analysis.targets import reference_rate_2024
-from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, headline_window, window_rates
-from sim.calibration.parameters_doc import provenance, schema_paths
-from sim.cli import COMMANDS
+from sim.analysis.windows import FORECAST, NamedWindow, calendar_years, common_window, headline_window, window_rates
+from sim.attribution.record import AttributionRecord, reproducing_command
+from sim.config.load import override_value
+from sim.config.paths import all_fields
+from sim.config.provenance import provenance
 from sim.config.schema import POSTERIOR_MODES
-from sim.report.build import manifest_sha256, png_uri, run_figure_pngs
-from sim.report.figures import exceedance_curves, paired_differences_figure
+from sim.files import figure_png, sha256_file
+from sim.report.figures import exceedance_curves, paired_differences_figure, png_uri, run_figure_pngs
 from sim.runs import record
-from sim.sweeps.attribution import AttributionRecord, reproducing_command
+from sim.runs.run_tables import RunTables, configs_of
 
 # Hydra's name for the run's folder in records made before `out=` was recorded as typed.
 HYDRA_RUN_DIR = "hydra.run.dir="
@@ -54,17 +50,16 @@ def command_line(argv) -> str:
         return "not recorded"
     head = "sim" if Path(str(argv[0])).name in ("sim", "__main__.py") else str(argv[0])
     rest = [_as_typed(str(a)) for a in argv[1:]]
-    if head == "sim" and rest and rest[0] not in COMMANDS:
-        rest.insert(0, "run")          # inside Hydra's app the arguments are the run's overrides alone
+    if head == "sim" and rest and ("=" in rest[0] or rest[0].startswith("-")):
+        rest.insert(0, "run")          # inside Hydra's app the arguments are the run's overrides alone, which
+                                       # `sim` runs as `sim run` (a subcommand is a bare name)
     return " ".join([head, *(shlex.quote(a) for a in rest)])
 
 
 def _as_typed(argument: str) -> str:
     if not argument.startswith(HYDRA_RUN_DIR):
         return argument
-    from sim.commands.run import hydra_setting
-
-    return f"out={hydra_setting([argument], 'hydra.run.dir')}"
+    return f"out={override_value(argument)}"
 
 
 def run_section(run: RunTables) -> dict:
@@ -130,9 +125,7 @@ def headline_section(runs: list[RunTables], window: NamedWindow) -> dict:
 
 def by_year_section(runs: list[RunTables]) -> dict:
     """The forecast cut into calendar years, each run's figures per year, beside the whole forecast."""
-    from sim.analysis.compare import common_window
-
-    forecast = common_window(FORECAST, runs)
+    forecast = common_window(FORECAST, configs_of(runs))
     if forecast.name != FORECAST:
         return {"heading": "The forecast year by year", "table": "",
                 "note": "Not every run reaches its branch date, so there is no forecast to cut into years."}
@@ -155,9 +148,9 @@ def distribution_section(runs: list[RunTables], window: NamedWindow) -> dict:
     above = reference_rate_2024()
     probabilities = ", ".join(f"{label} {np.mean(values > above):.0%}" for label, values in in_window.items())
     return {"heading": f"Distributions and exceedance: {window.heading}", "figures": [
-        figure(record.figure_png(compare_distributions(in_window, above, window.heading)),
+        figure(figure_png(compare_distributions(in_window, above, window.heading)),
                f"Attacks per month, {window.heading}: one value per replicate."),
-        figure(record.figure_png(exceedance_curves(in_window, above, window.heading)),
+        figure(figure_png(exceedance_curves(in_window, above, window.heading)),
                f"Share of replicates whose attack rate in {window.heading} exceeds each value. Above the 2024 "
                f"rate ({above:.1f} a month): {probabilities}."),
     ]}
@@ -166,7 +159,7 @@ def distribution_section(runs: list[RunTables], window: NamedWindow) -> dict:
 def paired_section(runs: list[RunTables], window: NamedWindow) -> dict:
     """Each run against the first, replicate by replicate, or what stops the runs from pairing."""
     heading = f"Paired differences: {window.heading}"
-    obstacles = pairing_obstacles([r.record for r in runs])
+    obstacles = pairing_obstacles([r.config for r in runs])
     if len(runs) < 2:
         return {"heading": heading, "note": "One run: there is nothing to pair.", "table": "", "figures": [],
                 "columns": []}
@@ -174,7 +167,7 @@ def paired_section(runs: list[RunTables], window: NamedWindow) -> dict:
         return {"heading": heading, "note": f"The runs cannot be paired replicate by replicate: "
                                             f"{'; '.join(obstacles)}. Compare their distributions above instead.",
                 "table": "", "figures": [], "columns": []}
-    table = paired_table(runs, window)
+    table = paired_table({r.label: r.monthly for r in runs}, window)
     first = runs[0]
     differences = {r.label: (window_rates(r.monthly, window.window) - window_rates(first.monthly, window.window))
                    ["attacks_per_month"].to_numpy() for r in runs[1:]}
@@ -183,7 +176,7 @@ def paired_section(runs: list[RunTables], window: NamedWindow) -> dict:
                     "events wherever their mechanisms agree, so the differences are paired.",
             "table": table_html(table[["run", "against", "mean_a", "mean_b", *PAIRED_COLUMNS]]),
             "columns": [{"name": k, "meaning": v} for k, v in PAIRED_COLUMNS.items()],
-            "figures": [figure(record.figure_png(paired_differences_figure(differences, first.label,
+            "figures": [figure(figure_png(paired_differences_figure(differences, first.label,
                                                                            window.heading)),
                                f"Paired differences, replicate by replicate, {window.heading}.")]}
 
@@ -220,7 +213,7 @@ def parameters_section(runs: list[RunTables]) -> dict:
     """Every model parameter on the start date: value in each run, unit, range, source, basis and certainty."""
     sources, entries = provenance()["sources"], provenance()["parameters"]
     rows = []
-    for path, f in schema_paths():
+    for path, f in all_fields().items():
         section, name = path.split(".")
         entry = entries.get(path, {})
         bounds = f.metadata.get("bounds")
@@ -266,3 +259,8 @@ def hashes_section(label: str, path: Path, manifest: dict) -> dict:
     files = pd.DataFrame(sorted(manifest["files"].items()), columns=["file", "sha256"])
     return {"label": label, "path": str(path), "fingerprint": table_html(fingerprint), "files": table_html(files),
             "count": len(files)}
+
+
+def manifest_sha256(path: Path) -> str:
+    """The sha256 of a folder's manifest: one hash that pins every file it lists."""
+    return sha256_file(path / record.MANIFEST)

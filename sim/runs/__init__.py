@@ -1,1 +1,2 @@
-"""Running the model: seeds, ensembles over worker processes, run records, reproduction."""
+"""Running the model: seeds, ensembles over worker processes, the tables and run records they write,
+reproduction."""

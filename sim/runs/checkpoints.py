@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.config.errors import ConfigError
+from sim.files import atomic_write_bytes, atomic_write_text
 from sim.model import ReplicateOutcome
 from sim.runs.fingerprint import differences
-from sim.runs.record import atomic_write_bytes, atomic_write_text
 
 FINGERPRINT = "fingerprint"
 

@@ -14,13 +14,16 @@ for all of them estimated against the memory the machine has available.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterable
+
+import psutil
 
 from sim.config.errors import ConfigError
 from sim.config.posterior import Posterior
 from sim.config.schema import RunConfig
 from sim.model import ReplicateOutcome
-from sim.progress import progress_bar
+from sim.progress import duration, progress_bar
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.executors import Block, execute, split, worker_context
 from sim.runs.replicate import run_replicate
@@ -50,8 +53,6 @@ def outcome_bytes(outcome: ReplicateOutcome) -> int:
 
 def available_memory() -> int:
     """Bytes the machine can give this process now without swapping."""
-    import psutil
-
     return int(psutil.virtual_memory().available)
 
 
@@ -77,10 +78,6 @@ def announce_duration(what: str, cfg: RunConfig, replicates: int, workers: int, 
     """Before long work, say on stderr how long it should take: one replicate of `cfg` timed here (the
     faster of two, the first paying for warm-up), times the replicates, over the workers. Work expected to
     take under ANNOUNCE_FROM_S is not announced."""
-    import time
-
-    from sim.progress import duration
-
     timings = []
     for _ in range(2):
         started = time.perf_counter()

@@ -237,6 +237,7 @@ def _alive(pid: int) -> bool:
 
 def _execute_dask(blocks: list[tuple[Block, ...]], on_done, workers: int, scheduler: str) -> None:
     """Submit every block to a Dask cluster: the one at `scheduler`, or a local one we start."""
+    # Here, not at the top: distributed takes about 0.45 s to import, and only executor=dask needs it.
     try:
         from distributed import Client
         from distributed import as_completed as dask_as_completed
@@ -266,7 +267,7 @@ def _execute_dask(blocks: list[tuple[Block, ...]], on_done, workers: int, schedu
 
 def start_local_cluster(workers: int):
     """A Dask LocalCluster of `workers` single-threaded worker processes, configured for replicates."""
-    import dask
+    import dask  # only executor=dask needs these (see _execute_dask)
     from distributed import LocalCluster
 
     with dask.config.set(DASK_WORKER_SETTINGS):       # each worker's nanny hands it this configuration
@@ -290,7 +291,7 @@ class TaskPool:
 
     def __enter__(self) -> TaskPool:
         if self.executor == "dask":
-            from distributed import Client
+            from distributed import Client  # only executor=dask needs it (see _execute_dask)
 
             if self.scheduler:
                 self._client = Client(self.scheduler, timeout="20s")

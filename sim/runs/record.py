@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fnmatch
-import hashlib
 import json
 import os
 import stat
@@ -27,15 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.analysis.digest import COUNTS, monthly_totals
 from sim.config.errors import ConfigError
 from sim.config.load import to_run_config
 from sim.config.schema import RunConfig
+from sim.files import atomic_write_text, sha256_file
 from sim.runs import folders
-from sim.runs.fingerprint import DEPENDENCIES, fingerprint  # noqa: F401 (DEPENDENCIES is re-exported)
+from sim.runs.checkpoints import Checkpoints
+from sim.runs.fingerprint import fingerprint
 
 MANIFEST = "manifest.json"
 # Checkpoints of finished replicates while a run is under way; removed once it is sealed.
@@ -55,64 +58,12 @@ RUN_FILES = (CONFIG, MANIFEST, "*.csv", "*.parquet", "*.json", "*.png", f"{PARTI
 EXECUTION_KEYS = ("workers", "executor", "scheduler", "progress")
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, flush to disk, then rename into place.
-
-    If the write fails (a full disk, a lost permission) the temporary file is removed, so
-    nothing half-written stays behind, and the error goes on to the caller.
-    """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        if err.filename is None:        # a failed write names no file; say which one it was
-            raise type(err)(err.errno, err.strerror, str(path)) from None
-        raise
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def csv_text(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
-
-
-def figure_png(fig) -> bytes:
-    """PNG bytes with no timestamp or software tag, so the same figure gives the same bytes."""
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
-
-
 def config_yaml(cfg: RunConfig) -> str:
     """The resolved experiment config, without execution-only settings."""
     plain = dataclasses.asdict(cfg)
     for key in EXECUTION_KEYS:
         plain.pop(key)
     return OmegaConf.to_yaml(OmegaConf.create(plain))
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_manifest(run_dir: Path, cfg: RunConfig, files: list[str]) -> dict:
@@ -199,8 +150,6 @@ def check_run_dir_usable(run_dir: Path, cfg: RunConfig) -> None:
             f"only with the same settings (see its {CONFIG}). Choose another directory "
             "(out=PATH) for this run."
         )
-    from sim.runs.checkpoints import Checkpoints
-
     Checkpoints(run_dir / PARTIAL, run_fingerprint(cfg)).check()
 
 
@@ -230,8 +179,6 @@ def start_run(run_dir: Path, cfg: RunConfig):
     unfinished one of another fingerprint and a folder of other files are never
     touched. The caller holds the folder (`claimed_run_dir`).
     """
-    from sim.runs.checkpoints import Checkpoints
-
     check_run_dir_usable(run_dir, cfg)
     if not is_incomplete(run_dir):
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -377,10 +324,6 @@ def read_monthly(run_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A run's monthly table reduced as it is read, so that memory follows the replicates' count, not the
     table's rows: attacks, killed and wounded per replicate and month (every area together), and per month and
     area (every replicate together)."""
-    import pyarrow.parquet as pq
-
-    from sim.analysis.digest import COUNTS, monthly_totals
-
     path = table_file(run_dir, "monthly")
     if path.suffix == ".parquet":
         parquet = pq.ParquetFile(path)

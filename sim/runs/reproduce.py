@@ -15,7 +15,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.files import sha256_file
 from sim.runs import fingerprint, record
+from sim.runs.result import run_into
 
 FIGURE_SUFFIX = ".png"
 
@@ -50,7 +52,7 @@ class Verification:
 def check_record(rec: record.RunRecord) -> list[str]:
     """Inconsistencies between the manifest, the config and the files as they are on disk."""
     problems = []
-    config_hash = record.sha256_file(rec.path / record.CONFIG)
+    config_hash = sha256_file(rec.path / record.CONFIG)
     if config_hash != rec.manifest["config_sha256"]:
         problems.append(f"{record.CONFIG} has changed since the run (its sha256 differs from the manifest's)")
     if rec.manifest["seed"] != rec.config.seed:
@@ -63,7 +65,7 @@ def check_record(rec: record.RunRecord) -> list[str]:
         path = rec.path / name
         if not path.exists():
             problems.append(f"{name} is listed in the manifest but missing from the run directory")
-        elif record.sha256_file(path) != digest:
+        elif sha256_file(path) != digest:
             problems.append(f"{name} on disk differs from the hash recorded in the manifest")
     return problems
 
@@ -81,15 +83,13 @@ def verify_record(run_dir: str | Path) -> tuple[record.RunRecord, Verification]:
     """Check the record and compare its fingerprint with the present one, without re-running anything."""
     rec = record.load_run(run_dir)
     problems = check_record(rec)
-    matches = (record.sha256_file(rec.path / record.CONFIG) == rec.manifest["config_sha256"]
+    matches = (sha256_file(rec.path / record.CONFIG) == rec.manifest["config_sha256"]
                and rec.manifest["seed"] == rec.config.seed and rec.manifest["replicates"] == rec.config.replicates)
     return rec, Verification(problems=problems, changes=environment_changes(rec), config_matches=matches)
 
 
 def rerun(rec: record.RunRecord, result: Verification, workers: int = 1, progress: bool = True) -> Verification:
     """Re-run the recorded experiment into a scratch folder and compare file by file."""
-    from sim.api import run_into
-
     scratch = Path(tempfile.mkdtemp(prefix="sim-reproduce-"))
     try:
         run_into(rec.config, scratch / "run", workers=workers, progress=progress)
@@ -97,7 +97,7 @@ def rerun(rec: record.RunRecord, result: Verification, workers: int = 1, progres
             again = scratch / "run" / name
             if not again.exists():
                 result.missing.append(name)
-            elif record.sha256_file(again) == digest:
+            elif sha256_file(again) == digest:
                 result.matching.append(name)
             else:
                 result.differing.append(name)

@@ -27,8 +27,8 @@ import pyarrow.parquet as pq
 from sim.analysis import tables
 from sim.analysis.digest import Digest
 from sim.config.schema import POSTERIOR_MODES, RunConfig
+from sim.geography import load_geography
 from sim.model import ReplicateOutcome
-from sim.model.geography import load_geography
 from sim.runs.replicate import draws_for, uncertain_for
 
 TABLES = ("replicates", "monthly", "monthly_state", "events")

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis import tables
+from sim.files import atomic_write_bytes
+from sim.geography import load_geography
 from sim.model import ReplicateOutcome
-from sim.model.geography import load_geography
-from sim.runs.record import atomic_write_bytes
 from sim.sweeps.spec import SweepPoint, Window
 
 DATASETS = ("replicates", "monthly")

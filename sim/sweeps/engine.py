@@ -23,13 +23,16 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sim.analysis import sweep as sweep_analysis
 from sim.analysis.targets import reference_rate_2024
 from sim.config.errors import ConfigError
+from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png, sha256_file, sha256_text
 from sim.model import ReplicateOutcome
 from sim.runs import folders, record
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.ensemble import announce_duration, progress_bar
 from sim.runs.executors import Block, ExecutionSettings, execute, split
+from sim.runs.fingerprint import DEPENDENCIES as RUN_DEPENDENCIES
 from sim.runs.fingerprint import data_hashes, fingerprint
 from sim.sweeps import dataset
 from sim.sweeps.spec import SweepPoint, SweepSpec, sweep_points
@@ -37,7 +40,7 @@ from sim.sweeps.spec import SweepPoint, SweepSpec, sweep_points
 SWEEP_FILE = record.SWEEP_FILE
 FORMAT = "iraq-insurgency-sim sweep"
 FORMAT_VERSION = 1
-DEPENDENCIES = (*record.DEPENDENCIES, "pyarrow", "dask", "distributed", "SALib")
+DEPENDENCIES = (*RUN_DEPENDENCIES, "pyarrow", "dask", "distributed", "SALib")
 # The files a sweep writes, as patterns: only their cut-short temporary copies are ever cleared.
 SWEEP_FILES = (SWEEP_FILE, record.MANIFEST, "*.csv", "*.png", f"{record.PARTIAL}/fingerprint",
                f"{record.PARTIAL}/point=*/block-*.npz", f"{record.PARTIAL}/point=*/fingerprint",
@@ -89,7 +92,7 @@ def start_sweep(out: Path, text: str, made_with: dict) -> Checkpoints:
         record.remove_temporary_files(out, SWEEP_FILES)
     else:
         out.mkdir(parents=True, exist_ok=True)
-        record.atomic_write_text(out / SWEEP_FILE, text)
+        atomic_write_text(out / SWEEP_FILE, text)
     return Checkpoints(out / record.PARTIAL, made_with, "sweep").open()
 
 
@@ -155,7 +158,7 @@ def _run_points(spec: SweepSpec, out: Path, points: list[SweepPoint], executor: 
             if folder.exists():      # killed after writing the point's partition, before removing its checkpoints
                 shutil.rmtree(folder)
             continue
-        store = Checkpoints(folder, {"config_sha256": record.sha256_text(record.config_yaml(point.config))})
+        store = Checkpoints(folder, {"config_sha256": sha256_text(record.config_yaml(point.config))})
         stores[point.index] = store.open()
         results[point.index] = store.completed()
         todo = [i for i in range(spec.replicates) if i not in results[point.index]]
@@ -194,13 +197,11 @@ def _run_points(spec: SweepSpec, out: Path, points: list[SweepPoint], executor: 
 
 def grid_analysis(reps: pd.DataFrame, spec: SweepSpec) -> dict[str, bytes]:
     """The summary table per point and the figures comparing points."""
-    from sim.analysis import sweep as sweep_analysis
-
     axes = [k.split(".")[-1] for k in spec.axes]
     summary = sweep_analysis.point_summary(reps, axes)
-    files = {"summary.csv": record.csv_text(summary).encode("utf-8")}
+    files = {"summary.csv": csv_text(summary).encode("utf-8")}
     for name, fig in sweep_analysis.sweep_figures(reps, summary, axes, spec, reference_rate_2024()).items():
-        files[name] = record.figure_png(fig)
+        files[name] = figure_png(fig)
     return files
 
 
@@ -209,7 +210,7 @@ def seal_sweep(out: Path, spec: SweepSpec, points: list[SweepPoint], outputs: di
     """Write the analysis files, then the manifest over every file and the sweep's fingerprint, last."""
     record.remove_temporary_files(out, outputs)
     for name, data in outputs.items():
-        record.atomic_write_bytes(out / name, data)
+        atomic_write_bytes(out / name, data)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*")
                    if p.is_file() and p.name not in (record.MANIFEST, folders.LOCK) and record.PARTIAL not in p.parts)
     manifest = {
@@ -217,7 +218,7 @@ def seal_sweep(out: Path, spec: SweepSpec, points: list[SweepPoint], outputs: di
         "replicates": spec.replicates, "points": len(points),
         "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         **{k: v for k, v in made_with.items() if k != "config_sha256"},
-        "sweep_sha256": record.sha256_file(out / SWEEP_FILE),
-        "command": sys.argv, "files": {name: record.sha256_file(out / name) for name in files},
+        "sweep_sha256": sha256_file(out / SWEEP_FILE),
+        "command": sys.argv, "files": {name: sha256_file(out / name) for name in files},
     }
-    record.atomic_write_text(out / record.MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    atomic_write_text(out / record.MANIFEST, json.dumps(manifest, indent=2) + "\n")

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 
 from sim.analysis.windows import Window, parse_window  # noqa: F401 (parse_window: re-exported)
 from sim.config.errors import ConfigError
-from sim.config.load import compose_many, scenario_dir
+from sim.config.load import compose_many, describe_config_error, scenario_dir
 from sim.config.scenario_files import read_yaml
 from sim.config.schema import RunConfig
 from sim.config.validate import parse_date
@@ -227,11 +229,6 @@ def spec_from_options(name_or_path: str | None, axes: dict[str, list[str]], scen
 def axes_and_fixed(overrides: list[str]) -> tuple[dict[str, list[str]], list[str]]:
     """Split command-line overrides into axes (Hydra's sweep lists, `syria=contained,collapse`, and ranges,
     `seed=range(1,4)`) and overrides fixed for every point, as `sim -m` reads them."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-
-    from sim.config.load import describe_config_error
-
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except HydraException as err:

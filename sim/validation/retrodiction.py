@@ -26,9 +26,9 @@ from sim.config.load import compose_run_config
 from sim.config.posterior import shipped_posterior
 from sim.config.schema import PARAMETER_MODES, POSTERIOR_MODES, RunConfig
 from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
+from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 from sim.runs.ensemble import run_ensemble
 from sim.runs.executors import ExecutionSettings
-from sim.runs.record import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 from sim.runs.spool import chunk_tables
 
 HISTORY = "withdrawal_2011"

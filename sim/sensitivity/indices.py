@@ -1,4 +1,4 @@
-"""Global sensitivity of the attack rate to the model's estimated parameters (SALib).
+"""Global sensitivity of the attack rate to the model's estimated parameters (SALib): `sim sensitivity`.
 
 Morris screening ranks many parameters cheaply (elementary effects along
 random trajectories); Sobol indices apportion the variance of the output to
@@ -6,18 +6,11 @@ each parameter, alone (S1) and with its interactions (ST). Each parameter
 sample is a sweep point run for several replicates, through the same
 resumable, executor-independent engine as any sweep, so the indices can be
 reproduced by seed. Two outputs are analysed: the mean attack rate in the
-window, and the share of replicates whose rate exceeds the 2024 record.
+window, and the share of replicates whose rate exceeds the 2024 record. The
+factors and their ranges are sim/sensitivity/ranges.py's; each range is
+written with its basis beside the indices.
 
-A parameter's range is the one given with `range.PARAM=LOW:HIGH`; else, around the value the
-scenario uses, the calibration prior's 90% interval for a calibrated
-parameter, or the plausible range the schema declares (`uncertainty`); else a
-factor set by the certainty its source gives it (CERTAINTY_FACTORS: a low-
-certainty estimate within a factor of two, a sourced figure within 25%). Every
-range is clipped to the parameter's bounds, which are what the model accepts,
-far wider than what is plausible. Each range is written with its basis beside
-the indices.
-
-`--params all` screens every numeric parameter and every determinant group.
+`params=all` screens every numeric parameter and every determinant group.
 A determinant group is one factor whose value picks one of its levels in their
 declared order (scenarios/orderings.yaml), from best to worst for Iraq; like a
 determinant parameter (one the observed history sets by date), it takes effect
@@ -35,16 +28,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.config.calibrated import CALIBRATED
+from sim.analysis.targets import reference_rate_2024
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
-from sim.config.paths import numeric_field, read
-from sim.config.schema import ModelParams, RunConfig
-from sim.config.uncertain import CERTAINTY_FACTORS
-from sim.config.validate import validate
+from sim.config.schema import RunConfig
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW, DEFAULT_SEED
-from sim.runs import record
-from sim.sweeps.engine import Execution
+from sim.files import csv_text, figure_png
+from sim.sensitivity.ranges import all_factors, parameter_ranges, with_parameters
+from sim.sweeps.engine import Execution, run_sweep, sweep_folder, sweep_yaml
 from sim.sweeps.spec import SweepPoint, SweepSpec, check_inside, parse_window, point_seed, with_horizon
 
 # The estimated parameters most likely to move the attack rate (docs/model.md says how each was set).
@@ -58,153 +49,15 @@ DEFAULT_PARAMETERS = (
     "coalition.strike_rate_per_day",
     "syria.crossing_attempt_rate_per_day",
 )
-RELATIVE_RANGE = 0.5
 METHODS = ("morris", "sobol")
-# The setting that gives a parameter's range: range.insurgents.attack_rate_per_day=0.005:0.02
-RANGE_PREFIX = "range."
 OUTPUTS = {"attack_rate": "mean attacks per month in the window",
            "p_exceeds_2024": "share of replicates above the 2024 attack rate"}
 
 
-def parameter_field(path: str) -> dataclasses.Field:
-    """The schema field for 'group.name' under `model`, if it is a numeric scalar."""
-    return numeric_field(path)
-
-
-@dataclass(frozen=True)
-class ParameterRange:
-    """The range a parameter is sampled over and where it comes from."""
-
-    low: float
-    high: float
-    basis: str
-
-
-# Plausible factor by stated certainty (sim/data/parameter_sources.yaml), where the schema declares none.
-GROUP_PREFIX = "group:"
-
-
-def default_range(path: str, value: float) -> tuple[float, float, str]:
-    """The plausible range around `value` and where it comes from (see the module docstring)."""
-    if path.startswith(GROUP_PREFIX):
-        return 0.0, 1.0, "the group's levels in their declared order"
-    prior = next((p for p in CALIBRATED if p.path == path and p.kind == "scale"), None)
-    if prior is not None:
-        return value / prior.spread, value * prior.spread, f"calibration prior, 90% interval (÷/× {prior.spread:g})"
-    plausible = parameter_field(path).metadata.get("plausible")
-    if plausible:
-        return plausible[0], plausible[1], f"declared plausible range [{plausible[0]:g}, {plausible[1]:g}]"
-    factor = parameter_field(path).metadata.get("uncertainty")
-    if factor:
-        return value / factor, value * factor, f"declared plausible range (÷/× {factor:g})"
-    certainty = parameter_certainty(path)
-    if certainty in CERTAINTY_FACTORS:
-        factor = CERTAINTY_FACTORS[certainty]
-        return value / factor, value * factor, f"{certainty} certainty (÷/× {factor:g})"
-    return (value * (1 - RELATIVE_RANGE), value * (1 + RELATIVE_RANGE),
-            f"no declared range: value ±{RELATIVE_RANGE:.0%}")
-
-
-def parameter_certainty(path: str) -> str:
-    """The certainty sim/data/parameter_sources.yaml gives a parameter's value ('' when it gives none)."""
-    from sim.calibration.parameters_doc import provenance
-
-    return str(provenance()["parameters"].get(path, {}).get("certainty", ""))
-
-
-# Parameters that sim/config/validate.py checks against each other: drawn independently over their ranges,
-# some samples would break the relation (a largest cell below the mean cell), so `params=all` holds them at
-# their values. Name them in params= with ranges that keep the relation to screen them.
-JOINTLY_BOUNDED = ("insurgents.min_cell_size", "insurgents.mean_cell_size", "insurgents.max_cell_size")
-
-
-def all_factors() -> list[str]:
-    """Every determinant group, and every numeric model parameter that no determinant level sets (lists,
-    the open bases and JOINTLY_BOUNDED aside): a parameter a level sets moves with its group's factor."""
-    from sim.config.load import scenario_dir
-    from sim.config.paths import NUMERIC_TYPES, all_fields
-    from sim.config.resolve import GROUP_SECTIONS, level_values
-
-    root = scenario_dir()
-    by_levels = {path for group in GROUP_SECTIONS for level in (root / group).glob("*.yaml")
-                 for path in level_values(group, level.stem, root)}
-    return [*(f"{GROUP_PREFIX}{g}" for g in GROUP_SECTIONS),
-            *(p for p, f in all_fields().items()
-              if f.type in NUMERIC_TYPES and p not in by_levels and p not in JOINTLY_BOUNDED)]
-
-
-def group_levels(group: str) -> list[str]:
-    """A determinant group's levels from best to worst for Iraq (scenarios/orderings.yaml)."""
-    import yaml
-
-    from sim.config.load import scenario_dir
-
-    orderings = yaml.safe_load((scenario_dir() / "orderings.yaml").read_text(encoding="utf-8"))
-    for section in orderings.values():
-        if group in section:
-            return list(section[group])
-    raise ConfigError(f"the determinant group '{group}' has no declared order in scenarios/orderings.yaml.")
-
-
-def parameter_ranges(paths: list[str], ranges: dict[str, tuple[float, float]],
-                     model: ModelParams | None = None) -> dict[str, ParameterRange]:
-    """Each parameter's range: as given, else its default range around its value in `model`;
-    clipped to the declared bounds."""
-    model = ModelParams() if model is None else model
-    out = {}
-    for path in paths:
-        if path.startswith(GROUP_PREFIX):
-            group_levels(path.removeprefix(GROUP_PREFIX))
-            out[path] = ParameterRange(0.0, 1.0, "the group's levels in their declared order")
-            continue
-        f = parameter_field(path)
-        lo_bound, hi_bound = f.metadata["bounds"]
-        if path in ranges:
-            lo, hi = ranges[path]
-            basis = "given with range.PARAM="
-        else:
-            lo, hi, basis = default_range(path, float(read(model, path)))
-        if lo < lo_bound or hi > hi_bound:
-            lo, hi = max(lo, lo_bound), min(hi, hi_bound)
-            basis += f", clipped to the bounds [{lo_bound:g}, {hi_bound:g}]"
-        if not lo < hi:
-            raise ConfigError(f"the range of '{path}' is empty after clipping to its bounds "
-                              f"[{lo_bound}, {hi_bound}]; give one with {RANGE_PREFIX}{path}=LOW:HIGH.")
-        out[path] = ParameterRange(float(lo), float(hi), basis)
-    return out
-
-
-def with_parameters(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
-    """`cfg` with some factors set, validated: a behavioural parameter from the start (integers rounded);
-    a determinant parameter (one a dated change of the config sets) or a group's level from the branch date."""
-    from sim.config.load import scenario_dir
-    from sim.config.paths import with_params
-    from sim.config.resolve import level_values
-    from sim.config.schema import TimelineChange
-
-    dated = {path for change in cfg.changes for path in change.params}
-    start_values, branch_values, levels = {}, {}, {}
-    for path, value in values.items():
-        if path.startswith(GROUP_PREFIX):
-            group = path.removeprefix(GROUP_PREFIX)
-            names = group_levels(group)
-            level = names[min(int(value * len(names)), len(names) - 1)]
-            levels[group] = level
-            branch_values.update(level_values(group, level, scenario_dir()) if level != "as_observed" else {})
-            continue
-        typed = int(np.rint(value)) if parameter_field(path).type in ("int", int) else float(value)
-        (branch_values if path in dated else start_values)[path] = typed
-    model = with_params(cfg.model, start_values)
-    changes = list(cfg.changes)
-    if branch_values:
-        branch = TimelineChange(date=cfg.branch_date, label="sensitivity sample", levels=levels,
-                                params=branch_values, origin="branch")
-        changes = sorted([*changes, branch], key=lambda c: c.date)
-    return validate(dataclasses.replace(cfg, model=model, changes=changes))
-
-
 def sample(method: str, problem: dict, samples: int, seed: int) -> np.ndarray:
     """The parameter samples of the method (SALib), seeded."""
+    # SALib takes 2 to 3 s to import (/usr/bin/time on `python -c "import SALib.sample.sobol, SALib.analyze.sobol"`),
+    # and `sim sweep` and `sim attribute` read this module for its settings: it is imported when it samples.
     if method == "morris":
         from SALib.sample import morris
 
@@ -302,28 +155,9 @@ class SensitivitySettings:
             raise ConfigError("samples must be at least 2 and replicates at least 1.")
 
 
-def parse_ranges(texts: dict[str, str], names: list[str]) -> dict[str, tuple[float, float]]:
-    """Ranges given as PARAM -> 'LOW:HIGH' text, as numbers; each must name a chosen parameter."""
-    ranges = {}
-    for path, span in texts.items():
-        lo, sep, hi = span.partition(":")
-        try:
-            ranges[path] = (float(lo), float(hi))
-        except ValueError:
-            raise ConfigError(f"{RANGE_PREFIX}{path}={span} must look like {RANGE_PREFIX}PARAM=LOW:HIGH with "
-                              "numbers.") from None
-        if not sep or path not in names:
-            raise ConfigError(f"{RANGE_PREFIX}{path}={span} must name one of the chosen parameters "
-                              f"({', '.join(names)}) as {RANGE_PREFIX}PARAM=LOW:HIGH.")
-    return ranges
-
-
 def run_sensitivity(settings: SensitivitySettings, execution: Execution, ranges: dict[str, tuple[float, float]],
                     overrides: list[str]) -> Path:
     """Sample, run every sample as a sweep point, analyse, write; returns the folder written."""
-    from sim.analysis.targets import reference_rate_2024
-    from sim.sweeps.engine import run_sweep, sweep_folder, sweep_yaml
-
     settings.check()
     execution.check()
     method, scenario, names = settings.method, settings.scenario, settings.names()
@@ -355,9 +189,9 @@ def run_sensitivity(settings: SensitivitySettings, execution: Execution, ranges:
                  f"(2024 rate {reference_rate_2024():.1f}/month)")
         spans = pd.DataFrame([{"parameter": n, "low": r.low, "high": r.high, "basis": r.basis}
                               for n, r in bounds.items()])
-        return {"indices.csv": record.csv_text(table).encode(), "samples.csv": record.csv_text(samples).encode(),
-                "ranges.csv": record.csv_text(spans).encode(),
-                "sensitivity.png": record.figure_png(indices_figure(table, method, title))}
+        return {"indices.csv": csv_text(table).encode(), "samples.csv": csv_text(samples).encode(),
+                "ranges.csv": csv_text(spans).encode(),
+                "sensitivity.png": figure_png(indices_figure(table, method, title))}
 
     run_sweep(spec, out, executor=execution.executor, workers=execution.workers, scheduler=execution.scheduler,
               points=points, analysis=analysis)

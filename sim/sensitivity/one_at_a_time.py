@@ -7,7 +7,7 @@ replicate by replicate and its standard error is that of a paired difference.
 Ranges: the posterior's 90% interval for the calibrated parameters; for other
 influential estimated parameters, which the record does not constrain, the
 plausible range the schema declares (`uncertainty`). The global analysis
-(interactions, variance shares) is `sim sensitivity` (sim/sweeps/sensitivity.py).
+(interactions, variance shares) is `sim sensitivity` (sim/sensitivity/indices.py).
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ import pandas as pd
 from sim.analysis.tables import window_counts
 from sim.api import load_scenario, run
 from sim.config.calibrated import CALIBRATED
-from sim.config.paths import read
+from sim.config.paths import numeric_field, read
 from sim.config.posterior import Posterior
-from sim.defaults import COMPARISON_WINDOW
 from sim.config.schema import ModelParams
-from sim.sweeps.sensitivity import parameter_field
+from sim.defaults import COMPARISON_WINDOW
 
 # Influential estimated parameters outside the calibration; each declares its plausible range.
 UNCALIBRATED = ("insurgents.activation_rate_per_day", "insurgents.dormancy_rate_per_day",
@@ -36,6 +35,8 @@ YEAR = COMPARISON_WINDOW[0][:4]
 
 @dataclass(frozen=True)
 class Factor:
+    """A parameter moved alone, the two ends it is moved to, and where that range comes from."""
+
     name: str
     path: str
     low: float
@@ -48,18 +49,20 @@ class Factor:
         if isinstance(current, list):                     # the severity shift
             return f"model.{self.path}=[{','.join(f'{v + value:.6g}' for v in current)}]"
         if isinstance(current, int):
-            return f"model.{self.path}={int(round(value))}"
+            return f"model.{self.path}={round(value)}"
         return f"model.{self.path}={value:.6g}"
 
 
 def factors(model: ModelParams, posterior: Posterior) -> list[Factor]:
+    """The calibrated parameters over their posterior 90% intervals, then UNCALIBRATED over their declared
+    plausible ranges around `model`'s values."""
     out = []
     for p in (p for p in CALIBRATED if p.kind != "observation"):
         lo, _, hi = posterior.quantiles(p.name)
         out.append(Factor(p.name, p.path, lo, hi, "posterior 90% interval"))
     for path in UNCALIBRATED:
         point = float(read(model, path))
-        factor = parameter_field(path).metadata["uncertainty"]
+        factor = numeric_field(path).metadata["uncertainty"]
         out.append(Factor(path.split(".")[1], path, point / factor, point * factor,
                           f"point estimate ÷/× {factor:g}"))
     return out

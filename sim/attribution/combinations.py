@@ -14,7 +14,8 @@ Every combination runs with the same seed and replicates, so replicate i of
 each shares its chance events wherever the mechanisms agree (each mechanism
 has its own random stream: sim/runs/seeds.py), and the combinations run as
 the points of a sweep: resumable, on any executor, sealed by a manifest. The
-arithmetic is in sim/analysis/attribution.py.
+arithmetic is in sim/attribution/shapley.py, the reading of a finished one in
+sim/attribution/record.py.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.attribution import Attribution, attribute, attribution_figure, combination_players
+from sim.attribution.record import RESULT_FILE
+from sim.attribution.shapley import Attribution, attribute, attribution_figure, combination_players
+from sim.config.determinants import DETERMINANTS, NO_CHANGE
 from sim.config.errors import ConfigError
-from sim.config.load import DETERMINANTS, compose_many
-from sim.config.resolve import NO_CHANGE
+from sim.config.load import compose_many
 from sim.config.schema import RunConfig, ScenarioInfo, TimelineChange
 from sim.defaults import ATTRIBUTION_OUTCOME, ATTRIBUTION_REPLICATES, COMPARISON_WINDOW, DEFAULT_SEED
+from sim.files import csv_text, figure_png
 from sim.runs import record
 from sim.sweeps.engine import Execution, run_sweep, sweep_folder, sweep_yaml
 from sim.sweeps.spec import SweepPoint, SweepSpec, Window, check_inside, parse_window, with_horizon
@@ -45,7 +48,6 @@ OUTCOMES = {
 }
 # 2^8 = 256 combinations; beyond that the exact attribution costs more than it tells.
 MAX_PLAYERS = 8
-RESULT_FILE = "attribution.json"
 ABSENT, PRESENT = "absent", "present"
 
 
@@ -220,11 +222,11 @@ def result_files(result: Attribution, p: AttributionPlan, settings: AttributionS
                   "intervals over replicates",
     }
     return {
-        "attribution.csv": record.csv_text(result.shares).encode(),
-        "interactions.csv": record.csv_text(result.interactions).encode(),
-        "combinations.csv": record.csv_text(result.combinations).encode(),
+        "attribution.csv": csv_text(result.shares).encode(),
+        "interactions.csv": csv_text(result.interactions).encode(),
+        "combinations.csv": csv_text(result.combinations).encode(),
         RESULT_FILE: (json.dumps(summary, indent=2) + "\n").encode(),
-        "attribution.png": record.figure_png(attribution_figure(result, title, label)),
+        "attribution.png": figure_png(attribution_figure(result, title, label)),
     }
 
 
@@ -250,53 +252,3 @@ def run_attribution(scenario_a: str, scenario_b: str, settings: AttributionSetti
                      scheduler=execution.scheduler, progress=progress, points=points, analysis=analysis)
 
 
-@dataclass
-class AttributionRecord:
-    """A finished attribution folder read back, every file it reads checked against the manifest."""
-
-    path: Path
-    manifest: dict
-    summary: dict
-    shares: pd.DataFrame
-    interactions: pd.DataFrame
-    figure_png: bytes
-    spec: dict
-
-
-def is_attribution(path: Path) -> bool:
-    """Whether `path` is a folder written by `sim attribute`."""
-    return (Path(path) / RESULT_FILE).is_file()
-
-
-def load_attribution(path: str | Path) -> AttributionRecord:
-    """Read a finished attribution, or raise a ConfigError saying what is missing or changed."""
-    import yaml
-
-    path = Path(path)
-    manifest_path = path / record.MANIFEST
-    if not manifest_path.is_file():
-        raise ConfigError(f"'{path}' has no {record.MANIFEST}: the attribution is unfinished or damaged; the same "
-                          "`sim attribute` command finishes it.")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        files = manifest["files"]
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
-        raise ConfigError(f"'{manifest_path}' is not a readable sweep manifest ({err}).") from None
-    texts = {}
-    for name in (RESULT_FILE, "attribution.csv", "interactions.csv", "attribution.png", "sweep.yaml"):
-        if name not in files or not (path / name).is_file() or record.sha256_file(path / name) != files[name]:
-            raise ConfigError(f"'{path / name}' is missing or differs from the attribution's manifest; run the "
-                              "attribution again into a new folder.")
-        texts[name] = (path / name).read_bytes()
-    return AttributionRecord(path, manifest, json.loads(texts[RESULT_FILE]), pd.read_csv(path / "attribution.csv"),
-                             pd.read_csv(path / "interactions.csv"), texts["attribution.png"],
-                             yaml.safe_load(texts["sweep.yaml"]))
-
-
-def reproducing_command(rec: AttributionRecord) -> str:
-    """The `sim attribute` command that makes the same attribution."""
-    s, spec = rec.summary, rec.spec
-    overrides = " ".join(spec.get("overrides") or [])
-    return (f"sim attribute {s['scenario_a']} {s['scenario_b']} outcome={s['outcome']} "
-            f"window={s['window'][0]}:{s['window'][1]} replicates={s['replicates']} seed={s['seed']} "
-            f"{overrides}").strip()

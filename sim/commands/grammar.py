@@ -30,6 +30,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.errors import ConfigError
+from sim.config.schema import RunConfig
 
 # A setting's key: a name with dots (model.insurgents.attack_rate_per_day); Hydra's + and ~ prefixes allowed.
 KEY = re.compile(r"[+~]?[A-Za-z_][\w.]*")
@@ -155,8 +156,6 @@ def typed(cls: type, values: dict[str, str], command: Command):
 def check_shared_settings(settings, command: Command, written=lambda key: key) -> None:
     """`seed`, `replicates` and `workers` mean the same in every command, so every command takes them in the
     range the run's schema declares (a seed above 2^63 - 1 or below 0 cannot seed a run)."""
-    from sim.config.schema import RunConfig
-
     declared = {f.name: f for f in dataclasses.fields(RunConfig)}
     for name in SHARED_SETTINGS:
         value = getattr(settings, name, None)
