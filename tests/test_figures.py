@@ -63,7 +63,7 @@ def test_the_histogram_of_the_forecast(figures):
 
 def test_the_fan_chart_of_the_whole_run(figures):
     fig = figures["monthly_attacks_fan_chart.png"]
-    check_publishable(fig, ("2022-01-01 to 2027-12-31", "forecast from 2026-08-01", "4 replicates"))
+    check_publishable(fig, ("2020-01-01 to 2027-12-31", "forecast from 2026-08-01", "4 replicates"))
     [(xlabel, ylabel)] = axis_labels(fig)
     assert xlabel and ylabel
     labels = legend_labels(fig)

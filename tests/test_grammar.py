@@ -81,7 +81,7 @@ def test_a_list_of_values_is_an_axis_and_a_single_value_is_fixed():
 @pytest.mark.parametrize("command, words", [
     ("compare", ["window=forecast", "out="]),
     ("report", ["window=forecast", "out=", "<run folder>.html"]),
-    ("calibrate", ["particles=1000", "replicates=4", "epsilon_fall=0.02", "origin=", "workers=1"]),
+    ("calibrate", ["particles=1000", "replicates=2", "epsilon_fall=0.02", "origin=", "workers=1"]),
     ("backtest", ["replicates=200", "workers=1"]),
     ("validate", ["replicates=", "seed=2024", "record, targets"]),
     ("attribute", ["outcome=attacks_per_month", f"replicates={ATTRIBUTION_REPLICATES}", "workers=1"]),

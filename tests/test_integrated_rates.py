@@ -31,7 +31,7 @@ from sim.model import border, cells, coalition, forces, syria
 from sim.model import day as days
 from sim.model.parts import PARTS
 from sim.runs.replicate import replicate_model
-from sim.units import DAYS_PER_WEEK
+from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
 from conftest import scenario
 
@@ -120,7 +120,12 @@ class WatchedReplicate:
         moving = ins.move_rate_when_pressed * pressure * (refuge[home] != home)
         self.tally.trials("moving to cover", area != home, moving)
         undeterred = 1 - p.iraqi_forces.attack_deterrence * self.presence / (1 + self.presence)
-        chance = attack_chance * undeterred[area] * (1 + excitation[GEO.wilaya[area]])
+        wilaya = GEO.wilaya[area]
+        if ins.excitation_shared:       # the wilaya's excitation divided among its active cells, added to each
+            active_here = np.bincount(wilaya[now_active], minlength=excitation.size)
+            chance = (attack_chance + excitation[wilaya] / np.maximum(active_here[wilaya], 1)) * undeterred[area]
+        else:
+            chance = attack_chance * undeterred[area] * (1 + excitation[wilaya])
         self.tally.trials("attacks", net.n_attackers, chance[now_active])
 
     def settle_cells(self, w) -> None:
@@ -139,7 +144,9 @@ class WatchedReplicate:
         mean = (members * DAYS_PER_WEEK * ins.recruit_rate_per_member_per_day * (1 + p.regional.recruitment_boost)
                 * w.community.stance[home] * money * active)
         solvent = funds > 0
-        self.tally.poisson("recruits", int((net.members[:n] - members)[solvent].sum()), mean.sum())
+        # Newcomers join a cell drawn at random: those landing on solvent cells are a Poisson share of them.
+        newcomers = ins.inflow_per_year * DAYS_PER_WEEK / DAYS_PER_YEAR * solvent.sum() / max(n, 1)
+        self.tally.poisson("recruits", int((net.members[:n] - members)[solvent].sum()), mean.sum() + newcomers)
         self.check_assessment(w)
 
     def check_assessment(self, w) -> None:
@@ -157,7 +164,8 @@ class WatchedReplicate:
                       * np.minimum(net.weapons[:n] / np.maximum(members, 1), 1.0)
                       * np.where(funds >= ins.attack_cost_usd, 1.0, ins.unfunded_share))
         np.testing.assert_allclose(net.wake_chance[:n], wake, rtol=1e-9)
-        np.testing.assert_allclose(net.attack_chance[:n], ins.attack_rate_per_day * capability * led, rtol=1e-9)
+        np.testing.assert_allclose(net.attack_chance[:n], ins.attack_rate_per_day * capability * led * w.strategy.tempo,
+                                   rtol=1e-9)
         self.tally.exact_checks += 1
 
     def respond(self, w) -> None:

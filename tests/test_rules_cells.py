@@ -580,10 +580,11 @@ def test_remnants_join_the_smallest_other_cell_of_their_area_which_keeps_its_fil
 @pytest.mark.parametrize("threshold, expected", [(300, 1), (301, 0)])
 def test_the_territorial_indicator_fires_when_one_area_reaches_the_threshold(threshold, expected):
     """300 fighters in Kirkuk, nothing that could change them on the first day (no detection, no sweeps,
-    no recruits, cash in hand): the peak is 300, and 'territorial' is 1 from a threshold of 300 down."""
+    no recruits or newcomers, cash in hand): the peak is 300, and 'territorial' is 1 from a threshold of 300
+    down."""
     model = frozen_model(f"model.insurgents.territorial_fighters={threshold}",
                          "model.iraqi_forces.detection_rate_per_day=0", "model.iraqi_forces.sweep_rate_per_day=0",
-                         "model.insurgents.recruit_rate_per_member_per_day=0")
+                         "model.insurgents.recruit_rate_per_member_per_day=0", "model.insurgents.inflow_per_year=0")
     only_cells(model, (KIRKUK, 50), members=6)
     model.step()
     totals = counters(model.world)

@@ -463,8 +463,10 @@ def main(argv: list[str] | None = None) -> None:
     ns = parser.parse_args(argv)
     make, figure_name, default_replicates = REPORTS[ns.report]
     ns.replicates = default_replicates if ns.replicates is None else ns.replicates
-    if ns.workers < 1 or ns.per_draw < 1 or (default_replicates and ns.replicates < 2):
-        parser.error("--workers and --per-draw must be 1 or more and --replicates 2 or more")
+    if ns.workers < 1 or (default_replicates and ns.replicates < 2):
+        parser.error("--workers must be 1 or more and --replicates 2 or more")
+    if ns.per_draw < 1:
+        parser.error("--per-draw must be 1 or more")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         text, figure = make(ns)

@@ -494,11 +494,9 @@ class RunConfig:
     start: str = param("2022-01-01", "date", None, "first simulated day (YYYY-MM-DD)")
     end: str = param("2028-12-31", "date", None, "last simulated day (YYYY-MM-DD)")
     parameters: str = param("point", "", None,
-        "'point': the point estimates; 'posterior': per replicate, a fitted draw; 'uncertain': a fitted draw "
-        "and the low-certainty parameters that move the forecast most, drawn over their stated ranges")
+        "point, posterior (a fitted draw per replicate) or uncertain (and weakly sourced ones)")
     replicates_per_draw: int = param(1, "replicates", (1, 10_000),
-        "under parameters=posterior or uncertain, how many consecutive replicates share one parameter draw "
-        "(more than one separates parameter uncertainty from chance)")
+        "consecutive replicates that share one parameter draw (posterior, uncertain)")
     progress: bool = param(True, "", None, "show progress: a bar on a terminal, else a line on stderr every 30 s")
     plots: bool = param(True, "", None, "draw the figures into the run's folder")
     csv: bool = param(True, "", None,
