@@ -494,7 +494,7 @@ class RunConfig:
     start: str = param("2022-01-01", "date", None, "first simulated day (YYYY-MM-DD)")
     end: str = param("2028-12-31", "date", None, "last simulated day (YYYY-MM-DD)")
     parameters: str = param("point", "", None,
-        "point, posterior (a fitted draw per replicate) or uncertain (and weakly sourced ones)")
+        "point, posterior (fitted draws) or uncertain (weak ones drawn too)")
     replicates_per_draw: int = param(1, "replicates", (1, 10_000),
         "consecutive replicates that share one parameter draw (posterior, uncertain)")
     progress: bool = param(True, "", None, "show progress: a bar on a terminal, else a line on stderr every 30 s")
