@@ -227,8 +227,9 @@ def test_shipped_posterior_was_made_from_the_current_baseline_and_records_how():
 
 
 def test_point_runs_use_the_posterior_medians():
-    """The value a point-estimate run uses for each calibrated parameter is the weighted posterior median
-    (rounded for a count), and the severity shift is already folded into the log-means."""
+    """The value a point-estimate run uses for each calibrated rate and share is the weighted posterior median
+    (rounded for a count). The severity shift is not folded into the log-means: a posterior draw adds its own
+    shift to them, so folding the median in as well would count it twice."""
     posterior = shipped_posterior()
     model = load_scenario("baseline").model
     for p in (p for p in CALIBRATED if p.kind in ("scale", "share")):
