@@ -70,8 +70,11 @@ baseline-update: $(STAMP)
 mutation: $(STAMP)
 	nice -n 15 $(BIN)/python tools/mutation.py --workers 2 --slow
 
-## Print speed figures for the baseline scenario.
+## Print speed figures: the engine beside the pinned earlier one, memory over ensemble sizes, branching.
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_memory.py --replicates 1000 10000
+	$(BIN)/python benchmarks/bench_branching.py
 	$(BIN)/python benchmarks/bench_ensemble.py
 
 ## Print speed figures for a 1,200-run sweep with local processes and Dask.
