@@ -14,7 +14,7 @@ from sim.analysis.plots import IRAQ_COLOUR
 from sim.analysis.stylised import ccdf
 from sim.config.calibrated import CALIBRATED
 
-MODE_COLOURS = {"point": "#969696", "posterior": "#4575b4"}
+MODE_COLOURS = {"point": "#969696", "posterior": "#4575b4", "uncertain": "#d73027"}
 
 
 def _histograms(ax, samples: dict[str, np.ndarray], bins: int = 30) -> None:
