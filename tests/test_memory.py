@@ -18,7 +18,8 @@ import tracemalloc
 
 import pytest
 
-from sim.api import load_scenario, run_into
+from sim.api import load_scenario
+from sim.runs.result import run_into
 from sim.runs import spool
 
 SMALL, LARGE, CHUNK = 10, 60, 5
