@@ -19,8 +19,8 @@ import tracemalloc
 import pytest
 
 from sim.api import load_scenario
-from sim.runs.result import run_into
 from sim.runs import spool
+from sim.runs.result import run_into
 
 SMALL, LARGE, CHUNK = 10, 60, 5
 # The most a replicate may add to the peak: the digest's rows with pandas' overheads (about 8 KB measured on
