@@ -347,10 +347,13 @@ def coverage_table():
     return statistic_table(run(cfg, replicates=100, seed=2025, workers=2), stats)
 
 
-# A misfit the posterior cannot absorb, named in docs/validation.md (section 3): claims in Syria fell by
-# 60% from 2022 to 2023, and the model's Syrian force has nothing in the 2022 history that shrinks it so.
+# Misfits the posterior cannot absorb, named in docs/validation.md (section 3): claims in Syria fell by
+# 60% from 2022 to 2023, and the model's Syrian force has nothing in the 2022 history that shrinks it so;
+# claims in Iraq fell by a quarter from 2020 to 2021, and the model's by three quarters.
 # Strict: the day the model reproduces it, the mark must go.
-KNOWN_MISFITS = {"syria_claims_2022": "the Syrian arena does not fall from 2022 to 2023 as the claims did"}
+KNOWN_MISFITS = {"syria_claims_2022": "the Syrian arena does not fall from 2022 to 2023 as the claims did",
+                 "claims_2021": "the network loses most of its 2020 force within 2020: pressure follows IS's "
+                                "activity, where the record's decline took three years"}
 
 
 @pytest.mark.slow
