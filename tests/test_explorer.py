@@ -753,6 +753,6 @@ def test_playing_draws_every_step_even_when_drawing_is_slower_than_a_tick(page, 
     _button(page, "Play").click()
     _wait_for(page, "day 120 of")
     _button(page, "Pause").click()
-    played = drawn_days[drawn_days.index(30) + 1:]
+    played = [day for day in drawn_days if day > 30]      # the days drawn after the month's step, while playing
     assert played[:3] == [60, 90, 120], f"days drawn while playing: {played}"
     assert played == list(range(60, 30 * len(played) + 31, 30))
