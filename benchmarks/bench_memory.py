@@ -2,8 +2,8 @@
 
     python benchmarks/bench_memory.py [--replicates 1000 10000 100000] [--workers 2] [--csv false]
 
-Each size runs `sim run replicates=N workers=W` of the baseline (2022-01-01 to
-2028-12-31) in a fresh process, into a temporary folder, while the resident
+Each size runs `sim run replicates=N workers=W` of the baseline (its default window, from
+1 January 2020 to 2028-12-31) in a fresh process, into a temporary folder, while the resident
 memory of the command and every process it starts (workers, the fork server)
 is sampled every 0.2 s and summed; the largest sum is the peak. Memory is
 counted as each process's proportional set size (PSS: its private pages, and
@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--csv", choices=("true", "false"), default="false")
     args = parser.parse_args()
-    print(f"sim run (baseline, 2022-01-01 to 2028-12-31), workers={args.workers}, csv={args.csv}:")
+    print(f"sim run (baseline, its default window), workers={args.workers}, csv={args.csv}:")
     for n in args.replicates:
         seconds, peak, peak_rss, size = measure(n, args.workers, args.csv == "true")
         print(f"{n:>8,} replicates: {seconds:7.1f} s, peak memory of all processes {peak:6.0f} MiB (resident "
