@@ -194,7 +194,7 @@ def assert_answer(page) -> re.Match:
 def test_page_explains_itself_in_plain_words(desktop, url, tmp_path, workdir):
     page = open_page(desktop, url)
     assert "open " + url in (workdir / "explorer-server.log").read_text()    # `sim explore` says where it is
-    assert "Start: 1 January 2022" in date_line(page)
+    assert "Start: 1 January 2020" in date_line(page)
     for text in DECLARATIONS.values():                                    # each list is named by its title
         assert page.get_by_label(text.title, exact=True).is_visible()
     assert page.get_by_text("This website runs on").count() == 0             # no badge over the page
@@ -261,7 +261,7 @@ def test_a_change_asks_before_restarting_the_watched_history(desktop, url, tmp_p
     assert chosen(page, "determinant-syria") == "as it stands now (Syria in the coalition)"
     choose(page, "determinant-syria", "collapse: prisons and camps break open")
     page.get_by_role("button", name="Change it and start again").click()
-    page.locator(".replicate-date", has_text="Start: 1 January 2022").wait_for()
+    page.locator(".replicate-date", has_text="Start: 1 January 2020").wait_for()
     page.get_by_text("Changed from the scenario").wait_for()
     page.get_by_text("One replicate of baseline + Syria: collapse").wait_for()
 
@@ -351,7 +351,7 @@ def test_a_second_tab_has_its_own_choices(desktop, url, tmp_path):
     first.get_by_role("button", name="Step (a month)").click()
     first.locator(".replicate-date", has_text="day 30 of").wait_for()
     second = open_page(desktop, url)
-    assert "Start: 1 January 2022" in date_line(second)
+    assert "Start: 1 January 2020" in date_line(second)
     assert second.get_by_text("The observed course continues").first.is_visible()
     assert "day 30 of" in date_line(first)
 
