@@ -4,7 +4,7 @@
 the tables of a run of 2020 would take over a hundred kilobytes a replicate (its events table alone has a
 row of a dozen fields for each of about a thousand attacks); the digest keeps a replicate's row and its
 months' totals. Python's allocations are traced
-(tracemalloc) while a small and a six-times larger ensemble run in this process on one worker, from the
+(tracemalloc) while a small and a six-times larger ensemble run from this process on two workers, from the
 same starting point, their tables written five replicates at a time (a chunk, held whole while it is
 written, is the other thing a run keeps); the larger may use more only by its extra replicates' digest rows.
 Speed is the benchmarks' business (benchmarks/bench_memory.py measures whole processes up to 100,000
@@ -34,7 +34,7 @@ def _peak(replicates: int, folder) -> int:
     gc.collect()
     tracemalloc.start()
     try:
-        run_into(cfg, folder, workers=1, progress=False)
+        run_into(cfg, folder, workers=2, progress=False)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
