@@ -28,12 +28,14 @@ def cross(model) -> int:
     (0.5, 1800, 0.5, 0.65), (0.2, 1800, 0.5, 0.65), (0.5, 8000, 0.5, 0.65), (0.5, 1800, 1.0, 0.65),
     (0.5, 1800, 0.5, 0.3), (1.0, 1800, 0.0, 0.65)])
 def test_the_effort_target_follows_the_room_in_each_theatre(pressure, fighters, permissiveness, weight):
+    """target = s * room_iraq / (room_iraq + room_syria) + (1 - s) * 1/2, s the theatres' substitution."""
     model = frozen_model(f"model.syria.permissiveness={permissiveness}", f"model.syria.iraq_symbolic_weight={weight}")
     arena, p = model.world.syria, params(model).syria
     arena.free_fighters = fighters
     room_iraq = weight * (1 - pressure)
     room_syria = (1 - weight) * permissiveness * p.room_fighters / (p.room_fighters + fighters) / 0.5
-    expected = room_iraq / (room_iraq + room_syria) if room_iraq + room_syria > 0 else 0.5
+    by_room = room_iraq / (room_iraq + room_syria) if room_iraq + room_syria > 0 else 0.5
+    expected = p.effort_substitution * by_room + (1 - p.effort_substitution) * 0.5
     assert syria.effort_target(arena, record(model, "syria"), pressure) == pytest.approx(expected, rel=1e-12)
 
 
