@@ -28,7 +28,7 @@ def cross(model) -> int:
     (0.5, 1800, 0.5, 0.65), (0.2, 1800, 0.5, 0.65), (0.5, 8000, 0.5, 0.65), (0.5, 1800, 1.0, 0.65),
     (0.5, 1800, 0.5, 0.3), (1.0, 1800, 0.0, 0.65)])
 def test_the_effort_target_follows_the_room_in_each_theatre(pressure, fighters, permissiveness, weight):
-    """target = s * room_iraq / (room_iraq + room_syria) + (1 - s) * 1/2, s the theatres' substitution."""
+    """Target = s * room_iraq / (room_iraq + room_syria) + (1 - s) * 1/2, s the theatres' substitution."""
     model = frozen_model(f"model.syria.permissiveness={permissiveness}", f"model.syria.iraq_symbolic_weight={weight}")
     arena, p = model.world.syria, params(model).syria
     arena.free_fighters = fighters

@@ -50,7 +50,9 @@ def test_more_fighters_never_mean_fewer_attacks(fighters, area):
     arrivals = TimelineChange(date=WHEN, label="arrivals", impulses=[Impulse("arrivals", fighters, area)])
     injected = dataclasses.replace(base(), changes=sorted([*base().changes, arrivals], key=lambda c: c.date))
     a, b = without_arrivals(), attacks_and_fighters(injected)
-    assert (b - a)[:, 1].mean() > 0.2 * fighters            # the arrivals are still there, in good part
+    # The arrivals are still there in part (removals bring the force back towards where newcomers balance
+    # them, so they fade), and the comparison is not between two equal forces.
+    assert (b - a)[:, 1].mean() > 0.1 * fighters
     diff = b[:, 0] - a[:, 0]
     se = diff.std(ddof=1) / np.sqrt(REPLICATES)
     print(f"{fighters} into {area}: attacks {diff.mean():+.1f} (se {se:.1f}), fighters {(b - a)[:, 1].mean():+.0f}")
