@@ -33,8 +33,9 @@ def test_a_dated_change_acts_from_its_date_and_not_a_day_before():
     hazard changes the attacks of the following months in every replicate tried)."""
     base = scenario("baseline", "end=2022-07-31", "history=none", "seed=11")
     day = (np.datetime64(CHANGE_DAY) - np.datetime64(base.start)).astype(int)
+    tripled = 3 * base.model.insurgents.attack_rate_per_day
     changed = with_change(base, TimelineChange(date=CHANGE_DAY, label="tripled hazard",
-                                               params={"insurgents.attack_rate_per_day": 0.03}))
+                                               params={"insurgents.attack_rate_per_day": tripled}))
     for index in range(3):
         a, b = run_replicate(base, index), run_replicate(changed, index)
         before_a, before_b = attack_days(a)[attack_days(a) < day], attack_days(b)[attack_days(b) < day]
