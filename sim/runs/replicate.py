@@ -45,15 +45,19 @@ def draws_for(cfg: RunConfig, indices: list[int]) -> list[int]:
     return [draw_index(cfg.seed, draw_of(cfg, i), weights) for i in indices]
 
 
+def parameter_draw(cfg: RunConfig, index: int, weights: np.ndarray) -> tuple[int, dict[str, float]]:
+    """The posterior particle replicate `index` draws and, under parameters=uncertain, the uncertain
+    parameters' values drawn after it from the same stream (empty otherwise): the one place that orders them."""
+    draw = draw_of(cfg, index)
+    rng = draw_stream(cfg.seed, draw)
+    particle = draw_index(cfg.seed, draw, weights, rng)
+    return particle, draw_uncertain(cfg.model, rng) if cfg.parameters == "uncertain" else {}
+
+
 def uncertain_for(cfg: RunConfig, indices: list[int]) -> list[dict[str, float]]:
     """The values of the uncertain parameters each replicate draws (parameters=uncertain)."""
     weights = shipped_posterior().weights
-    out = []
-    for i in indices:
-        rng = draw_stream(cfg.seed, draw_of(cfg, i))
-        draw_index(cfg.seed, draw_of(cfg, i), weights, rng)
-        out.append(draw_uncertain(cfg.model, rng))
-    return out
+    return [parameter_draw(cfg, i, weights)[1] for i in indices]
 
 
 def replicate_params(cfg: RunConfig, index: int, posterior: Posterior | None = None) -> ModelParams:
@@ -64,13 +68,9 @@ def replicate_params(cfg: RunConfig, index: int, posterior: Posterior | None = N
     if posterior is None and cfg.parameters not in POSTERIOR_MODES:
         return cfg.model
     posterior = posterior or shipped_posterior()
-    draw = draw_of(cfg, index)
-    rng = draw_stream(cfg.seed, draw)
-    params = particle_params(cfg.model, posterior, draw_index(cfg.seed, draw, posterior.weights, rng),
-                             posterior.drawn(cfg.history))
-    if cfg.parameters == "uncertain":
-        params = with_uncertain(params, draw_uncertain(cfg.model, rng))
-    return params
+    particle, uncertain = parameter_draw(cfg, index, posterior.weights)
+    params = particle_params(cfg.model, posterior, particle, posterior.drawn(cfg.history))
+    return with_uncertain(params, uncertain) if uncertain else params
 
 
 # Parameters by (base parameters, posterior, particle, what is drawn), each entry keeping its keys alive.
