@@ -36,7 +36,7 @@ REFERENCE_CONFIG = Path(__file__).parent / "baseline" / "engine_reference_config
 # pinned engine's rule.
 SWITCHED_OFF = {"insurgents.tempo_floor": 1.0, "insurgents.initial_tempo": 1.0, "syria.effort_substitution": 1.0,
                 "attacks.mass_casualty_share": 0.0, "insurgents.excitation_shared": False,
-                "insurgents.inflow_per_year": 0.0}
+                "insurgents.inflow_per_year": 0.0, "coalition.strike_capacity_per_month": 1e12}
 REFERENCE_SEED = 20240101
 OTHER_SEED = 20240102
 

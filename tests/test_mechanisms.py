@@ -212,13 +212,26 @@ def test_removing_cells_keeps_each_survivors_identity_and_drops_the_links_of_the
 # ----- attacks ------------------------------------------------------------------------------
 def test_severity_mean_matches_the_lognormal_poisson_rule_and_grows_with_capability():
     """E[casualties] = exp(mu + sd^2 / 2) * capability^gain for a Poisson-lognormal severity."""
-    cfg = bare("end=2024-01-31")
+    cfg = bare("end=2024-01-31", "model.attacks.mass_casualty_share=0")
     model, p = model_for(cfg), cfg.model.attacks
     rng = np.random.default_rng(7)
     for capability in (0.5, 2.0):
         draws = np.array([sum(attacks.severity(0, capability, record(model, "attacks"), rng)) for _ in range(40000)])
         expected = np.exp(p.severity_log_mean[0] + p.severity_log_sd ** 2 / 2) * capability ** p.capability_severity_gain
         assert draws.mean() == pytest.approx(expected, rel=0.04)
+
+
+def test_attacks_reach_a_hundred_casualties_at_the_share_times_the_power_law_tail():
+    """Any attack type may be a mass-casualty bombing: the chance of at least x casualties is the share times
+    (x / minimum)^-tail, plus the lognormal's own (negligible) tail. 400,000 draws: a two-sided binomial test
+    at the 0.1% level."""
+    cfg = bare("end=2024-01-31", "model.attacks.mass_casualty_share=0.01")
+    model, p = model_for(cfg), cfg.model.attacks
+    rng = np.random.default_rng(17)
+    n, x = 400_000, 95
+    hits = sum(sum(attacks.severity(0, 1.0, record(model, "attacks"), rng)) >= x for _ in range(n))
+    expected = p.mass_casualty_share * (x / p.mass_casualty_minimum) ** -p.mass_casualty_tail
+    assert stats.binomtest(int(hits), n, expected).pvalue > 0.001
 
 
 def test_casualties_per_attack_are_heavy_tailed():

@@ -165,7 +165,8 @@ def test_iraqi_strikes_hit_located_cells_by_readiness_and_own_isr_and_kill_their
     assert (f.strikes, f.removed_by_strikes) == (struck, removed)
     # The areas a strike reports (where collateral damage is drawn) are the struck cells' own.
     net = only_cells(model, [KIRKUK, MOSUL, HAMRIN, MOSUL], members=10)
-    areas, count, _ = forces.strike_cells(net, np.array([3, 0, 2]), np.ones(GEO.n_areas), 0.5, 1.5, w.streams.strikes)
+    areas, count, _ = forces.strike_cells(net, np.array([3, 0, 2]), np.ones(GEO.n_areas), 0.5, 1.5, np.inf,
+                                        w.streams.strikes)
     assert count == 3 and areas.tolist() == [MOSUL, KIRKUK, HAMRIN]
 
 
@@ -255,7 +256,8 @@ def test_coalition_cover_falls_with_distance_from_each_open_base_and_iraq_gets_i
 @pytest.mark.parametrize("sharing", [1.0, 0.4])
 def test_coalition_strikes_on_located_cells_scale_with_cover_and_intelligence_sharing(sharing):
     model = frozen_model("model.coalition.strike_rate_per_day=1", f"model.relations.intelligence_sharing={sharing}",
-                         "model.coalition.bases={ain_al_asad: 0, erbil: 0.8, victoria: 0, harir: 0}")
+                         "model.coalition.bases={ain_al_asad: 0, erbil: 0.8, victoria: 0, harir: 0}",
+                         "model.coalition.strike_capacity_per_month=1e12")
     w, p = model.world, params(model).coalition
     cover = w.coalition.cover[0]
     areas = np.array([MOSUL] * 1000 + [ANBAR_EUPHRATES] * 1000)
@@ -271,6 +273,34 @@ def test_coalition_strikes_on_located_cells_scale_with_cover_and_intelligence_sh
     for where in (MOSUL, ANBAR_EUPHRATES):
         check_bernoulli(hits[areas == where], np.tile(chance[areas == where], rounds), "coalition strikes")
     check_binomial(w.coalition.removed_by_strikes, 10 * int(hits.sum()), p.strike_removal_share, "killed by strikes")
+
+
+def test_coalition_strikes_are_limited_by_the_sorties_flown_and_take_the_best_known_cells_first():
+    """With every located cell chosen, one day's strikes are the month's sorties (the budget starts full),
+    the cells struck are the best-known ones, and the budget refills at capacity / (365.25 / 12) a day up
+    to one month's worth."""
+    capacity = 12.0
+    model = frozen_model("model.coalition.strike_rate_per_day=1",
+                         f"model.coalition.strike_capacity_per_month={capacity}",
+                         "model.coalition.bases={ain_al_asad: 1, erbil: 1, victoria: 1, harir: 1}")
+    w = model.world
+    net = only_cells(model, (MOSUL, 40), members=10)
+    assert w.coalition.cover[0][MOSUL] == 1.0
+    intel = np.random.default_rng(11).uniform(2, 10, 40)
+    net.intel[:40] = intel
+    locate_all(model)
+    coalition._strike_located(w)
+    struck = net.intel[:40] == 0
+    assert w.coalition.strikes == struck.sum() == capacity
+    assert intel[struck].min() > intel[~struck].max()
+    assert w.coalition.sorties == 0.0                          # a full budget, all spent
+    w.forces.n_located = 0                                    # no located cell: the budget refills ...
+    for _ in range(10):
+        coalition._strike_located(w)
+    assert w.coalition.sorties == pytest.approx(10 * capacity * 12 / 365.25)
+    for _ in range(60):                                       # ... up to one month's sorties
+        coalition._strike_located(w)
+    assert w.coalition.sorties == pytest.approx(capacity)
 
 
 def test_exposed_leaders_are_killed_by_coalition_and_iraqi_strikes_at_their_combined_chance():
@@ -425,7 +455,8 @@ def test_cells_struck_today_are_not_raided_the_same_day(striker):
     """Every located cell in Mosul is struck, by the coalition (full cover) or by Iraq (full readiness and
     own ISR, no coalition strike): none is left for the raids."""
     if striker == "coalition":
-        model = frozen_model("model.coalition.strike_rate_per_day=1", "model.iraqi_forces.raids_per_day=50")
+        model = frozen_model("model.coalition.strike_rate_per_day=1", "model.iraqi_forces.raids_per_day=50",
+                             "model.coalition.strike_capacity_per_month=1e12")
     else:
         model = frozen_model("model.coalition.strike_rate_per_day=0", "model.iraqi_forces.own_strike_rate_per_day=1",
                              "model.iraqi_forces.readiness=1", "model.iraqi_forces.own_isr_coverage=1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from sim.analysis.sweep import heat_table, point_summary
 from sim.api import run
 from sim.config.calibrated import CALIBRATED
 from sim.config.errors import ConfigError
+from sim.config.schema import AttackParams
 from sim.runs.checkpoints import Checkpoints
 from sim.runs.executors import DASK_WORKER_SETTINGS, start_local_cluster
 from sim.sensitivity.indices import DEFAULT_PARAMETERS
@@ -255,8 +257,11 @@ def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
 
 
 def test_a_mechanism_switched_off_at_zero_is_screened_over_its_declared_range():
-    share = parameter_ranges(["attacks.mass_casualty_share"], {}, scenario().model)["attacks.mass_casualty_share"]
-    assert (share.low, share.high) == (0.0, 0.1) and "declared plausible range" in share.basis
+    """A share of zero has no range by factors (zero times anything is zero): the declared range is used."""
+    off = scenario("baseline", "model.attacks.mass_casualty_share=0").model
+    share = parameter_ranges(["attacks.mass_casualty_share"], {}, off)["attacks.mass_casualty_share"]
+    declared = {f.name: f for f in dataclasses.fields(AttackParams)}["mass_casualty_share"].metadata["plausible"]
+    assert (share.low, share.high) == declared and "declared plausible range" in share.basis
 
 
 def test_the_default_sensitivity_parameters_all_have_a_declared_range():

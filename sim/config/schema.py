@@ -200,9 +200,9 @@ class AttackParams:
         "increase in log severity per unit of log capability (size, arms)")
     killed_share: float = param(0.45, "share", UNIT_INTERVAL,
         "share of casualties killed rather than wounded")
-    mass_casualty_share: float = param(0.0, "share", UNIT_INTERVAL,
-        "share of complex attacks that are mass-casualty bombings (a suicide bomber or car bomb in a crowd)",
-        plausible=(0.0, 0.1))
+    mass_casualty_share: float = param(0.0056, "share", UNIT_INTERVAL,
+        "share of attacks that are mass-casualty bombings (a suicide bomber or car bomb in a crowd)",
+        plausible=(0.002, 0.015))
     mass_casualty_minimum: float = param(20.0, "casualties", (1.0, 1000.0),
         "the smallest casualty count of a mass-casualty bombing: where its power-law tail begins")
     mass_casualty_tail: float = param(1.4, "exponent", (0.2, 5.0),
@@ -313,6 +313,9 @@ class CoalitionParams:
         "distance over which a base's ISR coverage falls to zero")
     strike_rate_per_day: float = param(0.04, "1/day", UNIT_INTERVAL,
         "chance per day of a strike on a located cell under full coverage")
+    strike_capacity_per_month: float = param(20.0, "strikes/month", (0.0, 1e12),
+        "most coalition strikes on IS in Iraq in a month (the sorties flown); unused sorties carry over "
+        "up to one month's worth")
     strike_removal_share: float = param(0.5, "share", UNIT_INTERVAL,
         "share of a struck cell's members killed")
     strike_collateral_chance: float = param(0.02, "probability", UNIT_INTERVAL,

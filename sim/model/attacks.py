@@ -117,11 +117,12 @@ def choose_type(weights, members, coordination, directed, p, rng) -> int:
 @kernel
 def severity(attack_type, capability, p, rng) -> tuple:
     """Killed and wounded: lognormal-Poisson casualties whose log-mean rises with capability; or, for the
-    share of complex attacks that are mass-casualty bombings, a power-law count (a Pareto tail from
+    share of attacks that are mass-casualty bombings (a suicide bomber needs no large cell, so any attack
+    may be one), a power-law count (a Pareto tail from
     `mass_casualty_minimum` with exponent `mass_casualty_tail`), uncapped: Clauset, Young & Gleditsch (2007)
     find the severity of terrorist attacks power-law distributed, with a tail exponent near 1.4 (2.4 for
     the density), and Baghdad's two bombings of 2021 each killed or wounded about a hundred."""
-    if attack_type == COMPLEX and p.mass_casualty_share > 0 and rng.random() < p.mass_casualty_share:
+    if p.mass_casualty_share > 0 and rng.random() < p.mass_casualty_share:
         casualties = int(np.floor(p.mass_casualty_minimum * (1.0 - rng.random()) ** (-1.0 / p.mass_casualty_tail)))
     else:
         log_mean = p.severity_log_mean[attack_type] + p.capability_severity_gain * np.log(max(capability, 1e-3))

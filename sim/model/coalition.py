@@ -7,7 +7,12 @@ an ordinary determinant parameter, `coalition.bases` and
 to it (sim/model/clock.py), such as the move out of Ain al-Asad in August
 2025. Coverage of an area falls linearly with distance from each open base.
 Strikes need the shared intelligence picture, so they scale with the share of
-the coalition's product passed to Iraq.
+the coalition's product passed to Iraq. They are also limited by the sorties
+the coalition flies: a budget that refills at `strike_capacity_per_month` and
+holds at most one month's strikes, so a surge can spend a month's sorties in
+days (133 strikes in ten days at Qara Chokh, March 2021) but many located cells
+never buy more strikes than the aircraft fly. Without that limit the strikes
+follow IS's own activity: the more cells its attacks expose, the more are hit.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import numpy as np
 from sim.model.community import collateral
 from sim.model.forces import STRIKES, strike_cells
 from sim.model.part import Part
-from sim.model.state import FLOAT_TABLE, FLOATS, INT, build, declare, kernel
+from sim.model.state import FLOAT, FLOAT_TABLE, FLOATS, INT, build, declare, kernel
+from sim.units import DAYS_PER_YEAR
 
 CoalitionType, Coalition = declare("Coalition", __name__, {
     "strikes": INT,
     "removed_by_strikes": INT,
+    "sorties": FLOAT,            # strikes the coalition can still fly this month
     # Tables derived from the parameters, one row per regime:
     "capacity": FLOAT_TABLE,     # share of 2024 capacity of each base (0: closed)
     "cover": FLOAT_TABLE,        # coalition ISR coverage per area, 0..1
@@ -33,13 +40,16 @@ CoalitionType, Coalition = declare("Coalition", __name__, {
 def _strike_located(w) -> None:
     """Strikes on located cells under coalition coverage; each may harm civilians."""
     c, r, f = w.coalition, w.clock.regime, w.forces
+    p = w.params.coalition[r]
+    c.sorties = min(c.sorties + p.strike_capacity_per_month * 12.0 / DAYS_PER_YEAR, p.strike_capacity_per_month)
     if f.n_located == 0:
         return
-    p = w.params.coalition[r]
     # Targets come from the shared intelligence picture: strikes need the exchange too.
     chance = (p.strike_rate_per_day * c.sharing[r]) * c.cover[r]
     struck, strikes, removed = strike_cells(w.cells, f.located[: f.n_located], chance, p.strike_removal_share,
-                                            w.params.insurgents[r].weapons_per_member, w.streams.strikes)
+                                            w.params.insurgents[r].weapons_per_member, np.floor(c.sorties),
+                                            w.streams.strikes)
+    c.sorties -= strikes
     c.strikes += strikes
     c.removed_by_strikes += removed
     collateral(w.community, struck, p.strike_collateral_chance, r, w.streams.community)
@@ -72,14 +82,15 @@ def _tables(setup) -> dict:
 
 
 def _start(setup, tables) -> Coalition:
-    return build(Coalition, {"strikes": 0, "removed_by_strikes": 0, **tables})
+    return build(Coalition, {"strikes": 0, "removed_by_strikes": 0,
+                             "sorties": setup.params.coalition.strike_capacity_per_month, **tables})
 
 
 PART = Part(
     name="coalition",
     doc="4.12",
     struct=Coalition,
-    state=("strikes", "removed_by_strikes"),
+    state=("strikes", "removed_by_strikes", "sorties"),
     sections=("coalition", "relations", "regional"),
     streams=(STRIKES,),
     tables=_tables,

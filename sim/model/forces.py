@@ -142,16 +142,33 @@ def still_located(net, slots, intel_to_locate) -> np.ndarray:
 
 
 @kernel
-def strike_cells(net, located, chance_by_area, removal_share, weapons_per_member, rng) -> tuple:
-    """Strikes on located cells, each with its area's chance; returns the struck areas, strikes and removed."""
+def strike_cells(net, located, chance_by_area, removal_share, weapons_per_member, budget, rng) -> tuple:
+    """Strikes on located cells, each with its area's chance, at most `budget` of them (the best-known
+    first when more are chosen); returns the struck areas, strikes and removed."""
     draws = np.empty(located.size)
     for k in range(located.size):
         draws[k] = rng.random()
+    chosen = np.zeros(located.size, np.bool_)
+    n_chosen = 0
+    for k in range(located.size):
+        if draws[k] < chance_by_area[net.area[located[k]]]:
+            chosen[k] = True
+            n_chosen += 1
+    if n_chosen > budget:
+        # More targets than sorties: the targeting cell strikes those it knows best.
+        order = np.argsort(-net.intel[located], kind="mergesort")
+        kept = 0
+        for k in order:
+            if chosen[k]:
+                if kept >= budget:
+                    chosen[k] = False
+                else:
+                    kept += 1
     struck = np.empty(located.size, np.int64)
     count, removed = 0, 0
     for k in range(located.size):
         slot = located[k]
-        if draws[k] < chance_by_area[net.area[slot]]:
+        if chosen[k]:
             killed = rng.binomial(net.members[slot], removal_share)
             net.members[slot] -= killed
             network.lose_arms_with_members(net, slot, weapons_per_member)
@@ -267,7 +284,7 @@ def _strike_and_raid(w) -> None:
     located = still_located(net, f.located[: f.n_located], f.intel_to_locate)
     chance = (p.own_strike_rate_per_day * f.readiness[r]) * f.own_isr[r]
     struck, strikes, removed = strike_cells(net, located, chance, p.own_strike_removal_share,
-                                            ins.weapons_per_member, w.streams.strikes)
+                                            ins.weapons_per_member, np.inf, w.streams.strikes)
     f.strikes += strikes
     f.removed_by_strikes += removed
     collateral(w.community, struck, p.own_strike_collateral_chance, r, w.streams.community)
