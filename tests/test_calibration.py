@@ -18,7 +18,7 @@ from sim.analysis import stylised
 from sim.analysis.targets import load_targets
 from sim.api import load_scenario, run
 from sim.calibration import statistics as calib_stats
-from sim.calibration.report import statistic_table
+from sim.calibration.report import checks, statistic_table
 from sim.calibration.abc_smc import CalibrationSettings, calibrate
 from sim.calibration.parameters_doc import levels_setting, parameters_markdown
 from sim.config.paths import all_fields
@@ -99,6 +99,24 @@ def test_replicate_statistics_count_a_hand_made_replicate():
              calib_stats.Statistic("r", "removals_iraq", "2023-01-01", "2023-12-31", 0, 1, ""))
     values = calib_stats.replicate_statistics(outcome, "2022-01-01", stats, removals_reported=0.5)
     assert values == {"a": 2.0, "c": 4.0, "f": 140.0, "g": 1010.0, "s": 6.0, "r": 12.0}
+
+
+def test_the_largest_attacks_of_the_record_are_checked_over_the_years_the_claims_cover():
+    """Two attacks of 95 or more killed and wounded (Tayaran Square, 142; Sadr City, 95) between January 2020
+    and August 2024: the check counts the run's attacks at or above the smaller toll inside that window,
+    and reads the largest toll there."""
+    found = {c.id: c for c in checks()}
+    count, largest = found["mass_casualty_count"], found["largest_attack"]
+    assert (count.low, count.high) == (2, 2) and (largest.low, largest.high) == (142, 142)
+    day = {d: (pd.Timestamp(d) - pd.Timestamp("2020-01-01")).days
+           for d in ("2019-12-31", "2020-03-01", "2022-05-01", "2024-08-31", "2024-09-01")}
+    outcome = ReplicateOutcome(attacks={"day": np.array(list(day.values())),
+                                        "killed": np.array([90, 40, 30, 50, 300]),
+                                        "wounded": np.array([90, 55, 64, 70, 0])},
+                               monthly_state={}, month_starts=[], counters={})
+    # 2019-12-31 and 2024-09-01 fall outside; inside, the tolls are 95, 94 and 120.
+    assert count.value(outcome, "2020-01-01") == 2.0
+    assert largest.value(outcome, "2020-01-01") == 120.0
 
 
 # ----- calibration is a function of its seed -------------------------------------------

@@ -127,6 +127,19 @@ def _window_attacks(window: dict, casualties: bool = False):
     return value
 
 
+def _large_attacks(window: dict, at_least: float | None):
+    """Attacks in the window with at least `at_least` killed and wounded; with None, the largest one's toll."""
+    def value(o, start: str) -> float:
+        first = (pd.Timestamp(window["start"]) - pd.Timestamp(start)).days
+        last = (pd.Timestamp(window["end"]) - pd.Timestamp(start)).days
+        inside = (o.attacks["day"] >= first) & (o.attacks["day"] <= last)
+        toll = o.attacks["killed"][inside] + o.attacks["wounded"][inside]
+        if at_least is None:
+            return float(toll.max()) if toll.size else 0.0
+        return float((toll >= at_least).sum())
+    return value
+
+
 def _directed_share(o, start: str) -> float:
     return float(o.attacks["directed"].mean()) if o.attacks["directed"].size else 0.0
 
@@ -146,6 +159,13 @@ def checks() -> list[Check]:
     itic, un, joc = figures["claims_2022_itic"], figures["fighters_iraq_syria_2023_07"], figures["fighters_iraq_2024_09"]
     camps, detainees = figures["camps_2024"], figures["detainees_syria_2024"]
     directed = record["finance_and_organisation"]["centrally_directed_share_of_operations"]
+    # The largest attacks of the record, against the years the claims cover (2020 to August 2024).
+    largest = record["mass_casualty_attacks_iraq"]
+    claims = record["claimed_attacks_iraq"]
+    claimed = {"start": min(str(f["window"]["start"]) for f in claims),
+               "end": max(str(f["window"]["end"]) for f in claims if str(f["window"]["end"]) < "2025")}
+    tolls = [f["killed"] + f["wounded"] for f in largest]
+    smallest = min(tolls)
 
     def check(id_: str, label: str, low, high, value) -> Check:
         return Check(id_, label, _bounds_words(low, high), low, high, value)
@@ -163,6 +183,11 @@ def checks() -> list[Check]:
               _month_value("camp_population", camps["date"])),
         check(detainees["id"], "IS detainees in north-east Syria, July 2024 (CENTCOM)", detainees["syria"], None,
               _month_value("detainees", detainees["date"])),
+        check("mass_casualty_count", f"attacks with {smallest} or more killed and wounded, Iraq, "
+              f"{claimed['start'][:7]} to {claimed['end'][:7]} (the record's largest)", len(tolls), len(tolls),
+              _large_attacks(claimed, smallest)),
+        check("largest_attack", f"killed and wounded in the largest attack, Iraq, {claimed['start'][:7]} to "
+              f"{claimed['end'][:7]}", max(tolls), max(tolls), _large_attacks(claimed, None)),
         Check("directed_share", "share of attacks directed by the centre, 2022 to August 2025 (Al-Batakoshi)",
               f"under {directed['high']:.0%}", None, directed["high"], _directed_share),
     ]
