@@ -223,7 +223,8 @@ def parse_change(data: Any, where: str) -> TimelineChange:
         date=str(data["date"]), label=str(data.get("label", "")),
         levels={str(g): str(lvl) for g, lvl in data.get("levels", {}).items()},
         params=dict(data.get("params", {})), impulses=impulses, source=" ".join(str(data.get("source", "")).split()),
-        estimated=bool(data.get("estimated", False)), origin=str(data.get("origin", "")))
+        estimated=bool(data.get("estimated", False)), confidence=str(data.get("confidence", "")),
+        origin=str(data.get("origin", "")))
 
 
 def _branch_day(cfg: RunConfig, start: dt.date) -> dt.date:
