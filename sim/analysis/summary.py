@@ -28,6 +28,12 @@ def distribution(values) -> dict[str, float]:
     return out
 
 
+def percentile_of(observed: float, simulated: np.ndarray) -> float:
+    """Where the observed value falls in the simulated distribution (mid-rank, 0-100): ties count half, so
+    that a value the model always gives sits at 50, not at 0 or 100."""
+    return float(100 * ((simulated < observed).mean() + 0.5 * (simulated == observed).mean()))
+
+
 def window_summary(monthly: pd.DataFrame, named: NamedWindow) -> dict:
     """Attacks and casualties per month in one window, over replicates, and the share of replicates
     above the 2024 record's attack rate there."""

@@ -125,3 +125,12 @@ def window_counts(events: pd.DataFrame, indices: list[int], start: str, end: str
     grouped = grouped.reindex(indices, fill_value=0)
     grouped["casualties"] = grouped["killed"] + grouped["wounded"]
     return grouped.rename_axis("replicate").reset_index()
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A pipe table (the docs are plain Markdown); floats to three significant figures."""
+    def cell(v) -> str:
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)

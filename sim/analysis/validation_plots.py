@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from sim.analysis.plots import IRAQ_COLOUR
@@ -252,4 +253,29 @@ def sbc_ranks(table: pd.DataFrame, title: str) -> Figure:
     coverage.set(xlim=(0, 1), xlabel="share of records whose 90% interval holds the truth")
     coverage.invert_yaxis()
     fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def governorate_intervals(table: pd.DataFrame, title: str) -> Figure:
+    """Per governorate: the record's incidents over its weeks against the predictive records' 90% interval and
+    median (sim/analysis/spatial.py), and the record's share of its incidents against the model's share."""
+    fig = Figure(figsize=(11, 0.55 * len(table) + 2.8), layout="constrained")
+    counts, shares = fig.subplots(1, 2, sharey=True)
+    rows = np.arange(len(table))
+    counts.hlines(rows, table["predictive_q05"], table["predictive_q95"], color="#4575b4", lw=6, alpha=0.45,
+                  label="model: 90% predictive interval")
+    counts.plot(table["predictive_median"], rows, "|", color="#08306b", ms=14, mew=2, label="model: median")
+    counts.plot(table["observed"], rows, "o", color=IRAQ_COLOUR, ms=7, label="record (Joel Wing)")
+    counts.set(xlabel="incidents over the record's weeks", yticks=rows, yticklabels=table["governorate"])
+    counts.invert_yaxis()
+    shares.hlines(rows, 100 * table["model_share_q05"], 100 * table["model_share_q95"], color="#4575b4", lw=6,
+                  alpha=0.45, label="model: 90% of replicates")
+    shares.plot(100 * table["model_share_median"], rows, "|", color="#08306b", ms=14, mew=2, label="model: median")
+    shares.plot(100 * table["observed_share"], rows, "o", color=IRAQ_COLOUR, ms=7, label="record")
+    shares.set(xlabel="share of the incidents (%)")
+    counts.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in (counts, shares):
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3)
+    fig.suptitle(title, fontsize=9)
     return fig

@@ -7,6 +7,8 @@
     sim validate scenarios       every named scenario's forecast and its paired difference from the baseline
     sim validate sensitivity     one-at-a-time sensitivity of the forecast attack rate
     sim validate parameters      regenerate docs/parameters.md
+    sim validate spatial         governorates against the record's weekly counts (a command of its own:
+                                 sim/commands/spatial.py, with its settings and a folder of files)
 
 Each prints its table as Markdown and writes its figure under --figures
 (default docs/figures). Seeds and replicate counts are options with stated
@@ -40,6 +42,8 @@ from sim.config.schema import PARAMETER_MODES, POSTERIOR_MODES
 from sim.defaults import BASELINE_SCENARIO, COMPARISON_WINDOW
 from sim.files import atomic_write_bytes, atomic_write_text, figure_png
 from sim.analysis.contrast import paired_difference, sign_probability
+from sim.analysis.summary import percentile_of
+from sim.analysis.tables import markdown_table as markdown
 from sim.analysis.targets import load_targets
 from sim.analysis.windows import Window, attack_rates
 from sim.calibration.parameters_doc import parameters_markdown
@@ -56,23 +60,9 @@ KNOX_WINDOWS_DAYS = (3, 7, 14, 30, 60)
 STYLISED_END = "2027-12-31"
 
 
-def markdown(table: pd.DataFrame) -> str:
-    """A pipe table (the docs are plain Markdown)."""
-    def cell(v) -> str:
-        return f"{v:.3g}" if isinstance(v, float) else str(v)
-    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines)
-
-
 def interval(x: np.ndarray) -> str:
     lo, mid, hi = np.quantile(x, [0.05, 0.5, 0.95])
     return f"{mid:.0f} ({lo:.0f}–{hi:.0f})"
-
-
-def percentile_of(observed: float, x: np.ndarray) -> float:
-    """Where the observed value falls in the simulated distribution (mid-rank, 0-100)."""
-    return float(100 * ((x < observed).mean() + 0.5 * (x == observed).mean()))
 
 
 def ensemble(scenario: str, overrides: list[str], mode: str, replicates: int, seed: int, workers: int,
@@ -459,10 +449,11 @@ class SettingsParser(argparse.ArgumentParser):
                           f"{', '.join(reports)}; its settings (with their defaults): {', '.join(settings)}.")
 
 
-def argument_parser() -> argparse.ArgumentParser:
-    """The reports' options (`sim validate` takes them as KEY=VALUE: key_name=V for --key-name V)."""
+def argument_parser(others: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+    """The reports' options (`sim validate` takes them as KEY=VALUE: key_name=V for --key-name V); `others`
+    names the reports that commands of their own make, so that a mistaken name is told every report."""
     parser = SettingsParser(prog="sim validate", description="Re-make one table and figure of docs/validation.md.")
-    parser.add_argument("report", choices=list(REPORTS))
+    parser.add_argument("report", choices=[*REPORTS, *others])
     parser.add_argument("--replicates", type=int, default=None, help="replicates per run (default depends on the report)")
     parser.add_argument("--seed", type=int, default=2024, help="root seed of every run (default 2024)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (results do not depend on it)")
@@ -486,9 +477,11 @@ def argument_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argument_parser()
+def main(argv: list[str] | None = None, others: tuple[str, ...] = ()) -> None:
+    parser = argument_parser(others)
     ns = parser.parse_args(argv)
+    if ns.report in others:
+        parser.error(f"the {ns.report} report is a command of its own: `sim validate {ns.report} KEY=VALUE...`")
     make, figure_name, default_replicates = REPORTS[ns.report]
     ns.replicates = default_replicates if ns.replicates is None else ns.replicates
     if ns.workers < 1 or (default_replicates and ns.replicates < 2):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ POSTERIOR_FILES = (CSV_NAME, META_NAME)
 BACKTEST_FILES = ("backtest.csv", "backtest.png", "forecasts.csv", "summary.yaml", "settings.yaml")
 # Where `sim validate` writes: the figures folder and the parameters page.
 VALIDATE_WRITES = ("figures", "parameters_doc")
+# Validation reports that are commands of their own, with settings of their own and a folder of files
+# written all or none: report name -> (module under sim/commands/, function).
+VALIDATE_COMMANDS = {"spatial": ("spatial", "spatial_command")}
 
 FIT_FLAGS = {"--seed": "seed", "--particles": "particles", "--generations": "generations",
              "--min-epsilon": "min_epsilon",
@@ -50,7 +54,7 @@ def calibrate_command(args: list[str]) -> None:
                       "figures complete by that date. The fit is the same with any workers or executor.",
                       (CalibrationSettings, ExecutionSettings, OutputSettings),
                       flags={**FIT_FLAGS, "--origin": "origin"}, switches={"--quiet": "quiet"})
-    parsed = _no_names(parse(command, args), command)
+    parsed = no_names(parse(command, args), command)
     settings, output = parsed.setting(CalibrationSettings), parsed.setting(OutputSettings)
     execution = parsed.setting(ExecutionSettings)
     settings.check()
@@ -82,7 +86,7 @@ def backtest_command(args: list[str]) -> None:
                       "a log-linear trend.", (BacktestSettings, OutputSettings),
                       flags={**FIT_FLAGS, "--replicates": "replicates", "--workers": "workers"},
                       switches={"--quiet": "quiet"})
-    parsed = _no_names(parse(command, args), command)
+    parsed = no_names(parse(command, args), command)
     settings, output = parsed.setting(BacktestSettings), parsed.setting(OutputSettings)
     settings.check()
     if output.force:
@@ -117,9 +121,13 @@ def _announce_backtest(settings) -> None:
 
 def validate_command(args: list[str]) -> None:
     """`sim validate REPORT [KEY=VALUE...]`: the validation reports, whose options are written KEY=VALUE as
-    everywhere else and handed to the report maker as its options (key_name=V as --key-name V)."""
+    everywhere else and handed to the report maker as its options (key_name=V as --key-name V); a report of
+    VALIDATE_COMMANDS is a command of its own, with its own settings."""
     from sim.calibration.report import main as validate_main
 
+    if args and args[0] in VALIDATE_COMMANDS:
+        module, function = VALIDATE_COMMANDS[args[0]]
+        return getattr(importlib.import_module(f"sim.commands.{module}"), function)(args[1:])
     refuse_repeated(args, "sim validate")
     if wants_help(args):
         print(validate_help())
@@ -130,7 +138,7 @@ def validate_command(args: list[str]) -> None:
         options += [argument] if pair is None else [f"--{pair[0].replace('_', '-')}", pair[1]]
         if pair is not None and pair[0] in VALIDATE_WRITES:       # it regenerates its own files, never a record
             refuse_record(Path(pair[1]) if pair[0] == "figures" else Path(pair[1]).parent, Path(pair[1]), pair[0])
-    validate_main(options)
+    validate_main(options, others=tuple(VALIDATE_COMMANDS))
 
 
 def validate_help() -> str:
@@ -138,8 +146,10 @@ def validate_help() -> str:
     from sim.calibration.report import REPORTS, argument_parser
 
     parser = argument_parser()
+    own = "; ".join(f"{name} has settings of its own (`sim validate {name} --help`)" for name in VALIDATE_COMMANDS)
     lines = ["usage: sim validate REPORT [KEY=VALUE...]", "",
-             textwrap.fill(f"{parser.description} REPORT is one of: {', '.join(REPORTS)}.", HELP_WIDTH), ""]
+             textwrap.fill(f"{parser.description} REPORT is one of: {', '.join([*REPORTS, *VALIDATE_COMMANDS])}. "
+                           f"The settings below are those of {', '.join(REPORTS)}; {own}.", HELP_WIDTH), ""]
     for action in parser._actions:          # argparse keeps its options there; no public accessor exists
         if not action.option_strings or action.dest == "help":
             continue
@@ -148,8 +158,19 @@ def validate_help() -> str:
     return "\n".join(lines)
 
 
-def _no_names(parsed, command: Command):
+def no_names(parsed, command: Command):
+    """The parsed settings of a command that takes no names, or a refusal naming the names given."""
     if parsed.positional:
         raise ConfigError(f"`sim {command.name}` takes no names ({' '.join(parsed.positional)}); write settings as "
                           f"KEY=VALUE: {command.usage}.")
     return parsed
+
+
+def checked_settings(command: Command, args: list[str], settings_class: type):
+    """A command that takes no names and runs an ensemble: its own settings, where it runs and where it
+    writes, each checked before anything runs."""
+    parsed = no_names(parse(command, args), command)
+    settings, execution = parsed.setting(settings_class), parsed.setting(ExecutionSettings)
+    settings.check()
+    execution.check()
+    return settings, execution, parsed.setting(OutputSettings)

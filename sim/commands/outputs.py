@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sim.config.errors import ConfigError
@@ -131,6 +131,20 @@ def link_new(written: Path, target: Path) -> bool:
         return True
     written.unlink()
     return True
+
+
+def write_into_new(given: Path | None, parent: Path, names: tuple[str, ...], write: Callable[[Path], None]) -> Path:
+    """Write a command's files (`write(folder)`) into the folder out= gave, or else into a new folder under
+    `parent`: all of them or none, and a folder made here and left empty is removed again."""
+    out = given or folders.new_folder(parent)
+    try:
+        with all_or_nothing(out, names):
+            write(out)
+    except BaseException:
+        if not given:
+            remove_if_empty(out)
+        raise
+    return out
 
 
 @contextlib.contextmanager

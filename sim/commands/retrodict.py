@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.commands.calibration import OutputSettings
-from sim.commands.grammar import Command, parse
-from sim.commands.outputs import all_or_nothing, output_folder, remove_if_empty
-from sim.config.errors import ConfigError
+from sim.commands.calibration import OutputSettings, checked_settings
+from sim.commands.grammar import Command
+from sim.commands.outputs import output_folder, write_into_new
 from sim.runs.executors import ExecutionSettings
-from sim.runs.folders import new_folder
 from sim.validation.retrodiction import FILES, RetrodictionSettings, retrodict, write
 
 RETRODICT = Command(
@@ -24,23 +22,9 @@ RETRODICT = Command(
 
 def retrodict_command(args: list[str]) -> None:
     """Check every setting and the folder, run, then write all the files or none."""
-    parsed = parse(RETRODICT, args)
-    if parsed.positional:
-        raise ConfigError(f"`sim retrodict` takes no names ({' '.join(parsed.positional)}); write settings as "
-                          f"KEY=VALUE: {RETRODICT.usage}.")
-    settings, execution = parsed.setting(RetrodictionSettings), parsed.setting(ExecutionSettings)
-    output = parsed.setting(OutputSettings)
-    settings.check()
-    execution.check()
+    settings, execution, output = checked_settings(RETRODICT, args, RetrodictionSettings)
     given = output_folder(output.out, "retrodict", FILES, output.force)
     result = retrodict(settings, execution, progress=not output.quiet)
-    out = given or new_folder(Path("outputs/retrodict"))
-    try:
-        with all_or_nothing(out, FILES):
-            write(result, out)
-    except BaseException:
-        if not given:
-            remove_if_empty(out)           # the folder made for this run, left with nothing in it
-        raise
+    out = write_into_new(given, Path("outputs/retrodict"), FILES, lambda folder: write(result, folder))
     print((out / "summary.md").read_text(encoding="utf-8"))
     print(f"written to {out}")
