@@ -51,6 +51,30 @@ def test_a_label_with_no_free_spot_is_left_off_not_drawn_over_another():
     assert np.isnan(boxes[1]).all() and overlapping_pairs(boxes) == []
 
 
+def _with_leaders(anchors, boxes, rings, leader_from):
+    """Each placed label's box grown to take in its point where it has a leader line."""
+    out = boxes.copy()
+    led = rings >= leader_from
+    out[led, :2] = np.minimum(out[led, :2], anchors[led])
+    out[led, 2:] = np.maximum(out[led, 2:], anchors[led])
+    return out
+
+
+def test_no_leader_line_runs_into_another_label():
+    """Labels pushed off their points get leader lines; the rectangle from a label to its point meets no
+    other label or leader. Without the rule, this crowded layout has such crossings."""
+    rng = np.random.default_rng(0)
+    anchors, sizes = rng.uniform(150, 250, (12, 2)), np.tile([40.0, 12.0], (12, 1))
+    bounds = np.array([0, 0, 400, 400])
+    kwargs = {"clearance": 2, "step": 6, "rings": 15}
+    boxes, rings = place_labels(anchors, sizes, np.zeros((0, 4)), bounds, leader_from=1, **kwargs)
+    assert (rings >= 0).sum() >= 8
+    assert overlapping_pairs(_with_leaders(anchors, boxes, rings, 1)) == []
+    plain, plain_rings = place_labels(anchors, sizes, np.zeros((0, 4)), bounds, **kwargs)
+    assert (plain_rings >= 1).any()
+    assert overlapping_pairs(_with_leaders(anchors, plain, plain_rings, 1)) != []
+
+
 def test_the_first_spot_tried_is_beside_the_point_on_its_right():
     box = candidate_boxes(np.array([100.0, 50.0]), np.array([40.0, 10.0]), 5.0, 8.0, 3)[0]
     np.testing.assert_allclose(box, [105.0, 45.0, 145.0, 55.0])

@@ -478,7 +478,7 @@ def test_casualties_are_killed_in_the_killed_share_and_severity_floors_capabilit
 
 def test_severity_rises_with_the_type_mean_and_with_capability_by_the_gain():
     """Mean casualties exp(mu_type + gain * ln(capability) + sd^2 / 2) for types 0 and 4 and two capabilities."""
-    model = frozen_model()
+    model = frozen_model("model.attacks.mass_casualty_share=0")
     p, rules = params(model).attacks, record(model, "attacks")
     rng = np.random.default_rng(9)
     for attack_type in (0, COMPLEX):

@@ -59,27 +59,40 @@ def inside(boxes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 
 def place_labels(anchors: np.ndarray, sizes: np.ndarray, obstacles: np.ndarray, bounds: np.ndarray, *,
                  clearance: np.ndarray | float, step: float, rings: np.ndarray | int,
-                 centred: np.ndarray | bool = False, margin: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                 centred: np.ndarray | bool = False, margin: float = 1.0,
+                 leader_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Boxes (n, 4) for labels of `sizes` (n, 2) at `anchors` (n, 2), NaN where no spot is free, and each
     placed label's ring (-1 where none).
 
-    No two placed boxes, nor a box and an obstacle, come closer than `margin`.
+    No two placed boxes, nor a box and an obstacle, come closer than `margin`. A label placed on ring
+    `leader_from` or further (not centred) gets a leader line to its point, and what it covers is then the
+    box together with the line: the rectangle from the box to the point. That rectangle, too, keeps clear
+    of every other label and its leader (the line may cross markers and its own point's marker).
     """
     n = len(anchors)
     clearance = np.broadcast_to(np.asarray(clearance, dtype=float), (n,))
     rings = np.broadcast_to(np.asarray(rings, dtype=int), (n,))
     centred = np.broadcast_to(np.asarray(centred, dtype=bool), (n,))
     taken = np.asarray(obstacles, dtype=float).reshape(-1, 4)
+    covered = np.zeros((0, 4))                  # placed labels with their leaders
     placed = np.full((n, 4), np.nan)
     ring_of = np.full(n, -1)
     for i in range(n):
-        candidates = candidate_boxes(np.asarray(anchors[i], float), np.asarray(sizes[i], float),
-                                     clearance[i], step, int(rings[i]), bool(centred[i]))
-        free = inside(candidates, bounds) & ~overlap_matrix(candidates, taken, margin).any(axis=1)
+        anchor = np.asarray(anchors[i], float)
+        candidates = candidate_boxes(anchor, np.asarray(sizes[i], float), clearance[i], step, int(rings[i]),
+                                     bool(centred[i]))
+        reach = candidates.copy()
+        if leader_from is not None and not centred[i]:
+            led = np.arange(len(candidates)) // len(DIRECTIONS) >= leader_from
+            reach[led, :2] = np.minimum(reach[led, :2], anchor)
+            reach[led, 2:] = np.maximum(reach[led, 2:], anchor)
+        free = (inside(candidates, bounds) & ~overlap_matrix(candidates, taken, margin).any(axis=1)
+                & ~overlap_matrix(reach, covered, margin).any(axis=1))
         if free.any():
             k = int(np.argmax(free))         # the first free spot in the order tried
             placed[i], ring_of[i] = candidates[k], k // len(DIRECTIONS)
             taken = np.vstack([taken, candidates[k]])
+            covered = np.vstack([covered, reach[k]])
     return placed, ring_of
 
 
@@ -151,7 +164,8 @@ def draw_labels(ax, labels: list[Label], obstacles: np.ndarray, step_px: float =
     bounds = np.asarray(ax.get_window_extent(renderer).extents) + [2, 2, -2, -2]
     boxes, ring_of = place_labels(anchors, np.array(sizes).reshape(-1, 2), obstacles, bounds,
                                   clearance=[lb.clearance_px for lb in labels], step=step_px,
-                                  rings=[lb.rings for lb in labels], centred=[lb.centred for lb in labels])
+                                  rings=[lb.rings for lb in labels], centred=[lb.centred for lb in labels],
+                                  leader_from=LEADER_FROM_RING)
     to_data = ax.transData.inverted()
     drawn = []
     for label, box, ring in zip(labels, boxes, ring_of, strict=True):
