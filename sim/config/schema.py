@@ -91,7 +91,7 @@ class InsurgentParams:
         "experience of a newly appointed leader relative to a seasoned one")
     wali_coordination_share: float = param(0.5, "share", UNIT_INTERVAL,
         "share of a cell's coordination that comes from its wali; the rest comes from the centre")
-    leaderless_share: float = param(0.6829, "share", UNIT_INTERVAL,
+    leaderless_share: float = param(0.6683, "share", UNIT_INTERVAL,
         "share of its waking and attacking a cell keeps with no coordination at all")
     leader_exposure_per_capture: float = param(0.15, "probability", UNIT_INTERVAL,
         "chance that each member captured in a raid exposes the wilaya leader to targeting")
@@ -107,9 +107,9 @@ class InsurgentParams:
         "how much being tracked by intelligence raises the chance of going dormant")
     wake_pressure_limit: float = param(0.5, "share of locating intelligence", UNIT_INTERVAL,
         "a dormant cell tracked this closely (intelligence held on it over what locates it) does not wake")
-    attack_rate_per_day: float = param(0.0554, "1/day", UNIT_INTERVAL,
+    attack_rate_per_day: float = param(0.06853, "1/day", UNIT_INTERVAL,
         "attack hazard of an active cell of mean size, armed and funded")
-    attack_excitation: float = param(0.4778, "attacks per attack", (0.0, 20.0),
+    attack_excitation: float = param(0.5169, "attacks per attack", (0.0, 20.0),
         "further attacks each attack triggers in its wilaya over the following weeks (the branching ratio; "
         "at 1 or more the attacks would grow without bound); with excitation_shared false, the rise in the "
         "hazard of every active cell of the wilaya instead")
@@ -121,9 +121,9 @@ class InsurgentParams:
         "time constant over which the excitation after an attack fades")
     hideout_staging_share: float = param(0.85, "share", UNIT_INTERVAL,
         "share of attacks by hideout cells carried out in a neighbouring settled area")
-    recruit_rate_per_member_per_day: float = param(0.001115, "1/day", UNIT_INTERVAL,
+    recruit_rate_per_member_per_day: float = param(0.001031, "1/day", UNIT_INTERVAL,
         "recruits per member per day with a fully supportive community and ample money")
-    inflow_per_year: float = param(125.4, "persons/year", (0.0, 1e5),
+    inflow_per_year: float = param(129.6, "persons/year", (0.0, 1e5),
         "members who join IS's cells in Iraq whatever the cells' size (released prisoners, returnees, kin)")
     desertion_rate_per_day: float = param(0.002, "1/day", UNIT_INTERVAL,
         "chance per member per day of leaving a cell that has run out of money")
@@ -170,9 +170,9 @@ class InsurgentParams:
         "price of one weapon or explosive charge bought by a cell")
     territorial_fighters: int = param(1000, "persons", (1, 100000),
         "fighters massed in one area that could take and hold ground, 2014-style (an outcome threshold)")
-    tempo_floor: float = param(0.4059, "share", UNIT_INTERVAL,
+    tempo_floor: float = param(0.3684, "share", UNIT_INTERVAL,
         "share of its attack hazard IS keeps in Iraq under the heaviest losses (1: it never holds back)")
-    restraint_loss_rate_per_year: float = param(0.6018, "1/year", (1e-3, 100.0),
+    restraint_loss_rate_per_year: float = param(0.5982, "1/year", (1e-3, 100.0),
         "members removed in Iraq per member per year at which IS holds back half of what it can hold back")
     loss_memory_days: float = param(180.0, "days", (7.0, 3650.0),
         "time constant over which IS weighs the losses it has suffered")
@@ -215,7 +215,7 @@ class IraqiForceParams:
 
     readiness: float = param(0.7, "share", UNIT_INTERVAL,
         "trained, equipped and motivated share of nominal strength")
-    detection_rate_per_day: float = param(0.02114, "1/day", UNIT_INTERVAL,
+    detection_rate_per_day: float = param(0.02347, "1/day", UNIT_INTERVAL,
         "chance per day that ground forces of unit strength detect an active cell in open terrain")
     cells_followed_per_area: float = param(20.0, "cells", (1.0, 10000.0),
         "cells in one area at which its intelligence network gives each half the attention it gives a lone "
@@ -359,7 +359,7 @@ class SyriaParams:
         "IS's force in Syria at which the room Syria offers is shared so that each fighter finds half of it")
     effort_shift_days: float = param(120.0, "days", (1.0, 3650.0),
         "time constant over which IS moves effort towards the theatre that offers more room")
-    effort_substitution: float = param(0.5699, "share", UNIT_INTERVAL,
+    effort_substitution: float = param(0.4401, "share", UNIT_INTERVAL,
         "how far IS moves its effort from the even split towards the theatre with more room (0: not at all, so "
         "a collapse in Syria only sends Iraq fighters and money; 1: wholly, the theatres compete)")
     breakouts_per_year: float = param(0.2, "1/year", (0.0, 50.0),
@@ -381,7 +381,7 @@ class SyriaParams:
         "removal of free fighters in Syria by coalition and Syrian operations")
     recruitment_rate_per_day: float = param(0.0003, "1/day", UNIT_INTERVAL,
         "growth of the Syrian reservoir per fighter per day, where IS has full room")
-    attack_rate_per_fighter_per_day: float = param(0.0004121, "1/day", UNIT_INTERVAL,
+    attack_rate_per_fighter_per_day: float = param(0.0004119, "1/day", UNIT_INTERVAL,
         "attacks in Syria per free fighter per day, where IS has full room and all its effort there")
     arrival_funds_per_member_usd: float = param(1000.0, "USD", (0.0, 1e6),
         "cash a fighter brings across from IS's Syrian network")
