@@ -370,8 +370,10 @@ def coverage_table():
 # claims in Iraq fell by a quarter from 2020 to 2021, and the model's by three quarters.
 # Strict: the day the model reproduces it, the mark must go.
 KNOWN_MISFITS = {"syria_claims_2022": "the Syrian arena does not fall from 2022 to 2023 as the claims did",
-                 "claims_2021": "the network loses most of its 2020 force within 2020: pressure follows IS's "
-                                "activity, where the record's decline took three years"}
+                 "claims_2021": "the network loses a large part of its 2020 force within 2020, where the "
+                                "record's decline took three years",
+                 "claims_2022": "the same early loss: the claims of January-November 2022 come out at half "
+                                "the record's"}
 
 
 @pytest.mark.slow

@@ -145,8 +145,11 @@ def line_boxes(ax, segments: np.ndarray, width_px: float, spacing_px: float = 3.
     return np.column_stack([xy[:, 0] - half, xy[:, 1] - half, xy[:, 0] + half, xy[:, 1] + half])
 
 
-def draw_labels(ax, labels: list[Label], obstacles: np.ndarray, step_px: float = 9.0) -> list:
-    """Draw `labels` (most important first) where they meet no other label and no obstacle box.
+def draw_labels(ax, labels: list[Label], obstacles: np.ndarray, step_px: float = 9.0,
+                clear_leaders: bool = False) -> list:
+    """Draw `labels` (most important first) where they meet no other label and no obstacle box; with
+    `clear_leaders`, a label's leader line, taken as the rectangle from the label to its point, meets no
+    other label either (callers that check leaders line by line afterwards leave it off).
 
     Call it last, once the axes' limits, aspect and position are final: boxes are
     measured in display pixels. Returns the drawn texts, None for a label left off.
@@ -165,7 +168,7 @@ def draw_labels(ax, labels: list[Label], obstacles: np.ndarray, step_px: float =
     boxes, ring_of = place_labels(anchors, np.array(sizes).reshape(-1, 2), obstacles, bounds,
                                   clearance=[lb.clearance_px for lb in labels], step=step_px,
                                   rings=[lb.rings for lb in labels], centred=[lb.centred for lb in labels],
-                                  leader_from=LEADER_FROM_RING)
+                                  leader_from=LEADER_FROM_RING if clear_leaders else None)
     to_data = ax.transData.inverted()
     drawn = []
     for label, box, ring in zip(labels, boxes, ring_of, strict=True):

@@ -274,7 +274,7 @@ def label_map(ax, box, geo: Geography, labels: list[Label], area_sizes) -> list:
     bases = [Label(lon, lat, short_name(name), BASE_LABEL_STYLE, clearance_px=8.0, rings=8)
              for lon, lat, name in zip(geo.base_lon, geo.base_lat, geo.base_names, strict=True)
              if inside_box(lon, lat, box)]
-    return draw_labels(ax, [*labels, *bases, *governorate_labels(box)], obstacles)
+    return draw_labels(ax, [*labels, *bases, *governorate_labels(box)], obstacles, clear_leaders=True)
 
 
 def note_unlabelled(fig: Figure, names: list[str], height: float) -> None:
