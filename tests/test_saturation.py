@@ -27,10 +27,13 @@ WHEN, END = "2024-07-01", "2026-06-30"
 
 
 def attacks_and_fighters(cfg) -> np.ndarray:
-    """Per replicate: attacks from WHEN on, and fighters in Iraq at the end (two worker processes)."""
+    """Per replicate: attacks from WHEN on, fighters in Iraq at the end, and fighters in Iraq at the end of
+    WHEN's month (two worker processes)."""
     first = (np.datetime64(WHEN) - np.datetime64(cfg.start)).astype(int)
     outcomes = run_ensemble(cfg, workers=2, progress=False)
-    return np.array([(int((o.attacks["day"] >= first).sum()), int(o.counters["fighters_end"])) for o in outcomes])
+    month = outcomes[0].month_starts.index(WHEN[:7])
+    return np.array([(int((o.attacks["day"] >= first).sum()), int(o.counters["fighters_end"]),
+                      int(o.monthly_state["fighters_iraq"][month])) for o in outcomes])
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,9 +53,10 @@ def test_more_fighters_never_mean_fewer_attacks(fighters, area):
     arrivals = TimelineChange(date=WHEN, label="arrivals", impulses=[Impulse("arrivals", fighters, area)])
     injected = dataclasses.replace(base(), changes=sorted([*base().changes, arrivals], key=lambda c: c.date))
     a, b = without_arrivals(), attacks_and_fighters(injected)
-    # The arrivals are still there in part (removals bring the force back towards where newcomers balance
-    # them, so they fade), and the comparison is not between two equal forces.
-    assert (b - a)[:, 1].mean() > 0.1 * fighters
+    # The arrivals joined: at the end of their month most of them are still there, so the comparison is not
+    # between two equal forces. (By the end, removals have brought the force back towards where newcomers
+    # balance them, so the arrivals fade; how far is not the property tested.)
+    assert (b - a)[:, 2].mean() > 0.5 * fighters
     diff = b[:, 0] - a[:, 0]
     se = diff.std(ddof=1) / np.sqrt(REPLICATES)
     print(f"{fighters} into {area}: attacks {diff.mean():+.1f} (se {se:.1f}), fighters {(b - a)[:, 1].mean():+.0f}")
