@@ -404,6 +404,16 @@ def test_stance_drifts_with_the_budget_shortfall_rises_with_pmf_grievance_and_ba
     assert (full.world.community.drift == 0).all()    # a budget above 2024's does not lower stance
 
 
+def test_estrangement_raises_the_stance_of_every_area_in_iraq_and_of_none_in_syria():
+    """The same world settled with and without estrangement: Iraq's areas 0.25 higher (none reaches 1),
+    Syria's unchanged."""
+    without, with_ = frozen_model().world, frozen_model("model.relations.community_estrangement=0.25").world
+    community._week(without)
+    community._week(with_)
+    assert without.community.stance.max() < 0.75
+    np.testing.assert_allclose(with_.community.stance - without.community.stance, 0.25 * GEO.in_iraq, atol=1e-12)
+
+
 def test_operations_harm_civilians_with_their_chance_and_each_incident_adds_backlash():
     model = frozen_model()
     w, per_incident = model.world, params(model).iraqi_forces.backlash_stance_per_incident

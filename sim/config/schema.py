@@ -336,6 +336,9 @@ class RelationsParams:
         "readiness scales as budget to this power (maintenance, pay, fuel)")
     reconstruction_stance_drift_per_year: float = param(0.05, "stance/year", (0.0, 1.0),
         "rise in community stance towards IS per year per unit of budget shortfall")
+    community_estrangement: float = param(0.0, "stance", UNIT_INTERVAL,
+        "rise in the stance towards IS of every area in Iraq from Baghdad's treatment of Sunni communities "
+        "(arrests of their leaders, crackdowns on protest); 0 from 2020, set by dated changes of a history")
 
 
 @dataclass

@@ -13,7 +13,11 @@ the low starting values in the geography. Three things move it here:
 - collateral damage: raids and strikes that harm civilians raise stance in
   the area, a backlash that fades over months (Condra and Shapiro 2012 find
   that civilian casualties caused by counter-insurgents are followed by more
-  insurgent violence; Kress and Szechtman 2009 model the same trade-off).
+  insurgent violence; Kress and Szechtman 2009 model the same trade-off);
+- estrangement: Baghdad's treatment of Sunni communities (the Hashemi
+  warrant, the crackdown on the protests of 2012-2013, the Hawija raid)
+  raises stance in every area in Iraq by `relations.community_estrangement`,
+  a level that dated changes of a history set; it is 0 from 2020.
 
 Stance is settled weekly; the operations of the week add to the backlash as
 they happen (`collateral`, called by the parts that strike and raid).
@@ -37,15 +41,18 @@ CommunityType, Community = declare("Community", __name__, {
     "drift_per_day": FLOATS,      # per regime
     "backlash_keep_week": FLOATS,  # per regime: what is left of a backlash after a week
     "per_incident": FLOATS,       # per regime
+    "estrangement": FLOATS,       # per regime: the rise in stance in every area in Iraq
 })
 
 
 @kernel
-def settle_stance(community, base, grievance, regime) -> None:
+def settle_stance(community, base, grievance, in_iraq, regime) -> None:
     """Advance drift and backlash by a week and settle the stance."""
     community.drift += community.drift_per_day[regime] * DAYS_PER_WEEK
     community.backlash *= community.backlash_keep_week[regime]
-    community.stance = np.minimum(np.maximum(base + community.drift + grievance + community.backlash, 0.0), 1.0)
+    estranged = community.estrangement[regime] * in_iraq
+    community.stance = np.minimum(np.maximum(base + community.drift + grievance + community.backlash + estranged,
+                                             0.0), 1.0)
 
 
 @kernel
@@ -66,7 +73,7 @@ def collateral(community, areas, chance, regime, rng) -> None:
 def _week(w) -> None:
     r = w.clock.regime
     grievance = w.params.iraqi_forces[r].pmf_grievance * w.forces.pmf_share[r]
-    settle_stance(w.community, w.places.community_stance, grievance, r)
+    settle_stance(w.community, w.places.community_stance, grievance, w.places.in_iraq, r)
 
 
 def _tables(setup) -> dict:
@@ -74,7 +81,8 @@ def _tables(setup) -> dict:
     rate = setup.per_regime(lambda p: p.relations.reconstruction_stance_drift_per_year)
     decay = setup.per_regime(lambda p: p.iraqi_forces.backlash_decay_days)
     return {"drift_per_day": rate * shortfall / DAYS_PER_YEAR, "backlash_keep_week": np.exp(-1.0 / decay) ** DAYS_PER_WEEK,
-            "per_incident": setup.per_regime(lambda p: p.iraqi_forces.backlash_stance_per_incident)}
+            "per_incident": setup.per_regime(lambda p: p.iraqi_forces.backlash_stance_per_incident),
+            "estrangement": setup.per_regime(lambda p: p.relations.community_estrangement)}
 
 
 def _start(setup, tables) -> Community:
