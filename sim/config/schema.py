@@ -338,7 +338,8 @@ class RelationsParams:
         "rise in community stance towards IS per year per unit of budget shortfall")
     community_estrangement: float = param(0.0, "stance", UNIT_INTERVAL,
         "rise in the stance towards IS of every area in Iraq from Baghdad's treatment of Sunni communities "
-        "(arrests of their leaders, crackdowns on protest); 0 from 2020, set by dated changes of a history")
+        "(arrests of their leaders, crackdowns on protest); 0 from 2020, set by dated changes of a history",
+        plausible=(0.0, 0.4))
 
 
 @dataclass
