@@ -7,6 +7,8 @@ scenario or the default seed is one edit.
 
 from __future__ import annotations
 
+import dataclasses
+
 # The scenario a command uses when none is named: the observed course continues.
 BASELINE_SCENARIO = "baseline"
 # The root seed of an ensemble when none is given (also the schema's default).
@@ -19,3 +21,12 @@ COMPARISON_WINDOW = ("2027-01-01", "2027-12-31")
 ATTRIBUTION_REPLICATES = 40
 # The outcome an attribution splits when none is named.
 ATTRIBUTION_OUTCOME = "attacks_per_month"
+
+
+def settings_command(command: str, settings, leave_out: tuple[str, ...] = ()) -> str:
+    """The command that makes the same numbers: `command` and every setting of the dataclass `settings` that
+    differs from its default, except those in `leave_out` (settings that change only where or how it runs)."""
+    default = type(settings)()
+    given = [f"{f.name}={getattr(settings, f.name)}" for f in dataclasses.fields(settings)
+             if f.name not in leave_out and getattr(default, f.name) != getattr(settings, f.name)]
+    return " ".join([command, *given])

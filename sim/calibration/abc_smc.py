@@ -41,7 +41,7 @@ from sim.config.load import compose_run_config
 from sim.config.posterior import Posterior, base_config_digest
 from sim.config.resolve import parse_date
 from sim.config.schema import RunConfig
-from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
+from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED, settings_command
 from sim.model import InsurgencyModel
 from sim.runs.executors import TaskPool
 from sim.runs.seeds import BANK
@@ -302,6 +302,4 @@ def metadata(settings: CalibrationSettings, base, stats: tuple, result: smc.Resu
 
 
 def command_line(settings: CalibrationSettings) -> str:
-    default = CalibrationSettings()
-    flags = [f"{k}={v}" for k, v in asdict(settings).items() if getattr(default, k) != v]
-    return " ".join(["sim calibrate", *flags])
+    return settings_command("sim calibrate", settings)

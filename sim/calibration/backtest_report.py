@@ -17,6 +17,7 @@ import yaml
 
 from sim.analysis.validation_plots import backtest_intervals
 from sim.calibration.backtest import BacktestSettings, origins, run_origin, score_table, summary
+from sim.defaults import settings_command
 from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 from sim.runs.executors import worker_context
 
@@ -53,7 +54,4 @@ def run_origins(settings: BacktestSettings, progress: bool) -> list:
 
 
 def command_line(settings: BacktestSettings) -> str:
-    default = BacktestSettings()
-    flags = [f"{k}={v}" for k, v in dataclasses.asdict(settings).items()
-             if getattr(default, k) != v and k != "workers"]
-    return " ".join(["sim backtest", *flags])
+    return settings_command("sim backtest", settings, leave_out=("workers",))

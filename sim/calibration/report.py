@@ -106,11 +106,16 @@ def _month_value(name: str, month: str, extra: str | None = None):
     return value
 
 
+def _in_window(o, start: str, window: dict) -> np.ndarray:
+    """Which of a replicate's attacks fall in the window (its days counted from the run's start)."""
+    first = (pd.Timestamp(window["start"]) - pd.Timestamp(start)).days
+    last = (pd.Timestamp(window["end"]) - pd.Timestamp(start)).days
+    return (o.attacks["day"] >= first) & (o.attacks["day"] <= last)
+
+
 def _window_attacks(window: dict, casualties: bool = False):
     def value(o, start: str) -> float:
-        first = (pd.Timestamp(window["start"]) - pd.Timestamp(start)).days
-        last = (pd.Timestamp(window["end"]) - pd.Timestamp(start)).days
-        inside = (o.attacks["day"] >= first) & (o.attacks["day"] <= last)
+        inside = _in_window(o, start, window)
         if casualties:
             return float(o.attacks["killed"][inside].sum() + o.attacks["wounded"][inside].sum())
         return float(inside.sum())
@@ -120,9 +125,7 @@ def _window_attacks(window: dict, casualties: bool = False):
 def _large_attacks(window: dict, at_least: float | None):
     """Attacks in the window with at least `at_least` killed and wounded; with None, the largest one's toll."""
     def value(o, start: str) -> float:
-        first = (pd.Timestamp(window["start"]) - pd.Timestamp(start)).days
-        last = (pd.Timestamp(window["end"]) - pd.Timestamp(start)).days
-        inside = (o.attacks["day"] >= first) & (o.attacks["day"] <= last)
+        inside = _in_window(o, start, window)
         toll = o.attacks["killed"][inside] + o.attacks["wounded"][inside]
         if at_least is None:
             return float(toll.max()) if toll.size else 0.0

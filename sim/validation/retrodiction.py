@@ -25,7 +25,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.posterior import shipped_posterior
 from sim.config.schema import PARAMETER_MODES, POSTERIOR_MODES, RunConfig
-from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
+from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED, settings_command
 from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 from sim.runs.ensemble import run_ensemble
 from sim.runs.executors import ExecutionSettings
@@ -58,9 +58,7 @@ class RetrodictionSettings:
 
     def command(self) -> str:
         """The command that makes the same numbers (where and how it runs changes none of them)."""
-        default = RetrodictionSettings()
-        given = [f"{k}={v}" for k, v in dataclasses.asdict(self).items() if getattr(default, k) != v]
-        return " ".join(["sim retrodict", *given])
+        return settings_command("sim retrodict", self)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.posterior import shipped_posterior
 from sim.config.schema import POSTERIOR_MODES, RunConfig
-from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
+from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED, settings_command
 from sim.files import atomic_write_bytes, atomic_write_text, csv_text, figure_png
 from sim.geography import load_geography
 from sim.runs.ensemble import run_ensemble
@@ -67,9 +67,7 @@ class SpatialSettings:
 
     def command(self) -> str:
         """The command that makes the same numbers (where and how it runs changes none of them)."""
-        default = SpatialSettings()
-        given = [f"{k}={v}" for k, v in dataclasses.asdict(self).items() if getattr(default, k) != v]
-        return " ".join(["sim validate spatial", *given])
+        return settings_command("sim validate spatial", self)
 
 
 @dataclass
