@@ -307,6 +307,18 @@ def test_close_pairs_and_knox_on_clustered_and_spread_attacks():
     assert result["observed_pairs"] == 20 and result["knox_ratio"] > 1.5 and result["p_value"] <= 0.05
 
 
+def test_close_pairs_counts_every_pair_as_the_definition_does():
+    # The definition, pair by pair, on attacks with ties in day and area and gaps at the window's edge.
+    rng = np.random.default_rng(11)
+    days = rng.integers(-40, 400, size=300)
+    areas = rng.choice(["anbar", "diyala", "kirkuk"], size=300)
+    for window in (0, 1, 7, 14, 60):
+        expected = sum(1 for i in range(days.size) for j in range(i + 1, days.size)
+                       if areas[i] == areas[j] and abs(days[i] - days[j]) <= window)
+        assert stylised.close_pairs(days, areas, window) == expected
+    assert stylised.close_pairs(np.array([5]), np.array(["a"]), 7) == 0
+
+
 def test_casualty_tail_measures_a_known_power_law():
     rng = np.random.default_rng(3)
     x = rng.zipf(2.5, size=4000)
