@@ -67,6 +67,22 @@ def test_the_syrian_force_grows_where_it_has_room_loses_to_attrition_and_effort_
     check_binomial(lost, rounds * 2000, 1 - (1 - p.attrition_rate_per_day) ** 7, "attrition in Syria")
 
 
+@pytest.mark.parametrize("fighters", [0, 2000])
+def test_the_inflow_joins_the_syrian_force_whatever_its_size(fighters):
+    """Recruits who come whatever the force (the foreign fighters of 2012-2014): Poisson at the stated
+    yearly rate over a week, added to the recruitment in proportion to the force, even with no force at all."""
+    model = frozen_model("model.syria.permissiveness=0.8", "model.syria.inflow_per_year=5000",
+                         "model.syria.attrition_rate_per_day=0")
+    w, p, rules = model.world, params(model).syria, record(model, "syria")
+    grown, rounds = 0, 300
+    for _ in range(rounds):
+        w.syria.free_fighters = fighters
+        syria.settle_reservoir(w.syria, rules, 0.4, 0, w.streams.syria)
+        grown += w.syria.free_fighters - fighters
+    per_week = 5000 * 7 / 365.25 + fighters * p.recruitment_rate_per_day * 0.8 * 7
+    check_poisson(grown, rounds * per_week, "recruits in Syria with an inflow")
+
+
 def test_the_reserves_are_spent_on_other_theatres_and_fed_by_income_in_syria():
     model = frozen_model("model.syria.permissiveness=0.7")
     arena, ins, p = model.world.syria, params(model).insurgents, params(model).syria

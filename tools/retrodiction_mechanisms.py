@@ -4,14 +4,17 @@
 has it doubling its violence each year. Each variant here changes one thing and runs the same replicates with
 the same seed (common random numbers), so a difference is the variant's effect:
 
+- no foreign fighters reaching Syria (the history's `syria.inflow_per_year` set to 0 on every date, as the
+  history was before it took in the foreign-fighter estimates);
 - the leaders killed in 2014 (four `leader_killed` impulses of the history) left out;
 - IS's effort held where the history starts it (nine tenths on Iraq; `syria.effort_shift_days` at its upper
   bound), so that a permissive Syria draws no effort, and no money, out of Iraq;
 - recruitment in Iraq five times as high, as a community five times as supportive would make it (recruitment
   grows with the stance; detection, which the stance also moves, does not change here);
-- the Syrian reservoir's recruitment ten times as high, as a war that draws recruits and foreign fighters of
-  its own would make it;
-- all four together.
+- the Syrian reservoir's own recruitment ten times as high, as a civil war that draws Syrians to IS would make
+  it (the force grows in proportion to itself: Jabhat al-Nusra grew from a few hundred to 6,000-10,000 in
+  2012, mostly Syrians);
+- the last four together.
 
     .venv/bin/python tools/retrodiction_mechanisms.py [--replicates 100] [--seed 20240101] [--workers 2]
 """
@@ -33,24 +36,41 @@ from sim.validation.retrodiction import END, HISTORY
 HELD_EFFORT = ["model.syria.effort_shift_days=3650"]
 RECRUITMENT_X5 = ["model.insurgents.recruit_rate_per_member_per_day=0.00528"]
 SYRIA_X10 = ["model.syria.recruitment_rate_per_day=0.003"]
-# (label, overrides, whether the 2014 leader kills are left out)
-VARIANTS = (("the history as it is", [], False),
-            ("no leader killed in 2014", [], True),
-            ("effort held where it starts", HELD_EFFORT, False),
-            ("recruitment in Iraq x5", RECRUITMENT_X5, False),
-            ("Syrian reservoir's recruitment x10", SYRIA_X10, False),
-            ("all four", [*HELD_EFFORT, *RECRUITMENT_X5, *SYRIA_X10], True))
+FOREIGN_INFLOW = "syria.inflow_per_year"
 
 
-def variant_config(overrides: list[str], no_leaders: bool, replicates: int, seed: int, workers: int) -> RunConfig:
-    """The retrodiction's history with overrides, and the 2014 leader kills left out if asked."""
+def without_leader_kills(cfg: RunConfig) -> RunConfig:
+    """The history without the four leaders killed in 2014."""
+    kept = [dataclasses.replace(c, impulses=[i for i in c.impulses if i.kind != "leader_killed"])
+            if c.date.startswith("2014") else c for c in cfg.changes]
+    return dataclasses.replace(cfg, changes=kept)
+
+
+def without_foreign_fighters(cfg: RunConfig) -> RunConfig:
+    """The history with no foreign fighters reaching Syria: the inflow 0 at the start and on every date."""
+    changes = [dataclasses.replace(c, params={k: v for k, v in c.params.items() if k != FOREIGN_INFLOW})
+               for c in cfg.changes]
+    model = dataclasses.replace(cfg.model, syria=dataclasses.replace(cfg.model.syria, inflow_per_year=0.0))
+    return dataclasses.replace(cfg, changes=changes, model=model)
+
+
+# (label, overrides, edits of the composed history)
+VARIANTS = (("the history as it is", [], ()),
+            ("no foreign fighters reach Syria", [], (without_foreign_fighters,)),
+            ("no leader killed in 2014", [], (without_leader_kills,)),
+            ("effort held where it starts", HELD_EFFORT, ()),
+            ("recruitment in Iraq x5", RECRUITMENT_X5, ()),
+            ("Syrian reservoir's recruitment x10", SYRIA_X10, ()),
+            ("the last four together", [*HELD_EFFORT, *RECRUITMENT_X5, *SYRIA_X10], (without_leader_kills,)))
+
+
+def variant_config(overrides: list[str], edits, replicates: int, seed: int, workers: int) -> RunConfig:
+    """The retrodiction's history with overrides, then each edit applied to the composed config."""
     cfg = compose_run_config("baseline", [f"history={HISTORY}", f"end={END}", f"replicates={replicates}",
                                           f"seed={seed}", "parameters=point", "progress=false", "plots=false",
                                           *overrides])
-    if no_leaders:
-        kept = [dataclasses.replace(c, impulses=[i for i in c.impulses if i.kind != "leader_killed"])
-                if c.date.startswith("2014") else c for c in cfg.changes]
-        cfg = dataclasses.replace(cfg, changes=kept)
+    for edit in edits:
+        cfg = edit(cfg)
     return dataclasses.replace(cfg, workers=workers)
 
 
@@ -81,8 +101,8 @@ def main() -> None:
     print("| variant | attacks 2012 / 2013 / 2014 (medians) | 2013/2012 (median) | fighters in Iraq, in Syria: "
           "end of 2013 / end of 2014 (medians) | most in one area (largest replicate) |")
     print("|---|---|---|---|---|")
-    for label, overrides, no_leaders in VARIANTS:
-        print(row(label, variant_config(overrides, no_leaders, args.replicates, args.seed, args.workers)), flush=True)
+    for label, overrides, edits in VARIANTS:
+        print(row(label, variant_config(overrides, edits, args.replicates, args.seed, args.workers)), flush=True)
 
 
 if __name__ == "__main__":

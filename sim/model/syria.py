@@ -3,8 +3,10 @@
 The brief (Qashta 2025) cannot separate Iraq from Syria: the desert border has
 always been IS's route for infiltration and repositioning. Here IS in Syria is
 an aggregate force (fighters at large, not cells): it recruits where it has
-room, loses fighters to coalition and Syrian operations, gains escapees from
-prisons and camps (sim/model/detention.py), and carries out attacks in Syria.
+room, takes in recruits who come whatever its size (the foreign fighters of
+2012-2014), loses fighters to coalition and Syrian operations, gains escapees
+from prisons and camps (sim/model/detention.py), and carries out attacks in
+Syria.
 
 Where IS puts its effort moves with opportunity. Its share of effort turned to
 Iraq relaxes towards
@@ -31,7 +33,7 @@ import numpy as np
 from sim.model.leadership import centre_factor
 from sim.model.part import FLOW, STATE, Part, Record, Stream
 from sim.model.state import FLOAT, FLOATS, INT, build, declare, kernel
-from sim.units import DAYS_PER_WEEK
+from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
 SYRIA = Stream("syria", 1, "the Syrian arena: its reservoir of fighters")
 SYRIA_ATTACKS = Stream("syria_attacks", 12, "IS's attacks in Syria")
@@ -76,8 +78,16 @@ def effort_target(syria, p, iraq_pressure) -> float:
 
 @kernel
 def settle_reservoir(syria, p, iraq_pressure, regime, rng) -> None:
-    """The reservoir's change and the drift of effort over a week."""
+    """The reservoir's change and the drift of effort over a week.
+
+    Recruits come two ways: in proportion to the force and its room (a group that recruits through its
+    own members), and as an inflow whatever its size (the foreign fighters who reached Syria in their
+    thousands in 2012-2014). The inflow draws no random number when it is 0, so runs without it are
+    unchanged.
+    """
     growth = rng.poisson(syria.free_fighters * p.recruitment_rate_per_day * p.permissiveness * DAYS_PER_WEEK)
+    if p.inflow_per_year > 0:
+        growth += rng.poisson(p.inflow_per_year * DAYS_PER_WEEK / DAYS_PER_YEAR)
     losses = rng.binomial(syria.free_fighters, syria.loss_chance_week[regime])
     syria.free_fighters += growth - losses
     syria.removed += losses
