@@ -18,7 +18,7 @@ from sim.analysis import stylised
 from sim.analysis.targets import load_targets
 from sim.api import load_scenario, run
 from sim.calibration import statistics as calib_stats
-from sim.calibration.report import checks, statistic_table
+from sim.calibration.report import STYLISED_START, checks, measured_window, statistic_table
 from sim.calibration.abc_smc import CalibrationSettings, calibrate
 from sim.calibration.parameters_doc import levels_setting, parameters_markdown
 from sim.config.paths import all_fields
@@ -317,6 +317,16 @@ def test_close_pairs_counts_every_pair_as_the_definition_does():
                        if areas[i] == areas[j] and abs(days[i] - days[j]) <= window)
         assert stylised.close_pairs(days, areas, window) == expected
     assert stylised.close_pairs(np.array([5]), np.array(["a"]), 7) == 0
+
+
+def test_the_stylised_facts_are_measured_from_their_start_on():
+    # Months and attacks before 2023 (the steep fall from 2020) are left out of every fact; the rest kept whole.
+    assert STYLISED_START == "2023-01-01"
+    monthly = pd.DataFrame({"replicate": 0, "month": ["2022-11", "2022-12", "2023-01", "2023-02"], "attacks": 1})
+    events = pd.DataFrame({"replicate": 0, "date": ["2022-12-31", "2023-01-01", "2024-06-30"], "area": "a"})
+    kept_months, kept_events = measured_window(monthly, events)
+    assert list(kept_months["month"]) == ["2023-01", "2023-02"]
+    assert list(kept_events["date"]) == ["2023-01-01", "2024-06-30"]
 
 
 def test_casualty_tail_measures_a_known_power_law():

@@ -111,8 +111,13 @@ def stylised_facts(monthly: pd.DataFrame, knox: pd.DataFrame, casualties: np.nda
     counts = monthly.groupby(["replicate", "month"])["attacks"].sum().groupby("replicate")
     mean, var = counts.mean(), counts.var()
     a.scatter(mean, var, s=14, color="#4575b4", alpha=0.7, label="one replicate")
-    top = float(max(mean.max(), var.max())) * 1.05
-    a.plot([0, top], [0, top], color="black", lw=1, ls="--", label="Poisson: variance = mean")
+    # Log axes: the variance runs to many times the mean, and a linear scale would crowd the means together.
+    shown = (mean > 0) & (var > 0)
+    low = float(min(mean[shown].min(), var[shown].min())) / 1.5 if shown.any() else 0.1
+    top = float(max(mean.max(), var.max())) * 1.5
+    a.plot([low, top], [low, top], color="black", lw=1, ls="--", label="Poisson: variance = mean")
+    a.set_xscale("log")
+    a.set_yscale("log")
     a.set_xlabel("mean attacks per month")
     a.set_ylabel("variance of attacks per month")
     a.set_title("overdispersion of monthly counts", fontsize=10)

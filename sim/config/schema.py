@@ -388,7 +388,7 @@ class SyriaParams:
     inflow_per_year: float = param(0.0, "persons/year", (0.0, 1e5),
         "recruits who join IS in Syria whatever the size of its force there (foreign fighters arriving, as "
         "in their thousands in 2012-2014); 0 from 2020, when the flow had stopped, set by dated changes of a "
-        "history")
+        "history", plausible=(0.0, 1000.0))
     attack_rate_per_fighter_per_day: float = param(0.0004119, "1/day", UNIT_INTERVAL,
         "attacks in Syria per free fighter per day, where IS has full room and all its effort there")
     arrival_funds_per_member_usd: float = param(1000.0, "USD", (0.0, 1e6),
