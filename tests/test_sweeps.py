@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -254,6 +255,18 @@ def test_sensitivity_ranges_come_from_priors_declarations_or_the_command_line():
     path = "insurgents.hideout_crowding"
     moved = parameter_ranges([path], {}, changed)[path]
     assert (moved.low, moved.high) == pytest.approx((0.025, 0.1))
+
+
+def test_a_calibrated_share_is_screened_over_its_priors_interval_on_the_logit_scale():
+    """A share's prior is logit-normal: the range is logit(value) -/+ 1.645 sd mapped back, not value ±50%."""
+    cfg = scenario("baseline", "model.syria.effort_substitution=0.5").model
+    prior = next(p for p in CALIBRATED if p.path == "syria.effort_substitution")
+    assert prior.kind == "share"
+    got = parameter_ranges(["syria.effort_substitution"], {}, cfg)["syria.effort_substitution"]
+    # At 0.5 the logit is 0, so the ends are the logistic of -/+ 1.645 sd, symmetric about one half.
+    expected_high = 1.0 / (1.0 + math.exp(-1.6448536269514722 * prior.spread))
+    assert (got.low, got.high) == pytest.approx((1.0 - expected_high, expected_high))
+    assert "calibration prior" in got.basis and "logit" in got.basis
 
 
 def test_a_mechanism_switched_off_at_zero_is_screened_over_its_declared_range():

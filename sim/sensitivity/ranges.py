@@ -4,7 +4,8 @@ A factor is a numeric model parameter ('section.name') or a determinant group
 (`group:NAME`, whose value in [0, 1] picks one of its levels in their declared
 order, scenarios/orderings.yaml). A parameter's range is the one given with
 `range.PARAM=LOW:HIGH`; else, around the value the scenario uses, the
-calibration prior's 90% interval for a calibrated parameter, or the plausible
+calibration prior's 90% interval for a calibrated parameter (on the logit scale
+for a share), or the plausible
 range the schema declares (an absolute `plausible` range, or a factor
 `uncertainty`); else a factor set by the certainty its source gives it
 (CERTAINTY_FACTORS: a low-certainty estimate within a factor of two, a sourced
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import yaml
 
-from sim.config.calibrated import CALIBRATED
+from sim.config.calibrated import CALIBRATED, Z90
 from sim.config.determinants import DETERMINANTS
 from sim.config.errors import ConfigError
 from sim.config.load import scenario_dir
@@ -54,9 +55,15 @@ def default_range(path: str, value: float) -> tuple[float, float, str]:
     """The plausible range around `value` and where it comes from (see the module docstring)."""
     if path.startswith(GROUP_PREFIX):
         return 0.0, 1.0, "the group's levels in their declared order"
-    prior = next((p for p in CALIBRATED if p.path == path and p.kind == "scale"), None)
-    if prior is not None:
+    prior = next((p for p in CALIBRATED if p.path == path and p.kind in ("scale", "share")), None)
+    if prior is not None and prior.kind == "scale":
         return value / prior.spread, value * prior.spread, f"calibration prior, 90% interval (÷/× {prior.spread:g})"
+    if prior is not None and 0.0 < value < 1.0:
+        # A share's prior is normal on the logit scale: its 90% half-width there, around the value.
+        half = Z90 * prior.spread
+        centre = np.log(value / (1.0 - value))
+        return (float(1.0 / (1.0 + np.exp(half - centre))), float(1.0 / (1.0 + np.exp(-half - centre))),
+                f"calibration prior, 90% interval (logit ± {half:.2f})")
     plausible = numeric_field(path).metadata.get("plausible")
     if plausible:
         return plausible[0], plausible[1], f"declared plausible range [{plausible[0]:g}, {plausible[1]:g}]"
