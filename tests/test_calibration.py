@@ -317,6 +317,10 @@ def test_close_pairs_counts_every_pair_as_the_definition_does():
                        if areas[i] == areas[j] and abs(days[i] - days[j]) <= window)
         assert stylised.close_pairs(days, areas, window) == expected
     assert stylised.close_pairs(np.array([5]), np.array(["a"]), 7) == 0
+    with pytest.raises(ValueError, match="negative"):
+        stylised.close_pairs(days, areas, -1)
+    with pytest.raises(ValueError, match="whole days"):
+        stylised.close_pairs(days + 0.5, areas, 7)
 
 
 def test_the_stylised_facts_are_measured_from_their_start_on():

@@ -60,7 +60,7 @@ VARIANTS = (("the history as it is", [], ()),
             ("no leader killed in 2014", [], (without_leader_kills,)),
             ("effort held where it starts", HELD_EFFORT, ()),
             ("recruitment in Iraq x5", RECRUITMENT_X5, ()),
-            ("Syrian reservoir's recruitment x10", SYRIA_X10, ()),
+            ("Syrian reservoir's own recruitment x10", SYRIA_X10, ()),
             ("the last four together", [*HELD_EFFORT, *RECRUITMENT_X5, *SYRIA_X10], (without_leader_kills,)))
 
 

@@ -85,12 +85,18 @@ def close_pairs(days: np.ndarray, areas: np.ndarray, window_days: int) -> int:
 
     Counted on the attacks sorted by area and day, each attack with those after it in the same area up
     to `window_days` later (a binary search), so the count grows with n log n: the all-pairs matrix it
-    replaces grew with n squared and held up reports on runs of many thousand attacks a replicate.
+    replaces grew with n squared and held up reports on runs of a few thousand attacks a replicate.
+    Days are whole days (the keys are integers); a fraction would be cut off, so it is refused.
     """
+    days = np.asarray(days)
+    if window_days < 0:
+        raise ValueError(f"window_days={window_days}: a window of days cannot be negative.")
+    if days.size and not np.issubdtype(days.dtype, np.integer):
+        raise ValueError(f"days of dtype {days.dtype}: close pairs are counted on whole days.")
     if days.size < 2:
         return 0
-    _, codes = np.unique(areas, return_inverse=True)
-    days = np.asarray(days, dtype=np.int64)
+    _, codes = np.unique(np.asarray(areas), return_inverse=True)
+    days = days.astype(np.int64)
     # One key per attack: its area's code times a stride longer than any span of days, plus its day.
     stride = int(days.max() - days.min()) + window_days + 1
     keys = np.sort(codes.astype(np.int64) * stride + (days - days.min()))

@@ -291,7 +291,7 @@ def stylised_report(ns) -> tuple[str, object]:
 
 def measured_window(monthly: pd.DataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The months and attacks from STYLISED_START on, the span every stylised fact is measured over."""
-    return (monthly[monthly["month"] >= STYLISED_START[:7]],
+    return (monthly[monthly["month"].astype(str) >= STYLISED_START[:7]],
             events[pd.to_datetime(events["date"]) >= pd.Timestamp(STYLISED_START)])
 
 
