@@ -34,16 +34,19 @@ from sim.config.schema import ModelParams
 CERTAINTY_FACTORS = {"low": 2.0, "medium": 1.5, "high": 1.25}
 
 # Low-certainty parameters that the Morris screen of docs/validation.md section 8 ranks above the drawdown
-# and Syria determinant groups (μ* of the 2027 attack rate above theirs). Calibrated parameters are not
-# here: the posterior draws them.
+# and Syria determinant groups (μ* of the 2027 attack rate above theirs), in the screen's order. Calibrated
+# parameters are not here: the posterior draws them.
 UNCERTAIN: tuple[str, ...] = (
-    "syria.iraq_symbolic_weight",
+    "insurgents.trail_kept_after_move",
     "insurgents.upkeep_per_member_usd_per_day",
+    "iraqi_forces.raid_removal_share",
+    "iraqi_forces.neighbour_presence_share",
+    "insurgents.dormant_upkeep_share",
     "iraqi_forces.intel_to_locate",
-    "syria.room_fighters",
-    "insurgents.desertion_rate_per_day",
-    "iraqi_forces.hostile_community_gain",
     "iraqi_forces.raids_per_day",
+    "iraqi_forces.reaction_decay_days",
+    "insurgents.desertion_rate_per_day",
+    "iraqi_forces.intel_decay_per_day",
 )
 UNCERTAIN_FACTOR = CERTAINTY_FACTORS["low"]
 
