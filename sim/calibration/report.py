@@ -34,7 +34,6 @@ from sim.api import load_scenario, run
 from sim.calibration import statistics as calib_stats
 from sim.calibration import sbc
 from sim.calibration.sbc import SbcSettings
-from sim.config.calibrated import Z90
 from sim.config.calibrated import CALIBRATED
 from sim.config.posterior import read_posterior, shipped_posterior
 from sim.config.errors import ConfigError
@@ -390,8 +389,7 @@ def posterior_report(ns) -> tuple[str, object]:
     for p in CALIBRATED:
         lo, mid, hi = posterior.quantiles(p.name)
         row = {"parameter": p.name, "prior median": _number(p.prior_median),
-               "prior 90%": (f"÷/× {p.spread:g}" if p.kind in ("scale", "observation")
-                             else f"logit ± {Z90 * p.spread:.2f}" if p.kind == "share" else f"± {Z90 * p.spread:.2f}"),
+               "prior 90%": p.prior_interval(),
                "posterior median": _number(mid), "posterior 90%": f"{_number(lo)} to {_number(hi)}"}
         for other in others:
             o_lo, o_mid, o_hi = other.quantiles(p.name)

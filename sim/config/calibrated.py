@@ -75,13 +75,23 @@ class CalibratedParameter:
     def prior_location(self) -> float:
         """The centre of the prior on the sampled scale (a log for scales, a logit for shares), where the
         sampler works with a normal."""
-        if self.kind in ("scale", "observation"):
-            return math.log(self.prior_median)
-        return math.log(self.prior_median / (1.0 - self.prior_median)) if self.kind == "share" else 0.0
+        return self.to_sampled(self.prior_median) if self.kind != "shift" else 0.0
 
     def prior_scale(self) -> float:
         """The prior's standard deviation on the sampled scale: its 90% interval spans ÷/× `spread`."""
         return math.log(self.spread) / Z90 if self.kind in ("scale", "observation") else self.spread
+
+    def prior_interval(self) -> str:
+        """The prior's 90% interval in words, on the scale it is drawn on."""
+        if self.kind in ("scale", "observation"):
+            return f"÷/× {self.spread:g}"
+        return f"logit ± {Z90 * self.spread:.2f}" if self.kind == "share" else f"± {Z90 * self.spread:.2f}"
+
+    def to_sampled(self, value: float) -> float:
+        """From a value to the quantity the sampler draws (the inverse of `to_value`)."""
+        if self.kind in ("scale", "observation"):
+            return math.log(value)
+        return math.log(value / (1.0 - value)) if self.kind == "share" else float(value)
 
     def to_value(self, sampled: float) -> float:
         """From the sampled quantity to the value stored in the posterior table."""

@@ -56,14 +56,13 @@ def default_range(path: str, value: float) -> tuple[float, float, str]:
     if path.startswith(GROUP_PREFIX):
         return 0.0, 1.0, "the group's levels in their declared order"
     prior = next((p for p in CALIBRATED if p.path == path and p.kind in ("scale", "share")), None)
+    basis = f"calibration prior, 90% interval ({prior.prior_interval()})" if prior is not None else ""
     if prior is not None and prior.kind == "scale":
-        return value / prior.spread, value * prior.spread, f"calibration prior, 90% interval (÷/× {prior.spread:g})"
+        return value / prior.spread, value * prior.spread, basis
     if prior is not None and 0.0 < value < 1.0:
         # A share's prior is normal on the logit scale: its 90% half-width there, around the value.
-        half = Z90 * prior.spread
-        centre = np.log(value / (1.0 - value))
-        return (float(1.0 / (1.0 + np.exp(half - centre))), float(1.0 / (1.0 + np.exp(-half - centre))),
-                f"calibration prior, 90% interval (logit ± {half:.2f})")
+        centre, half = prior.to_sampled(value), Z90 * prior.prior_scale()
+        return prior.to_value(centre - half), prior.to_value(centre + half), basis
     plausible = numeric_field(path).metadata.get("plausible")
     if plausible:
         return plausible[0], plausible[1], f"declared plausible range [{plausible[0]:g}, {plausible[1]:g}]"
