@@ -12,16 +12,22 @@ import pytest
 
 from sim.analysis.targets import AttackTarget
 from sim.calibration import baselines
+from sim.calibration.abc_smc import calibrate
 from sim.calibration.backtest import (
     BacktestSettings,
     Origin,
     OriginResult,
+    baseline_forecasts,
+    casualties_per_attack,
+    forecast_ensemble,
     mid_pit,
     origins,
+    record_before,
     run_origin,
     score_rows,
     summary,
 )
+from sim.config.posterior import Posterior
 
 
 def window(start: str, end: str, attacks: int) -> AttackTarget:
@@ -62,14 +68,20 @@ def test_scores_of_a_sharp_forecast_follow_their_definitions():
     assert {f for _, f in rows} == {"model", "persistence", "log-linear trend"}
 
 
-def test_origins_are_the_year_ends_with_a_next_year_counted_then_the_sealed_forecast():
-    """The record counts claims in Iraq for 2020 to 2024 (2022 and 2023 to November, 2024 to August): four
-    scored origins, each forecasting the next count, and the sealed one."""
-    dates = [(o.date, o.start, o.end, o.observed_attacks) for o in origins()]
-    assert dates == [("2020-12-31", "2021-01-01", "2021-12-31", 1079), ("2021-12-31", "2022-01-01", "2022-11-30", 401),
-                     ("2022-12-31", "2023-01-01", "2023-11-30", 141), ("2023-12-31", "2024-01-01", "2024-08-31", 56),
-                     ("2024-12-31", "2025-01-01", "2025-08-31", None)]
-    assert origins()[3].observed_casualties == 107 and origins()[-1].sealed
+def test_origins_are_the_counted_quarters_of_2020_then_the_year_ends_with_a_next_year_counted_then_the_sealed():
+    """Knights and Almeida counted the first three quarters of 2020 (two origins, each forecasting the next
+    quarter); the record counts claims in Iraq for 2020 to 2024 (2022 and 2023 to November, 2024 to August):
+    four year-end origins, each forecasting the next count; and the sealed one."""
+    dates = [(o.date, o.start, o.end, o.observed_attacks, o.claims) for o in origins()]
+    assert dates == [("2020-03-31", "2020-04-01", "2020-06-30", 808, False),
+                     ("2020-06-30", "2020-07-01", "2020-09-30", 510, False),
+                     ("2020-12-31", "2021-01-01", "2021-12-31", 1079, True),
+                     ("2021-12-31", "2022-01-01", "2022-11-30", 401, True),
+                     ("2022-12-31", "2023-01-01", "2023-11-30", 141, True),
+                     ("2023-12-31", "2024-01-01", "2024-08-31", 56, True),
+                     ("2024-12-31", "2025-01-01", "2025-08-31", None, True)]
+    assert origins()[5].observed_casualties == 107 and origins()[-1].sealed
+    assert all(o.observed_casualties is None for o in origins()[:2])
     from sim.calibration.statistics import up_to
 
     for origin in origins():
@@ -77,11 +89,57 @@ def test_origins_are_the_year_ends_with_a_next_year_counted_then_the_sealed_fore
     assert not any(s.end.startswith("2025") for s in up_to(origins()[-1].date))
 
 
-def test_the_first_origin_has_no_trend_to_compare_with():
-    """One count before 2021 (2020's): persistence only; a trend needs two."""
-    rows = score_rows(OriginResult(origins()[0], None, pd.DataFrame({"replicate": range(3), "attacks": [900, 1000, 1100],
-                                                                       "casualties": 0})))
+def test_the_first_origin_of_claims_has_no_trend_to_compare_with():
+    """One count of claims before 2021 (2020's): persistence only; a trend needs two."""
+    first = next(o for o in origins() if o.claims)
+    rows = score_rows(OriginResult(first, None, pd.DataFrame({"replicate": range(3), "attacks": [900, 1000, 1100],
+                                                                "casualties": 0})))
     assert {r["forecaster"] for r in rows if r["quantity"] == "attacks"} == {"model", "persistence"}
+
+
+def test_a_quarterly_origins_baselines_read_only_its_own_counters_record():
+    """From mid-2020 the baselines see Knights and Almeida's 2018, 2019 and first two quarters of 2020 (not
+    ITIC's claims), persistence carries the second quarter's rate over the third, and nothing forecasts
+    casualties, which that counter does not count."""
+    origin = origins()[1]
+    assert [t.id for t in record_before(origin)] == ["ctc_attacks_2018", "ctc_attacks_2019", "ctc_attacks_2020_q1",
+                                                     "ctc_attacks_2020_q2"]
+    assert casualties_per_attack(origin) is None
+    forecasts = baseline_forecasts(origin)
+    assert set(forecasts) == {"persistence", "log-linear trend"}
+    assert all(set(f) == {"attacks"} for f in forecasts.values())
+    q2 = 808 / baselines.months("2020-04-01", "2020-06-30")
+    assert forecasts["persistence"]["attacks"].mean == pytest.approx(q2 * baselines.months("2020-07-01", "2020-09-30"))
+
+
+def test_a_forecast_in_another_counter_is_the_models_attacks_times_each_draws_factor():
+    """The same fitted posterior with the factor set to 1 and to 2: the same replicates, twice the attacks
+    (to the rounding of a count), the same casualties."""
+    settings = BacktestSettings(seed=3, particles=6, generations=1, max_simulations=12, replicates=6)
+    origin = origins()[0]
+    posterior = calibrate(settings.calibration(origin))
+    assert "reported_per_claim" in posterior.table.columns
+
+    def forecast(factor: float) -> pd.DataFrame:
+        table = posterior.table.assign(reported_per_claim=factor)
+        return forecast_ensemble(origin, Posterior(table, posterior.metadata), 11, settings.replicates, 1)
+
+    once, twice = forecast(1.0), forecast(2.0)
+    assert (twice["attacks"] == 2 * once["attacks"]).all() and once["attacks"].sum() > 0
+    assert (twice["casualties"] == once["casualties"]).all()
+
+
+def test_an_origins_fit_and_forecast_do_not_depend_on_the_other_origins(monkeypatch):
+    """Seeds are keyed by the origin's date: the same origin run from a shorter list of origins gives the
+    same forecast."""
+    import sim.calibration.backtest as backtest
+
+    settings = BacktestSettings(seed=3, particles=4, generations=1, max_simulations=8, replicates=4)
+    full = run_origin(settings, 1)
+    monkeypatch.setattr(backtest, "origins", lambda: backtest.quarterly_origins()[1:])
+    alone = run_origin(settings, 0)
+    assert alone.origin == full.origin
+    assert alone.forecast.equals(full.forecast)
 
 
 def test_mid_pit_is_the_share_below_plus_half_the_share_at_the_observed_count():

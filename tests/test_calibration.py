@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from sim.analysis import stylised
-from sim.analysis.targets import load_targets
+from sim.analysis.targets import load_targets, reported_attack_targets, superseded
 from sim.api import load_scenario, run
 from sim.calibration import statistics as calib_stats
 from sim.calibration.report import STYLISED_START, checks, measured_window, statistic_table
@@ -96,9 +96,38 @@ def test_replicate_statistics_count_a_hand_made_replicate():
              calib_stats.Statistic("f", "fighters_iraq", "2023-03-01", "2023-03-31", 0, 1, ""),
              calib_stats.Statistic("g", "fighters_iraq_syria", "2022-02-01", "2022-02-28", 0, 1, ""),
              calib_stats.Statistic("s", "attacks_syria", "2022-01-01", "2022-06-30", 0, 1, ""),
-             calib_stats.Statistic("r", "removals_iraq", "2023-01-01", "2023-12-31", 0, 1, ""))
-    values = calib_stats.replicate_statistics(outcome, "2022-01-01", stats, removals_reported=0.5)
-    assert values == {"a": 2.0, "c": 4.0, "f": 140.0, "g": 1010.0, "s": 6.0, "r": 12.0}
+             calib_stats.Statistic("r", "removals_iraq", "2023-01-01", "2023-12-31", 0, 1, ""),
+             calib_stats.Statistic("k", "reported_attacks_iraq", "2022-01-01", "2022-12-31", 0, 1, ""))
+    values = calib_stats.replicate_statistics(outcome, "2022-01-01", stats, removals_reported=0.5,
+                                              reported_per_claim=1.5)
+    assert values == {"a": 2.0, "c": 4.0, "f": 140.0, "g": 1010.0, "s": 6.0, "r": 12.0, "k": 3.0}
+
+
+def test_inside_2020_a_fit_uses_the_quarterly_counts_and_after_it_the_years_claims_in_their_place():
+    """Knights and Almeida's quarters are the only counts of 2020 complete before ITIC's year count; a fit up
+    to an origin inside 2020 fits those complete by then, one up to the year's end or later fits none of them."""
+    assert [s.id for s in calib_stats.up_to("2020-03-31")] == ["ctc_attacks_2020_q1"]
+    assert [s.id for s in calib_stats.up_to("2020-08-15")] == ["ctc_attacks_2020_q1", "ctc_attacks_2020_q2"]
+    for origin in ("2020-12-31", "2023-12-31", None):
+        assert not any(s.quantity == "reported_attacks_iraq" for s in calib_stats.up_to(origin))
+    assert "claims_2020" in {s.id for s in calib_stats.up_to("2020-12-31")}
+    assert calib_stats.first_end() == "2020-03-31"
+    # Each interim figure names the figure that supersedes it, and that figure is fitted.
+    fitted = {s.id for s in calib_stats.statistics()}
+    for figure in reported_attack_targets(roles=("interim",)):
+        assert figure.superseded_by in fitted
+        assert superseded(figure, "2020-12-31") and not superseded(figure, "2020-12-30")
+
+
+def test_the_factor_between_the_counters_is_fitted_only_where_another_counters_counts_are():
+    from sim.calibration.abc_smc import fitted_parameters
+    from sim.config.calibrated import REPORTED_PER_CLAIM
+
+    assert fitted_parameters(calib_stats.up_to("2020-06-30")) == (*CALIBRATED, REPORTED_PER_CLAIM)
+    assert fitted_parameters(calib_stats.up_to("2021-12-31")) == CALIBRATED
+    assert fitted_parameters(calib_stats.statistics()) == CALIBRATED
+    with pytest.raises(ConfigError, match="the first ends 2020-03-31"):
+        CalibrationSettings(origin="2020-03-30").check()
 
 
 def test_the_largest_attacks_of_the_record_are_checked_over_the_years_the_claims_cover():

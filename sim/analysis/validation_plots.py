@@ -78,7 +78,9 @@ def backtest_intervals(table: pd.DataFrame) -> Figure:
         sealed = table[(table["origin"] == origin) & (table["quantity"] == "attacks")]["observed"].isna().all()
         note = " (sealed)" if sealed else "" if pd.notna(observed) else " (not in the record)"
         window = rows["window"].iloc[0]
-        ax.set_title(f"from {origin}: claimed {quantity},\n{window}{note}", fontsize=9)
+        counter = rows["counter"].iloc[0] if "counter" in rows else "claims"
+        counted = f"claimed {quantity}" if counter == "claims" else f"{quantity} reported ({counter.split(' (')[0]})"
+        ax.set_title(f"from {origin}: {counted},\n{window}{note}", fontsize=9)
         ax.set_xlim(left=0)
         ax.tick_params(axis="x", labelsize=8)
     fig.tight_layout()

@@ -35,7 +35,7 @@ import pandas as pd
 
 from sim.calibration import smc
 from sim.calibration import statistics as stats_module
-from sim.config.calibrated import CALIBRATED, with_values
+from sim.config.calibrated import CALIBRATED, REPORTED_PER_CLAIM, CalibratedParameter, with_values
 from sim.config.errors import ConfigError
 from sim.config.load import compose_run_config
 from sim.config.posterior import Posterior, base_config_digest
@@ -110,7 +110,7 @@ class CalibrationSettings:
             parse_date(self.origin, "origin")
             if not stats_module.up_to(self.origin):
                 problems.append(f"origin={self.origin} comes before every fitted figure; the first ends "
-                                f"{stats_module.statistics()[0].end}")
+                                f"{stats_module.first_end()}")
         if problems:
             raise ConfigError("; ".join(problems) + ".")
 
@@ -130,15 +130,21 @@ def simulation_root(seed: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(SIMULATION_STREAM,)).generate_state(1, dtype=np.uint64)[0])
 
 
-def prior() -> smc.NormalPrior:
-    """The calibrated parameters' priors, independent normals in the space each is sampled in."""
-    return smc.NormalPrior(np.array([p.prior_location() for p in CALIBRATED]),
-                           np.array([p.prior_scale() for p in CALIBRATED]))
+def fitted_parameters(stats: tuple) -> tuple[CalibratedParameter, ...]:
+    """What a fit of `stats` estimates: the calibrated parameters, and the factor between the counters where
+    another counter's figures are fitted."""
+    return (*CALIBRATED, REPORTED_PER_CLAIM) if stats_module.needs_reported_per_claim(stats) else CALIBRATED
 
 
-def sampled_values(row: np.ndarray) -> dict[str, float]:
+def prior(parameters: tuple[CalibratedParameter, ...] = CALIBRATED) -> smc.NormalPrior:
+    """The parameters' priors, independent normals in the space each is sampled in."""
+    return smc.NormalPrior(np.array([p.prior_location() for p in parameters]),
+                           np.array([p.prior_scale() for p in parameters]))
+
+
+def sampled_values(row: np.ndarray, parameters: tuple[CalibratedParameter, ...] = CALIBRATED) -> dict[str, float]:
     """A particle's parameter values from its coordinates in the sampled space."""
-    return {p.name: p.to_value(float(x)) for p, x in zip(CALIBRATED, row, strict=True)}
+    return {p.name: p.to_value(float(x)) for p, x in zip(parameters, row, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -155,27 +161,30 @@ class Simulator:
     stats: tuple
     root: int
     replicates: int
+    parameters: tuple = CALIBRATED
 
     def __call__(self, task: tuple[np.ndarray, int, float]) -> tuple[np.ndarray, np.ndarray]:
         theta, first, epsilon = task
         distances = np.empty((theta.shape[0], self.replicates))
         values_out = np.full((theta.shape[0], self.replicates, len(self.stats)), np.nan)
         for k, row in enumerate(theta):
-            values = sampled_values(row)
+            values = sampled_values(row, self.parameters)
             params = with_values(self.base.model, values)
             for r in range(self.replicates):
                 index = (first + k) * self.replicates + r
                 model = InsurgencyModel(params, self.base.start, self.base.end, BANK.streams(0, self.root, index),
                                         self.base.changes)
-                distances[k, r], reached = self._run(model, values["removals_reported"], epsilon)
+                distances[k, r], reached = self._run(model, values, epsilon)
                 values_out[k, r] = [reached.get(s.id, np.nan) for s in self.stats]
         return distances, values_out
 
-    def _run(self, model: InsurgencyModel, removals_reported: float, epsilon: float) -> tuple[float, dict]:
+    def _run(self, model: InsurgencyModel, values: dict[str, float], epsilon: float) -> tuple[float, dict]:
         checkpoints = self.checkpoints()
         for day, done in checkpoints:
             model.run_until_day(day)
-            reached = stats_module.replicate_statistics(model.outcome(), self.base.start, done, removals_reported)
+            reached = stats_module.replicate_statistics(model.outcome(), self.base.start, done,
+                                                        values["removals_reported"],
+                                                        values.get("reported_per_claim", 1.0))
             partial = stats_module.distance(reached, done)
             if partial > epsilon or len(done) == len(self.stats):
                 return partial, reached
@@ -220,20 +229,21 @@ def calibrate(settings: CalibrationSettings, progress: bool = False, *, workers:
     """
     settings.check()
     base, stats = base_config(settings, stats)
-    simulator = Simulator(base, stats, simulation_root(settings.seed), settings.replicates)
+    parameters = fitted_parameters(stats)
+    simulator = Simulator(base, stats, simulation_root(settings.seed), settings.replicates, parameters)
     report = _progress(settings) if progress else None
     started = time.perf_counter()
     with TaskPool(executor, workers, scheduler) as pool:
         result = smc.run_smc(
-            prior(), parallel_simulate(pool, simulator), particles=settings.particles, replicates=settings.replicates,
+            prior(parameters), parallel_simulate(pool, simulator), particles=settings.particles, replicates=settings.replicates,
             seed_sequence=sampler_seed(settings.seed), ess_fraction=settings.ess_fraction,
             epsilon_fall=settings.epsilon_fall, min_epsilon=settings.min_epsilon,
             max_generations=settings.generations, max_simulations=settings.max_simulations, moves=settings.moves,
             min_move_acceptance=settings.min_move_acceptance, max_moves=settings.max_moves, unmoved=settings.unmoved,
             report=report)
     wall = time.perf_counter() - started
-    table = final_population(result, stats)
-    meta = metadata(settings, base, stats, result, wall)
+    table = final_population(result, stats, parameters)
+    meta = metadata(settings, base, stats, result, wall, parameters)
     meta["effective_sample_size"] = round(smc.effective_sample_size(table["weight"].to_numpy()), 1)
     return Posterior(table, meta)
 
@@ -246,7 +256,8 @@ def _progress(settings: CalibrationSettings):
     return report
 
 
-def final_population(result: smc.Result, stats: tuple) -> pd.DataFrame:
+def final_population(result: smc.Result, stats: tuple,
+                     parameters: tuple[CalibratedParameter, ...] = CALIBRATED) -> pd.DataFrame:
     """The final particles: values, weight, share of replicates within the final threshold, their statistics
     (mean over the particle's replicates that reached them) and distance (the median over its replicates, a
     replicate stopped early counting at its lower bound), in a canonical order."""
@@ -256,10 +267,10 @@ def final_population(result: smc.Result, stats: tuple) -> pd.DataFrame:
     for k, row in enumerate(population.theta):
         # Over the replicates that reached each figure (a particle kept has at least one that ran to the end).
         means = np.nanmean(population.statistics[k], axis=0)
-        rows.append({**sampled_values(row), **{f"sim_{s.id}": float(m) for s, m in zip(stats, means, strict=True)},
+        rows.append({**sampled_values(row, parameters), **{f"sim_{s.id}": float(m) for s, m in zip(stats, means, strict=True)},
                      "distance": float(np.median(population.distances[k])), "within": float(shares[k]),
                      "weight": float(population.weights[k])})
-    table = pd.DataFrame(rows).sort_values(["distance", *(p.name for p in CALIBRATED)], kind="stable")
+    table = pd.DataFrame(rows).sort_values(["distance", *(p.name for p in parameters)], kind="stable")
     table["weight"] = table["weight"] / table["weight"].sum()
     table.insert(0, "draw", range(len(table)))
     return table.reset_index(drop=True)
@@ -273,7 +284,8 @@ def generation_rows(result: smc.Result) -> list[dict]:
             for g in result.generations]
 
 
-def metadata(settings: CalibrationSettings, base, stats: tuple, result: smc.Result, wall_s: float) -> dict:
+def metadata(settings: CalibrationSettings, base, stats: tuple, result: smc.Result, wall_s: float,
+             parameters: tuple[CalibratedParameter, ...] = CALIBRATED) -> dict:
     """What the sidecar file records: how to re-run, what was fitted, to what, and how it went."""
     generations = generation_rows(result)
     return {
@@ -291,7 +303,7 @@ def metadata(settings: CalibrationSettings, base, stats: tuple, result: smc.Resu
         "run": {"scenario": settings.scenario, "history": base.history, "start": base.start, "end": base.end},
         "base_config_sha256": base_config_digest(base.model),
         "priors": [{"name": p.name, "path": p.path, "kind": p.kind, "prior_median": p.prior_median,
-                    "spread": p.spread, "reason": p.reason} for p in CALIBRATED],
+                    "spread": p.spread, "reason": p.reason} for p in parameters],
         "statistics": [asdict(s) for s in stats],
         "distance": "sqrt(sum(((simulated - observed) / scale)^2)) over the statistics",
         "generations": generations,

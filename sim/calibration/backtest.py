@@ -5,24 +5,32 @@ complete by that date; the fitted model then runs the observed history (its date
 events are known conditions, not forecasts) from its start through the next
 window, each replicate drawing its parameters from that origin's posterior. The
 origins are every year-end of the record whose next year has a count of claims
-in Iraq. The forecast of claimed attacks (and casualties, where the record counts
-them) is scored against what was observed, beside two simple forecasts fitted to
-the same record (sim/calibration/baselines.py): the 50% and 90% central
-intervals' coverage, the CRPS (scoringrules), the log score and the probability
-integral transform (PIT) of the observed count.
+in Iraq, and every quarter-end inside 2020 whose next quarter Knights and Almeida
+counted (the record is quarterly there, and those quarters are the only counts of
+2020 complete before its end: role 'interim' in sim/data/targets.yaml). A
+quarterly origin's fit estimates the factor between their counter and IS's claims
+(`reported_per_claim`) with the rest, and its forecast is the model's attacks
+times each draw's factor, in their counter. The forecast of attacks (and
+casualties, where the record counts them) is scored against what was observed,
+beside two simple forecasts fitted to the same counter's record
+(sim/calibration/baselines.py): the 50% and 90% central intervals' coverage, the
+CRPS (scoringrules), the log score and the probability integral transform (PIT)
+of the observed count.
 
 The last origin, the end of 2024, has no observed window after it in the record:
 its forecast of January-August 2025 is published sealed, made from the history
 through 2024 and the dated events of 2025, with nothing fitted to any 2025 figure.
 
 Everything is a function of the backtest seed: each origin's calibration and
-forecast seeds are children of it (SeedSequence spawn keys), so the table is
-reproduced bit for bit.
+forecast seeds are children of it keyed by the origin's date (SeedSequence spawn
+keys), so the table is reproduced bit for bit, and an origin's rows do not change
+when other origins are added.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -30,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis.targets import AttackTarget, attack_targets
+from sim.analysis.targets import AttackTarget, attack_targets, reported_attack_targets, superseded
 from sim.calibration import baselines
 from sim.calibration.abc_smc import CalibrationSettings, calibrate
 from sim.config.errors import ConfigError
@@ -38,6 +46,7 @@ from sim.config.load import compose_run_config
 from sim.config.posterior import Posterior
 from sim.defaults import BASELINE_SCENARIO, DEFAULT_SEED
 from sim.runs.ensemble import run_ensemble
+from sim.runs.replicate import parameter_draw
 
 QUANTITIES = ("attacks", "casualties")
 # Draws from each baseline's distribution for its CRPS (the estimator's error is far below the differences
@@ -46,19 +55,29 @@ BASELINE_DRAWS = 20000
 BASELINE_SAMPLE_SEED = 2024
 
 
+CLAIMS = "claims"
+
+
 @dataclass(frozen=True)
 class Origin:
-    """Fit on the record complete by `date`; forecast claimed attacks and casualties over the window."""
+    """Fit on the record complete by `date`; forecast attacks and casualties over the window, as `counter`
+    counts them: IS's claims (the model's attacks), or a counter of reported attacks (the model's attacks
+    times the fitted factor between the counters)."""
 
     date: str
     start: str
     end: str
     observed_attacks: int | None
     observed_casualties: int | None
+    counter: str = CLAIMS
 
     @property
     def sealed(self) -> bool:
         return self.observed_attacks is None
+
+    @property
+    def claims(self) -> bool:
+        return self.counter == CLAIMS
 
 
 # The sealed forecast: the window after the record fitted, published before its count is looked at.
@@ -66,16 +85,30 @@ SEALED = ("2024-12-31", "2025-01-01", "2025-08-31")
 
 
 def origins() -> tuple[Origin, ...]:
-    """Every year-end from the first fitted figure's year whose next year has a count of claims in Iraq (each
-    forecasting that window), then the sealed forecast of January-August 2025 from the end of 2024."""
+    """In date order: every quarter-end whose next quarter an interim counter counted (its previous quarter
+    fitted, the count superseding both not yet complete), every year-end from the first fitted count's year
+    whose next year has a count of claims in Iraq (each forecasting that window), then the sealed forecast of
+    January-August 2025 from the end of 2024."""
+    out = quarterly_origins()
     by_start = {t.start: t for t in attack_targets()}
     first = int(min(t.end for t in attack_targets())[:4])
-    out = []
     for year in range(first, int(SEALED[0][:4])):
         window = by_start.get(f"{year + 1}-01-01")
         if window is not None:
             out.append(Origin(f"{year}-12-31", window.start, window.end, window.attacks, window.casualties))
-    return (*out, Origin(*SEALED, None, None))
+    return (*sorted(out, key=lambda o: o.date), Origin(*SEALED, None, None))
+
+
+def quarterly_origins() -> list[Origin]:
+    """The end of each interim count's quarter that the same counter's next quarter follows without a gap."""
+    figures = reported_attack_targets()
+    out = []
+    for before, after in itertools.pairwise(figures):
+        day_after = (pd.Timestamp(before.end) + pd.Timedelta(days=1)).date().isoformat()
+        if (after.counter == before.counter and after.start == day_after
+                and not superseded(before, before.end)):
+            out.append(Origin(before.end, after.start, after.end, after.attacks, None, after.counter))
+    return out
 
 
 @dataclass(frozen=True)
@@ -93,18 +126,19 @@ class BacktestSettings:
             raise ConfigError(f"replicates={self.replicates}; a forecast needs at least 2 replicates.")
         if self.workers < 1:
             raise ConfigError(f"workers={self.workers}; it must be 1 or more.")
-        self.calibration(origins()[0], 0).check()
+        self.calibration(origins()[0]).check()
 
-    def calibration(self, origin: Origin, k: int) -> CalibrationSettings:
-        return CalibrationSettings(seed=child_seed(self.seed, k, 0), particles=self.particles,
+    def calibration(self, origin: Origin) -> CalibrationSettings:
+        return CalibrationSettings(seed=child_seed(self.seed, origin.date, 0), particles=self.particles,
                                    generations=self.generations, min_epsilon=self.min_epsilon,
                                    max_simulations=self.max_simulations,
                                    scenario=BASELINE_SCENARIO, origin=origin.date)
 
 
-def child_seed(seed: int, origin_index: int, purpose: int) -> int:
-    """The seed of one origin's calibration (purpose 0) or forecast ensemble (purpose 1)."""
-    sequence = np.random.SeedSequence(seed, spawn_key=(origin_index, purpose))
+def child_seed(seed: int, origin_date: str, purpose: int) -> int:
+    """The seed of one origin's calibration (purpose 0) or forecast ensemble (purpose 1), keyed by the origin's
+    date (as the number YYYYMMDD), so that adding an origin leaves the others' seeds as they were."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(int(origin_date.replace("-", "")), purpose))
     return int(sequence.generate_state(1, dtype=np.uint64)[0] % (2**63))
 
 
@@ -123,32 +157,49 @@ def forecast_ensemble(origin: Origin, posterior: Posterior, seed: int, replicate
     outcomes = run_ensemble(cfg, posterior=posterior)
     first = (pd.Timestamp(origin.start) - pd.Timestamp(cfg.start)).days
     last = (pd.Timestamp(origin.end) - pd.Timestamp(cfg.start)).days
+    factors = counter_factors(origin, cfg, posterior)
     rows = []
     for i, out in enumerate(outcomes):
         inside = (out.attacks["day"] >= first) & (out.attacks["day"] <= last)
-        rows.append({"replicate": i, "attacks": int(inside.sum()),
+        rows.append({"replicate": i, "attacks": int(np.rint(inside.sum() * factors[i])),
                      "casualties": int(out.attacks["killed"][inside].sum() + out.attacks["wounded"][inside].sum())})
     return pd.DataFrame(rows)
 
 
+def counter_factors(origin: Origin, cfg, posterior: Posterior) -> np.ndarray:
+    """Per replicate, the origin's counter's attacks per attack IS would claim: 1 for claims, else the factor
+    `reported_per_claim` of the posterior particle the replicate draws."""
+    if origin.claims:
+        return np.ones(cfg.replicates)
+    column = posterior.table["reported_per_claim"].to_numpy()
+    return np.array([column[parameter_draw(cfg, i, posterior.weights)[0]] for i in range(cfg.replicates)])
+
+
 def run_origin(settings: BacktestSettings, k: int, progress: bool = False) -> OriginResult:
     origin = origins()[k]
-    posterior = calibrate(settings.calibration(origin, k), progress=progress)
-    forecast = forecast_ensemble(origin, posterior, child_seed(settings.seed, k, 1), settings.replicates,
+    posterior = calibrate(settings.calibration(origin), progress=progress)
+    forecast = forecast_ensemble(origin, posterior, child_seed(settings.seed, origin.date, 1), settings.replicates,
                                  settings.workers)
     return OriginResult(origin, posterior, forecast)
 
 
 # ----- scores ----------------------------------------------------------------------------
 def record_before(origin: Origin) -> list[AttackTarget]:
-    """The claimed-attack counts in Iraq complete by the origin, one counter per year (the targets, and the
-    2021 count that comes before the model's start)."""
-    return [t for t in attack_targets(roles=("target", "context")) if t.end <= origin.date]
+    """The counts of attacks in Iraq by the origin's counter complete by the origin: for claims, one counter
+    per year (the targets); for a counter of reported attacks, its own counts (those before the model starts
+    included)."""
+    if origin.claims:
+        return [t for t in attack_targets(roles=("target", "context")) if t.end <= origin.date]
+    return [t for t in reported_attack_targets(roles=("context", "interim"))
+            if t.counter == origin.counter and t.end <= origin.date]
 
 
 def casualties_per_attack(origin: Origin) -> tuple[float, str] | None:
-    """The casualties per attack of the last window before the origin that counted both; None where no
-    window before the origin counted casualties (the baselines then forecast attacks only)."""
+    """The casualties per attack of the last window of claims before the origin that counted both; None where
+    no such window came before the origin, or the origin's counter counts no casualties (the baselines then
+    forecast attacks only)."""
+    if not origin.claims:
+        return None
     counted = [t for t in attack_targets(roles=("target", "check")) if t.casualties and t.end <= origin.date]
     if not counted:
         return None
@@ -226,7 +277,8 @@ def mid_pit(observed: int, sample: np.ndarray) -> float:
 
 def _row(origin: Origin, quantity: str, forecaster: str, observed, q, crps, logs, pit) -> dict:
     inside = (lambda lo, hi: bool(lo <= observed <= hi)) if observed is not None else (lambda lo, hi: None)
-    return {"origin": origin.date, "window": f"{origin.start} to {origin.end}", "quantity": quantity,
+    return {"origin": origin.date, "window": f"{origin.start} to {origin.end}", "counter": origin.counter,
+            "quantity": quantity,
             "forecaster": forecaster, "observed": observed, "median": float(q[2]),
             "q25": float(q[1]), "q75": float(q[3]), "q05": float(q[0]), "q95": float(q[4]),
             "in_50": inside(q[1], q[3]), "in_90": inside(q[0], q[4]), "crps": crps, "log_score": logs,

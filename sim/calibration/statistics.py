@@ -9,7 +9,12 @@ Iraq and Syria (July 2024), and removals in Iraq reported by US Central Command
 
 A calibration up to an origin date uses only the statistics whose figure was
 complete by then (window or month ended on or before the origin), which is how
-the rolling-origin backtest keeps later figures out of earlier fits.
+the rolling-origin backtest keeps later figures out of earlier fits. Before the
+first count of claims is complete (inside 2020), the only counts known are Knights
+and Almeida's quarterly counts of reported attacks (role 'interim'): a fit up to
+such an origin fits them, each the model's attacks in the quarter times the
+factor between the two counters (`reported_per_claim`), and a fit up to a later
+origin fits the year's count of claims in their place.
 
 The distance is a weighted Euclidean norm, each difference divided by a stated
 scale: how precisely the observed figure measures the quantity (counting noise
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.targets import load_targets
+from sim.analysis.targets import load_targets, reported_attack_targets, superseded
 from sim.model import ReplicateOutcome
 
 # Counters of claims disagree by more than counting noise (CENTCOM's and BBC Monitoring's counts for
@@ -40,7 +45,8 @@ class Statistic:
     """One fitted figure: which model quantity, over which window, its value and its scale."""
 
     id: str
-    quantity: str     # attacks_iraq, casualties_iraq, attacks_syria, fighters_iraq, fighters_iraq_syria, removals_iraq
+    quantity: str     # attacks_iraq, casualties_iraq, attacks_syria, fighters_iraq, fighters_iraq_syria, removals_iraq,
+                      # reported_attacks_iraq (another counter's, an interim figure)
     start: str        # first day of the window (for a stock: the first day of its month)
     end: str          # last day of the window (for a stock: the last day of its month)
     observed: float
@@ -103,9 +109,31 @@ def _casualty_scale(casualties: int, attacks: int) -> float:
     return math.sqrt(attacks * second_moment)
 
 
+def interim(origin: str) -> tuple[Statistic, ...]:
+    """The interim figures a fit up to `origin` uses: complete by then, their superseding figure not yet."""
+    return tuple(Statistic(t.id, "reported_attacks_iraq", t.start, t.end, float(t.attacks),
+                           _count_scale(t.attacks, COUNTER_SHARE),
+                           f"counting noise and a counter known to {COUNTER_SHARE:.0%}")
+                 for t in reported_attack_targets() if t.end <= origin and not superseded(t, origin))
+
+
 def up_to(origin: str | None) -> tuple[Statistic, ...]:
-    """The statistics whose figure was complete by `origin` (all of them when None)."""
-    return tuple(s for s in statistics() if origin is None or s.end <= origin)
+    """The statistics whose figure was complete by `origin`, with the interim figures still standing then
+    (every target, and no interim figure, when None)."""
+    if origin is None:
+        return statistics()
+    chosen = [s for s in statistics() if s.end <= origin] + list(interim(origin))
+    return tuple(sorted(chosen, key=lambda s: (s.end, s.id)))
+
+
+def first_end() -> str:
+    """The day the first fitted figure of any origin is complete (an interim one, or a target)."""
+    return min([statistics()[0].end, *(t.end for t in reported_attack_targets())])
+
+
+def needs_reported_per_claim(stats: tuple[Statistic, ...]) -> bool:
+    """Whether `stats` include another counter's figure, and so the factor between the counters."""
+    return any(s.quantity == "reported_attacks_iraq" for s in stats)
 
 
 def last_day(stats: tuple[Statistic, ...]) -> str:
@@ -114,19 +142,24 @@ def last_day(stats: tuple[Statistic, ...]) -> str:
 
 
 def replicate_statistics(outcome: ReplicateOutcome, start: str, stats: tuple[Statistic, ...],
-                         removals_reported: float = 1.0) -> dict[str, float]:
-    """The simulated value of each statistic for one replicate run from `start`."""
+                         removals_reported: float = 1.0, reported_per_claim: float = 1.0) -> dict[str, float]:
+    """The simulated value of each statistic for one replicate run from `start` (the observation factors:
+    Central Command's removals per removal, and reported attacks per claimed attack)."""
     origin = dt.date.fromisoformat(start)
     day = outcome.attacks["day"]
     casualties = outcome.attacks["killed"] + outcome.attacks["wounded"]
     months = outcome.month_starts
     values = {}
     for s in stats:
-        if s.quantity in ("attacks_iraq", "casualties_iraq"):
+        if s.quantity in ("attacks_iraq", "casualties_iraq", "reported_attacks_iraq"):
             first = (dt.date.fromisoformat(s.start) - origin).days
             last = (dt.date.fromisoformat(s.end) - origin).days
             inside = (day >= first) & (day <= last)
-            values[s.id] = float(inside.sum() if s.quantity == "attacks_iraq" else casualties[inside].sum())
+            if s.quantity == "casualties_iraq":
+                values[s.id] = float(casualties[inside].sum())
+            else:
+                values[s.id] = float(inside.sum()) * (reported_per_claim if s.quantity == "reported_attacks_iraq"
+                                                      else 1.0)
             continue
         first_month, last_month = months.index(s.start[:7]), months.index(s.end[:7])
         state = outcome.monthly_state
