@@ -179,3 +179,11 @@ def test_the_backtest_table_is_reproduced_bit_for_bit_from_its_seed(tmp_path):
     assert len(first) == settings.replicates
     other = run_origin(dataclasses.replace(settings, seed=6), 0).forecast
     assert first["attacks"].tolist() != other["attacks"].tolist()
+
+
+def test_the_command_announces_its_time_before_it_starts(capsys):
+    """The announcement (on stderr) sizes the work from the last origin's fit and the settings."""
+    from sim.commands.calibration import _announce_backtest
+
+    _announce_backtest(BacktestSettings(workers=2))
+    assert capsys.readouterr().err.startswith("backtest: at most")

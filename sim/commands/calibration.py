@@ -99,8 +99,8 @@ def backtest_command(args: list[str]) -> None:
         table = run_and_write(settings, out, progress=not output.quiet)
     from sim.calibration.backtest import summary
 
-    columns = ["origin", "quantity", "forecaster", "observed", "median", "q05", "q95", "in_50", "in_90", "crps",
-               "log_score", "pit"]
+    columns = ["origin", "counter", "quantity", "forecaster", "observed", "median", "q05", "q95", "in_50", "in_90",
+               "crps", "log_score", "pit"]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     print(yaml.safe_dump(summary(table), sort_keys=False).rstrip())
@@ -114,7 +114,7 @@ def _announce_backtest(settings) -> None:
     from sim.runs.ensemble import announce_duration
 
     count = len(origins())
-    last = settings.calibration(origins()[-1], count - 1)
+    last = settings.calibration(origins()[-1])
     announce_duration("backtest", base_config(last)[0], count * (settings.max_simulations + settings.replicates),
                       min(settings.workers, count), bound="at most")
 
