@@ -442,3 +442,14 @@ def test_the_fitted_figures_lie_inside_the_posterior_predictive_range(coverage_t
     observed = next(s.observed for s in calib_stats.statistics() if s.id == statistic)
     lo, hi = np.quantile(coverage_table[statistic], [0.01, 0.99])
     assert lo <= observed <= hi, (statistic, lo, observed, hi)
+
+
+def test_the_record_table_shows_the_interim_quarters_with_their_role_and_scale():
+    """Knights and Almeida's second quarter of 2020: 808 reported attacks, fitted (only inside 2020) with
+    the scale sqrt(808 + (0.15 x 808)^2) = 124.5."""
+    from sim.calibration.report import record_report
+
+    text, _ = record_report(None)
+    row = next(line for line in text.splitlines() if line.startswith("| ctc_attacks_2020_q2 "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3] == "interim (until claims_2020)" and cells[4] == "124"

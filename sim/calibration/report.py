@@ -195,19 +195,20 @@ def inside(x: np.ndarray, low: float | None, high: float | None) -> str:
 
 def record_report(ns) -> tuple[str, object]:
     """Every figure of the observed record, its role, and (for targets) the scale the fit allows it."""
-    scales = {s.id: s for s in calib_stats.statistics()}
+    scales = {s.id: s for s in (*calib_stats.statistics(), *calib_stats.interim_statistics())}
     rows = []
     record = load_targets()
-    for section in ("claimed_attacks_iraq", "claimed_attacks_syria", "fighters", "removals_iraq", "removals_syria",
-                    "detention"):
+    for section in ("claimed_attacks_iraq", "claimed_attacks_syria", "reported_attacks_iraq", "fighters",
+                    "removals_iraq", "removals_syria", "detention"):
         for f in record[section]:
             when = (f"{f['window']['start']} to {f['window']['end']}" if "window" in f else str(f.get("date", "")))
             values = {k: v for k, v in f.items() if k not in ("id", "window", "date", "role", "source", "counter",
-                                                                "area", "note")}
+                                                                "area", "note", "superseded_by")}
             fitted = [s for s in (scales.get(f["id"]), scales.get(f"{f['id']}_casualties")) if s]
+            role = f"interim (until {f['superseded_by']})" if f["role"] == "interim" else f["role"]
             rows.append({"figure": f["id"], "when": when,
                          "value": ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in values.items()),
-                         "role": f["role"],
+                         "role": role,
                          "scale in the fit": ", ".join(f"{s.scale:.0f}" for s in fitted),
                          "source": " ".join(str(f["source"]).split())[:110]})
     return markdown(pd.DataFrame(rows)), None

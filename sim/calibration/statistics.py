@@ -109,12 +109,19 @@ def _casualty_scale(casualties: int, attacks: int) -> float:
     return math.sqrt(attacks * second_moment)
 
 
+def _interim_statistic(t) -> Statistic:
+    return Statistic(t.id, "reported_attacks_iraq", t.start, t.end, float(t.attacks),
+                     _count_scale(t.attacks, COUNTER_SHARE), f"counting noise and a counter known to {COUNTER_SHARE:.0%}")
+
+
+def interim_statistics() -> tuple[Statistic, ...]:
+    """Every interim figure as the statistic a fit up to an origin before its superseding figure uses."""
+    return tuple(_interim_statistic(t) for t in reported_attack_targets())
+
+
 def interim(origin: str) -> tuple[Statistic, ...]:
     """The interim figures a fit up to `origin` uses: complete by then, their superseding figure not yet."""
-    return tuple(Statistic(t.id, "reported_attacks_iraq", t.start, t.end, float(t.attacks),
-                           _count_scale(t.attacks, COUNTER_SHARE),
-                           f"counting noise and a counter known to {COUNTER_SHARE:.0%}")
-                 for t in reported_attack_targets() if t.end <= origin and not superseded(t, origin))
+    return tuple(_interim_statistic(t) for t in reported_attack_targets() if t.end <= origin and not superseded(t, origin))
 
 
 def up_to(origin: str | None) -> tuple[Statistic, ...]:
