@@ -45,6 +45,24 @@ def test_a_synthetic_record_is_the_fitted_figures_of_one_run_at_the_true_paramet
     assert [s.observed for s in record] != [s.observed for s in real]
 
 
+def test_inside_2020_the_records_are_made_at_a_true_factor_between_the_counters_too():
+    """A check up to mid-2020 fits Knights and Almeida's quarters, so its truths include the factor between
+    their counter and the claims, and its records are the model's attacks in each quarter times that factor."""
+    early = dataclasses.replace(SHORT, records=1, origin="2020-06-30")
+    assert [p.name for p in early.parameters()][-1] == "reported_per_claim"
+    theta = sbc.true_parameters(early)[0]
+    assert theta.shape == (len(CALIBRATED) + 1,)
+    values = sampled_values(theta, early.parameters())
+    record = sbc.synthetic_record(early, theta, 0)
+    base, _ = base_config(early.fit_settings(0))
+    root = int(np.random.SeedSequence(3, spawn_key=(sbc.RECORD_STREAM,)).generate_state(1)[0])
+    model = InsurgencyModel(with_values(base.model, values), base.start, base.end, replicate_streams(root, 0),
+                            base.changes)
+    day = model.run().attacks["day"]
+    q2 = next(s for s in record if s.id == "ctc_attacks_2020_q2")
+    assert q2.observed == pytest.approx(int(((day >= 91) & (day <= 181)).sum()) * values["reported_per_claim"])
+
+
 def _posterior(values: dict[str, list[float]]) -> Posterior:
     table = pd.DataFrame(values)
     table["weight"] = 1.0 / len(table)
@@ -58,10 +76,10 @@ def test_coverage_rows_say_whether_each_interval_holds_the_truth_and_its_rank():
     theta = np.array([p.prior_location() for p in CALIBRATED])
     truth = sampled_values(theta)
     shifted = {p.name: particles - 10.5 + truth[p.name] for p in CALIBRATED}
-    rows = sbc.coverage_rows(0, theta, _posterior(shifted))
+    rows = sbc.coverage_rows(0, theta, _posterior(shifted), CALIBRATED)
     assert all(r["inside"] and r["rank"] == pytest.approx(0.5) for r in rows)
     far = {p.name: particles - 25 + truth[p.name] for p in CALIBRATED}
-    rows = sbc.coverage_rows(0, theta, _posterior(far))
+    rows = sbc.coverage_rows(0, theta, _posterior(far), CALIBRATED)
     assert not any(r["inside"] for r in rows) and all(r["rank"] == pytest.approx(1.0) for r in rows)
 
 

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration import statistics as stats_module
-from sim.calibration.abc_smc import CalibrationSettings, base_config, calibrate, prior, sampled_values
-from sim.config.calibrated import CALIBRATED, with_values
+from sim.calibration.abc_smc import CalibrationSettings, base_config, calibrate, fitted_parameters, prior, sampled_values
+from sim.config.calibrated import CalibratedParameter, with_values
 from sim.config.errors import ConfigError
 from sim.config.posterior import Posterior
 from sim.model import InsurgencyModel
@@ -54,6 +54,11 @@ class SbcSettings:
                                    replicates=self.replicates, generations=self.generations,
                                    max_simulations=self.max_simulations, origin=self.origin)
 
+    def parameters(self) -> tuple[CalibratedParameter, ...]:
+        """What each fit estimates, and so what the records are made at: the calibrated parameters, and the
+        factor between the counters where the origin's record is another counter's (inside 2020)."""
+        return fitted_parameters(stats_module.up_to(self.origin or None))
+
     def check(self) -> None:
         if self.records < 1:
             raise ConfigError(f"records={self.records}; the check needs at least 1 synthetic record.")
@@ -63,27 +68,29 @@ class SbcSettings:
 def true_parameters(settings: SbcSettings) -> np.ndarray:
     """One draw from the prior per record, in the sampled space (rows: records)."""
     rng = np.random.default_rng(np.random.SeedSequence(settings.seed, spawn_key=(TRUTH_STREAM,)))
-    return prior().sample(settings.records, rng)
+    return prior(settings.parameters()).sample(settings.records, rng)
 
 
 def synthetic_record(settings: SbcSettings, theta: np.ndarray, record: int) -> tuple[stats_module.Statistic, ...]:
     """The fitted statistics with their observed values replaced by one run of the model at `theta`."""
     base, stats = base_config(settings.fit_settings(record))
-    values = sampled_values(theta)
+    values = sampled_values(theta, settings.parameters())
     root = int(np.random.SeedSequence(settings.seed, spawn_key=(RECORD_STREAM,)).generate_state(1)[0])
     model = InsurgencyModel(with_values(base.model, values), base.start, base.end, replicate_streams(root, record),
                             base.changes)
-    simulated = stats_module.replicate_statistics(model.run(), base.start, stats, values["removals_reported"])
+    simulated = stats_module.replicate_statistics(model.run(), base.start, stats, values["removals_reported"],
+                                                  values.get("reported_per_claim", 1.0))
     return tuple(dataclasses.replace(s, observed=float(simulated[s.id])) for s in stats)
 
 
-def coverage_rows(record: int, theta: np.ndarray, posterior: Posterior) -> list[dict]:
+def coverage_rows(record: int, theta: np.ndarray, posterior: Posterior,
+                  parameters: tuple[CalibratedParameter, ...]) -> list[dict]:
     """For each parameter of one record: its true value, the fit's median and 90% interval, whether the
     interval holds the truth, and the truth's rank (the posterior's weighted share of particles below it)."""
-    truth = sampled_values(theta)
+    truth = sampled_values(theta, parameters)
     tail = (1.0 - LEVEL) / 2
     rows = []
-    for p in CALIBRATED:
+    for p in parameters:
         lo, mid, hi = posterior.quantiles(p.name, (tail, 0.5, 1.0 - tail))
         below = float(posterior.weights[posterior.table[p.name].to_numpy(dtype=float) < truth[p.name]].sum())
         rows.append({"record": record, "parameter": p.name, "truth": truth[p.name], "median": mid,
@@ -99,7 +106,7 @@ def run_sbc(settings: SbcSettings, *, workers: int = 1, progress=None) -> pd.Dat
     for record, theta in enumerate(true_parameters(settings)):
         stats = synthetic_record(settings, theta, record)
         posterior = calibrate(settings.fit_settings(record), workers=workers, stats=stats)
-        rows.extend(coverage_rows(record, theta, posterior))
+        rows.extend(coverage_rows(record, theta, posterior, settings.parameters()))
         if progress is not None:
             progress(record + 1, settings.records)
     return pd.DataFrame(rows)
