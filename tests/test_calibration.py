@@ -453,3 +453,15 @@ def test_the_record_table_shows_the_interim_quarters_with_their_role_and_scale()
     row = next(line for line in text.splitlines() if line.startswith("| ctc_attacks_2020_q2 "))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[3] == "interim (until claims_2020)" and cells[4] == "124"
+
+
+def test_the_fit_report_names_each_figure_outside_its_interval():
+    from sim.calibration.report import missed_sentence
+
+    def row(figure: str, verdict: str) -> dict:
+        return {"fitted figure": figure, "observed": "10", "posterior: median (90%)": "5 (2–8)",
+                "posterior: inside 90%": verdict, "posterior: percentile": "100"}
+
+    text = missed_sentence([row("a", "yes"), row("b", "no"), row("c", "no")])
+    assert "b (observed 10" in text and "c (observed 10" in text and "a (" not in text and "section 3" in text
+    assert missed_sentence([row("a", "yes")]).startswith("Every fitted figure lies inside")

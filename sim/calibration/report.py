@@ -240,8 +240,19 @@ def targets_report(ns) -> tuple[str, object]:
                                             if c.id == "directed_share" else interval(x))
             row[f"{mode}: meets the figure"] = inside(x, c.low, c.high)
         checked.append(row)
-    text = markdown(pd.DataFrame(rows)) + "\n\n" + markdown(pd.DataFrame(checked))
+    text = markdown(pd.DataFrame(rows)) + "\n\n" + missed_sentence(rows) + "\n\n" + markdown(pd.DataFrame(checked))
     return text, validation_plots.target_fit(simulated, stats)
+
+
+def missed_sentence(rows: list[dict], mode: str = "posterior") -> str:
+    """The fitted figures outside the simulated 90% interval under `mode`, named with where the observed
+    figure falls, and where the reasons are written."""
+    missed = [f"{r['fitted figure']} (observed {r['observed']}, simulated {r[f'{mode}: median (90%)']}, "
+              f"percentile {r[f'{mode}: percentile']})" for r in rows if r[f"{mode}: inside 90%"] == "no"]
+    if not missed:
+        return f"Every fitted figure lies inside the {mode} runs' 90% interval."
+    return (f"Outside the {mode} runs' 90% interval: {'; '.join(missed)}. docs/validation.md section 3 says why "
+            "each is missed.")
 
 
 def stylised_report(ns) -> tuple[str, object]:
