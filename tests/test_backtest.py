@@ -162,6 +162,19 @@ def test_summary_ratios_mean_crps_over_the_origins_both_forecasters_scored():
     assert attacks["in_90"] == 1 and attacks["pit"] == [0.2, 0.99] and attacks["origins_scored"] == 2
 
 
+def test_summary_also_ratios_mean_crps_within_each_counter():
+    """Claims at a and b (model 2 and 4 against the trend's 1 and 3), another counter at c (model 10 against 40):
+    over all three (2 + 4 + 10) / (1 + 3 + 40); within claims 6 / 4; within the other counter 10 / 40."""
+    rows = []
+    for origin, counter, model, trend in (("a", "claims", 2.0, 1.0), ("b", "claims", 4.0, 3.0), ("c", "K", 10.0, 40.0)):
+        for forecaster, crps in (("model", model), ("log-linear trend", trend)):
+            rows.append({"origin": origin, "counter": counter, "quantity": "attacks", "forecaster": forecaster,
+                         "observed": 1, "crps": crps, "in_90": True, "pit": 0.5})
+    attacks = summary(pd.DataFrame(rows))["attacks"]
+    assert attacks["crps_ratio_to_trend"] == pytest.approx(16 / 44)
+    assert attacks["crps_ratio_to_trend_by_counter"] == {"claims": pytest.approx(1.5), "K": pytest.approx(0.25)}
+
+
 @pytest.mark.slow
 def test_the_backtest_table_is_reproduced_bit_for_bit_from_its_seed(tmp_path):
     from sim.calibration.backtest_report import run_and_write

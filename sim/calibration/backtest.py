@@ -290,9 +290,13 @@ def score_table(results: list[OriginResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _ratio(model: pd.DataFrame, trend: pd.DataFrame, origins) -> float | None:
+    return float(model.loc[origins, "crps"].mean() / trend.loc[origins, "crps"].mean()) if len(origins) else None
+
+
 def summary(table: pd.DataFrame) -> dict:
     """What the backtest says over its origins, per quantity: the model's mean CRPS against the trend's over
-    the origins both scored, its 90% intervals' coverage, its PIT values and their Kolmogorov-Smirnov test
+    the origins both scored (over all of them, and over each counter's), its 90% intervals' coverage, its PIT values and their Kolmogorov-Smirnov test
     against the uniform (with so few origins a weak test: it finds only gross miscalibration)."""
     out = {}
     for quantity, rows in table[table["observed"].notna()].groupby("quantity", sort=False):
@@ -302,9 +306,13 @@ def summary(table: pd.DataFrame) -> dict:
         pits = model["pit"].astype(float).to_numpy()
         out[quantity] = {
             "origins_scored": int(len(model)),
-            "crps_ratio_to_trend": (float(model.loc[both, "crps"].mean() / trend.loc[both, "crps"].mean())
-                                    if len(both) else None),
+            "crps_ratio_to_trend": _ratio(model, trend, both),
             "origins_compared_with_trend": [str(o) for o in both],
+            # The CRPS is in each counter's own units, so a mean over counters weighs the larger counts more:
+            # the ratio for each counter's origins alone says whether one counter carries the whole result.
+            "crps_ratio_to_trend_by_counter": {
+                str(counter): _ratio(model, trend, both.intersection(model.index[model["counter"] == counter]))
+                for counter in dict.fromkeys(model["counter"])} if "counter" in model else {},
             "in_90": int(model["in_90"].astype(bool).sum()),
             "pit": [round(float(v), 3) for v in pits],
             "pit_ks_p_value": float(stats.kstest(pits, "uniform").pvalue) if len(pits) else None,
