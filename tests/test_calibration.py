@@ -98,8 +98,8 @@ def test_replicate_statistics_count_a_hand_made_replicate():
              calib_stats.Statistic("s", "attacks_syria", "2022-01-01", "2022-06-30", 0, 1, ""),
              calib_stats.Statistic("r", "removals_iraq", "2023-01-01", "2023-12-31", 0, 1, ""),
              calib_stats.Statistic("k", "reported_attacks_iraq", "2022-01-01", "2022-12-31", 0, 1, ""))
-    values = calib_stats.replicate_statistics(outcome, "2022-01-01", stats, removals_reported=0.5,
-                                              reported_per_claim=1.5)
+    values = calib_stats.replicate_statistics(outcome, "2022-01-01", stats,
+                                              {"removals_reported": 0.5, "reported_per_claim": 1.5})
     assert values == {"a": 2.0, "c": 4.0, "f": 140.0, "g": 1010.0, "s": 6.0, "r": 12.0, "k": 3.0}
 
 

@@ -182,9 +182,7 @@ class Simulator:
         checkpoints = self.checkpoints()
         for day, done in checkpoints:
             model.run_until_day(day)
-            reached = stats_module.replicate_statistics(model.outcome(), self.base.start, done,
-                                                        values["removals_reported"],
-                                                        values.get("reported_per_claim", 1.0))
+            reached = stats_module.replicate_statistics(model.outcome(), self.base.start, done, values)
             partial = stats_module.distance(reached, done)
             if partial > epsilon or len(done) == len(self.stats):
                 return partial, reached

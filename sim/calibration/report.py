@@ -82,7 +82,8 @@ def removal_factors(result) -> np.ndarray:
 def statistic_table(result, stats) -> pd.DataFrame:
     """Per replicate: the simulated value of each statistic."""
     factors = removal_factors(result)
-    return pd.DataFrame([calib_stats.replicate_statistics(o, result.config.start, stats, float(f))
+    return pd.DataFrame([calib_stats.replicate_statistics(o, result.config.start, stats,
+                                                          {"removals_reported": float(f)})
                          for o, f in zip(result.outcomes, factors, strict=True)])
 
 

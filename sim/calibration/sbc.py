@@ -78,8 +78,7 @@ def synthetic_record(settings: SbcSettings, theta: np.ndarray, record: int) -> t
     root = int(np.random.SeedSequence(settings.seed, spawn_key=(RECORD_STREAM,)).generate_state(1)[0])
     model = InsurgencyModel(with_values(base.model, values), base.start, base.end, replicate_streams(root, record),
                             base.changes)
-    simulated = stats_module.replicate_statistics(model.run(), base.start, stats, values["removals_reported"],
-                                                  values.get("reported_per_claim", 1.0))
+    simulated = stats_module.replicate_statistics(model.run(), base.start, stats, values)
     return tuple(dataclasses.replace(s, observed=float(simulated[s.id])) for s in stats)
 
 

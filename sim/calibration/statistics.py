@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,9 +150,13 @@ def last_day(stats: tuple[Statistic, ...]) -> str:
 
 
 def replicate_statistics(outcome: ReplicateOutcome, start: str, stats: tuple[Statistic, ...],
-                         removals_reported: float = 1.0, reported_per_claim: float = 1.0) -> dict[str, float]:
-    """The simulated value of each statistic for one replicate run from `start` (the observation factors:
-    Central Command's removals per removal, and reported attacks per claimed attack)."""
+                         factors: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The simulated value of each statistic for one replicate run from `start`. `factors` holds the
+    observation factors by name (a particle's values will do): `removals_reported`, Central Command's removals
+    per removal, and `reported_per_claim`, reported attacks per claimed attack; each missing one is 1."""
+    factors = factors or {}
+    removals_reported = factors.get("removals_reported", 1.0)
+    reported_per_claim = factors.get("reported_per_claim", 1.0)
     origin = dt.date.fromisoformat(start)
     day = outcome.attacks["day"]
     casualties = outcome.attacks["killed"] + outcome.attacks["wounded"]
@@ -164,9 +169,10 @@ def replicate_statistics(outcome: ReplicateOutcome, start: str, stats: tuple[Sta
             inside = (day >= first) & (day <= last)
             if s.quantity == "casualties_iraq":
                 values[s.id] = float(casualties[inside].sum())
+            elif s.quantity == "reported_attacks_iraq":
+                values[s.id] = float(inside.sum()) * reported_per_claim
             else:
-                values[s.id] = float(inside.sum()) * (reported_per_claim if s.quantity == "reported_attacks_iraq"
-                                                      else 1.0)
+                values[s.id] = float(inside.sum())
             continue
         first_month, last_month = months.index(s.start[:7]), months.index(s.end[:7])
         state = outcome.monthly_state
